@@ -1,0 +1,107 @@
+import { download } from '../download.js';
+import { UsageError } from '../errors.js';
+import type { DownloadOptions } from '../options.js';
+import { exitCodeFor } from '../report/summary.js';
+import { BarsRenderer } from './render/bars.js';
+import { JsonRenderer } from './render/json.js';
+import { PlainRenderer } from './render/plain.js';
+import type { Output, Renderer } from './render/renderer.js';
+
+export interface GetArgs {
+  sources?: string[] | undefined;
+  dir?: string | undefined;
+  concurrency?: number | undefined;
+  'per-host'?: number | undefined;
+  header?: string[] | undefined;
+  'user-agent'?: string | undefined;
+  'max-redirects'?: number | undefined;
+  'connect-timeout'?: number | undefined;
+  timeout?: number | undefined;
+  retries?: number | undefined;
+  overwrite?: boolean | undefined;
+  'content-disposition'?: boolean | undefined;
+  progress?: string | undefined;
+  quiet?: boolean | undefined;
+  json?: boolean | undefined;
+}
+
+function seconds(flag: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag}: expected a positive number of seconds, got ${v}`);
+  return Math.max(1, Math.round(v * 1000));
+}
+
+function whole(flag: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag}: expected a whole number, got ${v}`);
+  return v;
+}
+
+/** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
+export function toDownloadOptions(a: GetArgs): DownloadOptions {
+  const sources = a.sources ?? [];
+  if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
+  const o: DownloadOptions = { sources, stdin: process.stdin };
+  if (a.dir !== undefined) o.dir = a.dir;
+  if (a.concurrency !== undefined) o.concurrency = whole('--concurrency', a.concurrency)!;
+  if (a['per-host'] !== undefined) o.perHost = whole('--per-host', a['per-host']);
+  if (a.header !== undefined) o.headers = a.header;
+  if (a['user-agent'] !== undefined) o.userAgent = a['user-agent'];
+  if (a['max-redirects'] !== undefined) o.maxRedirects = whole('--max-redirects', a['max-redirects'])!;
+  const connect = seconds('--connect-timeout', a['connect-timeout']);
+  if (connect !== undefined) o.connectTimeoutMs = connect;
+  const idle = seconds('--timeout', a.timeout);
+  if (idle !== undefined) o.timeoutMs = idle;
+  if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
+  if (a.overwrite !== undefined) o.overwrite = a.overwrite;
+  if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];
+  return o;
+}
+
+function pickRenderer(a: GetArgs, io: Output): Renderer | undefined {
+  const quiet = a.quiet ?? false;
+  if (a.json) return new JsonRenderer(io, quiet);
+  const mode = a.progress ?? 'auto';
+  if (mode === 'none') return new PlainRenderer(io, quiet, false);
+  const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env['CI'];
+  if (mode === 'bars' || (mode === 'auto' && tty)) return new BarsRenderer(io, quiet);
+  return new PlainRenderer(io, quiet);
+}
+
+/** `dlpool get`: run the download, render it, map the outcome to the exit code. */
+export async function runGet(a: GetArgs): Promise<void> {
+  const options = toDownloadOptions(a);
+  const io: Output = { out: process.stdout, err: process.stderr };
+  const renderer = pickRenderer(a, io);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    interrupts++;
+    if (interrupts > 1 && sig === 'SIGINT') {
+      // A second Ctrl-C means "now": .part files are already on disk, so nothing complete is lost.
+      renderer?.stop();
+      process.stderr.write('\ndlpool: interrupted again, exiting at once\n');
+      process.exit(130);
+    }
+    controller.abort(sig);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const summary = await download({
+      ...options,
+      signal: controller.signal,
+      onEvent: (e) => renderer?.onEvent(e),
+    });
+    renderer?.finish(summary);
+    process.exitCode = exitCodeFor(summary);
+  } catch (err) {
+    renderer?.stop();
+    throw err;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}

@@ -1,0 +1,93 @@
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DlpoolError } from '../errors.js';
+import { DEFAULTS } from '../options.js';
+import { EXIT } from '../report/summary.js';
+import { VERSION } from '../version.js';
+import { runDemo } from './demo.js';
+import { type GetArgs, runGet } from './get.js';
+import { runServe, type ServeArgs } from './serve.js';
+
+function getOptions(y: Argv) {
+  return y
+    .positional('sources', {
+      describe: 'URLs, list files (one URL per line, aria2 input format accepted), or - for stdin',
+      type: 'string',
+      array: true,
+    })
+    .option('dir', { alias: 'd', type: 'string', describe: `output directory, created if missing [${DEFAULTS.dir}]` })
+    .option('concurrency', {
+      alias: 'j',
+      type: 'number',
+      describe: `simultaneous downloads in total [${DEFAULTS.concurrency}]`,
+    })
+    .option('per-host', { type: 'number', describe: 'simultaneous downloads per host [unlimited up to -j]' })
+    .option('header', { alias: 'H', type: 'string', array: true, describe: 'extra request header "Name: value"' })
+    .option('user-agent', { type: 'string', describe: `User-Agent header [${DEFAULTS.userAgent}]` })
+    .option('max-redirects', { type: 'number', describe: `redirects followed per request [${DEFAULTS.maxRedirects}]` })
+    .option('connect-timeout', {
+      type: 'number',
+      describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,
+    })
+    .option('timeout', {
+      type: 'number',
+      describe: `seconds without a byte before an attempt is abandoned [${DEFAULTS.timeoutMs / 1000}]`,
+    })
+    .option('retries', { type: 'number', describe: `retries per download [${DEFAULTS.retry.retries}]` })
+    .option('overwrite', { type: 'boolean', describe: 're-download files that already exist' })
+    .option('content-disposition', { type: 'boolean', describe: 'name files from the Content-Disposition header' })
+    .option('progress', {
+      type: 'string',
+      choices: ['auto', 'bars', 'plain', 'none'],
+      describe: 'bars on a TTY, plain lines otherwise [auto]',
+    })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
+    .option('json', { type: 'boolean', describe: 'print one JSON document with every result on stdout' });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const parser = yargs(argv)
+    .scriptName('dlpool')
+    .version(VERSION)
+    .usage('$0 [get] <URL | LIST | ->...  download URL lists concurrently')
+    .command<GetArgs>(['get [sources..]', '$0 [sources..]'], 'download URLs and URL lists (the default command)', getOptions, (a) =>
+      runGet(a),
+    )
+    .command<ServeArgs>(
+      'serve',
+      'serve synthetic (/gen/SIZE/NAME) or --root files on 127.0.0.1 for demos, tests and benchmarks',
+      (y) =>
+        y
+          .option('root', { type: 'string', describe: 'serve files under this directory instead of /gen/' })
+          .option('port', { type: 'number', describe: 'port, 0 for any free one [0]' })
+          .option('host', { type: 'string', describe: 'address to listen on [127.0.0.1]' })
+          .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' }),
+      (a) => runServe(a),
+    )
+    .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () => runDemo())
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .alias('V', 'version')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new DlpoolError('ERR_DL_USAGE', msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof DlpoolError && (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT')) {
+      process.stderr.write(`dlpool: ${err.message}\n`);
+      if (err.code === 'ERR_DL_USAGE') process.stderr.write('Try dlpool --help.\n');
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    process.stderr.write(`dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT.FAILED;
+  }
+}
+
+export function cli(): Promise<void> {
+  return main(hideBin(process.argv));
+}

@@ -1,0 +1,28 @@
+import type { FileResult, WarningEvent } from '../../events.js';
+import type { DownloadSummary } from '../../report/summary.js';
+import { formatBytes, formatRate, formatSeconds } from '../format.js';
+
+/** One line per finished entry: what happened, where it went, and from which URL. */
+export function resultLine(r: FileResult): string {
+  if (r.status === 'failed') {
+    const msg = r.error?.message ?? 'failed';
+    return `FAILED      ${msg} [${r.error?.code ?? 'ERR_DL_NETWORK'}]`;
+  }
+  const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'present   ';
+  const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
+  const time = r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}` : '';
+  return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${r.url}`;
+}
+
+export function warningLine(w: WarningEvent): string {
+  const where = w.source ? `${w.source}${w.line ? `:${w.line}` : ''}: ` : '';
+  return `dlpool: warning: ${where}${w.message}`;
+}
+
+export function totalsLine(s: DownloadSummary): string {
+  const parts = [`${s.downloaded} downloaded`, `${s.skipped} already present`, `${s.failed} failed`];
+  const rate = formatRate(s.bytes, s.elapsedMs);
+  const retries = s.retries > 0 ? `, ${s.retries} retries` : '';
+  const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
+  return `dlpool: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`;
+}

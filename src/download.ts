@@ -1,0 +1,61 @@
+import { AsyncEngine } from './engine/async.js';
+import type { Engine } from './engine/engine.js';
+import type { FileResult } from './events.js';
+import { createDispatcher } from './fetch/agent.js';
+import type { FetchContext } from './fetch/fetch-file.js';
+import { DirMaker } from './file/part.js';
+import { entriesFrom, toJobs } from './jobs/jobs.js';
+import { NameRegistry } from './jobs/naming.js';
+import { type DownloadOptions, normalizeOptions } from './options.js';
+import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
+import { openSources } from './sources/sources.js';
+import type { SourceItem } from './sources/types.js';
+
+const ENGINES: Record<string, () => Engine> = { async: () => new AsyncEngine() };
+
+async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem> | undefined) {
+  yield* a;
+  if (b) yield* b;
+}
+
+/**
+ * Downloads every URL of `options.sources` / `options.entries` into `options.dir`.
+ * Throws DlpoolError (ERR_DL_USAGE, ERR_DL_INPUT) before anything downloads when an option or input is bad;
+ * after that it never throws for a single download: failures are results with an error code.
+ */
+export async function download(options: DownloadOptions): Promise<DownloadSummary> {
+  const opts = normalizeOptions(options);
+  const started = performance.now();
+  const sourceItems = await openSources(opts.sources, opts.stdin ? { stdin: opts.stdin } : {});
+  const items = concat(sourceItems, opts.entries ? entriesFrom(opts.entries) : undefined);
+  const names = new NameRegistry();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const dispatcher = createDispatcher(opts);
+  const summary = new SummaryBuilder();
+  const ctx: FetchContext = {
+    opts,
+    dispatcher,
+    names,
+    dirs: new DirMaker(),
+    signal: controller.signal,
+    emit: opts.onEvent,
+  };
+  const engine = (ENGINES[opts.mode] ?? ENGINES['async']!)();
+  try {
+    await ctx.dirs.ensure(opts.dir);
+    const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });
+    await engine.run(jobs, ctx, (r: FileResult) => {
+      summary.add(r);
+      opts.onEvent({ type: 'result', result: r });
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await dispatcher.destroy().catch(() => {});
+  }
+  const reason = controller.signal.aborted ? controller.signal.reason : undefined;
+  const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
+  return summary.build(opts.dir, Math.round(performance.now() - started), interrupted);
+}

@@ -1,0 +1,115 @@
+/**
+ * Every failure dlpool reports is a DlpoolError with a stable `code`. The README's error table lists them all;
+ * keep the two in step.
+ */
+export const ERROR_CODES = {
+  ERR_DL_USAGE: 'bad option or argument',
+  ERR_DL_INPUT: 'an input (list file, stdin) cannot be read',
+  ERR_DL_LIST_LINE: 'a line of a list file is not a usable URL or option',
+  ERR_DL_UNSUPPORTED_SCHEME: 'the URL is not http: or https:',
+  ERR_DL_HTTP_STATUS: 'the server answered with an error status',
+  ERR_DL_TIMEOUT: 'no byte arrived within the connect or idle timeout',
+  ERR_DL_NETWORK: 'the connection failed or was cut',
+  ERR_DL_LENGTH_MISMATCH: 'the body was shorter or longer than Content-Length / Content-Range',
+  ERR_DL_TOO_MANY_REDIRECTS: 'more redirects than --max-redirects',
+  ERR_DL_BAD_REDIRECT: 'a redirect without a usable Location',
+  ERR_DL_UNSAFE_NAME: 'no safe file name could be made inside the output directory',
+  ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
+  ERR_DL_ABORTED: 'the run was interrupted before this download finished',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface DlpoolErrorInit {
+  url?: string | undefined;
+  attempt?: number | undefined;
+  maxAttempts?: number | undefined;
+  cause?: unknown;
+  errno?: string | undefined;
+}
+
+/** Removes `user:password@` from a URL so it never reaches a log line, error or JSON output. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return u.href;
+  } catch {
+    return url.replace(/\/\/[^/@\s]*@/, '//');
+  }
+}
+
+export class DlpoolError extends Error {
+  readonly code: ErrorCode;
+  readonly url: string | undefined;
+  readonly attempt: number | undefined;
+  /** The system error code underneath (ECONNRESET, ENOSPC, ...), kept for scripts that care. */
+  readonly errno: string | undefined;
+
+  constructor(code: ErrorCode, message: string, init: DlpoolErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'DlpoolError';
+    this.code = code;
+    this.url = init.url === undefined ? undefined : redactUrl(init.url);
+    this.attempt = init.attempt;
+    this.errno = init.errno ?? errnoOf(init.cause);
+  }
+}
+
+export class HttpStatusError extends DlpoolError {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, statusText: string, init: DlpoolErrorInit & { retryAfterMs?: number | undefined }) {
+    super('ERR_DL_HTTP_STATUS', `${status} ${statusText}`.trim(), init);
+    this.name = 'HttpStatusError';
+    this.status = status;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+export type TimeoutPhase = 'connect' | 'headers' | 'body';
+
+export class TimeoutError extends DlpoolError {
+  readonly phase: TimeoutPhase;
+  constructor(phase: TimeoutPhase, ms: number, init: DlpoolErrorInit) {
+    super('ERR_DL_TIMEOUT', `${phase} timeout after ${ms / 1000} s`, init);
+    this.name = 'TimeoutError';
+    this.phase = phase;
+  }
+}
+
+export class LengthMismatchError extends DlpoolError {
+  readonly expected: number;
+  readonly actual: number;
+  constructor(expected: number, actual: number, init: DlpoolErrorInit) {
+    super('ERR_DL_LENGTH_MISMATCH', `received ${actual} of ${expected} bytes`, init);
+    this.name = 'LengthMismatchError';
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export class UnsafeNameError extends DlpoolError {
+  constructor(message: string, init: DlpoolErrorInit = {}) {
+    super('ERR_DL_UNSAFE_NAME', message, init);
+    this.name = 'UnsafeNameError';
+  }
+}
+
+/** Thrown by normalizeOptions and the CLI for bad options; the message starts with the option's name. */
+export class UsageError extends DlpoolError {
+  constructor(message: string) {
+    super('ERR_DL_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
+
+export function errnoOf(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    return /^E[A-Z0-9]+$/.test(err.code) ? err.code : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+import type { ErrorCode } from './errors.js';
+
+/** Where a download ended up. `skipped`: a file was already there under the final name. */
+export type FileStatus = 'downloaded' | 'skipped' | 'failed';
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  /** The system error underneath, when there was one (ECONNRESET, ENOSPC, ...). */
+  errno?: string | undefined;
+  /** HTTP status of the last answer, for ERR_DL_HTTP_STATUS. */
+  status?: number | undefined;
+}
+
+/** The outcome of one list entry. URLs never carry credentials here. */
+export interface FileResult {
+  id: number;
+  url: string;
+  /** Where the entry came from: `argv`, a list file, or `-`; and its line there. */
+  source: string;
+  line: number;
+  /** Path of the file relative to the output directory (undefined when no name could be made). */
+  path: string | undefined;
+  status: FileStatus;
+  /** Bytes in the final file (downloaded or already present). */
+  bytes: number;
+  /** HTTP attempts made (0 for skipped files and bad list lines). */
+  attempts: number;
+  /** Wall time spent on this entry. */
+  ms: number;
+  /** True when a retry continued from the bytes already received (HTTP Range). */
+  resumed: boolean;
+  error?: ErrorInfo | undefined;
+}
+
+export interface StartEvent {
+  type: 'start';
+  id: number;
+  url: string;
+  path: string;
+  attempt: number;
+  /** Bytes expected, when the server said (Content-Length or Content-Range total). */
+  total: number | undefined;
+  /** Bytes already in the `.part` file this attempt continues from. */
+  offset: number;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  id: number;
+  url: string;
+  path: string;
+  /** Bytes in the `.part` file so far (including resumed bytes). */
+  transferred: number;
+  total: number | undefined;
+}
+
+export interface RetryEvent {
+  type: 'retry';
+  id: number;
+  url: string;
+  /** The attempt that failed (1-based) and the delay before the next. */
+  attempt: number;
+  delayMs: number;
+  error: ErrorInfo;
+}
+
+export interface WarningEvent {
+  type: 'warning';
+  message: string;
+  source?: string | undefined;
+  line?: number | undefined;
+}
+
+export interface ResultEvent {
+  type: 'result';
+  result: FileResult;
+}
+
+/** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
+export type DownloadEvent = StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent;
+
+export type EventListener = (event: DownloadEvent) => void;

@@ -1,0 +1,25 @@
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import type { NormalizedOptions } from '../options.js';
+
+/**
+ * One dispatcher per run: keep-alive connection pools per origin, the connect timeout, and the idle timeouts
+ * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
+ * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
+ */
+export function createDispatcher(opts: NormalizedOptions): Dispatcher {
+  const common = {
+    connect: { timeout: opts.connectTimeoutMs },
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+    keepAliveTimeout: 4_000,
+  };
+  if (opts.proxy) {
+    return new EnvHttpProxyAgent({
+      ...common,
+      ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
+      ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
+      ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
+    });
+  }
+  return new Agent(common);
+}

@@ -1,0 +1,48 @@
+import { DlpoolError, errnoOf, TimeoutError } from '../errors.js';
+
+const NETWORK_CODES = new Set([
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+export interface ErrorContext {
+  url: string;
+  attempt: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+}
+
+/** Maps what undici throws onto dlpool's codes; a DlpoolError passes through unchanged. */
+export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolError {
+  if (err instanceof DlpoolError) return err;
+  const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+  const init = { url: ctx.url, attempt: ctx.attempt, cause: err };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new TimeoutError('connect', ctx.connectTimeoutMs, init);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new TimeoutError('headers', ctx.timeoutMs, init);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError('body', ctx.timeoutMs, init);
+  const message = err instanceof Error ? err.message : String(err);
+  if (NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {
+    // The socket's errno hides under undici's wrapper; surface it.
+    const errno = errnoOf(err) ?? errnoOf((err as { cause?: unknown }).cause);
+    return new DlpoolError('ERR_DL_NETWORK', errno ? `${message} (${errno})` : message, { ...init, errno });
+  }
+  return new DlpoolError('ERR_DL_NETWORK', message, init);
+}
+
+/** A file-system failure while writing: names the path; never retried (disk full will not heal by waiting). */
+export function fileError(err: unknown, action: string, path: string): DlpoolError {
+  const errno = errnoOf(err);
+  const reason = errno ?? (err instanceof Error ? err.message : String(err));
+  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${path}': ${reason}`, { cause: err, errno });
+}

@@ -1,0 +1,102 @@
+import type { Dispatcher } from 'undici';
+import { DlpoolError, HttpStatusError } from '../errors.js';
+import { parseRetryAfter } from './retry.js';
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry credentials: never forwarded to another origin (curl does the same since 7.58). */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+export interface GetOptions {
+  dispatcher: Dispatcher;
+  headers: Record<string, string>;
+  maxRedirects: number;
+  signal: AbortSignal;
+  /** For error messages: the attempt number. */
+  attempt: number;
+  displayUrl: string;
+}
+
+export interface GetResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** The URL that answered, after redirects. */
+  finalUrl: URL;
+}
+
+function basicAuth(url: URL): string | undefined {
+  if (!url.username && !url.password) return undefined;
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
+
+/**
+ * GET with redirects followed by hand, so the limit, the credential rules and the error messages are ours.
+ * Returns the first non-redirect answer with a 2xx status (or 416, which the caller handles);
+ * other statuses throw HttpStatusError after the body is discarded.
+ */
+export async function getFollowingRedirects(start: URL, opts: GetOptions): Promise<GetResponse> {
+  let url = start;
+  const headers: Record<string, string> = { ...opts.headers };
+  const auth = basicAuth(start);
+  if (auth && headers['authorization'] === undefined) headers['authorization'] = auth;
+  for (let hop = 0; ; hop++) {
+    const requestUrl = new URL(url.href);
+    requestUrl.username = '';
+    requestUrl.password = '';
+    const res = await opts.dispatcher.request({
+      origin: requestUrl.origin,
+      path: `${requestUrl.pathname}${requestUrl.search}`,
+      method: 'GET',
+      headers,
+      signal: opts.signal,
+    });
+    const init = { url: opts.displayUrl, attempt: opts.attempt };
+    if (REDIRECTS.has(res.statusCode)) {
+      await res.body.dump().catch(() => {});
+      const location = res.headers['location'];
+      const loc = Array.isArray(location) ? location[0] : location;
+      if (!loc) throw new DlpoolError('ERR_DL_BAD_REDIRECT', `${res.statusCode} without Location`, init);
+      if (hop >= opts.maxRedirects) {
+        throw new DlpoolError('ERR_DL_TOO_MANY_REDIRECTS', `more than ${opts.maxRedirects} redirects`, init);
+      }
+      let next: URL;
+      try {
+        next = new URL(loc, url);
+      } catch {
+        throw new DlpoolError('ERR_DL_BAD_REDIRECT', `redirect to an invalid URL`, init);
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new DlpoolError('ERR_DL_BAD_REDIRECT', `redirect to unsupported scheme '${next.protocol}'`, init);
+      }
+      if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) delete headers[h];
+      url = next;
+      continue;
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return { ...res, finalUrl: url };
+    if (res.statusCode === 416) return { ...res, finalUrl: url };
+    await res.body.dump().catch(() => {});
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    throw new HttpStatusError(res.statusCode, statusText(res.statusCode), { ...init, retryAfterMs });
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  410: 'Gone',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function statusText(status: number): string {
+  return STATUS_TEXT[status] ?? '';
+}

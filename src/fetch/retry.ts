@@ -1,0 +1,44 @@
+import { DlpoolError, HttpStatusError } from '../errors.js';
+import type { RetryPolicy } from '../options.js';
+
+/** Statuses worth another try (curl --retry's list plus 429); any other 4xx/5xx is final. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Error codes worth another try: the network, timeouts and short bodies. File-system errors are final. */
+const RETRY_CODES: ReadonlySet<string> = new Set(['ERR_DL_NETWORK', 'ERR_DL_TIMEOUT', 'ERR_DL_LENGTH_MISMATCH']);
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof HttpStatusError) return RETRY_STATUSES.has(err.status);
+  return err instanceof DlpoolError && RETRY_CODES.has(err.code);
+}
+
+/**
+ * Delay before the next attempt, or 'stop'. Pure: `random` is passed in so tests can pin the jitter.
+ * `attempt` is the 1-based attempt that just failed. Backoff doubles from baseDelayMs, capped at maxDelayMs,
+ * with "equal jitter" (half fixed, half random) so a crowd of failed downloads does not retry in lockstep.
+ * A server's Retry-After wins over the backoff when it is longer, up to maxRetryAfterMs.
+ */
+export function retryDelay(
+  attempt: number,
+  err: unknown,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number | 'stop' {
+  if (attempt > policy.retries || !isRetryable(err)) return 'stop';
+  const retryAfterMs = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
+  if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return 'stop';
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const backoff = Math.round(exp / 2 + random() * (exp / 2));
+  return Math.max(backoff, retryAfterMs ?? 0);
+}
+
+/** Retry-After as delay-seconds or an HTTP-date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined) return undefined;
+  const text = v.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}

@@ -1,0 +1,23 @@
+import type { FileResult } from '../events.js';
+import type { ListEntry } from '../sources/types.js';
+
+/** One download to do: a checked URL with the name it will be saved under. */
+export interface Job {
+  id: number;
+  /** The URL as given, credentials included (they are sent, never printed). */
+  url: URL;
+  /** The URL with credentials stripped: the only form that reaches events, errors and output. */
+  displayUrl: string;
+  source: string;
+  line: number;
+  entry: ListEntry;
+  /**
+   * Path relative to the output directory, already claimed in this run's NameRegistry.
+   * Undefined with --content-disposition: the name is chosen when the response headers arrive.
+   */
+  rel: string | undefined;
+  /** What --per-host counts by: host and port. */
+  host: string;
+}
+
+export type JobOrResult = { job: Job } | { result: FileResult };

@@ -1,0 +1,81 @@
+import { DlpoolError, redactUrl } from '../errors.js';
+import type { EventListener, FileResult } from '../events.js';
+import { checkUrl } from '../sources/list.js';
+import type { ListEntry, SourceItem } from '../sources/types.js';
+import type { JobOrResult } from './job.js';
+import { type NameRegistry, relativeName } from './naming.js';
+
+export interface JobsOptions {
+  names: NameRegistry;
+  /** With --content-disposition the name is chosen from the response; nothing is claimed here. */
+  nameFromResponse: boolean;
+  emit: EventListener;
+}
+
+function failed(item: { source: string; line: number }, id: number, url: string, err: FileResult['error']): FileResult {
+  return {
+    id,
+    url,
+    source: item.source,
+    line: item.line,
+    path: undefined,
+    status: 'failed',
+    bytes: 0,
+    attempts: 0,
+    ms: 0,
+    resumed: false,
+    error: err,
+  };
+}
+
+/**
+ * sources -> jobs: numbers each entry, claims its file name in list order (so collision suffixes are
+ * deterministic), and turns bad list lines into failed results. Streams: one item in, at most one out.
+ */
+export async function* toJobs(items: AsyncIterable<SourceItem>, opts: JobsOptions): AsyncGenerator<JobOrResult> {
+  let id = 0;
+  for await (const item of items) {
+    if (item.kind === 'warning') {
+      opts.emit({ type: 'warning', message: item.message, source: item.source, line: item.line });
+      continue;
+    }
+    id++;
+    if (item.kind === 'error') {
+      const message = `${item.source}:${item.line}: ${item.message}`;
+      yield { result: failed(item, id, item.text, { code: item.code, message }) };
+      continue;
+    }
+    const checked = checkUrl(item.url);
+    if (!checked.ok) {
+      const message = `${item.source}:${item.line}: ${checked.message}`;
+      yield { result: failed(item, id, redactUrl(item.url), { code: checked.code, message }) };
+      continue;
+    }
+    const url = checked.url;
+    let rel: string | undefined;
+    if (!opts.nameFromResponse || item.out !== undefined) {
+      try {
+        rel = opts.names.claim(relativeName({ url, out: item.out, dir: item.dir }));
+      } catch (err) {
+        const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_UNSAFE_NAME', String(err));
+        const message = `${item.source}:${item.line}: ${e.message}`;
+        yield { result: failed(item, id, redactUrl(item.url), { code: e.code, message }) };
+        continue;
+      }
+    }
+    yield {
+      job: { id, url, displayUrl: redactUrl(url.href), source: item.source, line: item.line, entry: item, rel, host: url.host },
+    };
+  }
+}
+
+/** Library input: plain URL strings become entries as if they were given on the command line. */
+export async function* entriesFrom(
+  input: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry>,
+): AsyncGenerator<SourceItem> {
+  let n = 0;
+  for await (const e of input) {
+    n++;
+    yield typeof e === 'string' ? { kind: 'entry', url: e, source: 'entries', line: n, options: {} } : e;
+  }
+}

@@ -1,0 +1,234 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { UsageError } from './errors.js';
+import type { EventListener } from './events.js';
+import type { ListEntry } from './sources/types.js';
+import { VERSION } from './version.js';
+
+/** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
+export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 5 */
+  retries: number;
+  /** First backoff delay; doubles per attempt, jittered. @default 500 */
+  baseDelayMs: number;
+  /** Cap on one backoff delay. @default 30000 */
+  maxDelayMs: number;
+  /** A Retry-After longer than this gives up instead of waiting. @default 300000 */
+  maxRetryAfterMs: number;
+}
+
+export interface ProxySettings {
+  httpProxy?: string | undefined;
+  httpsProxy?: string | undefined;
+  noProxy?: string | undefined;
+}
+
+/** Options of `download()`. Every field is optional; `normalizeOptions()` fills in the defaults. */
+export interface DownloadOptions {
+  /** URLs, list files, or `-` for stdin, mixed freely. */
+  sources?: string[];
+  /** Entries given directly (library use), downloaded after `sources`. */
+  entries?: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry>;
+  /** Stream read for the source `-`. @default process.stdin */
+  stdin?: Readable;
+  /** Output directory, created if missing. @default '.' */
+  dir?: string;
+  /** Total simultaneous downloads. @default 16 */
+  concurrency?: number;
+  /** Simultaneous downloads per host. @default unlimited (up to concurrency) */
+  perHost?: number | undefined;
+  /** Extra request headers, as an object or as `"Key: Value"` strings. */
+  headers?: Record<string, string> | string[];
+  /** @default `dlpool/<version>` */
+  userAgent?: string;
+  /** @default 10 */
+  maxRedirects?: number;
+  /** @default 10000 */
+  connectTimeoutMs?: number;
+  /** Idle time without a byte before an attempt is abandoned. @default 30000 */
+  timeoutMs?: number;
+  /** Retries per download; shorthand for `retry.retries`. @default 5 */
+  retries?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Re-download files that already exist under their final name. @default false */
+  overwrite?: boolean;
+  /** Name files from the Content-Disposition header when it gives a name. @default false */
+  contentDisposition?: boolean;
+  /** Engine name. @default 'async' */
+  mode?: 'async';
+  /** Proxies; `'env'` reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY as curl does. @default 'env' */
+  proxy?: ProxySettings | 'env' | 'none';
+  /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
+  writeHighWaterMark?: number;
+  /** Least time between two progress events of one file. @default 100 */
+  progressIntervalMs?: number;
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+}
+
+export interface NormalizedOptions {
+  sources: string[];
+  entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
+  stdin: Readable | undefined;
+  dir: string;
+  concurrency: number;
+  perHost: number;
+  headers: Record<string, string>;
+  userAgent: string;
+  maxRedirects: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  overwrite: boolean;
+  contentDisposition: boolean;
+  mode: 'async';
+  proxy: ProxySettings | undefined;
+  writeHighWaterMark: number;
+  progressIntervalMs: number;
+  signal: AbortSignal | undefined;
+  onEvent: EventListener;
+}
+
+export const DEFAULTS = {
+  dir: '.',
+  concurrency: 16,
+  userAgent: `dlpool/${VERSION}`,
+  maxRedirects: 10,
+  connectTimeoutMs: 10_000,
+  timeoutMs: 30_000,
+  retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
+  overwrite: false,
+  contentDisposition: false,
+  mode: 'async',
+  writeHighWaterMark: 1024 * 1024,
+  progressIntervalMs: 100,
+} as const;
+
+const KNOWN_KEYS = new Set<string>([
+  'sources',
+  'entries',
+  'stdin',
+  'dir',
+  'concurrency',
+  'perHost',
+  'headers',
+  'userAgent',
+  'maxRedirects',
+  'connectTimeoutMs',
+  'timeoutMs',
+  'retries',
+  'retry',
+  'overwrite',
+  'contentDisposition',
+  'mode',
+  'proxy',
+  'writeHighWaterMark',
+  'progressIntervalMs',
+  'signal',
+  'onEvent',
+]);
+
+function int(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new UsageError(`${name}: expected true or false, got ${String(value)}`);
+  return value;
+}
+
+/** Parses `"Key: Value"` header strings (curl's -H form) into an object. */
+export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input === undefined) return out;
+  if (Array.isArray(input)) {
+    for (const h of input) {
+      const i = h.indexOf(':');
+      const key = i > 0 ? h.slice(0, i).trim() : '';
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+        throw new UsageError(`headers: expected "Name: value", got ${JSON.stringify(h)}`);
+      }
+      out[key.toLowerCase()] = h.slice(i + 1).trim();
+    }
+    return out;
+  }
+  for (const [k, v] of Object.entries(input)) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
+  // curl reads lower-case http_proxy only (upper-case HTTP_PROXY is ignored there for CGI safety), but the
+  // upper-case forms of https_proxy and no_proxy; we accept either case, lower-case first, as undici does.
+  const httpProxy = env['http_proxy'] ?? env['HTTP_PROXY'];
+  const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
+  const noProxy = env['no_proxy'] ?? env['NO_PROXY'];
+  if (!httpProxy && !httpsProxy) return undefined;
+  return { httpProxy, httpsProxy, noProxy };
+}
+
+/** The one place options are checked and defaults applied. Errors start with the option's name. */
+export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) throw new UsageError(`${key}: unknown option`);
+  }
+  const concurrency = int('concurrency', options.concurrency, DEFAULTS.concurrency, 1, 10_000);
+  const perHost = int('perHost', options.perHost, concurrency, 1, 10_000);
+  const mode = options.mode ?? DEFAULTS.mode;
+  if (mode !== 'async') throw new UsageError(`mode: expected 'async', got ${String(mode)}`);
+  const retryIn = options.retry ?? {};
+  for (const key of Object.keys(retryIn)) {
+    if (!(key in DEFAULTS.retry)) throw new UsageError(`retry.${key}: unknown option`);
+  }
+  const retry: RetryPolicy = {
+    retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, 1000),
+    baseDelayMs: int('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
+    maxDelayMs: int('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
+    maxRetryAfterMs: int('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
+  };
+  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
+    throw new UsageError('dir: expected a directory path');
+  }
+  const userAgent = options.userAgent ?? DEFAULTS.userAgent;
+  if (typeof userAgent !== 'string' || /[\r\n]/.test(userAgent)) {
+    throw new UsageError('userAgent: expected one line of text');
+  }
+  let proxy: ProxySettings | undefined;
+  const proxyIn = options.proxy ?? 'env';
+  if (proxyIn === 'env') proxy = proxyFromEnv(process.env);
+  else if (proxyIn === 'none') proxy = undefined;
+  else if (typeof proxyIn === 'object') proxy = proxyIn;
+  else throw new UsageError(`proxy: expected 'env', 'none' or an object, got ${String(proxyIn)}`);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new UsageError('onEvent: expected a function');
+  }
+  return {
+    sources: options.sources ?? [],
+    entries: options.entries,
+    stdin: options.stdin,
+    dir: path.resolve(options.dir ?? DEFAULTS.dir),
+    concurrency,
+    perHost: Math.min(perHost, concurrency),
+    headers: parseHeaders(options.headers),
+    userAgent,
+    maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0, 1000),
+    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
+    timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+    retry,
+    overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
+    mode,
+    proxy,
+    writeHighWaterMark: int('writeHighWaterMark', options.writeHighWaterMark, DEFAULTS.writeHighWaterMark, 1024),
+    progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
+    signal: options.signal,
+    onEvent: options.onEvent ?? (() => {}),
+  };
+}

@@ -1,0 +1,51 @@
+import type { FileResult } from '../events.js';
+
+export interface DownloadSummary {
+  /** Every entry's result, in the order they finished. */
+  results: FileResult[];
+  downloaded: number;
+  skipped: number;
+  failed: number;
+  /** Bytes written by this run (skipped files not counted). */
+  bytes: number;
+  /** Retries made across all downloads. */
+  retries: number;
+  elapsedMs: number;
+  /** Set when the run was stopped by its AbortSignal; the reason given to abort(), if a string. */
+  interrupted: string | undefined;
+  dir: string;
+}
+
+export class SummaryBuilder {
+  readonly results: FileResult[] = [];
+  downloaded = 0;
+  skipped = 0;
+  failed = 0;
+  bytes = 0;
+  retries = 0;
+
+  add(r: FileResult): void {
+    this.results.push(r);
+    if (r.status === 'downloaded') {
+      this.downloaded++;
+      this.bytes += r.bytes;
+    } else if (r.status === 'skipped') this.skipped++;
+    else this.failed++;
+    if (r.attempts > 1) this.retries += r.attempts - 1;
+  }
+
+  build(dir: string, elapsedMs: number, interrupted: string | undefined): DownloadSummary {
+    const { results, downloaded, skipped, failed, bytes, retries } = this;
+    return { results, downloaded, skipped, failed, bytes, retries, elapsedMs, interrupted, dir };
+  }
+}
+
+/** Documented exit codes (README): the one function that maps a run to one. */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
+
+export function exitCodeFor(summary: Pick<DownloadSummary, 'failed' | 'interrupted'>): number {
+  if (summary.interrupted === 'SIGINT') return EXIT.SIGINT;
+  if (summary.interrupted === 'SIGTERM') return EXIT.SIGTERM;
+  if (summary.interrupted !== undefined) return EXIT.SIGINT;
+  return summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+}

@@ -1,0 +1,38 @@
+/** One URL to download, as read from argv, a list file or stdin, with the aria2 options given under it. */
+export interface ListEntry {
+  kind: 'entry';
+  url: string;
+  /** Where it came from: `argv`, a list file's path, or `-` for stdin. */
+  source: string;
+  /** 1-based line in `source` (for argv: the argument's position). */
+  line: number;
+  /** aria2 `out=`: the file name to use, relative to the output directory (and `dir`). */
+  out?: string | undefined;
+  /** aria2 `dir=`: a sub-directory of the output directory. */
+  dir?: string | undefined;
+  /** aria2 `checksum=TYPE=HEX`, kept for checksum verification. */
+  checksum?: { algorithm: string; hex: string } | undefined;
+  /** Every aria2 option line under this URL, as given (known and unknown). */
+  options: Record<string, string>;
+}
+
+/** A line that could not be used; it becomes a failed entry, and the rest of the list still downloads. */
+export interface ListLineError {
+  kind: 'error';
+  source: string;
+  line: number;
+  /** The offending text (trimmed, cut to 200 chars), for the report. */
+  text: string;
+  code: 'ERR_DL_LIST_LINE' | 'ERR_DL_UNSUPPORTED_SCHEME';
+  message: string;
+}
+
+/** Something worth telling the user that does not fail anything (an unknown aria2 option). */
+export interface ListWarning {
+  kind: 'warning';
+  source: string;
+  line: number;
+  message: string;
+}
+
+export type SourceItem = ListEntry | ListLineError | ListWarning;
