@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type RunningServer } from '../../src/server/index.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { stdin?: string; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await createServer({});
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('dlpool CLI', () => {
+  it('exits 0 when everything downloads; plain lines have no escape codes', async () => {
+    const dir = await tmpDir();
+    const r = await run([`${server.url}gen/1000/a.bin`, `${server.url}gen/2000/b.bin`, '-d', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await listFiles(dir)).toEqual(['a.bin', 'b.bin']);
+    expect(r.stdout).toMatch(/^downloaded {2}a\.bin {2}\(1000 B/m);
+    expect(r.stdout).toMatch(/dlpool: 2 downloaded, 0 already present, 0 failed/);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\x1b/);
+  });
+
+  it('`get` and the default command are the same; a second run reports files already present', async () => {
+    const dir = await tmpDir();
+    const url = `${server.url}gen/10/same.bin`;
+    expect((await run(['get', url, '-d', dir])).code).toBe(0);
+    const again = await run([url, '-d', dir]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^present {5}same\.bin/m);
+  });
+
+  it('exits 1 when an entry fails, naming FILE:LINE for bad list lines, and downloads the rest', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    await fs.writeFile(list, `${server.url}gen/10/ok.bin\nhttp://[bad\n${server.url}nope/x\n`);
+    const out = path.join(dir, 'out');
+    const r = await run([list, '-d', out, '--retries', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${list}:2: `);
+    expect(r.stderr).toMatch(/404 Not Found: GET http:\/\/127\.0\.0\.1:\d+\/nope\/x \(attempt 1\/1\)/);
+    expect(await listFiles(out)).toEqual(['ok.bin']);
+  });
+
+  it('exits 2 for a list file that cannot be read, and downloads nothing', async () => {
+    const dir = await tmpDir();
+    const r = await run([`${server.url}gen/10/never.bin`, path.join(dir, 'missing.txt'), '-d', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing\.txt/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await listFiles(dir)).toEqual([]);
+  });
+
+  it('exits 2 for a bad option value, naming the option', async () => {
+    const r = await run(['-j', '0', `${server.url}gen/1/x`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dlpool: concurrency: /);
+  });
+
+  it('reads a list from stdin with -', async () => {
+    const dir = await tmpDir();
+    const r = await run(['-', '-d', dir, '-q'], { stdin: `${server.url}gen/5/in1\n# comment\n${server.url}gen/6/in2\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(await listFiles(dir)).toEqual(['in1', 'in2']);
+  });
+
+  it('--json prints exactly one JSON document on stdout', async () => {
+    const dir = await tmpDir();
+    const r = await run([`${server.url}gen/100/j.bin`, `${server.url}missing`, '-d', dir, '--json', '--retries', '0']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { downloaded: number; failed: number; results: Record<string, unknown>[] };
+    expect(doc).toMatchObject({ downloaded: 1, failed: 1 });
+    const byStatus = Object.fromEntries(doc.results.map((x) => [x['status'], x]));
+    expect(byStatus['downloaded']).toMatchObject({
+      url: `${server.url}gen/100/j.bin`,
+      path: 'j.bin',
+      bytes: 100,
+      attempts: 1,
+      error: null,
+    });
+    expect(byStatus['failed']).toMatchObject({ path: null, error: { code: 'ERR_DL_HTTP_STATUS' } });
+    expect(typeof byStatus['failed']?.['ms']).toBe('number');
+  });
+
+  it('never prints URL credentials', async () => {
+    const dir = await tmpDir();
+    const url = `${server.url.replace('http://', 'http://user:s3cret@')}missing`;
+    const r = await run([url, '-d', dir, '--retries', '0', '--json']);
+    expect(r.code).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).not.toContain('s3cret');
+  });
+});

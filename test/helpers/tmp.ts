@@ -1,0 +1,30 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DownloadEvent } from '../../src/events.js';
+
+/** A fresh directory per test (never reused: see the ext4 note in the README). */
+export async function tmpDir(prefix = 'dlpool-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Fast retries for tests: real backoff logic, millisecond delays. */
+export const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
+
+export function collect(): { events: DownloadEvent[]; onEvent: (e: DownloadEvent) => void } {
+  const events: DownloadEvent[] = [];
+  return { events, onEvent: (e) => events.push(e) };
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string, rel: string): Promise<void> {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(path.join(d, e.name), r);
+      else out.push(r);
+    }
+  }
+  await walk(dir, '');
+  return out.sort();
+}

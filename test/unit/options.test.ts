@@ -1,0 +1,64 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_WORKERS, normalizeOptions, parseHeaders } from '../../src/options.js';
+
+describe('normalizeOptions', () => {
+  it('fills every default in one place', () => {
+    const o = normalizeOptions({ proxy: 'none' });
+    expect(o).toMatchObject({
+      dir: path.resolve('.'),
+      concurrency: 16,
+      perHost: 16,
+      maxRedirects: 10,
+      connectTimeoutMs: 10_000,
+      timeoutMs: 30_000,
+      retry: { retries: 5 },
+      overwrite: false,
+      contentDisposition: false,
+      mode: 'async',
+      writeHighWaterMark: 1024 * 1024,
+    });
+    expect(o.userAgent).toMatch(/^dlpool\/\d+\.\d+\.\d+/);
+  });
+
+  it('rejects unknown keys and bad values with the option name first', () => {
+    expect(() => normalizeOptions({ concurency: 3 } as never)).toThrow(/^concurency: unknown option/);
+    expect(() => normalizeOptions({ concurrency: 0 })).toThrow(/^concurrency: /);
+    expect(() => normalizeOptions({ concurrency: 1.5 })).toThrow(/^concurrency: /);
+    expect(() => normalizeOptions({ timeoutMs: -1 })).toThrow(/^timeoutMs: /);
+    expect(() => normalizeOptions({ retry: { tries: 1 } as never })).toThrow(/^retry\.tries: unknown/);
+    expect(() => normalizeOptions({ mode: 'threads' as never })).toThrow(/^mode: /);
+    expect(() => normalizeOptions({ userAgent: 'a\r\nX-Evil: 1' })).toThrow(/^userAgent: /);
+  });
+
+  it('caps --per-host at -j', () => {
+    expect(normalizeOptions({ concurrency: 4, perHost: 10 }).perHost).toBe(4);
+  });
+
+  it('reads proxies from the environment like curl', () => {
+    const saved = { ...process.env };
+    try {
+      process.env['HTTPS_PROXY'] = 'http://proxy:3128';
+      process.env['NO_PROXY'] = 'localhost,127.0.0.1';
+      delete process.env['https_proxy'];
+      delete process.env['no_proxy'];
+      expect(normalizeOptions({}).proxy).toMatchObject({ httpsProxy: 'http://proxy:3128', noProxy: 'localhost,127.0.0.1' });
+      expect(normalizeOptions({ proxy: 'none' }).proxy).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('defaults worker pools to half the cores', () => {
+    expect(DEFAULT_WORKERS).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+  });
+});
+
+describe('parseHeaders', () => {
+  it('parses curl-style header strings', () => {
+    expect(parseHeaders(['X-One: 1', 'Accept:  text/plain '])).toEqual({ 'x-one': '1', accept: 'text/plain' });
+    expect(() => parseHeaders(['no colon'])).toThrow(/^headers: /);
+    expect(() => parseHeaders([': empty'])).toThrow(/^headers: /);
+  });
+});

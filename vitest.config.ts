@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Network tests start their own loopback servers; run files in parallel processes but keep it modest
+    // on a 2-core machine so timing-sensitive tests (idle timeouts) keep their margin.
+    maxWorkers: 2,
+  },
+});
