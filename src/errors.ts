@@ -62,7 +62,11 @@ export class DlpoolError extends Error {
 export class HttpStatusError extends DlpoolError {
   readonly status: number;
   readonly retryAfterMs: number | undefined;
-  constructor(status: number, statusText: string, init: DlpoolErrorInit & { retryAfterMs?: number | undefined }) {
+  constructor(
+    status: number,
+    statusText: string,
+    init: DlpoolErrorInit & { retryAfterMs?: number | undefined },
+  ) {
     super('ERR_DL_HTTP_STATUS', `${status} ${statusText}`.trim(), init);
     this.name = 'HttpStatusError';
     this.status = status;

@@ -11,7 +11,12 @@ export {
   UsageError,
 } from './errors.js';
 export type * from './events.js';
-export { DEFAULT_WORKERS, type DownloadOptions, type NormalizedOptions, normalizeOptions } from './options.js';
+export {
+  DEFAULT_WORKERS,
+  type DownloadOptions,
+  type NormalizedOptions,
+  normalizeOptions,
+} from './options.js';
 export { type DownloadSummary, EXIT, exitCodeFor } from './report/summary.js';
 export { createServer, type RunningServer, type ServeOptions } from './server/index.js';
 export type { ListEntry } from './sources/types.js';

@@ -131,7 +131,13 @@ const KNOWN_KEYS = new Set<string>([
   'onEvent',
 ]);
 
-function int(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${String(value)}`);
@@ -141,7 +147,8 @@ function int(name: string, value: unknown, fallback: number, min: number, max = 
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new UsageError(`${name}: expected true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean')
+    throw new UsageError(`${name}: expected true or false, got ${String(value)}`);
   return value;
 }
 
@@ -226,7 +233,12 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     mode,
     proxy,
-    writeHighWaterMark: int('writeHighWaterMark', options.writeHighWaterMark, DEFAULTS.writeHighWaterMark, 1024),
+    writeHighWaterMark: int(
+      'writeHighWaterMark',
+      options.writeHighWaterMark,
+      DEFAULTS.writeHighWaterMark,
+      1024,
+    ),
     progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),

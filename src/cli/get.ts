@@ -6,6 +6,7 @@ import { BarsRenderer } from './render/bars.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
+import { STDIN_TOKEN } from './stdin-token.js';
 
 export interface GetArgs {
   sources?: string[] | undefined;
@@ -27,7 +28,8 @@ export interface GetArgs {
 
 function seconds(flag: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag}: expected a positive number of seconds, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new UsageError(`${flag}: expected a positive number of seconds, got ${v}`);
   return Math.max(1, Math.round(v * 1000));
 }
 
@@ -39,7 +41,7 @@ function whole(flag: string, v: number | undefined): number | undefined {
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs): DownloadOptions {
-  const sources = a.sources ?? [];
+  const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
   if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   const o: DownloadOptions = { sources, stdin: process.stdin };
   if (a.dir !== undefined) o.dir = a.dir;

@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { type GetArgs, runGet } from './get.js';
 import { runServe, type ServeArgs } from './serve.js';
+import { STDIN_TOKEN } from './stdin-token.js';
 
 function getOptions(y: Argv) {
   return y
@@ -15,16 +16,28 @@ function getOptions(y: Argv) {
       type: 'string',
       array: true,
     })
-    .option('dir', { alias: 'd', type: 'string', describe: `output directory, created if missing [${DEFAULTS.dir}]` })
+    .option('dir', {
+      alias: 'd',
+      type: 'string',
+      describe: `output directory, created if missing [${DEFAULTS.dir}]`,
+    })
     .option('concurrency', {
       alias: 'j',
       type: 'number',
       describe: `simultaneous downloads in total [${DEFAULTS.concurrency}]`,
     })
     .option('per-host', { type: 'number', describe: 'simultaneous downloads per host [unlimited up to -j]' })
-    .option('header', { alias: 'H', type: 'string', array: true, describe: 'extra request header "Name: value"' })
+    .option('header', {
+      alias: 'H',
+      type: 'string',
+      array: true,
+      describe: 'extra request header "Name: value"',
+    })
     .option('user-agent', { type: 'string', describe: `User-Agent header [${DEFAULTS.userAgent}]` })
-    .option('max-redirects', { type: 'number', describe: `redirects followed per request [${DEFAULTS.maxRedirects}]` })
+    .option('max-redirects', {
+      type: 'number',
+      describe: `redirects followed per request [${DEFAULTS.maxRedirects}]`,
+    })
     .option('connect-timeout', {
       type: 'number',
       describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,
@@ -35,7 +48,10 @@ function getOptions(y: Argv) {
     })
     .option('retries', { type: 'number', describe: `retries per download [${DEFAULTS.retry.retries}]` })
     .option('overwrite', { type: 'boolean', describe: 're-download files that already exist' })
-    .option('content-disposition', { type: 'boolean', describe: 'name files from the Content-Disposition header' })
+    .option('content-disposition', {
+      type: 'boolean',
+      describe: 'name files from the Content-Disposition header',
+    })
     .option('progress', {
       type: 'string',
       choices: ['auto', 'bars', 'plain', 'none'],
@@ -46,12 +62,15 @@ function getOptions(y: Argv) {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv)
+  const parser = yargs(argv.map((a) => (a === '-' ? STDIN_TOKEN : a)))
     .scriptName('dlpool')
     .version(VERSION)
     .usage('$0 [get] <URL | LIST | ->...  download URL lists concurrently')
-    .command<GetArgs>(['get [sources..]', '$0 [sources..]'], 'download URLs and URL lists (the default command)', getOptions, (a) =>
-      runGet(a),
+    .command<GetArgs>(
+      ['get [sources..]', '$0 [sources..]'],
+      'download URLs and URL lists (the default command)',
+      getOptions,
+      (a) => runGet(a),
     )
     .command<ServeArgs>(
       'serve',
@@ -64,7 +83,9 @@ export async function main(argv: string[]): Promise<void> {
           .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' }),
       (a) => runServe(a),
     )
-    .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () => runDemo())
+    .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () =>
+      runDemo(),
+    )
     .strict()
     .help()
     .alias('h', 'help')
@@ -83,7 +104,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.USAGE;
       return;
     }
-    process.stderr.write(`dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = EXIT.FAILED;
   }
 }

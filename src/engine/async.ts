@@ -13,7 +13,11 @@ import type { Engine } from './engine.js';
 export class AsyncEngine implements Engine {
   readonly name = 'async';
 
-  async run(jobs: AsyncIterable<JobOrResult>, ctx: FetchContext, onResult: (r: FileResult) => void): Promise<void> {
+  async run(
+    jobs: AsyncIterable<JobOrResult>,
+    ctx: FetchContext,
+    onResult: (r: FileResult) => void,
+  ): Promise<void> {
     const { concurrency, perHost } = ctx.opts;
     const global = pLimit(concurrency);
     const hosts = new Map<string, LimitFunction>();
@@ -38,11 +42,16 @@ export class AsyncEngine implements Engine {
       }
       const limitHost = host;
       pending++;
-      const task = limitHost === global ? global(() => fetchFile(job, ctx)) : limitHost(() => global(() => fetchFile(job, ctx)));
-      task.then(onResult, (err: unknown) => {
-        // fetchFile never throws; this is a bug guard so a result is never lost silently.
-        throw err;
-      }).finally(done);
+      const task =
+        limitHost === global
+          ? global(() => fetchFile(job, ctx))
+          : limitHost(() => global(() => fetchFile(job, ctx)));
+      task
+        .then(onResult, (err: unknown) => {
+          // fetchFile never throws; this is a bug guard so a result is never lost silently.
+          throw err;
+        })
+        .finally(done);
       while (pending >= maxPending) await new Promise<void>((r) => (wake = r));
     }
     while (pending > 0) await new Promise<void>((r) => (wake = r));

@@ -8,5 +8,9 @@ import type { JobOrResult } from '../jobs/job.js';
  */
 export interface Engine {
   readonly name: string;
-  run(jobs: AsyncIterable<JobOrResult>, ctx: FetchContext, onResult: (result: FileResult) => void): Promise<void>;
+  run(
+    jobs: AsyncIterable<JobOrResult>,
+    ctx: FetchContext,
+    onResult: (result: FileResult) => void,
+  ): Promise<void>;
 }

@@ -1,16 +1,24 @@
 import type { WriteStream } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { DlpoolError, LengthMismatchError } from '../errors.js';
 import type { ErrorInfo, EventListener, FileResult } from '../events.js';
-import { commitPart, type DirMaker, discardPart, existingSize, openPart, partPathOf, partSize } from '../file/part.js';
+import {
+  commitPart,
+  type DirMaker,
+  discardPart,
+  existingSize,
+  openPart,
+  partPathOf,
+  partSize,
+} from '../file/part.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { type NameRegistry, relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
-import { classifyNetworkError } from './classify.js';
+import { classifyNetworkError, fileError } from './classify.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
 import { retryDelay } from './retry.js';
 
@@ -39,7 +47,10 @@ interface Progress {
 }
 
 class Skipped {
-  constructor(readonly rel: string, readonly bytes: number) {}
+  constructor(
+    readonly rel: string,
+    readonly bytes: number,
+  ) {}
 }
 
 function header(res: GetResponse, name: string): string | undefined {
@@ -53,7 +64,9 @@ function lengthOf(res: GetResponse): number | undefined {
 }
 
 /** `bytes a-b/total` → numbers; undefined when absent or malformed. */
-function contentRange(res: GetResponse): { start: number; end: number; total: number | undefined } | undefined {
+function contentRange(
+  res: GetResponse,
+): { start: number; end: number; total: number | undefined } | undefined {
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range')?.trim() ?? '');
   if (!m) return undefined;
   return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) };
@@ -72,7 +85,14 @@ function validatorOf(res: GetResponse): string | undefined {
 export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult> {
   const started = performance.now();
   const { opts } = ctx;
-  const state: Progress = { rel: job.rel, offset: 0, total: undefined, validator: undefined, attempts: 0, resumed: false };
+  const state: Progress = {
+    rel: job.rel,
+    offset: 0,
+    total: undefined,
+    validator: undefined,
+    attempts: 0,
+    resumed: false,
+  };
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
     url: job.displayUrl,
@@ -100,7 +120,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
       const bytes = await attempt(job, ctx, state);
       return result({ status: 'downloaded', bytes });
     } catch (caught) {
-      if (caught instanceof Skipped) return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel });
+      if (caught instanceof Skipped)
+        return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel });
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -161,14 +182,26 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
     // Our offset does not fit the resource (it shrank or changed): start over on the next attempt.
     state.offset = 0;
     if (state.rel) await discardPart(partPathOf(path.join(opts.dir, state.rel)));
-    throw new DlpoolError('ERR_DL_LENGTH_MISMATCH', 'range not satisfiable: the file changed; restarting', init);
+    throw new DlpoolError(
+      'ERR_DL_LENGTH_MISMATCH',
+      'range not satisfiable: the file changed; restarting',
+      init,
+    );
   }
   if (res.statusCode === 206 && state.offset > 0) {
     const range = contentRange(res);
-    if (!range || range.start !== state.offset || (state.total !== undefined && range.total !== state.total)) {
+    if (
+      !range ||
+      range.start !== state.offset ||
+      (state.total !== undefined && range.total !== state.total)
+    ) {
       await res.body.dump().catch(() => {});
       state.offset = 0;
-      throw new DlpoolError('ERR_DL_LENGTH_MISMATCH', 'Content-Range does not continue the partial file', init);
+      throw new DlpoolError(
+        'ERR_DL_LENGTH_MISMATCH',
+        'Content-Range does not continue the partial file',
+        init,
+      );
     }
     offset = state.offset;
     total = range.total ?? state.total;
@@ -207,7 +240,15 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
     res.body.destroy();
     throw err;
   }
-  ctx.emit({ type: 'start', id: job.id, url: job.displayUrl, path: state.rel, attempt: state.attempts, total, offset });
+  ctx.emit({
+    type: 'start',
+    id: job.id,
+    url: job.displayUrl,
+    path: state.rel,
+    attempt: state.attempts,
+    total,
+    offset,
+  });
 
   let received = offset;
   let lastEmit = 0;
@@ -217,10 +258,17 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
     const now = performance.now();
     if (now - lastEmit >= opts.progressIntervalMs) {
       lastEmit = now;
-      ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
+      ctx.emit({
+        type: 'progress',
+        id: job.id,
+        url: job.displayUrl,
+        path: rel,
+        transferred: received,
+        total,
+      });
     }
   });
-  await pipeline(res.body, ws);
+  await drainInto(res.body, ws, partPath);
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
   if (total !== undefined && received !== total) {
     throw new LengthMismatchError(total, received, init);
@@ -233,7 +281,8 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
 function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): string {
   const offered = filenameFromContentDisposition(res.headers['content-disposition']);
   const { out, dir } = job.entry;
-  if (offered === undefined || out !== undefined) return ctx.names.claim(relativeName({ url: job.url, out, dir }));
+  if (offered === undefined || out !== undefined)
+    return ctx.names.claim(relativeName({ url: job.url, out, dir }));
   // Only the last component of what the server offers is used: a server never picks the folder.
   const base = sanitizeName(offered.split(/[/\\]/).pop() ?? '');
   const sub = dir ? sanitizeSubdir(dir) : '';
@@ -241,8 +290,45 @@ function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): 
 }
 
 function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOptions): ErrorInfo {
-  const e = err instanceof DlpoolError ? err : classifyNetworkError(err, { url: job.displayUrl, attempt: state.attempts, connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs });
+  const e =
+    err instanceof DlpoolError
+      ? err
+      : classifyNetworkError(err, {
+          url: job.displayUrl,
+          attempt: state.attempts,
+          connectTimeoutMs: opts.connectTimeoutMs,
+          timeoutMs: opts.timeoutMs,
+        });
   const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
-  const where = e.code === 'ERR_DL_FILE' ? '' : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
+  const where =
+    e.code === 'ERR_DL_FILE'
+      ? ''
+      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
+}
+
+/**
+ * Pipes the body into the `.part` file. Unlike stream.pipeline, a failing body (cut connection, timeout,
+ * abort) does not destroy the file stream: what was received is flushed first, so a retry or a later run
+ * resumes from every byte that arrived.
+ */
+function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    ws.once('error', (err) => {
+      failed = true;
+      body.destroy();
+      reject(fileError(err, 'write', partPath));
+    });
+    body.once('error', (err) => {
+      if (failed) return;
+      failed = true;
+      body.unpipe(ws);
+      ws.end(() => reject(err));
+    });
+    ws.once('finish', () => {
+      if (!failed) resolve();
+    });
+    body.pipe(ws);
+  });
 }

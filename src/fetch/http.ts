@@ -68,7 +68,11 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
         throw new DlpoolError('ERR_DL_BAD_REDIRECT', `redirect to an invalid URL`, init);
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new DlpoolError('ERR_DL_BAD_REDIRECT', `redirect to unsupported scheme '${next.protocol}'`, init);
+        throw new DlpoolError(
+          'ERR_DL_BAD_REDIRECT',
+          `redirect to unsupported scheme '${next.protocol}'`,
+          init,
+        );
       }
       if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) delete headers[h];
       url = next;

@@ -5,7 +5,11 @@ import type { RetryPolicy } from '../options.js';
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Error codes worth another try: the network, timeouts and short bodies. File-system errors are final. */
-const RETRY_CODES: ReadonlySet<string> = new Set(['ERR_DL_NETWORK', 'ERR_DL_TIMEOUT', 'ERR_DL_LENGTH_MISMATCH']);
+const RETRY_CODES: ReadonlySet<string> = new Set([
+  'ERR_DL_NETWORK',
+  'ERR_DL_TIMEOUT',
+  'ERR_DL_LENGTH_MISMATCH',
+]);
 
 export function isRetryable(err: unknown): boolean {
   if (err instanceof HttpStatusError) return RETRY_STATUSES.has(err.status);

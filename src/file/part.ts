@@ -9,7 +9,11 @@ export function partPathOf(finalPath: string): string {
 }
 
 /** Opens the `.part` file for writing at `offset` (0 truncates). Errors name the path. */
-export async function openPart(partPath: string, offset: number, highWaterMark: number): Promise<fs.WriteStream> {
+export async function openPart(
+  partPath: string,
+  offset: number,
+  highWaterMark: number,
+): Promise<fs.WriteStream> {
   const ws = fs.createWriteStream(partPath, { flags: offset > 0 ? 'r+' : 'w', start: offset, highWaterMark });
   await new Promise<void>((resolve, reject) => {
     ws.once('ready', () => resolve());

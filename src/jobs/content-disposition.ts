@@ -22,7 +22,9 @@ export function filenameFromContentDisposition(header: string | string[] | undef
           charset === 'utf-8'
             ? decodeURIComponent(raw)
             : charset === 'iso-8859-1'
-              ? raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+              ? raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) =>
+                  String.fromCharCode(Number.parseInt(h, 16)),
+                )
               : undefined;
       } catch {
         // Malformed percent-encoding: fall back to filename=.

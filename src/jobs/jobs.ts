@@ -12,7 +12,12 @@ export interface JobsOptions {
   emit: EventListener;
 }
 
-function failed(item: { source: string; line: number }, id: number, url: string, err: FileResult['error']): FileResult {
+function failed(
+  item: { source: string; line: number },
+  id: number,
+  url: string,
+  err: FileResult['error'],
+): FileResult {
   return {
     id,
     url,
@@ -32,7 +37,10 @@ function failed(item: { source: string; line: number }, id: number, url: string,
  * sources -> jobs: numbers each entry, claims its file name in list order (so collision suffixes are
  * deterministic), and turns bad list lines into failed results. Streams: one item in, at most one out.
  */
-export async function* toJobs(items: AsyncIterable<SourceItem>, opts: JobsOptions): AsyncGenerator<JobOrResult> {
+export async function* toJobs(
+  items: AsyncIterable<SourceItem>,
+  opts: JobsOptions,
+): AsyncGenerator<JobOrResult> {
   let id = 0;
   for await (const item of items) {
     if (item.kind === 'warning') {
@@ -64,7 +72,16 @@ export async function* toJobs(items: AsyncIterable<SourceItem>, opts: JobsOption
       }
     }
     yield {
-      job: { id, url, displayUrl: redactUrl(url.href), source: item.source, line: item.line, entry: item, rel, host: url.host },
+      job: {
+        id,
+        url,
+        displayUrl: redactUrl(url.href),
+        source: item.source,
+        line: item.line,
+        entry: item,
+        rel,
+        host: url.host,
+      },
     };
   }
 }

@@ -94,7 +94,9 @@ describe('dlpool CLI', () => {
 
   it('reads a list from stdin with -', async () => {
     const dir = await tmpDir();
-    const r = await run(['-', '-d', dir, '-q'], { stdin: `${server.url}gen/5/in1\n# comment\n${server.url}gen/6/in2\n` });
+    const r = await run(['-', '-d', dir, '-q'], {
+      stdin: `${server.url}gen/5/in1\n# comment\n${server.url}gen/6/in2\n`,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(await listFiles(dir)).toEqual(['in1', 'in2']);
@@ -102,9 +104,21 @@ describe('dlpool CLI', () => {
 
   it('--json prints exactly one JSON document on stdout', async () => {
     const dir = await tmpDir();
-    const r = await run([`${server.url}gen/100/j.bin`, `${server.url}missing`, '-d', dir, '--json', '--retries', '0']);
+    const r = await run([
+      `${server.url}gen/100/j.bin`,
+      `${server.url}missing`,
+      '-d',
+      dir,
+      '--json',
+      '--retries',
+      '0',
+    ]);
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout) as { downloaded: number; failed: number; results: Record<string, unknown>[] };
+    const doc = JSON.parse(r.stdout) as {
+      downloaded: number;
+      failed: number;
+      results: Record<string, unknown>[];
+    };
     expect(doc).toMatchObject({ downloaded: 1, failed: 1 });
     const byStatus = Object.fromEntries(doc.results.map((x) => [x['status'], x]));
     expect(byStatus['downloaded']).toMatchObject({
@@ -114,7 +128,7 @@ describe('dlpool CLI', () => {
       attempts: 1,
       error: null,
     });
-    expect(byStatus['failed']).toMatchObject({ path: null, error: { code: 'ERR_DL_HTTP_STATUS' } });
+    expect(byStatus['failed']).toMatchObject({ path: 'missing', error: { code: 'ERR_DL_HTTP_STATUS' } });
     expect(typeof byStatus['failed']?.['ms']).toBe('number');
   });
 

@@ -21,7 +21,10 @@ describe('download: many files', () => {
     const list = path.join(dir, 'list.txt');
     const sizes = Array.from({ length: 100 }, (_, i) => (i * 7919) % 300_000);
     const paths = sizes.map((s, i) => `/gen/${s}/f${i}.bin`);
-    await fs.writeFile(list, `# a hundred files\n\n${paths.map((p) => new URL(p, server.url).href).join('\n')}\n`);
+    await fs.writeFile(
+      list,
+      `# a hundred files\n\n${paths.map((p) => new URL(p, server.url).href).join('\n')}\n`,
+    );
     const out = path.join(dir, 'out');
     const summary = await download({ sources: [list], dir: out, concurrency: 16 });
     expect(summary.failed).toBe(0);
@@ -81,7 +84,10 @@ describe('download: files on disk', () => {
       const run = download({ entries: [`${s.url}/file.txt`], dir });
       // Wait until the first half is on disk under the .part name.
       for (let i = 0; i < 200; i++) {
-        const size = await fs.stat(path.join(dir, 'file.txt.part')).then((st) => st.size, () => -1);
+        const size = await fs.stat(path.join(dir, 'file.txt.part')).then(
+          (st) => st.size,
+          () => -1,
+        );
         if (size === 4) break;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -107,7 +113,9 @@ describe('download: files on disk', () => {
     expect(await fs.readFile(path.join(dir, 'present.bin'), 'utf8')).toBe('old');
     const second = await download({ entries: [url], dir, overwrite: true });
     expect(second.downloaded).toBe(1);
-    expect((await fs.readFile(path.join(dir, 'present.bin'))).equals(synthBytes('/gen/1000/present.bin', 0, 1000))).toBe(true);
+    expect(
+      (await fs.readFile(path.join(dir, 'present.bin'))).equals(synthBytes('/gen/1000/present.bin', 0, 1000)),
+    ).toBe(true);
   });
 
   it('gives colliding names deterministic suffixes and reports which URL went where', async () => {
@@ -140,7 +148,9 @@ describe('download: files on disk', () => {
 
   it('names from Content-Disposition only when asked, sanitised and inside --dir', async () => {
     const s = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-disposition': `attachment; filename="../../evil.txt"; filename*=UTF-8''%2E%2E%2Fr%C3%A9sum%C3%A9.txt` });
+      res.writeHead(200, {
+        'content-disposition': `attachment; filename="../../evil.txt"; filename*=UTF-8''%2E%2E%2Fr%C3%A9sum%C3%A9.txt`,
+      });
       res.end('cd');
     });
     try {
@@ -159,14 +169,20 @@ describe('download: files on disk', () => {
   it('reports bad list lines as FILE:LINE failures and downloads the rest', async () => {
     const dir = await tmpDir();
     const list = path.join(dir, 'bad.txt');
-    await fs.writeFile(list, `${server.url}gen/10/ok.bin\nnot a url\nftp://example.com/x\n${server.url}gen/10/ok2.bin\n`);
+    await fs.writeFile(
+      list,
+      `${server.url}gen/10/ok.bin\nnot a url\nftp://example.com/x\n${server.url}gen/10/ok2.bin\n`,
+    );
     const out = path.join(dir, 'out');
     const { events, onEvent } = collect();
     const summary = await download({ sources: [list], dir: out, onEvent, retry: FAST_RETRY });
     expect(summary.downloaded).toBe(2);
     expect(summary.failed).toBe(2);
     const failures = summary.results.filter((r) => r.status === 'failed').map((r) => r.error?.message);
-    expect(failures).toEqual([expect.stringMatching(/bad\.txt:2: /), expect.stringMatching(/bad\.txt:3: .*ftp/)]);
+    expect(failures).toEqual([
+      expect.stringMatching(/bad\.txt:2: /),
+      expect.stringMatching(/bad\.txt:3: .*ftp/),
+    ]);
     expect(events.filter((e) => e.type === 'result')).toHaveLength(4);
   });
 });

@@ -66,7 +66,13 @@ describe('retries', () => {
     });
     try {
       const dir = await tmpDir();
-      const summary = await download({ entries: [`${s.url}/stall`], dir, timeoutMs: 1000, retries: 1, retry: FAST_RETRY });
+      const summary = await download({
+        entries: [`${s.url}/stall`],
+        dir,
+        timeoutMs: 1000,
+        retries: 1,
+        retry: FAST_RETRY,
+      });
       expect(summary.failed).toBe(1);
       expect(summary.results[0]?.error).toMatchObject({ code: 'ERR_DL_TIMEOUT' });
       expect(summary.results[0]?.error?.message).toMatch(/body timeout/);
@@ -96,7 +102,10 @@ describe('redirects', () => {
       http.get('*/hop/:n', ({ params, request }) => {
         const n = Number(params['n']);
         if (n === 0) return HttpResponse.text('landed');
-        return new HttpResponse(null, { status: 302, headers: { location: new URL(`/hop/${n - 1}`, request.url).href } });
+        return new HttpResponse(null, {
+          status: 302,
+          headers: { location: new URL(`/hop/${n - 1}`, request.url).href },
+        });
       }),
     ]);
     try {

@@ -8,7 +8,9 @@ describe('filenameFromContentDisposition', () => {
     expect(cd('attachment; filename="a\\"b.txt"')).toBe('a"b.txt');
   });
   it('prefers filename*= (RFC 8187) and decodes it', () => {
-    expect(cd(`attachment; filename="fallback.txt"; filename*=UTF-8''%E2%82%AC%20rates.txt`)).toBe('€ rates.txt');
+    expect(cd(`attachment; filename="fallback.txt"; filename*=UTF-8''%E2%82%AC%20rates.txt`)).toBe(
+      '€ rates.txt',
+    );
     expect(cd(`attachment; filename*=iso-8859-1'en'%A3%20rates.txt`)).toBe('£ rates.txt');
   });
   it('returns the raw name (sanitising is the caller’s job) and undefined when absent', () => {

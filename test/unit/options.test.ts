@@ -43,7 +43,10 @@ describe('normalizeOptions', () => {
       process.env['NO_PROXY'] = 'localhost,127.0.0.1';
       delete process.env['https_proxy'];
       delete process.env['no_proxy'];
-      expect(normalizeOptions({}).proxy).toMatchObject({ httpsProxy: 'http://proxy:3128', noProxy: 'localhost,127.0.0.1' });
+      expect(normalizeOptions({}).proxy).toMatchObject({
+        httpsProxy: 'http://proxy:3128',
+        noProxy: 'localhost,127.0.0.1',
+      });
       expect(normalizeOptions({ proxy: 'none' }).proxy).toBeUndefined();
     } finally {
       process.env = saved;
@@ -57,7 +60,10 @@ describe('normalizeOptions', () => {
 
 describe('parseHeaders', () => {
   it('parses curl-style header strings', () => {
-    expect(parseHeaders(['X-One: 1', 'Accept:  text/plain '])).toEqual({ 'x-one': '1', accept: 'text/plain' });
+    expect(parseHeaders(['X-One: 1', 'Accept:  text/plain '])).toEqual({
+      'x-one': '1',
+      accept: 'text/plain',
+    });
     expect(() => parseHeaders(['no colon'])).toThrow(/^headers: /);
     expect(() => parseHeaders([': empty'])).toThrow(/^headers: /);
   });

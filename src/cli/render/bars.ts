@@ -58,7 +58,12 @@ export class BarsRenderer implements Renderer {
         if (!this.quiet) this.multi.log(`${warningLine(e)}\n`);
         break;
       case 'start': {
-        const a = this.active.get(e.id) ?? { name: e.path, transferred: e.offset, total: e.total, bar: undefined };
+        const a = this.active.get(e.id) ?? {
+          name: e.path,
+          transferred: e.offset,
+          total: e.total,
+          bar: undefined,
+        };
         a.total = e.total;
         if (!a.bar && this.barCount() < MAX_FILE_BARS) {
           a.bar = this.multi.create(e.total ?? 0, e.offset, { label: shorten(e.path), info: '' });

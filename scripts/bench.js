@@ -1,0 +1,883 @@
+#!/usr/bin/env node
+// scripts/bench.js: `dlpool get` against `curl --parallel` on a loopback server, in the same run.
+//
+//   npm run bench                      (= npm run build && node scripts/bench.js)
+//   RUNS=3 WORKLOADS=small TOOLS=curl node scripts/bench.js
+//
+// Workloads: small = 2000 x 16 KiB, big = 8 x 64 MiB, both at concurrency 16 (-j 16 / --parallel-max 16).
+// Server: nginx with its own minimal config when an nginx binary is found, else `dlpool serve --root`;
+// either runs in its own process on 127.0.0.1 only and is stopped on exit (also on errors and Ctrl-C).
+// Every run downloads into a new, empty dir, is timed (wall clock; client user+sys CPU and max RSS
+// through /usr/bin/time when present), then verified untimed: exactly the expected names, sizes and
+// sha256. Failed runs are reported and left out of the statistics. Tools run in interleaved rounds
+// (the order rotated each round) after one untimed warm-up each.
+//
+// Knobs (environment):
+//   RUNS=5 WARMUP=1          timed / warm-up runs per tool and workload
+//   WORKLOADS=small,big      which workloads
+//   TOOLS=dlpool,curl        which tools (TOOLS=curl tests the harness without dlpool)
+//   BENCH_DIR=DIR            keep/reuse the corpus in DIR/www (+ DIR/lists/SET.SHA256SUMS, the same
+//                            layout as shared/bench, so its corpus can be reused too); default: a
+//                            fresh temp dir, removed at the end
+//   SERVER=auto|nginx|dlpool which server (auto: nginx if found)
+//   SERVER_CMD='CMD --root {root} --port {port}'   any other static server (argv split on spaces)
+//   OUT_BASE=DIR             where the output dirs go (e.g. a tmpfs); default: the temp dir
+//   RUN_TIMEOUT=300          seconds before a run is killed (counted as failed)
+//   RECENT_DELETE_WAIT=65    see waitRecentDeletes()
+//
+// Prints Markdown tables and a targets check to stdout; writes bench-results/latest.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DLPOOL_BIN = path.join(REPO, 'bin', 'dlpool.js');
+const RESULTS_FILE = path.join(REPO, 'bench-results', 'latest.json');
+const HOST = '127.0.0.1';
+const J = 16;
+const MiB = 1024 * 1024;
+
+const SETS = {
+  small: { count: 2000, size: 16 * 1024, name: (i) => `s${String(i).padStart(4, '0')}.bin` },
+  big: { count: 8, size: 64 * MiB, name: (i) => `b${i}.bin` },
+};
+
+// Reference figures from shared/bench/RESULTS.md (2026-11-22, nginx, output on ext4): a different run.
+const REF = { small: { wget2: 0.597, curl: 0.255 }, big: { wget2: 0.368, curl: 0.708 } };
+
+function intEnv(name, def) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) die(`${name} must be a whole number >= 0, got ${v}`);
+  return n;
+}
+function listEnv(name, def, allowed) {
+  const v = process.env[name];
+  const list = v ? v.split(/[\s,]+/).filter(Boolean) : def;
+  for (const x of list) {
+    if (!allowed.includes(x)) die(`${name}: unknown '${x}' (known: ${allowed.join(', ')})`);
+  }
+  if (list.length === 0) die(`${name} is empty`);
+  return [...new Set(list)];
+}
+function die(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+function log(msg) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+const RUNS = intEnv('RUNS', 5);
+const WARMUP = intEnv('WARMUP', 1);
+const RUN_TIMEOUT_S = intEnv('RUN_TIMEOUT', 300);
+const RECENT_DELETE_WAIT_S = intEnv('RECENT_DELETE_WAIT', 65);
+const WORKLOADS = listEnv('WORKLOADS', ['small', 'big'], Object.keys(SETS));
+const TOOLS = listEnv('TOOLS', ['dlpool', 'curl'], ['dlpool', 'curl']);
+const SERVER = process.env.SERVER || 'auto';
+if (!['auto', 'nginx', 'dlpool'].includes(SERVER)) die(`SERVER must be auto, nginx or dlpool, got ${SERVER}`);
+
+// Benchmark traffic goes to 127.0.0.1 only, never through a proxy.
+const CHILD_ENV = { ...process.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) {
+  delete CHILD_ENV[k];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up: everything started or made is recorded here and undone on exit, error or signal.
+
+const state = { workDir: null, outBase: null, server: null, running: null, cleaned: false };
+const DELETE_STAMP = path.join(os.tmpdir(), 'dlpool-bench.last-mass-delete');
+
+function killTree(child, signal) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal); // our own process group (spawned detached)
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {}
+  }
+}
+
+function cleanupSync() {
+  if (state.cleaned) return;
+  state.cleaned = true;
+  killTree(state.running, 'SIGKILL');
+  if (state.server) state.server.stopSync();
+  const dirs = [state.outBase, state.workDir].filter((d) => d && fs.existsSync(d));
+  if (dirs.length > 0) {
+    log('removing output dirs and temp files');
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    syncFs(os.tmpdir());
+    try {
+      fs.writeFileSync(DELETE_STAMP, `${Date.now()}\n`);
+    } catch {}
+  }
+}
+
+process.on('exit', cleanupSync);
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    process.exit(code); // runs cleanupSync
+  });
+}
+
+function syncFs(dir) {
+  const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
+  if (r.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
+}
+
+// This disk is ext4 without a journal: creating files soon after many were deleted is several times
+// slower (inodes are not reused for 60 s and every create scans past them). So wait when a previous
+// bench run just removed its output dirs.
+async function waitRecentDeletes() {
+  let last;
+  try {
+    last = Number(fs.readFileSync(DELETE_STAMP, 'utf8'));
+  } catch {
+    return;
+  }
+  const left = Math.ceil((last + RECENT_DELETE_WAIT_S * 1000 - Date.now()) / 1000);
+  if (left > 0) {
+    log(`waiting ${left} s: many files were deleted recently (ext4 without journal reuses inodes late)`);
+    await sleep(left * 1000);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Corpus: www/small/s0000.bin.., www/big/b0.bin.., random bytes; lists/SET.SHA256SUMS (coreutils format).
+
+function readSums(file) {
+  const sums = new Map();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (m) sums.set(m[2], m[1]);
+  }
+  return sums;
+}
+
+function corpusUsable(dir, set, sumsFile) {
+  const def = SETS[set];
+  if (!fs.existsSync(sumsFile) || !fs.existsSync(dir)) return null;
+  const sums = readSums(sumsFile);
+  if (sums.size !== def.count) return null;
+  const names = fs.readdirSync(dir);
+  if (names.length !== def.count) return null;
+  for (let i = 0; i < def.count; i++) {
+    const name = def.name(i);
+    if (!sums.has(name)) return null;
+    try {
+      if (fs.statSync(path.join(dir, name)).size !== def.size) return null;
+    } catch {
+      return null;
+    }
+  }
+  return sums;
+}
+
+function generateSet(dir, set, sumsFile) {
+  const def = SETS[set];
+  fs.mkdirSync(dir, { recursive: true });
+  const sums = new Map();
+  const chunk = Math.min(def.size, MiB);
+  for (let i = 0; i < def.count; i++) {
+    const name = def.name(i);
+    const h = createHash('sha256');
+    const fd = fs.openSync(path.join(dir, name), 'w');
+    try {
+      for (let done = 0; done < def.size; done += chunk) {
+        const buf = randomBytes(Math.min(chunk, def.size - done));
+        h.update(buf);
+        fs.writeSync(fd, buf);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    sums.set(name, h.digest('hex'));
+  }
+  fs.mkdirSync(path.dirname(sumsFile), { recursive: true });
+  const lines = [...sums].map(([name, hex]) => `${hex}  ${name}\n`).join('');
+  fs.writeFileSync(`${sumsFile}.tmp`, lines);
+  fs.renameSync(`${sumsFile}.tmp`, sumsFile);
+  return sums;
+}
+
+function prepareCorpus(base) {
+  const www = path.join(base, 'www');
+  const sums = {};
+  for (const set of WORKLOADS) {
+    const dir = path.join(www, set);
+    const sumsFile = path.join(base, 'lists', `${set}.SHA256SUMS`);
+    const have = corpusUsable(dir, set, sumsFile);
+    if (have) {
+      log(`corpus ${set}: reusing ${dir}`);
+      sums[set] = have;
+    } else {
+      const t0 = performance.now();
+      log(`corpus ${set}: generating ${SETS[set].count} x ${fmtBytes(SETS[set].size)} in ${dir}`);
+      sums[set] = generateSet(dir, set, sumsFile);
+      log(`corpus ${set}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  }
+  syncFs(www); // no write-back of the corpus during timed runs
+  return { www, sums };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers (separate processes, 127.0.0.1 only)
+
+function findExecutable(name, extra = []) {
+  const dirs = [...(process.env.PATH || '').split(':').filter(Boolean), ...extra];
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {}
+  }
+  return null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpStatus(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+async function waitHttp(url, child, what, timeoutMs = 15000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before answering`);
+    }
+    if ((await httpStatus(url)) === 200) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not answer 200 for ${url} within ${timeoutMs / 1000} s`);
+}
+
+function spawnServer(cmd, args, logFile) {
+  const fd = fs.openSync(logFile, 'w');
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', fd], detached: true, env: CHILD_ENV });
+  fs.closeSync(fd);
+  const server = {
+    child,
+    pid: child.pid,
+    logFile,
+    stopSync() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killTree(child, 'SIGTERM');
+      const until = Date.now() + 5000;
+      while (Date.now() < until && pidAlive(child.pid)) spawnSync('sleep', ['0.05']);
+      if (pidAlive(child.pid)) killTree(child, 'SIGKILL');
+      log(`${server.kind} stopped (pid ${child.pid})`);
+    },
+  };
+  return server;
+}
+
+function pidAlive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat); // a zombie is gone for our purposes
+  } catch {
+    return false;
+  }
+}
+
+function firstFile(set) {
+  return `${set}/${SETS[set].name(0)}`;
+}
+
+async function startNginx(nginxBin, www, workDir) {
+  const dir = path.join(workDir, 'nginx');
+  for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
+  }
+  const port = await freePort();
+  const conf = path.join(dir, 'nginx.conf');
+  const errLog = path.join(dir, 'error.log');
+  // As root the worker runs as root as well, so it can read the corpus whatever the temp dir's modes.
+  const userLine = process.getuid?.() === 0 ? 'user root root;' : '';
+  fs.writeFileSync(
+    conf,
+    `# written by dlpool scripts/bench.js: minimal static file server for the benchmark
+${userLine}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${errLog} warn;
+events { worker_connections 4096; }
+http {
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 100000;
+  keepalive_timeout 65s;
+  gzip off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen ${HOST}:${port};
+    server_name localhost;
+    root ${www};
+    location / { try_files $uri =404; }
+  }
+}
+`,
+  );
+  const t = spawnSync(nginxBin, ['-t', '-q', '-p', dir, '-c', conf, '-e', errLog], { encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`nginx -t failed: ${t.stderr || t.stdout}`);
+  const v = spawnSync(nginxBin, ['-v'], { encoding: 'utf8' });
+  const server = spawnServer(nginxBin, ['-p', dir, '-c', conf, '-e', errLog], path.join(dir, 'stderr.log'));
+  state.server = server;
+  server.kind = 'nginx';
+  server.version = (v.stderr || '').trim().replace(/^nginx version: /, '');
+  server.baseUrl = `http://${HOST}:${port}/`;
+  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'nginx');
+  return server;
+}
+
+async function startDlpoolServe(www, workDir) {
+  if (!fs.existsSync(path.join(REPO, 'dist', 'server', 'index.js'))) {
+    throw new Error('`dlpool serve` needs dist/server/ (npm run build), or install nginx, or set SERVER_CMD');
+  }
+  const server = spawnServer(
+    process.execPath,
+    [DLPOOL_BIN, 'serve', '--root', www, '--port', '0'],
+    path.join(workDir, 'dlpool-serve.log'),
+  );
+  state.server = server;
+  server.kind = 'dlpool serve';
+  server.version = `node ${process.version}`;
+  server.baseUrl = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('dlpool serve printed no URL within 15 s')), 15000);
+    server.child.stdout.setEncoding('utf8');
+    server.child.stdout.on('data', (d) => {
+      buf += d;
+      const m = /dlpool serve: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    server.child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      const err = fs.readFileSync(server.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+      reject(new Error(`dlpool serve exited (${code ?? sig}) before printing its URL:\n${err}`));
+    });
+  });
+  server.child.stdout.resume(); // keep draining whatever else it prints
+  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'dlpool serve');
+  return server;
+}
+
+async function startCustom(template, www, workDir) {
+  const port = await freePort();
+  const argv = template
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((a) => a.replaceAll('{root}', www).replaceAll('{port}', String(port)));
+  const server = spawnServer(argv[0], argv.slice(1), path.join(workDir, 'server.log'));
+  state.server = server;
+  server.kind = `SERVER_CMD (${path.basename(argv[0])} ${argv.slice(1, 2).join(' ')})`;
+  server.version = '';
+  server.baseUrl = `http://${HOST}:${port}/`;
+  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'SERVER_CMD');
+  return server;
+}
+
+async function startServer(www, workDir) {
+  if (process.env.SERVER_CMD) return startCustom(process.env.SERVER_CMD, www, workDir);
+  const nginx = findExecutable('nginx', ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
+  if (SERVER === 'nginx' && !nginx) throw new Error('SERVER=nginx but no nginx binary was found');
+  if (nginx && SERVER !== 'dlpool') return startNginx(nginx, www, workDir);
+  if (SERVER === 'auto') log('no nginx binary found: using `dlpool serve --root`');
+  return startDlpoolServe(www, workDir);
+}
+
+// user+system CPU seconds of the server process and its children (nginx workers).
+function serverCpuSeconds() {
+  const s = state.server;
+  if (!s) return 0;
+  const pids = [s.pid];
+  try {
+    const kids = fs.readFileSync(`/proc/${s.pid}/task/${s.pid}/children`, 'utf8').trim();
+    if (kids) pids.push(...kids.split(/\s+/).map(Number));
+  } catch {}
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    } catch {}
+  }
+  return ticks / 100; // USER_HZ
+}
+
+// All non-idle CPU seconds of the machine (client + server + anything else): a noise indicator.
+function machineBusySeconds() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // user nice system irq softirq steal
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+function toolArgv(tool, dir, files) {
+  if (tool === 'dlpool') {
+    return [process.execPath, DLPOOL_BIN, 'get', '-j', String(J), '-q', '-d', dir, files.list];
+  }
+  return [
+    'curl',
+    '-q',
+    '--no-progress-meter',
+    '--show-error',
+    '--fail',
+    '--parallel',
+    '--parallel-max',
+    String(J),
+    '--remote-name-all',
+    '--output-dir',
+    dir,
+    '-K',
+    files.curlrc,
+  ];
+}
+
+function runChild(argv, logFile, timeoutS) {
+  return new Promise((resolve) => {
+    const fd = fs.openSync(logFile, 'w');
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ['ignore', fd, fd],
+      detached: true, // own process group: a timeout kills the tool, not just /usr/bin/time
+      env: CHILD_ENV,
+    });
+    fs.closeSync(fd);
+    state.running = child;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree(child, 'SIGKILL');
+    }, timeoutS * 1000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      state.running = null;
+      fs.appendFileSync(logFile, `spawn failed: ${err.message}\n`);
+      resolve({ code: 127, signal: null, timedOut });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      state.running = null;
+      resolve({ code, signal, timedOut });
+    });
+  });
+}
+
+function verifyDir(dir, sums, size) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    return `no output dir (${e.code})`;
+  }
+  const unexpected = [];
+  let found = 0;
+  for (const e of entries) {
+    if (!sums.has(e.name) || !e.isFile()) unexpected.push(e.name);
+    else found++;
+  }
+  if (found !== sums.size || unexpected.length > 0) {
+    const ex = unexpected.slice(0, 3).join(', ');
+    return `files: ${found}/${sums.size} expected names present, ${unexpected.length} unexpected${ex ? ` (${ex})` : ''}`;
+  }
+  const buf = Buffer.allocUnsafe(MiB);
+  for (const [name, hex] of sums) {
+    const p = path.join(dir, name);
+    const st = fs.statSync(p);
+    if (st.size !== size) return `size: ${name} has ${st.size} bytes, expected ${size}`;
+    const h = createHash('sha256');
+    const fd = fs.openSync(p, 'r');
+    try {
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        h.update(buf.subarray(0, n));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (h.digest('hex') !== hex) return `sha256: ${name} differs`;
+  }
+  return null;
+}
+
+let timeFileSeq = 0;
+async function runOne(ctx, tool, w, label) {
+  const dir = path.join(state.outBase, w, `${tool}.${label}`);
+  if (fs.existsSync(dir)) throw new Error(`output dir already exists: ${dir}`);
+  fs.mkdirSync(dir, { recursive: true });
+  syncFs(state.outBase); // nothing of the previous run is written back during this one
+  const logFile = path.join(ctx.logDir, `${w}.${tool}.${label}.log`);
+  const timeFile = path.join(ctx.workDir, `time.${++timeFileSeq}.txt`);
+  const argv = toolArgv(tool, dir, ctx.files[w]);
+  const cmd = ctx.gnuTime ? [ctx.gnuTime, '-f', '%e %U %S %M', '-o', timeFile, ...argv] : argv;
+
+  const busy0 = machineBusySeconds();
+  const srv0 = serverCpuSeconds();
+  const t0 = process.hrtime.bigint();
+  const r = await runChild(cmd, logFile, RUN_TIMEOUT_S);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const srv = serverCpuSeconds() - srv0;
+  const busy = machineBusySeconds() - busy0;
+
+  const run = { label, wall_s: round(wall, 4), exit: r.code ?? r.signal, server_cpu_s: round(srv, 2) };
+  run.machine_busy_s = round(busy, 2);
+  if (ctx.gnuTime) {
+    try {
+      const last = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
+      if (last.length === 4 && last.every(Number.isFinite)) {
+        run.user_s = last[1];
+        run.sys_s = last[2];
+        run.cpu_s = round(last[1] + last[2], 2);
+        run.maxrss_kb = last[3];
+      }
+    } catch {}
+    fs.rmSync(timeFile, { force: true });
+  }
+  let failure = null;
+  if (r.timedOut) failure = `timeout after ${RUN_TIMEOUT_S} s`;
+  else if (r.code !== 0) failure = `exit ${r.code ?? r.signal}`;
+  // verification is untimed; a failed exit is still checked, to say what is missing
+  const bad = verifyDir(dir, ctx.sums[w], SETS[w].size);
+  if (bad) failure = failure ? `${failure}; ${bad}` : bad;
+  run.ok = failure === null;
+  if (failure) {
+    run.failure = failure;
+    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-5);
+    log(`  ${w}/${tool} ${label} FAILED: ${failure}`);
+    for (const l of tail) if (l) log(`      ${l.slice(0, 200)}`);
+  }
+  // Big outputs (8 files) go at once, before they are ever written back; small ones stay until
+  // the end (deleting 2000 files right before the next run would tax its creates, see above).
+  if (w === 'big') fs.rmSync(dir, { recursive: true, force: true });
+  syncFs(state.outBase);
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and report
+
+function round(x, d) {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+function roundOrNull(x, d) {
+  return x === null ? null : round(x, d);
+}
+function median(xs) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function fmtBytes(n) {
+  return n >= MiB ? `${n / MiB} MiB` : `${n / 1024} KiB`;
+}
+function fmt(x, d) {
+  return x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d);
+}
+
+function summarize(w, runs) {
+  const def = SETS[w];
+  const ok = runs.filter((r) => r.ok);
+  const walls = ok.map((r) => r.wall_s);
+  const med = median(walls);
+  const pick = (k) => ok.map((r) => r[k]).filter((v) => v !== undefined);
+  const rss = pick('maxrss_kb');
+  return {
+    ok_runs: ok.length,
+    runs: runs.length,
+    median_s: med === null ? null : round(med, 4),
+    min_s: walls.length ? Math.min(...walls) : null,
+    max_s: walls.length ? Math.max(...walls) : null,
+    files_per_s: med ? round(def.count / med, 0) : null,
+    mib_per_s: med ? round((def.count * def.size) / MiB / med, 1) : null,
+    cpu_s_median: roundOrNull(median(pick('cpu_s')), 3),
+    user_s_median: roundOrNull(median(pick('user_s')), 3),
+    sys_s_median: roundOrNull(median(pick('sys_s')), 3),
+    maxrss_mib_median: rss.length ? round(median(rss) / 1024, 1) : null,
+    maxrss_mib_peak: rss.length ? round(Math.max(...rss) / 1024, 1) : null,
+    server_cpu_s_median: roundOrNull(median(pick('server_cpu_s')), 3),
+    machine_busy_s_median: roundOrNull(median(pick('machine_busy_s')), 3),
+    failures: runs.filter((r) => !r.ok).map((r) => `${r.label}: ${r.failure}`),
+    wall_s: runs.map((r) => (r.ok ? r.wall_s : null)),
+  };
+}
+
+function ratio(a, b) {
+  return a !== null && b !== null && a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
+}
+
+function markdownTable(w, res) {
+  const def = SETS[w];
+  const tools = Object.keys(res.tools);
+  const out = [];
+  out.push(
+    `### ${w}: ${def.count} x ${fmtBytes(def.size)} (${fmt((def.count * def.size) / MiB, 1)} MiB), -j ${J}`,
+  );
+  out.push('');
+  out.push(
+    '| tool | ok runs | median s | min–max s | files/s | MiB/s | × curl | client CPU s (user+sys) | ' +
+      'max RSS MiB (median / peak) | server CPU s | machine busy CPU-s |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const curlMed = res.tools.curl?.median_s ?? null;
+  for (const t of tools) {
+    const s = res.tools[t];
+    const cpu =
+      s.cpu_s_median === null
+        ? '–'
+        : `${fmt(s.cpu_s_median, 2)} (${fmt(s.user_s_median, 2)}+${fmt(s.sys_s_median, 2)})`;
+    out.push(
+      `| ${t} | ${s.ok_runs}/${s.runs} | ${fmt(s.median_s, 3)} | ${fmt(s.min_s, 3)}–${fmt(s.max_s, 3)} | ` +
+        `${fmt(s.files_per_s, 0)} | ${fmt(s.mib_per_s, 1)} | ${fmt(ratio(s.median_s, curlMed), 2)} | ${cpu} | ` +
+        `${fmt(s.maxrss_mib_median, 1)} / ${fmt(s.maxrss_mib_peak, 1)} | ${fmt(s.server_cpu_s_median, 2)} | ` +
+        `${fmt(s.machine_busy_s_median, 2)} |`,
+    );
+  }
+  if (res.ratio) {
+    const r = res.ratio;
+    out.push('');
+    out.push(
+      `dlpool/curl: time ${fmt(r.time, 2)}×, client CPU ${fmt(r.cpu, 2)}×, max RSS ${fmt(r.maxrss, 2)}×` +
+        ` (< 1 means dlpool is faster / uses less)`,
+    );
+  }
+  for (const t of tools) {
+    for (const f of res.tools[t].failures) out.push(`- failed: ${t} run ${f}`);
+  }
+  return out.join('\n');
+}
+
+function targets(results, serverKind) {
+  const lines = ['### Targets', ''];
+  const t = {};
+  const small = results.small?.tools.dlpool;
+  if (small?.median_s) {
+    const ref = REF.small.wget2;
+    const curl = results.small.tools.curl?.median_s;
+    t.small_vs_wget2_ref = { dlpool_s: small.median_s, wget2_ref_s: ref, ratio: ratio(small.median_s, ref) };
+    let l =
+      `- small: dlpool ${fmt(small.median_s, 3)} s vs wget2's ${ref} s reference (shared/bench/RESULTS.md, ` +
+      `nginx, a different run): ${fmt(ratio(small.median_s, ref), 2)}× → ${small.median_s <= ref ? 'PASS' : 'MISS'}`;
+    if (curl) {
+      // curl's median here against curl's in that run calibrates how this run's machine/server compare
+      const scaled = (small.median_s * REF.small.curl) / curl;
+      t.small_vs_wget2_ref.dlpool_scaled_by_curl_s = round(scaled, 3);
+      l +=
+        `; scaled by curl (${fmt(curl, 3)} s here vs ${REF.small.curl} s there): ` +
+        `${fmt(scaled, 3)} s → ${scaled <= ref ? 'PASS' : 'MISS'}`;
+    }
+    if (serverKind !== 'nginx') l += ` (server here: ${serverKind}, not nginx)`;
+    lines.push(l);
+  } else lines.push('- small: no dlpool result');
+  const big = results.big;
+  if (big?.ratio?.time) {
+    t.big_vs_curl = { ratio: big.ratio.time, pass: big.ratio.time < 1 };
+    lines.push(
+      `- big: dlpool/curl time ${fmt(big.ratio.time, 2)}× (< 1 means faster) → ` +
+        `${big.ratio.time < 1 ? 'PASS' : 'MISS'}`,
+    );
+  } else lines.push('- big: no dlpool/curl ratio');
+  const rs = results.small?.tools.dlpool?.maxrss_mib_peak;
+  const rb = results.big?.tools.dlpool?.maxrss_mib_peak;
+  if (rs && rb) {
+    t.rss_big_vs_small = { small_mib: rs, big_mib: rb, ratio: ratio(rb, rs), pass: rb <= 1.5 * rs };
+    lines.push(
+      `- memory: dlpool peak RSS big ${fmt(rb, 1)} MiB vs small ${fmt(rs, 1)} MiB = ${fmt(rb / rs, 2)}× ` +
+        `(target ≤ 1.5×) → ${rb <= 1.5 * rs ? 'PASS' : 'MISS'}`,
+    );
+  } else lines.push('- memory: needs dlpool max RSS of both workloads (and /usr/bin/time)');
+  return { text: lines.join('\n'), json: t };
+}
+
+function toolVersion(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout || r.stderr).split('\n')[0].trim() : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  if (TOOLS.includes('dlpool') || SERVER === 'dlpool') {
+    if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'main.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
+    }
+  }
+  const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+  if (!gnuTime) log('/usr/bin/time not found: wall clock only (no CPU time, no max RSS)');
+  await waitRecentDeletes();
+
+  state.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlpool-bench-'));
+  const corpusBase = process.env.BENCH_DIR ? path.resolve(process.env.BENCH_DIR) : state.workDir;
+  state.outBase = process.env.OUT_BASE
+    ? fs.mkdtempSync(path.join(path.resolve(process.env.OUT_BASE), 'dlpool-bench-out-'))
+    : path.join(state.workDir, 'out');
+  const logDir = path.join(state.workDir, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  fs.mkdirSync(state.outBase, { recursive: true });
+
+  const { www, sums } = prepareCorpus(corpusBase);
+  const server = await startServer(www, state.workDir);
+  log(
+    `server: ${server.kind}${server.version ? ` (${server.version})` : ''} at ${server.baseUrl}, pid ${server.pid}`,
+  );
+
+  const files = {};
+  for (const w of WORKLOADS) {
+    const urls = [...sums[w].keys()].sort().map((n) => `${server.baseUrl}${w}/${n}`);
+    const list = path.join(state.workDir, `${w}.urls`);
+    const curlrc = path.join(state.workDir, `${w}.curlrc`);
+    fs.writeFileSync(list, urls.map((u) => `${u}\n`).join(''));
+    fs.writeFileSync(curlrc, urls.map((u) => `url = "${u}"\n`).join(''));
+    files[w] = { list, curlrc };
+  }
+  const ctx = { workDir: state.workDir, logDir, files, sums, gnuTime };
+
+  const results = {};
+  for (const w of WORKLOADS) {
+    log(`== ${w}: ${SETS[w].count} x ${fmtBytes(SETS[w].size)}, -j ${J}, tools: ${TOOLS.join(', ')}`);
+    const runs = Object.fromEntries(TOOLS.map((t) => [t, []]));
+    const skip = new Set();
+    for (const t of TOOLS) {
+      for (let k = 1; k <= WARMUP; k++) {
+        const r = await runOne(ctx, t, w, `w${k}`);
+        log(`  warm-up ${t}: ${r.wall_s.toFixed(3)} s${r.ok ? '' : ` FAILED (${r.failure})`}`);
+        if (r.failure?.startsWith('timeout')) skip.add(t);
+      }
+    }
+    for (let round = 1; round <= RUNS; round++) {
+      const parts = [];
+      for (let i = 0; i < TOOLS.length; i++) {
+        const t = TOOLS[(i + round - 1) % TOOLS.length];
+        if (skip.has(t)) continue;
+        const r = await runOne(ctx, t, w, String(round));
+        runs[t].push(r);
+        if (r.failure?.startsWith('timeout')) skip.add(t);
+        const rss = r.maxrss_kb ? ` ${(r.maxrss_kb / 1024).toFixed(0)}MiB` : '';
+        const cpu = r.cpu_s !== undefined ? ` cpu=${r.cpu_s.toFixed(2)}` : '';
+        parts.push(`${t}=${r.wall_s.toFixed(3)}s${cpu}${rss}${r.ok ? '' : '(FAILED)'}`);
+      }
+      log(`  round ${round}: ${parts.join(' ')}`);
+    }
+    const tools = Object.fromEntries(TOOLS.map((t) => [t, summarize(w, runs[t])]));
+    results[w] = { files: SETS[w].count, bytes: SETS[w].count * SETS[w].size, tools };
+    if (tools.dlpool && tools.curl) {
+      results[w].ratio = {
+        time: ratio(tools.dlpool.median_s, tools.curl.median_s),
+        cpu: ratio(tools.dlpool.cpu_s_median, tools.curl.cpu_s_median),
+        maxrss: ratio(tools.dlpool.maxrss_mib_median, tools.curl.maxrss_mib_median),
+      };
+    }
+  }
+
+  server.stopSync();
+  state.server = null;
+
+  const cpus = os.cpus();
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    curl: toolVersion('curl', ['--version'])?.split(' ').slice(0, 2).join(' ') ?? null,
+    server: { kind: server.kind, version: server.version },
+    machine: { cpus: cpus.length, model: cpus[0]?.model ?? null, kernel: os.release() },
+    concurrency: J,
+    runs: RUNS,
+    warmup: WARMUP,
+    timing: gnuTime ? '/usr/bin/time -f "%e %U %S %M" (wall clock from the parent)' : 'wall clock only',
+    commands: {
+      dlpool: 'node bin/dlpool.js get -j 16 -q -d OUT LIST',
+      curl:
+        'curl -q --no-progress-meter --show-error --fail --parallel --parallel-max 16 ' +
+        '--remote-name-all --output-dir OUT -K CURLRC',
+    },
+  };
+  const tg = targets(results, server.kind);
+
+  const md = [
+    `## dlpool bench: ${meta.date}`,
+    '',
+    `Server: ${server.kind}${server.version ? ` (${server.version})` : ''} on ${HOST}; node ${process.version}; ` +
+      `${meta.curl ?? 'curl ?'}; ${cpus.length} CPUs; ${RUNS} timed runs per tool after ${WARMUP} warm-up, ` +
+      'interleaved; medians of the runs that passed verification.',
+    '',
+    ...WORKLOADS.map((w) => `${markdownTable(w, results[w])}\n`),
+    tg.text,
+    '',
+  ].join('\n');
+  process.stdout.write(md);
+
+  fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  fs.writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify({ ...meta, workloads: results, targets: tg.json }, null, 2)}\n`,
+  );
+  log(`wrote ${path.relative(REPO, RESULTS_FILE)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log(`ERROR: ${err.stack || err.message || err}`);
+    const s = state.server;
+    if (s?.logFile && fs.existsSync(s.logFile)) {
+      const tail = fs.readFileSync(s.logFile, 'utf8').trim();
+      if (tail) log(`server log (${s.kind}):\n${tail.split('\n').slice(-10).join('\n')}`);
+    }
+    process.exit(1);
+  },
+);
