@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
 import type { Engine } from './engine/engine.js';
 import type { FileResult } from './events.js';
@@ -30,6 +31,8 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
   const items = concat(sourceItems, opts.entries ? entriesFrom(opts.entries) : undefined);
   const names = new NameRegistry();
   const controller = new AbortController();
+  // Every in-flight request and backoff sleep listens to this one signal; -j 64 is not a leak.
+  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,0 +1,31 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
+import { parseSize, synthBytes } from '../../src/server/synth.js';
+
+const read = (p: string) => fs.readFile(new URL(`../../${p}`, import.meta.url), 'utf8');
+
+describe('README and samples stay true', () => {
+  it('the README error table lists every error code', async () => {
+    const readme = await read('README.md');
+    for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`| \`${code}\` |`);
+  });
+
+  it('samples/demo.sha256 matches what dlpool serve sends for samples/demo.txt', async () => {
+    const urls = (await read('samples/demo.txt')).split('\n').filter((l) => l.startsWith('http'));
+    const sums = new Map(
+      (await read('samples/demo.sha256'))
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(66), l.slice(0, 64)] as const),
+    );
+    expect(urls.length).toBe(sums.size);
+    for (const u of urls) {
+      const p = new URL(u).pathname;
+      const size = parseSize(p.split('/')[2] ?? '')!;
+      const digest = crypto.createHash('sha256').update(synthBytes(p, 0, size)).digest('hex');
+      expect(sums.get(p.split('/').pop()!), p).toBe(digest);
+    }
+  });
+});
