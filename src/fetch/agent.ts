@@ -16,6 +16,8 @@ export function createDispatcher(opts: NormalizedOptions): Dispatcher {
   if (opts.proxy) {
     return new EnvHttpProxyAgent({
       ...common,
+      // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
+      proxyTunnel: false,
       ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
       ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
       ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),

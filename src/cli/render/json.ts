@@ -16,7 +16,7 @@ export class JsonRenderer implements Renderer {
 
   finish(s: DownloadSummary): void {
     const { results, ...totals } = s;
-    const doc = { ...totals, results: results.map(toJson) };
+    const doc = { ...totals, interrupted: totals.interrupted ?? null, results: results.map(toJson) };
     this.io.out.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
 
