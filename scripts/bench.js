@@ -26,6 +26,7 @@
 //   RECENT_DELETE_WAIT=65    see waitRecentDeletes()
 //
 // Prints Markdown tables and a targets check to stdout; writes bench-results/latest.json.
+// Exit status: 0, or 1 when any timed run failed (the tables list them) or the bench itself failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -683,7 +684,7 @@ function markdownTable(w, res) {
         ? '–'
         : `${fmt(s.cpu_s_median, 2)} (${fmt(s.user_s_median, 2)}+${fmt(s.sys_s_median, 2)})`;
     out.push(
-      `| ${t} | ${s.ok_runs}/${s.runs} | ${fmt(s.median_s, 3)} | ${fmt(s.min_s, 3)}–${fmt(s.max_s, 3)} | ` +
+      `| ${t} | ${s.ok_runs}/${s.runs} | ${fmt(s.median_s, 3)} | ${s.min_s === null ? '–' : `${fmt(s.min_s, 3)}–${fmt(s.max_s, 3)}`} | ` +
         `${fmt(s.files_per_s, 0)} | ${fmt(s.mib_per_s, 1)} | ${fmt(ratio(s.median_s, curlMed), 2)} | ${cpu} | ` +
         `${fmt(s.maxrss_mib_median, 1)} / ${fmt(s.maxrss_mib_peak, 1)} | ${fmt(s.server_cpu_s_median, 2)} | ` +
         `${fmt(s.machine_busy_s_median, 2)} |`,
@@ -867,10 +868,12 @@ async function main() {
     `${JSON.stringify({ ...meta, workloads: results, targets: tg.json }, null, 2)}\n`,
   );
   log(`wrote ${path.relative(REPO, RESULTS_FILE)}`);
+  const failed = WORKLOADS.flatMap((w) => TOOLS.flatMap((t) => results[w].tools[t].failures));
+  return failed.length > 0 ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code), // 1 when any timed run failed (the tables say which)
   (err) => {
     log(`ERROR: ${err.stack || err.message || err}`);
     const s = state.server;

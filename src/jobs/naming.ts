@@ -1,79 +1,153 @@
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 
+/** The longest file name Linux, macOS and Windows all accept, in UTF-8 bytes. */
 const MAX_NAME_BYTES = 255;
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
-const DOUBLE_EXTENSIONS = /\.tar\.(gz|bz2|xz|zst|lz|lzma|z)$/i;
+/** An extension this short survives when a long name is cut. */
+const MAX_KEPT_EXT_BYTES = 16;
+/** Windows device names, reserved with any extension (`NUL.tar.gz`) and trailing spaces (`CON .txt`). */
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(?:\.|$)/i;
+const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*]/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Compressed tarballs keep their two-part extension together: `a.tar.gz` -> `a.1.tar.gz`. */
+const DOUBLE_EXTENSION = /\.tar\.(?:gz|bz2|xz|zst)$/i;
 
-/** The URL path's last non-empty segment, percent-decoded (bad escapes kept as they are), else `index.html`. */
+/**
+ * The URL path's last non-empty segment, percent-decoded, else `index.html`. The query is ignored.
+ * Escapes that do not decode (`%zz`, `%E0%A4` cut short) are kept as written. The result is not yet safe:
+ * pass it through sanitizeName.
+ */
 export function nameFromUrl(url: URL): string {
-  const segments = url.pathname.split('/').filter((s) => s !== '');
-  const last = segments.at(-1);
+  const last = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .at(-1);
   if (last === undefined) return 'index.html';
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(last);
-  } catch {
-    decoded = last;
-  }
-  return decoded === '' ? 'index.html' : decoded;
+  return percentDecode(last) || 'index.html';
 }
 
-function cutToBytes(text: string, max: number): string {
-  if (Buffer.byteLength(text) <= max) return text;
+function percentDecode(text: string): string {
+  return text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return decodeLeniently(run);
+    }
+  });
+}
+
+/** Decodes each UTF-8 sequence in a run of `%XX` escapes that is valid, and keeps the others literally. */
+function decodeLeniently(run: string): string {
   let out = '';
-  let bytes = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > max) break;
-    out += ch;
-    bytes += n;
+  let i = 0;
+  next: while (i < run.length) {
+    for (let bytes = 4; bytes >= 1; bytes--) {
+      const piece = run.slice(i, i + 3 * bytes);
+      if (piece.length < 3 * bytes) continue;
+      try {
+        out += decodeURIComponent(piece);
+        i += piece.length;
+        continue next;
+      } catch {}
+    }
+    out += run.slice(i, i + 3);
+    i += 3;
   }
   return out;
 }
 
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** The longest prefix of `text` of at most `max` UTF-8 bytes that ends on a code point boundary. */
+function cutToBytes(text: string, max: number): string {
+  if (utf8Length(text) <= max) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + n > max) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
+/** Windows drops trailing dots and spaces, so `a.` and `a` would be one file there. */
+function trimEnds(text: string): string {
+  return text.replace(/^ +/, '').replace(/[. ]+$/, '');
+}
+
 /**
- * One path component, safe on Linux, macOS and Windows: separators, NUL, control characters and
- * `<>:"|?*` become `_`; leading/trailing spaces and trailing dots go; `.`, `..` and empty become `_`;
- * Windows device names get a `_` prefix; at most 255 UTF-8 bytes, keeping a short extension.
+ * One path component, safe on Linux, macOS and Windows:
+ * - `/`, `\`, NUL, C0/C1 control characters, DEL, `<>:"|?*` and lone UTF-16 surrogates become `_`;
+ * - leading and trailing spaces and trailing dots go;
+ * - `.`, `..` and a name left empty become `_` (never `index.html`: that is a real name a URL may also have);
+ * - Windows device names (`CON`, `nul.txt`, `LPT1.tar.gz`, ...) get a `_` prefix;
+ * - at most 255 UTF-8 bytes, cut on a code point boundary, keeping an extension of up to 16 bytes.
  */
 export function sanitizeName(name: string): string {
-  let s = name.replace(/[/\\\u0000-\u001f\u007f-\u009f<>:"|?*]/g, '_');
-  s = s.replace(/^ +/, '').replace(/[ .]+$/, '');
-  if (s === '' || s === '.' || s === '..') return '_';
+  let s = trimEnds(name.replace(LONE_SURROGATE, '_').replace(UNSAFE_CHARS, '_'));
+  if (s === '') return '_';
   if (WINDOWS_RESERVED.test(s)) s = `_${s}`;
-  if (Buffer.byteLength(s) > MAX_NAME_BYTES) {
-    const ext = path.extname(s);
-    const keep = ext !== '' && Buffer.byteLength(ext) <= 16 ? ext : '';
-    s = cutToBytes(s.slice(0, s.length - keep.length), MAX_NAME_BYTES - Buffer.byteLength(keep)) + keep;
+  if (utf8Length(s) <= MAX_NAME_BYTES) return s;
+  const dot = s.lastIndexOf('.');
+  const ext = dot > 0 ? s.slice(dot) : '';
+  if (ext !== '' && utf8Length(ext) <= MAX_KEPT_EXT_BYTES) {
+    return cutToBytes(s.slice(0, dot), MAX_NAME_BYTES - utf8Length(ext)) + ext;
   }
-  return s;
+  return trimEnds(cutToBytes(s, MAX_NAME_BYTES)) || '_';
 }
 
-/** `dir=` (or the folder part of `out=`) as a relative posix path; `..` and absolute paths are refused. */
+function quote(text: string): string {
+  const q = JSON.stringify(text);
+  return q.length > 200 ? `${q.slice(0, 197)}..."` : q;
+}
+
+/** The components of a relative path given by the user, or UnsafeNameError naming `what` (e.g. `dir "../x"`). */
+function relativeParts(text: string, what: string): string[] {
+  if (/^[/\\]/.test(text) || /^[a-z]:/i.test(text)) {
+    throw new UnsafeNameError(
+      `${what}: absolute path not allowed; it must be relative to the output directory`,
+    );
+  }
+  const parts = text.split(/[/\\]/).filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..'))
+    throw new UnsafeNameError(`${what}: '..' not allowed; it must stay in the output directory`);
+  return parts;
+}
+
+/**
+ * aria2 `dir=` as a relative posix path (`''` for none): split on `/` and `\`, empty and `.` parts dropped,
+ * every part sanitised. `..` parts, absolute paths and drive letters throw UnsafeNameError naming the input.
+ */
 export function sanitizeSubdir(dir: string): string {
-  if (/^([/\\]|[A-Za-z]:)/.test(dir))
-    throw new UnsafeNameError(`absolute path not allowed: ${JSON.stringify(dir)}`);
-  const parts: string[] = [];
-  for (const part of dir.split(/[/\\]/)) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') throw new UnsafeNameError(`'..' not allowed in a path: ${JSON.stringify(dir)}`);
-    parts.push(sanitizeName(part));
-  }
-  return parts.join('/');
+  return relativeParts(dir, `dir ${quote(dir)}`)
+    .map(sanitizeName)
+    .join('/');
 }
 
-/** Absolute path of `rel` inside `outDir`; throws if it would land outside. */
+/**
+ * `rel` resolved inside `outDir`. Throws UnsafeNameError when it would be `outDir` itself or outside it.
+ * A lexical check: symlinks already inside `outDir` are trusted.
+ */
 export function targetPath(outDir: string, rel: string): string {
   const root = path.resolve(outDir);
   const full = path.resolve(root, rel);
-  if (full === root || !full.startsWith(root + path.sep)) {
-    throw new UnsafeNameError(`path escapes the output directory: ${JSON.stringify(rel)}`);
+  const inside = path.relative(root, full);
+  if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    throw new UnsafeNameError(`path ${quote(rel)} escapes the output directory ${root}`);
   }
   return full;
 }
 
-/** The relative output path of an entry: `dir=` + (`out=` or the URL's name), every part sanitised. */
+/**
+ * The relative output path (posix separators) of an entry: `dir=` (sanitised) joined with the `out=` name, or
+ * else the URL's name, sanitised. An `out=` with `/` or `\` is a sub-directory plus a name (`out=a/b.txt`), with
+ * the same rules as `dir=`; an `out=` ending in a separator names no file and throws UnsafeNameError.
+ */
 export function relativeName(entry: {
   url: URL;
   out?: string | undefined;
@@ -81,54 +155,103 @@ export function relativeName(entry: {
 }): string {
   const parts: string[] = [];
   if (entry.dir) parts.push(sanitizeSubdir(entry.dir));
-  if (entry.out !== undefined) {
-    const split = entry.out.split(/[/\\]/);
-    const base = split.pop() ?? '';
-    if (split.length > 0) parts.push(sanitizeSubdir(split.join('/')));
-    if (base === '') throw new UnsafeNameError(`out= names no file: ${JSON.stringify(entry.out)}`);
-    parts.push(sanitizeName(base));
+  const out = entry.out;
+  if (out !== undefined && out !== '') {
+    const what = `out ${quote(out)}`;
+    const outParts = relativeParts(out, what);
+    const last = out.split(/[/\\]/).at(-1);
+    const name = outParts.pop();
+    if (name === undefined || last === '' || last === '.') {
+      throw new UnsafeNameError(`${what}: names no file (it ends with a separator or '.')`);
+    }
+    parts.push(...outParts.map(sanitizeName), sanitizeName(name));
   } else {
     parts.push(sanitizeName(nameFromUrl(entry.url)));
   }
   return parts.filter((p) => p !== '').join('/');
 }
 
-/** `a.tar.gz` -> [`a`, `.tar.gz`]; `a.bin` -> [`a`, `.bin`]; `.bashrc` -> [`.bashrc`, ``]. */
+/** `a.tar.gz` -> [`a`, `.tar.gz`]; `a.b.bin` -> [`a.b`, `.bin`]; `.bashrc` and `noext` -> [name, ``]. */
 function splitExtension(name: string): [string, string] {
-  const dbl = DOUBLE_EXTENSIONS.exec(name);
+  const dbl = DOUBLE_EXTENSION.exec(name);
   if (dbl && dbl.index > 0) return [name.slice(0, dbl.index), name.slice(dbl.index)];
-  const ext = path.posix.extname(name);
-  return ext === '' ? [name, ''] : [name.slice(0, -ext.length), ext];
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+}
+
+/** `stem.N.ext`, with the stem cut so the name stays within 255 bytes. */
+function withSuffix(stem: string, ext: string, n: number): string {
+  const tail = `.${n}${ext}`;
+  const room = MAX_NAME_BYTES - utf8Length(tail);
+  if (room >= 1) return cutToBytes(stem, room) + tail;
+  return `${cutToBytes(stem + ext, MAX_NAME_BYTES - utf8Length(`.${n}`))}.${n}`;
+}
+
+/** Names compare as they would on a case-insensitive, normalising file system (macOS, Windows). */
+function key(rel: string): string {
+  return rel.normalize('NFC').toLowerCase();
 }
 
 /**
- * The names taken in this run. The first claimant of a path gets it; later ones get `stem.1.ext`,
- * `stem.2.ext`, ... in claim order (list order), so reruns name files the same way. Claiming `X` also
- * reserves `X.part`, so no final name can collide with another download's temporary file.
+ * The relative paths taken in one run. The first claimant of a path gets it; later ones get a suffix before
+ * the extension, counting up in claim order (list order), so a rerun names files the same way:
+ * `file.bin` -> `file.1.bin`, `file.2.bin`; `archive.tar.gz` -> `archive.1.tar.gz` (the `.tar.gz`, `.tar.bz2`,
+ * `.tar.xz` and `.tar.zst` double extensions stay together); `name` -> `name.1`; `.bashrc` -> `.bashrc.1`.
+ *
+ * - Claiming `X` also reserves `X.part`, the download's temporary file, and `X.part` counts as taken when `X`
+ *   is (and the other way round).
+ * - Names differing only in case or Unicode normalisation collide, as they do on macOS and Windows, so a list
+ *   gives the same files on every platform.
+ * - A file name that is already a directory of this run is suffixed; a directory where this run put a file
+ *   throws UnsafeNameError.
+ *
+ * Memory: a Set of a few strings per claim, and a counter per name that collided.
  */
 export class NameRegistry {
-  private readonly taken = new Set<string>();
+  readonly #taken = new Set<string>();
+  /** Next suffix to try, per colliding name, so 10,000 `index.html` do not rescan 1..n each time. */
+  readonly #next = new Map<string, number>();
 
   claim(rel: string): string {
+    const slash = rel.lastIndexOf('/');
+    const dir = rel.slice(0, slash + 1);
+    this.#checkDirs(rel, dir);
     let candidate = rel;
-    if (this.isTaken(candidate)) {
-      const dir = path.posix.dirname(rel);
-      const [stem, ext] = splitExtension(path.posix.basename(rel));
-      for (let n = 1; ; n++) {
-        const name = `${stem}.${n}${ext}`;
-        candidate = dir === '.' ? name : `${dir}/${name}`;
-        if (!this.isTaken(candidate)) break;
-      }
+    if (!this.#isFree(candidate)) {
+      const k = key(rel);
+      const [stem, ext] = splitExtension(rel.slice(slash + 1));
+      let n = this.#next.get(k) ?? 1;
+      do candidate = dir + withSuffix(stem, ext, n++);
+      while (!this.#isFree(candidate));
+      this.#next.set(k, n);
     }
-    this.taken.add(candidate);
+    const k = key(candidate);
+    this.#taken.add(k);
+    this.#taken.add(`${k}.part`);
+    for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1))
+      this.#taken.add(`${key(dir.slice(0, i))}/`);
     return candidate;
   }
 
-  private isTaken(rel: string): boolean {
+  #isFree(rel: string): boolean {
+    const k = key(rel);
+    // Entries ending in `/` are directories; `X.part/` as a directory would block X's temporary file.
     return (
-      this.taken.has(rel) ||
-      this.taken.has(`${rel}.part`) ||
-      (rel.endsWith('.part') && this.taken.has(rel.slice(0, -5)))
+      !this.#taken.has(k) &&
+      !this.#taken.has(`${k}.part`) &&
+      !this.#taken.has(`${k}/`) &&
+      !this.#taken.has(`${k}.part/`)
     );
+  }
+
+  #checkDirs(rel: string, dir: string): void {
+    for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1)) {
+      const prefix = dir.slice(0, i);
+      if (this.#taken.has(key(prefix))) {
+        throw new UnsafeNameError(
+          `${quote(rel)} needs a directory ${quote(prefix)}, but that is a file of this run`,
+        );
+      }
+    }
   }
 }

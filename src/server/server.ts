@@ -3,16 +3,18 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { parseSize, synthBytes } from './synth.js';
+import { pipeline } from 'node:stream';
+import { UsageError } from '../errors.js';
+import { parseSize, synthBytes, synthEtag } from './synth.js';
 
 export interface ServeOptions {
-  /** Serve files under this directory; without it, synthetic files at /gen/SIZE/NAME. */
+  /** Serve the files under this directory; without it, synthetic files at `/gen/SIZE/NAME`. */
   root?: string;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (any free port) */
   port?: number;
-  /** Hold back every response's headers this long. @default 0 */
+  /** Hold back every response's headers this many milliseconds. @default 0 */
   latencyMs?: number;
 }
 
@@ -20,174 +22,247 @@ export interface RunningServer {
   /** Base URL with a trailing slash, e.g. `http://127.0.0.1:40123/`. */
   url: string;
   port: number;
+  /** Stops listening and drops every connection, keep-alive ones included. */
   close(): Promise<void>;
 }
 
-/** What to send: its size, validators, and how to produce a byte range of it. */
+/** One file to send: its size, its validators, and how to write bytes `[start, end)` of it. */
 interface Resource {
   size: number;
   etag: string;
   lastModified: string;
-  body(start: number, end: number, res: http.ServerResponse): void;
+  send(res: http.ServerResponse, start: number, end: number): void;
+  /** Called instead of `send` when no body goes out (HEAD, 416), to release what the resource holds. */
+  release(): void;
 }
 
-const SYNTH_DATE = 'Mon, 01 Jan 2024 00:00:00 GMT';
+type RangeSpec = { start: number; end: number } | 'ignore' | 'unsatisfiable';
+
+const SYNTH_LAST_MODIFIED = 'Mon, 01 Jan 2024 00:00:00 GMT';
+/** Largest write: big enough to keep syscalls few, small enough not to hold a whole file in memory. */
 const CHUNK = 1024 * 1024;
+const KEEP_ALIVE_MS = 5_000;
 
-function synthResource(urlPath: string): Resource | undefined {
-  const m = /^\/gen\/([^/]+)\/.+$/.exec(urlPath);
-  const size = m?.[1] === undefined ? undefined : parseSize(m[1]);
-  if (size === undefined) return undefined;
-  const tag = synthBytes(`etag:${urlPath}`, 0, 8).toString('hex');
-  return {
-    size,
-    etag: `"${tag}-${size.toString(16)}"`,
-    lastModified: SYNTH_DATE,
-    body(start, end, res) {
-      let pos = start;
-      const pump = () => {
-        while (pos < end) {
-          const n = Math.min(CHUNK, end - pos);
-          const chunk = synthBytes(urlPath, pos, pos + n);
-          pos += n;
-          if (!res.write(chunk)) {
-            res.once('drain', pump);
-            return;
-          }
-        }
-        res.end();
-      };
-      pump();
-    },
-  };
-}
-
-async function fileResource(root: string, urlPath: string): Promise<Resource | undefined> {
-  const target = path.resolve(root, `.${urlPath}`);
-  if (target !== root && !target.startsWith(root + path.sep)) return undefined;
-  const st = await fsp.stat(target).catch(() => undefined);
-  if (!st?.isFile()) return undefined;
-  return {
-    size: st.size,
-    etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
-    lastModified: st.mtime.toUTCString(),
-    body(start, end, res) {
-      if (end <= start) {
-        res.end();
-        return;
-      }
-      const rs = createReadStream(target, { start, end: end - 1, highWaterMark: CHUNK });
-      rs.on('error', () => res.destroy());
-      rs.pipe(res);
-    },
-  };
-}
-
-/** Parses a single `bytes=` range; 'ignore' for multi-range or malformed headers (send the whole file). */
-function parseRange(
-  header: string,
-  size: number,
-): { start: number; end: number } | 'ignore' | 'unsatisfiable' {
+/**
+ * Parses a `Range` header against a body of `size` bytes. Only one `bytes=` range is honoured: several ranges
+ * or a malformed header give 'ignore' (send the whole body, as RFC 9110 allows).
+ */
+export function parseRange(header: string, size: number): RangeSpec {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return 'ignore';
   if (m[1] === '') {
     const n = Number(m[2]);
-    if (n === 0) return 'unsatisfiable';
+    if (n === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - n), end: size };
   }
   const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return 'ignore';
+  if (start >= size) return 'unsatisfiable';
   const end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1);
-  if (start >= size || end <= start) return 'unsatisfiable';
   return { start, end };
 }
 
-function decodePath(raw: string): string | undefined {
+/** Writes synthetic bytes in chunks of up to 1 MiB, waiting for 'drain' whenever the socket is full. */
+function sendSynth(res: http.ServerResponse, urlPath: string, start: number, end: number): void {
+  let pos = start;
+  const pump = (): void => {
+    while (pos < end) {
+      if (res.destroyed) return;
+      // Chunk edges on 1 MiB boundaries of the file, so later chunks are whole blocks.
+      const next = Math.min(end, (Math.floor(pos / CHUNK) + 1) * CHUNK);
+      const chunk = synthBytes(urlPath, pos, next);
+      pos = next;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+/** `/gen/SIZE/NAME`, keyed by the path exactly as the client sent it (before percent-decoding). */
+function synthResource(urlPath: string): Resource | undefined {
+  const m = /^\/gen\/([^/]+)\/(.+)$/.exec(urlPath);
+  const size = m?.[1] === undefined ? undefined : parseSize(m[1]);
+  if (size === undefined) return undefined;
+  return {
+    size,
+    etag: synthEtag(urlPath, size),
+    lastModified: SYNTH_LAST_MODIFIED,
+    send: (res, start, end) => sendSynth(res, urlPath, start, end),
+    release: () => {},
+  };
+}
+
+/** A regular file under `root`, or undefined if the path leaves root, is missing or is not a file. */
+async function fileResource(root: string, rawPath: string): Promise<Resource | undefined> {
+  let decoded: string;
   try {
-    return decodeURIComponent(new URL(raw, 'http://x').pathname);
+    decoded = decodeURIComponent(rawPath);
   } catch {
     return undefined;
   }
-}
-
-/** `dlpool serve`: a small static/synthetic file server with Range, HEAD, ETag and Last-Modified. */
-export async function createServer(opts: ServeOptions = {}): Promise<RunningServer> {
-  const root = opts.root === undefined ? undefined : path.resolve(opts.root);
-  const latencyMs = opts.latencyMs ?? 0;
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    // Decode before resolving: `/%2e%2e/x` must not escape the root either.
-    const urlPath = decodePath(req.url ?? '/');
-    const resource =
-      urlPath === undefined || urlPath.includes('\0')
-        ? undefined
-        : root === undefined
-          ? synthResource(urlPath)
-          : await fileResource(root, urlPath);
-    if (!resource) {
-      res.writeHead(404, { 'content-type': 'text/plain', 'content-length': '10' }).end('not found\n');
-      return;
-    }
-    const headers: http.OutgoingHttpHeaders = {
-      'content-type': 'application/octet-stream',
-      'accept-ranges': 'bytes',
-      etag: resource.etag,
-      'last-modified': resource.lastModified,
-    };
-    let start = 0;
-    let end = resource.size;
-    let status = 200;
-    const ifRange = req.headers['if-range'];
-    const rangeApplies =
-      ifRange === undefined || ifRange === resource.etag || ifRange === resource.lastModified;
-    if (req.headers.range && rangeApplies) {
-      const r = parseRange(req.headers.range, resource.size);
-      if (r === 'unsatisfiable') {
-        res.writeHead(416, { 'content-range': `bytes */${resource.size}`, 'content-length': '0' }).end();
+  if (decoded.includes('\0')) return undefined;
+  // Decode before resolving, so `/%2e%2e/x` is confined exactly like `/../x`.
+  const target = path.resolve(root, `.${path.sep}${decoded}`);
+  if (target !== root && !target.startsWith(root + path.sep)) return undefined;
+  // Open first and stat the open handle, so the size and validators describe the bytes we will read.
+  const handle = await fsp.open(target, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  const st = await handle.stat().catch(() => undefined);
+  if (!st?.isFile()) {
+    await handle.close().catch(() => {});
+    return undefined;
+  }
+  const release = () => {
+    handle.close().catch(() => {});
+  };
+  return {
+    size: st.size,
+    etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
+    lastModified: st.mtime.toUTCString(),
+    send(res, start, end) {
+      if (end <= start) {
+        release();
+        res.end();
         return;
       }
-      if (r !== 'ignore') {
-        ({ start, end } = r);
-        status = 206;
-        headers['content-range'] = `bytes ${start}-${end - 1}/${resource.size}`;
-      }
-    }
-    headers['content-length'] = String(end - start);
-    res.writeHead(status, headers);
-    if (req.method === 'HEAD') {
-      res.end();
+      const rs = createReadStream('', { fd: handle, start, end: end - 1, highWaterMark: CHUNK });
+      // pipeline handles backpressure and destroys the file stream if the client goes away.
+      pipeline(rs, res, () => {});
+    },
+    release,
+  };
+}
+
+function rawPathOf(url: string | undefined): string | undefined {
+  if (url === undefined || !url.startsWith('/')) return undefined;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function notFound(res: http.ServerResponse): void {
+  res
+    .writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '10' })
+    .end('not found\n');
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, root: string | undefined) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-length': '0' }).end();
+    return;
+  }
+  const rawPath = rawPathOf(req.url);
+  const resource =
+    rawPath === undefined
+      ? undefined
+      : root === undefined
+        ? synthResource(rawPath)
+        : await fileResource(root, rawPath);
+  if (!resource) {
+    notFound(res);
+    return;
+  }
+  if (res.destroyed) {
+    resource.release();
+    return;
+  }
+  const { size } = resource;
+  const headers: http.OutgoingHttpHeaders = {
+    'content-type': 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    etag: resource.etag,
+    'last-modified': resource.lastModified,
+  };
+  let status = 200;
+  let start = 0;
+  let end = size;
+  const ifRange = req.headers['if-range'];
+  const rangeApplies =
+    ifRange === undefined || ifRange === resource.etag || ifRange === resource.lastModified;
+  if (req.headers.range !== undefined && rangeApplies) {
+    const r = parseRange(req.headers.range, size);
+    if (r === 'unsatisfiable') {
+      resource.release();
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': '0' }).end();
       return;
     }
-    resource.body(start, end, res);
-  };
+    if (r !== 'ignore') {
+      ({ start, end } = r);
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${end - 1}/${size}`;
+    }
+  }
+  headers['content-length'] = String(end - start);
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD') {
+    resource.release();
+    res.end();
+    return;
+  }
+  resource.send(res, start, end);
+}
 
+/**
+ * Starts the demo/test file server: synthetic files at `/gen/SIZE/NAME` (or the files under `root`), with
+ * single `Range` requests, `If-Range`, `HEAD`, strong ETags and Last-Modified.
+ */
+export async function createServer(opts: ServeOptions = {}): Promise<RunningServer> {
+  const latencyMs = opts.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
+    throw new UsageError(`latencyMs: expected milliseconds >= 0, got ${latencyMs}`);
+  }
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`port: expected 0 to 65535, got ${port}`);
+  }
+  let root: string | undefined;
+  if (opts.root !== undefined) {
+    root = path.resolve(opts.root);
+    const st = await fsp.stat(root).catch(() => undefined);
+    if (!st?.isDirectory()) throw new UsageError(`root: not a directory: ${root}`);
+  }
+
+  const pending = new Set<NodeJS.Timeout>();
+  const run = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res, root).catch(() => {
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'content-length': '0' }).end();
+    });
+  };
   const server = http.createServer((req, res) => {
-    const go = () => {
-      handle(req, res).catch(() => res.destroy());
-    };
-    if (latencyMs > 0) setTimeout(go, latencyMs);
-    else go();
+    if (latencyMs <= 0) {
+      run(req, res);
+      return;
+    }
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      if (!res.destroyed) run(req, res);
+    }, latencyMs);
+    pending.add(timer);
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    server.listen(port, opts.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const address = server.address() as AddressInfo;
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${port}/`,
-    port,
+    url: `http://${host}:${address.port}/`,
+    port: address.port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        for (const t of pending) clearTimeout(t);
+        pending.clear();
         server.close(() => resolve());
+        server.closeAllConnections();
       }),
   };
 }

@@ -35,10 +35,10 @@ export function fnv1a64(text: string): [number, number] {
   return [Number(h >> 32n), Number(h & 0xffffffffn)];
 }
 
-/** A strong, quoted ETag for a synthetic path. */
-export function synthEtag(path: string): string {
+/** A strong, quoted ETag for a synthetic file: its path's FNV-1a hash and its size, both in hex. */
+export function synthEtag(path: string, size: number): string {
   const [hi, lo] = fnv1a64(path);
-  return `"${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}"`;
+  return `"${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}-${size.toString(16)}"`;
 }
 
 /** murmur3's 32-bit finaliser: a cheap, well-mixed bijection. */

@@ -1,175 +1,295 @@
 import readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { redactUrl } from '../errors.js';
-import type { ListEntry, ListLineError, SourceItem } from './types.js';
+import { Readable } from 'node:stream';
+import { DlpoolError, redactUrl } from '../errors.js';
+import type { ListEntry, ListLineError, ListWarning, SourceItem } from './types.js';
 
-const MAX_LINE = 8192;
+/** Longest usable line, in UTF-16 code units. Longer lines are ListLineErrors. */
+export const MAX_LINE_LENGTH = 8192;
+/**
+ * Bytes of one line that reach readline. A UTF-8 byte sequence decodes to at least a third as many code units,
+ * so a line cut here is still recognisably too long, and a file with no newlines never sits in memory whole.
+ */
+const MAX_LINE_BYTES = MAX_LINE_LENGTH * 3 + 3;
+/** How much of an offending line is kept in ListLineError.text. */
+const MAX_TEXT = 200;
 
-/** aria2 input-file options we read (out, dir, checksum) or accept silently for later features. */
-const KNOWN_OPTIONS = new Set([
-  'out',
-  'dir',
-  'checksum',
-  'header',
-  'referer',
-  'user-agent',
-  'split',
-  'max-connection-per-server',
-  'min-split-size',
-  'continue',
+/** aria2 checksum type -> node:crypto name and digest length in hex digits. Node names are accepted too. */
+const CHECKSUMS: Record<string, { algorithm: string; hexLength: number }> = {
+  md5: { algorithm: 'md5', hexLength: 32 },
+  'sha-1': { algorithm: 'sha1', hexLength: 40 },
+  'sha-224': { algorithm: 'sha224', hexLength: 56 },
+  'sha-256': { algorithm: 'sha256', hexLength: 64 },
+  'sha-384': { algorithm: 'sha384', hexLength: 96 },
+  'sha-512': { algorithm: 'sha512', hexLength: 128 },
+  adler32: { algorithm: 'adler32', hexLength: 8 },
+};
+for (const c of Object.values(CHECKSUMS)) CHECKSUMS[c.algorithm] = c;
+
+/** aria2 per-download options dlpool reads past without a warning (kept in `options`, not acted on). */
+const KNOWN_UNUSED = new Set([
+  'all-proxy',
   'allow-overwrite',
+  'always-resume',
   'auto-file-renaming',
   'check-integrity',
-  'max-download-limit',
-  'max-tries',
-  'retry-wait',
-  'timeout',
+  'conditional-get',
   'connect-timeout',
-  'select-file',
-  'index-out',
-  'pause',
+  'content-disposition-default-utf8',
+  'continue',
+  'dry-run',
+  'file-allocation',
+  'force-save',
   'gid',
-  'http-user',
+  'header',
+  'http-accept-gzip',
+  'http-no-cache',
   'http-passwd',
-  'all-proxy',
   'http-proxy',
+  'http-user',
   'https-proxy',
+  'index-out',
+  'lowest-speed-limit',
+  'max-connection-per-server',
+  'max-download-limit',
+  'max-file-not-found',
+  'max-resume-failure-tries',
+  'max-tries',
+  'min-split-size',
+  'no-netrc',
   'no-proxy',
+  'pause',
+  'proxy-method',
+  'referer',
   'remote-time',
+  'retry-wait',
+  'reuse-uri',
+  'select-file',
+  'split',
+  'stream-piece-selector',
+  'timeout',
+  'uri-selector',
+  'use-head',
+  'user-agent',
 ]);
-
-/** aria2's digest names -> node:crypto's. */
-const ALGORITHMS: Record<string, string> = {
-  'sha-1': 'sha1',
-  'sha-224': 'sha224',
-  'sha-256': 'sha256',
-  'sha-384': 'sha384',
-  'sha-512': 'sha512',
-  md5: 'md5',
-  adler32: 'adler32',
-};
-const HEX_LENGTH: Record<string, number> = {
-  sha1: 40,
-  sha224: 56,
-  sha256: 64,
-  sha384: 96,
-  sha512: 128,
-  md5: 32,
-  adler32: 8,
-};
 
 export type UrlCheck =
   | { ok: true; url: URL }
   | { ok: false; code: 'ERR_DL_LIST_LINE' | 'ERR_DL_UNSUPPORTED_SCHEME'; message: string };
 
-/** A usable download URL: parses, and is http: or https:. */
+/** The text as it may appear in a report: trimmed, credentials removed, control characters escaped, short. */
+export function shownText(text: string): string {
+  const t = redactUrl(text.trim()).replace(
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 3)}...` : t;
+}
+
+/** Is `text` a URL dlpool can download? Messages quote the URL without credentials. */
 export function checkUrl(text: string): UrlCheck {
+  const t = text.trim();
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(t);
   } catch {
-    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shown(text)}` };
+    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shownText(t)}` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const scheme = url.protocol.length > 20 ? `${url.protocol.slice(0, 17)}...` : url.protocol;
     return {
       ok: false,
       code: 'ERR_DL_UNSUPPORTED_SCHEME',
-      message: `unsupported scheme '${url.protocol}': ${shown(text)}`,
+      message: `unsupported scheme '${scheme}' (only http: and https:): ${shownText(t)}`,
     };
   }
   return { ok: true, url };
 }
 
-/** The offending text as it may be shown: trimmed, credentials removed, control characters escaped, cut short. */
-function shown(text: string): string {
-  const t = redactUrl(text.trim()).replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t;
+/**
+ * Why a line (URL or option) cannot be used at all, or undefined. Shared with argv URLs.
+ * @internal
+ */
+export function lineProblem(line: string): string | undefined {
+  if (line.length > MAX_LINE_LENGTH) return `line too long (more than ${MAX_LINE_LENGTH} characters)`;
+  // Tab separates aria2 mirror URIs; anything else below U+0020 (and DEL, C1) means this is not a text list.
+  if (/[\x00-\x08\x0a-\x1f\x7f-\x9f]/.test(line))
+    return 'line contains control characters (not a text list?)';
+  if (line.includes('\uFFFD')) return 'line is not valid UTF-8 text';
+  return undefined;
 }
 
-function lineError(source: string, line: number, text: string, message: string): ListLineError {
-  return { kind: 'error', source, line, text: shown(text), code: 'ERR_DL_LIST_LINE', message };
+function lineError(
+  source: string,
+  line: number,
+  text: string,
+  message: string,
+  code: ListLineError['code'] = 'ERR_DL_LIST_LINE',
+): ListLineError {
+  return { kind: 'error', source, line, text: shownText(text), code, message };
+}
+
+function warning(source: string, line: number, message: string): ListWarning {
+  return { kind: 'warning', source, line, message };
 }
 
 /**
- * Streams a URL list: one URL per line, `#` comments, blank lines, and aria2's indented `key=value` option
- * lines under a URL. A UTF-8 BOM and CRLF line ends are accepted. An entry is yielded once its option lines
- * are read. Never holds more than one entry in memory.
+ * Reads a URL list (one URL per line, aria2 input-file format accepted) and yields one item per URL or bad line.
+ *
+ * - `#` lines and blank lines are skipped; a UTF-8 BOM and CRLF line ends are fine.
+ * - Indented lines are aria2 options (`out=`, `dir=`, `checksum=TYPE=HEX`, ...) for the URL above; an entry is
+ *   yielded once its option lines are read (at the next URL line or the end).
+ * - Problems are yielded as soon as their line is read, so a bad option line (a ListLineError, which fails the
+ *   run) or a warning comes before the entry it belongs to. The entry itself still downloads, without that option.
+ *
+ * Streams: lines are read one at a time, and only the first ~24 KiB of an over-long line are held.
+ * `input` is a byte or text stream, or any async iterable of text chunks (include the newlines).
+ * A read error becomes DlpoolError ERR_DL_INPUT. Stopping early destroys `input`.
  */
 export async function* parseList(
   input: Readable | AsyncIterable<string>,
   source: string,
 ): AsyncGenerator<SourceItem> {
-  const lines: AsyncIterable<string> =
-    'pipe' in input ? readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }) : input;
+  const capped = Readable.from(capLines(input));
+  const rl = readline.createInterface({ input: capped, crlfDelay: Infinity });
   let current: ListEntry | undefined;
+  // Option lines under a URL that was already reported as bad are skipped quietly.
+  let afterBadUrl = false;
   let n = 0;
-  for await (let line of lines) {
-    n++;
-    if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.length > MAX_LINE) {
-      yield lineError(
-        source,
-        n,
-        line.slice(0, 200),
-        `line too long (${line.length} characters, at most ${MAX_LINE})`,
-      );
-      continue;
-    }
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (/[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/.test(trimmed)) {
-      yield lineError(source, n, trimmed, 'control characters or invalid UTF-8 in line');
-      continue;
-    }
-    if (/^\s/.test(line)) {
-      const eq = trimmed.indexOf('=');
-      if (eq <= 0) {
-        yield lineError(source, n, trimmed, `expected an aria2 option 'key=value': ${shown(trimmed)}`);
-        continue;
-      }
-      if (!current) {
-        yield lineError(source, n, trimmed, `option '${trimmed.slice(0, eq)}' before any URL`);
-        continue;
-      }
-      const key = trimmed.slice(0, eq).trim();
-      const value = trimmed.slice(eq + 1).trim();
-      current.options[key] = value;
-      if (key === 'out') current.out = value;
-      else if (key === 'dir') current.dir = value;
-      else if (key === 'checksum') {
-        const m = /^([A-Za-z0-9-]+)=([0-9A-Fa-f]+)$/.exec(value);
-        const algorithm = m ? ALGORITHMS[(m[1] ?? '').toLowerCase()] : undefined;
-        if (!m || !algorithm || (m[2] ?? '').length !== HEX_LENGTH[algorithm]) {
-          yield lineError(
-            source,
-            n,
-            trimmed,
-            `bad checksum '${value}': expected TYPE=HEX, e.g. sha-256=<64 hex digits>`,
-          );
+  try {
+    for await (const raw of rl) {
+      n++;
+      const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      const problem = lineProblem(line);
+
+      if (line[0] !== ' ' && line[0] !== '\t') {
+        if (current) yield current;
+        current = undefined;
+        afterBadUrl = true;
+        if (problem) {
+          yield lineError(source, n, trimmed, problem);
           continue;
         }
-        current.checksum = { algorithm, hex: (m[2] ?? '').toLowerCase() };
-      } else if (!KNOWN_OPTIONS.has(key)) {
-        yield { kind: 'warning', source, line: n, message: `unknown aria2 option '${key}' ignored` };
+        const [first = '', ...mirrors] = trimmed.split('\t').filter((s) => s.trim() !== '');
+        const checked = checkUrl(first);
+        if (!checked.ok) {
+          yield lineError(source, n, first, checked.message, checked.code);
+          continue;
+        }
+        if (mirrors.length > 0) {
+          const s = mirrors.length === 1 ? '' : 's';
+          yield warning(
+            source,
+            n,
+            `${mirrors.length} mirror URI${s} ignored: dlpool uses the first URL of a line`,
+          );
+        }
+        afterBadUrl = false;
+        current = { kind: 'entry', url: first.trim(), source, line: n, options: {} };
+        continue;
       }
-      continue;
+
+      if (afterBadUrl) continue;
+      if (!current) {
+        yield lineError(source, n, trimmed, 'aria2 option line before any URL (indented lines are options)');
+        continue;
+      }
+      const result = problem ?? applyOption(current, trimmed);
+      if (typeof result === 'string') yield lineError(source, n, trimmed, result);
+      else if (result) yield warning(source, n, result.warning);
     }
     if (current) yield current;
-    current = undefined;
-    const [first, ...mirrors] = trimmed.split('\t').filter((s) => s !== '');
-    if (mirrors.length > 0) {
-      yield {
-        kind: 'warning',
-        source,
-        line: n,
-        message: `${mirrors.length} mirror URI(s) after the first ignored`,
-      };
-    }
-    current = { kind: 'entry', url: first ?? trimmed, source, line: n, options: {} };
+  } catch (err) {
+    if (err instanceof DlpoolError) throw err;
+    const what = source === '-' ? 'stdin' : `list '${source}'`;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read ${what}: ${reason}`, { cause: err });
+  } finally {
+    rl.close();
+    capped.destroy();
   }
-  if (current) yield current;
+}
+
+/** Applies one `key=value` line to `entry`: a string is an error message, `{ warning }` a warning. */
+function applyOption(entry: ListEntry, text: string): string | { warning: string } | undefined {
+  const eq = text.indexOf('=');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    return 'indented URL: indented lines are aria2 options; a URL must start at the beginning of its line';
+  }
+  if (eq < 0) return `option line is not key=value: ${shownText(text)}`;
+  const key = text.slice(0, eq).trim();
+  const value = text.slice(eq + 1).trim();
+  if (key === '') return `option line has no name before '='`;
+  // aria2 allows `header` more than once; keep them all, one per line.
+  const previous = entry.options[key];
+  entry.options[key] = key === 'header' && previous !== undefined ? `${previous}\n${value}` : value;
+  switch (key) {
+    case 'out':
+      if (value === '') return `option 'out' is empty`;
+      entry.out = value;
+      return undefined;
+    case 'dir':
+      entry.dir = value === '' ? undefined : value;
+      return undefined;
+    case 'checksum': {
+      const checksum = parseChecksum(value);
+      if (typeof checksum === 'string') return checksum;
+      entry.checksum = checksum;
+      return undefined;
+    }
+    default: {
+      if (KNOWN_UNUSED.has(key)) return undefined;
+      const shown = key.length > 50 ? `${key.slice(0, 47)}...` : key;
+      return { warning: `unknown aria2 option '${shown}' ignored` };
+    }
+  }
+}
+
+function parseChecksum(value: string): { algorithm: string; hex: string } | string {
+  const eq = value.indexOf('=');
+  if (eq < 0) return `bad checksum '${shownText(value)}': expected TYPE=HEX, e.g. sha-256=<64 hex digits>`;
+  const type = value.slice(0, eq).trim().toLowerCase();
+  const hex = value.slice(eq + 1).trim();
+  const known = CHECKSUMS[type];
+  if (!known) {
+    const shown = type.length > 30 ? `${type.slice(0, 27)}...` : type;
+    return `bad checksum: unknown type '${shown}' (md5, sha-1, sha-224, sha-256, sha-384, sha-512, adler32)`;
+  }
+  if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== known.hexLength) {
+    return `bad checksum '${shownText(value)}': ${type} needs ${known.hexLength} hex digits`;
+  }
+  return { algorithm: known.algorithm, hex: hex.toLowerCase() };
+}
+
+/** Passes bytes through, but drops everything after MAX_LINE_BYTES of any one line (the newline is kept). */
+async function* capLines(input: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+  let run = 0;
+  for await (const c of input) {
+    let chunk: Buffer;
+    if (typeof c === 'string') chunk = Buffer.from(c, 'utf8');
+    else if (c instanceof Uint8Array) chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    else throw new TypeError(`a list must be read as text or bytes, got ${typeof c}`);
+    let parts: Buffer[] | undefined;
+    let keepFrom = 0;
+    let pos = 0;
+    while (pos < chunk.length) {
+      const nl = chunk.indexOf(10, pos);
+      const end = nl < 0 ? chunk.length : nl;
+      if (run + (end - pos) > MAX_LINE_BYTES) {
+        parts ??= [];
+        parts.push(chunk.subarray(keepFrom, pos + Math.max(0, MAX_LINE_BYTES - run)));
+        keepFrom = end;
+      }
+      run = nl < 0 ? run + (end - pos) : 0;
+      pos = nl < 0 ? chunk.length : nl + 1;
+    }
+    if (!parts) {
+      if (chunk.length > 0) yield chunk;
+      continue;
+    }
+    parts.push(chunk.subarray(keepFrom));
+    const out = Buffer.concat(parts);
+    if (out.length > 0) yield out;
+  }
 }

@@ -1,85 +1,126 @@
 import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DlpoolError, errnoOf, redactUrl } from '../errors.js';
-import { checkUrl, parseList } from './list.js';
+import { DlpoolError, UsageError } from '../errors.js';
+import { checkUrl, lineProblem, parseList, shownText } from './list.js';
 import type { SourceItem } from './types.js';
 
+/** An argument that looks like `scheme://...` is a URL; anything else (but `-`) is a list file. */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 type Source =
   | { kind: 'url'; text: string; position: number }
-  | { kind: 'file'; path: string; handle: FileHandle }
-  | { kind: 'stdin' };
+  | { kind: 'stdin'; stream: Readable }
+  | { kind: 'file'; path: string; handle: FileHandle };
+
+/** The items of all sources, in order. `close()` releases open list files when the items are never read. */
+export interface SourceList extends AsyncIterable<SourceItem> {
+  close(): Promise<void>;
+}
+
+export interface OpenSourcesOptions {
+  /** Stream read for the source `-`. @default process.stdin */
+  stdin?: Readable | undefined;
+}
+
+/**
+ * Opens every source up front, so a missing or unreadable list file fails the run (ERR_DL_INPUT) before anything
+ * downloads; then yields their items in order, each file streamed. Sources are URLs (`source: 'argv'`,
+ * `line`: the argument's 1-based position), `-` for stdin (at most once: ERR_DL_USAGE), or list file paths.
+ * The list can be iterated once; files are closed when it ends, when the consumer stops early, or on `close()`.
+ */
+export async function openSources(
+  sources: readonly string[],
+  opts: OpenSourcesOptions = {},
+): Promise<SourceList> {
+  if (sources.filter((s) => s === '-').length > 1) {
+    throw new UsageError("sources: '-' (stdin) can be given only once");
+  }
+  const opened: Source[] = [];
+  try {
+    for (const [i, s] of sources.entries()) {
+      if (s === '-') opened.push({ kind: 'stdin', stream: opts.stdin ?? process.stdin });
+      else if (URL_LIKE.test(s.trim())) opened.push({ kind: 'url', text: s, position: i + 1 });
+      else opened.push({ kind: 'file', path: s, handle: await openList(s) });
+    }
+  } catch (err) {
+    await closeFiles(opened);
+    throw err;
+  }
+  const items = iterate(opened);
+  return {
+    [Symbol.asyncIterator]: () => items,
+    async close() {
+      // Not awaited: a consumer may be waiting inside (on stdin); the generator finishes on its next step.
+      items.return(undefined).catch(() => {});
+      await closeFiles(opened);
+    },
+  };
+}
 
 async function openList(file: string): Promise<FileHandle> {
   let handle: FileHandle | undefined;
   try {
     handle = await fsp.open(file, 'r');
-    if ((await handle.stat()).isDirectory())
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    // open(2) succeeds on a directory; reading it would fail only later, mid-run.
+    if ((await handle.stat()).isDirectory()) {
+      throw Object.assign(new Error('EISDIR: illegal operation on a directory'), { code: 'EISDIR' });
+    }
     return handle;
   } catch (err) {
     await handle?.close().catch(() => {});
-    const reason = errnoOf(err) ?? (err instanceof Error ? err.message : String(err));
-    throw new DlpoolError('ERR_DL_INPUT', `cannot read list '${file}': ${reason}`, { cause: err });
+    // `ENOENT: no such file or directory, open 'x'`: the path is already in our message.
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/, \w+ '.*'$/s, '');
+    const hint =
+      errCode(err) === 'ENOENT' && /^[\w-]+(\.[\w-]+)+(:\d+)?\//.test(file)
+        ? ' (a URL needs its scheme: http:// or https://)'
+        : '';
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read list '${file}': ${reason}${hint}`, { cause: err });
   }
 }
 
-/**
- * Opens every source up front, so a missing list file fails the run (ERR_DL_INPUT, exit 2) before anything
- * downloads; then yields their items in order, each file streamed. `-` is stdin, allowed once.
- */
-export async function openSources(
-  sources: string[],
-  opts: { stdin?: Readable } = {},
-): Promise<AsyncIterable<SourceItem>> {
-  const opened: Source[] = [];
-  let stdinSeen = false;
-  try {
-    for (const [i, s] of sources.entries()) {
-      if (s === '-') {
-        if (stdinSeen) throw new DlpoolError('ERR_DL_USAGE', "sources: '-' (stdin) given more than once");
-        if (!opts.stdin) throw new DlpoolError('ERR_DL_USAGE', "sources: '-' given but no stdin stream");
-        stdinSeen = true;
-        opened.push({ kind: 'stdin' });
-      } else if (URL_LIKE.test(s)) opened.push({ kind: 'url', text: s, position: i + 1 });
-      else opened.push({ kind: 'file', path: s, handle: await openList(s) });
-    }
-  } catch (err) {
-    await Promise.all(opened.map((o) => (o.kind === 'file' ? o.handle.close().catch(() => {}) : undefined)));
-    throw err;
-  }
-  return iterate(opened, opts.stdin);
+function errCode(err: unknown): unknown {
+  return err && typeof err === 'object' && 'code' in err ? err.code : undefined;
 }
 
-async function* iterate(opened: Source[], stdin: Readable | undefined): AsyncGenerator<SourceItem> {
+async function closeFiles(opened: Source[]): Promise<void> {
+  // FileHandle.close() is a no-op on a closed handle and waits for reads in flight.
+  await Promise.all(opened.map((s) => (s.kind === 'file' ? s.handle.close().catch(() => {}) : undefined)));
+}
+
+function argvItem(text: string, position: number): SourceItem {
+  const problem = lineProblem(text);
+  const checked = problem === undefined ? checkUrl(text) : undefined;
+  if (checked?.ok) return { kind: 'entry', url: text.trim(), source: 'argv', line: position, options: {} };
+  return {
+    kind: 'error',
+    source: 'argv',
+    line: position,
+    text: shownText(text),
+    code: checked?.code ?? 'ERR_DL_LIST_LINE',
+    message: checked?.message ?? problem ?? 'not a valid URL',
+  };
+}
+
+async function* iterate(opened: Source[]): AsyncGenerator<SourceItem> {
   try {
     for (const s of opened) {
       if (s.kind === 'url') {
-        const checked = checkUrl(s.text);
-        yield checked.ok
-          ? { kind: 'entry', url: s.text, source: 'argv', line: s.position, options: {} }
-          : {
-              kind: 'error',
-              source: 'argv',
-              line: s.position,
-              text: redactUrl(s.text),
-              code: checked.code,
-              message: checked.message,
-            };
+        yield argvItem(s.text, s.position);
       } else if (s.kind === 'stdin') {
-        yield* parseList(stdin!, '-');
+        yield* parseList(s.stream, '-');
       } else {
-        const stream = s.handle.createReadStream({ encoding: 'utf8', autoClose: false });
+        // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
+        const stream = s.handle.createReadStream({ autoClose: false });
         try {
           yield* parseList(stream, s.path);
         } finally {
           stream.destroy();
+          await s.handle.close().catch(() => {});
         }
       }
     }
   } finally {
-    await Promise.all(opened.map((o) => (o.kind === 'file' ? o.handle.close().catch(() => {}) : undefined)));
+    await closeFiles(opened);
   }
 }

@@ -27,7 +27,12 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM') {
     // Wait until both .part files hold their first half, then interrupt.
     for (let i = 0; i < 300; i++) {
       const sizes = await Promise.all(
-        ['a.bin.part', 'b.bin.part'].map((f) => fs.stat(path.join(dir, f)).then((st) => st.size, () => 0)),
+        ['a.bin.part', 'b.bin.part'].map((f) =>
+          fs.stat(path.join(dir, f)).then(
+            (st) => st.size,
+            () => 0,
+          ),
+        ),
       );
       if (sizes.every((n) => n === 100_000)) break;
       await new Promise((r) => setTimeout(r, 20));
@@ -37,7 +42,12 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM') {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const ms = performance.now() - t0;
     const partSizes = await Promise.all(
-      ['a.bin.part', 'b.bin.part'].map((f) => fs.stat(path.join(dir, f)).then((st) => st.size, () => -1)),
+      ['a.bin.part', 'b.bin.part'].map((f) =>
+        fs.stat(path.join(dir, f)).then(
+          (st) => st.size,
+          () => -1,
+        ),
+      ),
     );
     return { code, stdout, ms, files: await listFiles(dir), partSizes };
   } finally {

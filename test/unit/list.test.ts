@@ -1,10 +1,11 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseList } from '../../src/sources/list.js';
+import { checkUrl, parseList } from '../../src/sources/list.js';
 import { openSources } from '../../src/sources/sources.js';
-import type { SourceItem } from '../../src/sources/types.js';
+import type { ListLineError, SourceItem } from '../../src/sources/types.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 async function all(it: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
@@ -12,8 +13,47 @@ async function all(it: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
   for await (const x of it) out.push(x);
   return out;
 }
-const parse = (text: string) => all(parseList(Readable.from([text]), 'list.txt'));
+const parse = (text: string | Buffer) => all(parseList(Readable.from([text]), 'list.txt'));
+const errors = (items: SourceItem[]) => items.filter((i): i is ListLineError => i.kind === 'error');
 const SHA = 'a'.repeat(64);
+
+/** Descriptors this process holds open on `file` (Linux only). */
+function openFds(file: string): number {
+  let n = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
+    } catch {}
+  }
+  return n;
+}
+
+describe('checkUrl', () => {
+  it('accepts http: and https: only', () => {
+    expect(checkUrl('https://h/x')).toMatchObject({ ok: true, url: new URL('https://h/x') });
+    expect(checkUrl('  http://h/x  ')).toMatchObject({ ok: true });
+    expect(checkUrl('ftp://h/x')).toEqual({
+      ok: false,
+      code: 'ERR_DL_UNSUPPORTED_SCHEME',
+      message: expect.stringMatching(/^unsupported scheme 'ftp:'/),
+    });
+    expect(checkUrl('file:///etc/passwd')).toMatchObject({ code: 'ERR_DL_UNSUPPORTED_SCHEME' });
+    expect(checkUrl('mailto:a@b')).toMatchObject({ code: 'ERR_DL_UNSUPPORTED_SCHEME' });
+    expect(checkUrl('not a url')).toEqual({
+      ok: false,
+      code: 'ERR_DL_LIST_LINE',
+      message: 'not a valid URL: not a url',
+    });
+    expect(checkUrl('http://[bad')).toMatchObject({ code: 'ERR_DL_LIST_LINE' });
+  });
+
+  it('never puts credentials in a message', () => {
+    const bad = checkUrl('ftp://user:secret@h/x');
+    const unparsable = checkUrl('http://user:secret@[bad/x');
+    expect(bad.ok || bad.message).not.toContain('secret');
+    expect(unparsable.ok || unparsable.message).not.toContain('secret');
+  });
+});
 
 describe('parseList', () => {
   it('reads URLs, skipping comments and blank lines, with line numbers', async () => {
@@ -24,37 +64,134 @@ describe('parseList', () => {
     ]);
   });
 
+  it('trims URL lines and reads a last line without a newline', async () => {
+    expect(await parse('http://a/1   \nhttp://a/2')).toEqual([
+      { kind: 'entry', url: 'http://a/1', source: 'list.txt', line: 1, options: {} },
+      { kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 2, options: {} },
+    ]);
+  });
+
   it('applies aria2 option lines to the URL above them', async () => {
-    const items = await parse(`http://a/1\n  out=x.bin\n\tdir=sub\n  checksum=sha-256=${SHA.toUpperCase()}\n  split=4\nhttp://a/2\n`);
+    const items = await parse(
+      `http://a/1\n  out=x.bin\n\tdir=sub\n  checksum=sha-256=${SHA.toUpperCase()}\n  split=4\nhttp://a/2\n`,
+    );
+    expect(items).toHaveLength(2);
     expect(items[0]).toMatchObject({
       url: 'http://a/1',
       out: 'x.bin',
       dir: 'sub',
       checksum: { algorithm: 'sha256', hex: SHA },
-      options: { out: 'x.bin', dir: 'sub', split: '4' },
+      options: { out: 'x.bin', dir: 'sub', split: '4', checksum: `sha-256=${SHA.toUpperCase()}` },
     });
-    expect(items[1]).toMatchObject({ url: 'http://a/2', options: {} });
+    expect(items[1]).toEqual({ kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 6, options: {} });
   });
 
-  it('warns about unknown options, with file and line', async () => {
-    const items = await parse('http://a/1\n  frobnicate=yes\n');
-    expect(items).toContainEqual({ kind: 'warning', source: 'list.txt', line: 2, message: "unknown aria2 option 'frobnicate' ignored" });
-    expect(items.filter((i) => i.kind === 'entry')).toHaveLength(1);
+  it('keeps options across comments and blank lines, and repeated headers', async () => {
+    const items = await parse('http://a/1\n\n# note\n  header=A: 1\n  header=B: 2\n  dir=\n');
+    expect(items).toEqual([
+      {
+        kind: 'entry',
+        url: 'http://a/1',
+        source: 'list.txt',
+        line: 1,
+        options: { header: 'A: 1\nB: 2', dir: '' },
+      },
+    ]);
   });
 
-  it('turns bad option lines into line errors', async () => {
-    const items = await parse(`  out=orphan\nhttp://a/1\n  novalue\n  checksum=sha-256=xyz\n  checksum=sha-256=${'a'.repeat(10)}\n`);
-    const errors = items.filter((i) => i.kind === 'error');
-    expect(errors.map((e) => e.line)).toEqual([1, 3, 4, 5]);
-    expect(errors[0]?.message).toMatch(/before any URL/);
-    expect(errors[2]?.message).toMatch(/bad checksum/);
+  it('maps aria2 checksum names to node:crypto names and checks the digest length', async () => {
+    const cases: [string, string, number][] = [
+      ['md5', 'md5', 32],
+      ['sha-1', 'sha1', 40],
+      ['SHA-224', 'sha224', 56],
+      ['sha-256', 'sha256', 64],
+      ['sha-384', 'sha384', 96],
+      ['sha-512', 'sha512', 128],
+      ['adler32', 'adler32', 8],
+      ['sha256', 'sha256', 64],
+    ];
+    for (const [type, algorithm, len] of cases) {
+      const [item] = await parse(`http://a/1\n  checksum=${type}=${'0f'.repeat(len / 2)}\n`);
+      expect(item).toMatchObject({ kind: 'entry', checksum: { algorithm, hex: '0f'.repeat(len / 2) } });
+    }
+    const bad = errors(
+      await parse(
+        `http://a/1\n  checksum=crc32=12345678\n  checksum=sha-1=${'g'.repeat(40)}\n  checksum=${SHA}\n`,
+      ),
+    );
+    expect(bad.map((e) => [e.line, e.code])).toEqual([
+      [2, 'ERR_DL_LIST_LINE'],
+      [3, 'ERR_DL_LIST_LINE'],
+      [4, 'ERR_DL_LIST_LINE'],
+    ]);
+    expect(bad[0]?.message).toMatch(/unknown type 'crc32'/);
+  });
+
+  it('warns about unknown options, with file and line, and keeps known unused ones quietly', async () => {
+    const items = await parse(
+      'http://a/1\n  frobnicate=yes\n  user-agent=x\n  max-connection-per-server=4\n',
+    );
+    expect(items.filter((i) => i.kind === 'warning')).toEqual([
+      { kind: 'warning', source: 'list.txt', line: 2, message: "unknown aria2 option 'frobnicate' ignored" },
+    ]);
+    expect(items.filter((i) => i.kind === 'entry')).toEqual([
+      expect.objectContaining({
+        options: { frobnicate: 'yes', 'user-agent': 'x', 'max-connection-per-server': '4' },
+      }),
+    ]);
+  });
+
+  it('turns bad option lines into line errors; the URL itself still downloads', async () => {
+    const items = await parse(
+      `  out=orphan\nhttp://a/1\n  novalue\n  checksum=sha-256=xyz\n  checksum=sha-256=${'a'.repeat(10)}\n  =x\n  out=\n`,
+    );
+    const errs = errors(items);
+    expect(errs.map((e) => e.line)).toEqual([1, 3, 4, 5, 6, 7]);
+    expect(errs[0]?.message).toMatch(/before any URL/);
+    expect(errs[1]?.message).toMatch(/not key=value/);
+    expect(errs[2]?.message).toMatch(/bad checksum/);
+    expect(errs[3]?.message).toMatch(/needs 64 hex digits/);
+    const entries = items.filter((i) => i.kind === 'entry');
+    expect(entries).toEqual([expect.objectContaining({ url: 'http://a/1', line: 2 })]);
+    expect(entries[0]).not.toHaveProperty('checksum');
+    expect(entries[0]).not.toHaveProperty('out');
+  });
+
+  it('says so when a URL is indented by mistake', async () => {
+    const items = await parse('http://a/1\n  http://a/2?x=1\n');
+    expect(errors(items)).toEqual([
+      expect.objectContaining({ line: 2, message: expect.stringMatching(/indented URL/) }),
+    ]);
+  });
+
+  it('reports unsupported schemes and bad URLs, and skips the option lines under them', async () => {
+    const items = await parse('ftp://user:pw@h/x\n  out=a\nnot a url\n  bogus\nhttp://ok/1\n');
+    expect(items).toEqual([
+      {
+        kind: 'error',
+        source: 'list.txt',
+        line: 1,
+        text: 'ftp://h/x',
+        code: 'ERR_DL_UNSUPPORTED_SCHEME',
+        message: "unsupported scheme 'ftp:' (only http: and https:): ftp://h/x",
+      },
+      {
+        kind: 'error',
+        source: 'list.txt',
+        line: 3,
+        text: 'not a url',
+        code: 'ERR_DL_LIST_LINE',
+        message: 'not a valid URL: not a url',
+      },
+      { kind: 'entry', url: 'http://ok/1', source: 'list.txt', line: 5, options: {} },
+    ]);
   });
 
   it('accepts a BOM and CRLF line ends', async () => {
-    const items = await parse('\ufeffhttp://a/1\r\n  out=y\r\nhttp://a/2\r\n');
+    const items = await parse(Buffer.from('\ufeffhttp://a/1\r\n  out=y\r\n\r\n# c\r\nhttp://a/2\r\n'));
     expect(items).toEqual([
       { kind: 'entry', url: 'http://a/1', source: 'list.txt', line: 1, out: 'y', options: { out: 'y' } },
-      { kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 3, options: {} },
+      { kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 5, options: {} },
     ]);
   });
 
@@ -62,14 +199,61 @@ describe('parseList', () => {
     const items = await parse(`http://a/${'x'.repeat(9000)}\n\u0001\u0002\u0003garbage\nhttp://a/ok\n`);
     expect(items.map((i) => i.kind)).toEqual(['error', 'error', 'entry']);
     expect(items[0]).toMatchObject({ line: 1, message: expect.stringMatching(/too long/) });
-    expect((items[0] as { text: string }).text.length).toBeLessThanOrEqual(201);
+    expect((items[0] as { text: string }).text.length).toBeLessThanOrEqual(200);
     expect(items[1]).toMatchObject({ line: 2, message: expect.stringMatching(/control characters/) });
+    expect(items[1]).toMatchObject({ text: '\\x01\\x02\\x03garbage' });
+    expect(items[2]).toMatchObject({ line: 3 });
+  });
+
+  it('accepts a line of exactly 8192 characters', async () => {
+    const url = `http://a/${'x'.repeat(8192 - 9)}`;
+    expect(await parse(`${url}\n`)).toEqual([
+      { kind: 'entry', url, source: 'list.txt', line: 1, options: {} },
+    ]);
+  });
+
+  it('rejects raw binary bytes and invalid UTF-8, keeping line numbers right', async () => {
+    const garbage = Buffer.from([0x00, 0xff, 0x13, 0x89, 0x50, 0x4e, 0x47, 0xfe]);
+    const latin1 = Buffer.from('http://a/caf\xe9\n', 'latin1');
+    const items = await parse(
+      Buffer.concat([Buffer.from('http://a/1\n'), garbage, Buffer.from('\n'), latin1]),
+    );
+    expect(items.map((i) => [i.kind, i.line])).toEqual([
+      ['entry', 1],
+      ['error', 2],
+      ['error', 3],
+    ]);
+    expect(items[2]).toMatchObject({ message: expect.stringMatching(/not valid UTF-8/) });
+  });
+
+  it('never holds an endless line in memory (more than the longest possible string)', async () => {
+    // 600 MiB without a newline: were it collected into one string, V8 would fail (max ~512 Mi characters).
+    const chunk = Buffer.alloc(1 << 20, 0x61);
+    async function* endless() {
+      yield 'http://a/1\n';
+      for (let i = 0; i < 600; i++) yield chunk;
+      yield '\nhttp://a/2\n';
+    }
+    const items = await all(parseList(endless() as AsyncIterable<string>, 'big'));
+    expect(items.map((i) => [i.kind, i.line])).toEqual([
+      ['entry', 1],
+      ['error', 2],
+      ['entry', 3],
+    ]);
+    expect(items[1]).toMatchObject({ message: expect.stringMatching(/too long/) });
   });
 
   it('takes the first of tab-separated mirror URIs and warns', async () => {
-    const items = await parse('http://a/1\thttp://b/1\n');
-    expect(items[0]).toMatchObject({ kind: 'warning', line: 1 });
-    expect(items[1]).toMatchObject({ kind: 'entry', url: 'http://a/1' });
+    const items = await parse('http://a/1\thttp://b/1\t\thttp://c/1\n');
+    expect(items).toEqual([
+      {
+        kind: 'warning',
+        source: 'list.txt',
+        line: 1,
+        message: '2 mirror URIs ignored: dlpool uses the first URL of a line',
+      },
+      { kind: 'entry', url: 'http://a/1', source: 'list.txt', line: 1, options: {} },
+    ]);
   });
 
   it('streams: the first entry arrives before the input ends', async () => {
@@ -84,35 +268,136 @@ describe('parseList', () => {
     expect((await it.next()).value).toMatchObject({ url: 'http://a/3' });
     expect((await it.next()).done).toBe(true);
   });
+
+  it('streams 200,000 lines lazily, reading only a little ahead of the consumer', async () => {
+    const total = 200_000;
+    let produced = 0;
+    async function* lines() {
+      for (let i = 0; i < total; i++) {
+        produced++;
+        yield `http://h/${i}\n`;
+      }
+    }
+    const it = parseList(lines(), 'gen')[Symbol.asyncIterator]();
+    expect((await it.next()).value).toMatchObject({ url: 'http://h/0', line: 1 });
+    expect(produced).toBeLessThan(5_000);
+    let consumed = 1;
+    let maxAhead = 0;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      consumed++;
+      maxAhead = Math.max(maxAhead, produced - consumed);
+    }
+    expect(consumed).toBe(total);
+    expect(maxAhead).toBeLessThan(5_000);
+  });
+
+  it('turns a read error into ERR_DL_INPUT', async () => {
+    const input = new Readable({ read() {} });
+    input.push('http://a/1\nhttp://a/2\n');
+    setTimeout(() => input.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })), 5);
+    const got: SourceItem[] = [];
+    const run = async () => {
+      for await (const x of parseList(input, 'l.txt')) got.push(x);
+    };
+    await expect(run()).rejects.toMatchObject({
+      code: 'ERR_DL_INPUT',
+      errno: 'EIO',
+      message: "cannot read list 'l.txt': EIO: i/o error, read",
+    });
+    expect(got).toEqual([expect.objectContaining({ url: 'http://a/1' })]);
+  });
 });
 
 describe('openSources', () => {
   it('mixes argv URLs, list files and stdin in order', async () => {
     const dir = await tmpDir();
     const list = path.join(dir, 'l.txt');
-    await fs.writeFile(list, 'http://file/1\n');
-    const stdin = Readable.from(['http://stdin/1\n']);
-    const items = await all(await openSources(['http://argv/1', list, '-', 'ftp://argv/2'], { stdin }));
+    await fsp.writeFile(list, 'http://file/1\n  out=f.bin\nhttp://file/2\n');
+    const stdin = new PassThrough();
+    stdin.end('http://stdin/1\n');
+    const items = await all(
+      await openSources(['http://argv/1', list, '-', 'ftp://argv/2', 'https://argv/3'], { stdin }),
+    );
     expect(items).toEqual([
       { kind: 'entry', url: 'http://argv/1', source: 'argv', line: 1, options: {} },
-      { kind: 'entry', url: 'http://file/1', source: list, line: 1, options: {} },
+      { kind: 'entry', url: 'http://file/1', source: list, line: 1, out: 'f.bin', options: { out: 'f.bin' } },
+      { kind: 'entry', url: 'http://file/2', source: list, line: 3, options: {} },
       { kind: 'entry', url: 'http://stdin/1', source: '-', line: 1, options: {} },
       expect.objectContaining({ kind: 'error', source: 'argv', line: 4, code: 'ERR_DL_UNSUPPORTED_SCHEME' }),
+      { kind: 'entry', url: 'https://argv/3', source: 'argv', line: 5, options: {} },
     ]);
+  });
+
+  it('reads stdin given as text chunks', async () => {
+    const stdin = Readable.from(['http://stdin/1\nhttp://st', 'din/2\n']);
+    const items = await all(await openSources(['-'], { stdin }));
+    expect(items.map((i) => i.kind === 'entry' && i.url)).toEqual(['http://stdin/1', 'http://stdin/2']);
   });
 
   it('fails before anything is read when a list file is missing or a directory', async () => {
     const dir = await tmpDir();
     await expect(openSources(['http://a/1', path.join(dir, 'nope.txt')])).rejects.toMatchObject({
       code: 'ERR_DL_INPUT',
-      message: expect.stringMatching(/nope\.txt': ENOENT/),
+      errno: 'ENOENT',
+      message: `cannot read list '${path.join(dir, 'nope.txt')}': ENOENT: no such file or directory`,
     });
-    await expect(openSources([dir])).rejects.toMatchObject({ code: 'ERR_DL_INPUT' });
-    await expect(openSources(['-', '-'], { stdin: Readable.from([]) })).rejects.toMatchObject({ code: 'ERR_DL_USAGE' });
+    await expect(openSources([dir])).rejects.toMatchObject({
+      code: 'ERR_DL_INPUT',
+      message: expect.stringMatching(/EISDIR/),
+    });
+    await expect(openSources(['-', '-'], { stdin: Readable.from([]) })).rejects.toMatchObject({
+      code: 'ERR_DL_USAGE',
+    });
   });
 
+  it('hints at a missing scheme', async () => {
+    await expect(openSources(['example.com/file.bin'])).rejects.toMatchObject({
+      message: expect.stringMatching(/needs its scheme/),
+    });
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'closes list files it opened when a later one is missing',
+    async () => {
+      const dir = await tmpDir();
+      const list = path.join(dir, 'l.txt');
+      await fsp.writeFile(list, 'http://a/1\n');
+      await expect(openSources([list, path.join(dir, 'nope.txt')])).rejects.toMatchObject({
+        code: 'ERR_DL_INPUT',
+      });
+      expect(openFds(list)).toBe(0);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'closes list files when the consumer stops early or calls close()',
+    async () => {
+      const dir = await tmpDir();
+      const a = path.join(dir, 'a.txt');
+      const b = path.join(dir, 'b.txt');
+      await fsp.writeFile(a, 'http://a/1\nhttp://a/2\nhttp://a/3\n');
+      await fsp.writeFile(b, 'http://b/1\n');
+      const sources = await openSources([a, b]);
+      expect(openFds(a) + openFds(b)).toBe(2);
+      for await (const item of sources) {
+        expect(item).toMatchObject({ url: 'http://a/1' });
+        break;
+      }
+      expect(openFds(a) + openFds(b)).toBe(0);
+
+      const unread = await openSources([a, b]);
+      expect(openFds(a) + openFds(b)).toBe(2);
+      await unread.close();
+      expect(openFds(a) + openFds(b)).toBe(0);
+
+      await all(await openSources([a, b]));
+      expect(openFds(a) + openFds(b)).toBe(0);
+    },
+  );
+
   it('never shows credentials in errors', async () => {
-    const items = await all(await openSources(['ftp://user:pw@host/x']));
-    expect(JSON.stringify(items)).not.toContain('pw@');
+    const items = await all(await openSources(['ftp://user:pw@host/x', 'http://user:pw@[bad/']));
+    expect(items).toHaveLength(2);
+    expect(JSON.stringify(items)).not.toContain('pw');
   });
 });

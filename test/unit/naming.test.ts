@@ -1,81 +1,156 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NameRegistry, nameFromUrl, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../../src/jobs/naming.js';
+import { UnsafeNameError } from '../../src/errors.js';
+import {
+  NameRegistry,
+  nameFromUrl,
+  relativeName,
+  sanitizeName,
+  sanitizeSubdir,
+  targetPath,
+} from '../../src/jobs/naming.js';
 
 const u = (s: string) => new URL(s);
+const bytes = (s: string) => Buffer.byteLength(s);
 
 describe('nameFromUrl', () => {
   it('takes the last path segment, percent-decoded, ignoring the query', () => {
     expect(nameFromUrl(u('http://h/a/b/file%20name.txt?x=1'))).toBe('file name.txt');
+    expect(nameFromUrl(u('http://h/a/r%C3%A9sum%C3%A9.pdf#frag'))).toBe('résumé.pdf');
+    expect(nameFromUrl(u('http://h/a/résumé.pdf'))).toBe('résumé.pdf');
     expect(nameFromUrl(u('http://h/dir/'))).toBe('dir');
+    expect(nameFromUrl(u('http://h/a//b//'))).toBe('b');
+  });
+
+  it('falls back to index.html', () => {
     expect(nameFromUrl(u('http://h/'))).toBe('index.html');
     expect(nameFromUrl(u('http://h'))).toBe('index.html');
+    expect(nameFromUrl(u('http://h/?file=x.bin'))).toBe('index.html');
+    expect(nameFromUrl(u('http://h/a/..'))).toBe('index.html');
+  });
+
+  it('keeps escapes that do not decode, and decodes the ones around them', () => {
     expect(nameFromUrl(u('http://h/bad%E0%A4%A.bin'))).toBe('bad%E0%A4%A.bin');
+    expect(nameFromUrl(u('http://h/%zz%41'))).toBe('%zzA');
+    expect(nameFromUrl(u('http://h/%C3%A9%FF%41'))).toBe('é%FFA');
   });
 });
 
 describe('sanitizeName', () => {
   it('neutralises separators, traversal and control characters', () => {
+    expect(nameFromUrl(u('http://h/%2e%2e%2f%2e%2e%2fetc%2fpasswd'))).toBe('../../etc/passwd');
     expect(sanitizeName(nameFromUrl(u('http://h/%2e%2e%2f%2e%2e%2fetc%2fpasswd')))).toBe('.._.._etc_passwd');
+    expect(sanitizeName(nameFromUrl(u('http://h/..%5C..%5Cwin.ini')))).toBe('.._.._win.ini');
+    expect(sanitizeName(nameFromUrl(u('http://h/a%00b.txt')))).toBe('a_b.txt');
     expect(sanitizeName('..')).toBe('_');
     expect(sanitizeName('.')).toBe('_');
     expect(sanitizeName('')).toBe('_');
-    expect(sanitizeName('a\u0000b\nc\u007fd')).toBe('a_b_c_d');
+    expect(sanitizeName('   ')).toBe('_');
+    expect(sanitizeName('a\u0000b\nc\u007fd\u0085e\u001bf')).toBe('a_b_c_d_e_f');
     expect(sanitizeName('a\\b/c')).toBe('a_b_c');
     expect(sanitizeName('what?<>:"|*.txt')).toBe('what_______.txt');
     expect(sanitizeName('  trailing dots... ')).toBe('trailing dots');
+    expect(sanitizeName('.hidden')).toBe('.hidden');
+    expect(sanitizeName('x\ud800y')).toBe('x_y');
   });
 
   it('prefixes Windows device names', () => {
     expect(sanitizeName('CON')).toBe('_CON');
+    expect(sanitizeName('CON.txt')).toBe('_CON.txt');
     expect(sanitizeName('con.txt')).toBe('_con.txt');
+    expect(sanitizeName('nul .txt')).toBe('_nul .txt');
+    expect(sanitizeName('Com1.log')).toBe('_Com1.log');
     expect(sanitizeName('LPT9.tar.gz')).toBe('_LPT9.tar.gz');
+    expect(sanitizeName('aux.')).toBe('_aux');
     expect(sanitizeName('console.txt')).toBe('console.txt');
+    expect(sanitizeName('com10')).toBe('com10');
   });
 
-  it('cuts to 255 UTF-8 bytes without splitting a character, keeping the extension', () => {
+  it('cuts to 255 UTF-8 bytes without splitting a character, keeping a short extension', () => {
     const long = `${'é'.repeat(200)}.tar`;
     const s = sanitizeName(long);
-    expect(Buffer.byteLength(s)).toBeLessThanOrEqual(255);
-    expect(s.endsWith('.tar')).toBe(true);
-    expect(s).not.toContain('\ufffd');
-    expect(Buffer.byteLength(sanitizeName('x'.repeat(300)))).toBe(255);
+    expect(bytes(s)).toBe(254); // 125 × 2-byte é + '.tar': one more é would not fit
+    expect(s).toBe(`${'é'.repeat(125)}.tar`);
+    expect(bytes(sanitizeName('x'.repeat(300)))).toBe(255);
+
+    const emoji = sanitizeName(`${'😀'.repeat(100)}.json`); // 4-byte characters
+    expect(emoji).toBe(`${'😀'.repeat(62)}.json`);
+    expect(bytes(emoji)).toBeLessThanOrEqual(255);
+    expect(emoji).not.toContain('\ufffd');
+
+    const longExt = sanitizeName(`a.${'b'.repeat(300)}`);
+    expect(bytes(longExt)).toBe(255);
+    expect(longExt.startsWith('a.bbb')).toBe(true);
+
+    const mixed = sanitizeName(`${'ab€'.repeat(60)}.tar.gz`);
+    expect(bytes(mixed)).toBeLessThanOrEqual(255);
+    expect(mixed.endsWith('.gz')).toBe(true);
+    expect(Buffer.from(mixed).toString()).toBe(mixed);
   });
 });
 
 describe('sanitizeSubdir and relativeName', () => {
-  it('refuses .. and absolute paths, sanitises components', () => {
-    expect(() => sanitizeSubdir('../x')).toThrow(/'\.\.' not allowed/);
+  it('refuses .. and absolute paths, naming the input', () => {
+    expect(() => sanitizeSubdir('../x')).toThrow(UnsafeNameError);
+    expect(() => sanitizeSubdir('../x')).toThrow(`dir "../x": '..' not allowed`);
     expect(() => sanitizeSubdir('a/../../x')).toThrow(/'\.\.' not allowed/);
-    expect(() => sanitizeSubdir('/etc')).toThrow(/absolute/);
+    expect(() => sanitizeSubdir('a\\..\\x')).toThrow(/'\.\.' not allowed/);
+    expect(() => sanitizeSubdir('/abs')).toThrow(`dir "/abs": absolute path not allowed`);
+    expect(() => sanitizeSubdir('\\\\server\\share')).toThrow(/absolute/);
     expect(() => sanitizeSubdir('C:\\Windows')).toThrow(/absolute/);
+    expect(() => sanitizeSubdir('c:rel')).toThrow(/absolute/);
+  });
+
+  it('sanitises components into a relative posix path', () => {
     expect(sanitizeSubdir('./a//b\\c')).toBe('a/b/c');
     expect(sanitizeSubdir('a/con')).toBe('a/_con');
+    expect(sanitizeSubdir('a/.../b:c')).toBe('a/_/b_c');
+    expect(sanitizeSubdir('')).toBe('');
+    expect(sanitizeSubdir('./')).toBe('');
   });
 
   it('builds dir= + out= or the URL name', () => {
     expect(relativeName({ url: u('http://h/x.bin') })).toBe('x.bin');
+    expect(relativeName({ url: u('http://h/') })).toBe('index.html');
     expect(relativeName({ url: u('http://h/x.bin'), out: 'y.bin' })).toBe('y.bin');
+    expect(relativeName({ url: u('http://h/x.bin'), out: 'a/b.txt' })).toBe('a/b.txt');
     expect(relativeName({ url: u('http://h/x.bin'), out: 'a/b.txt', dir: 'top' })).toBe('top/a/b.txt');
+    expect(relativeName({ url: u('http://h/x.bin'), out: 'a\\con.txt' })).toBe('a/_con.txt');
+    expect(relativeName({ url: u('http://h/x.bin'), out: 'y.' })).toBe('y');
     expect(relativeName({ url: u('http://h/x.bin'), dir: 'sub' })).toBe('sub/x.bin');
+    expect(relativeName({ url: u('http://h/%2e%2e%2fx.bin'), dir: 'sub' })).toBe('sub/.._x.bin');
+  });
+
+  it('refuses out= and dir= that leave the output directory or name no file', () => {
     expect(() => relativeName({ url: u('http://h/x'), out: '../../evil' })).toThrow(/not allowed/);
+    expect(() => relativeName({ url: u('http://h/x'), out: '/etc/passwd' })).toThrow(/absolute/);
+    expect(() => relativeName({ url: u('http://h/x'), out: '/passwd' })).toThrow(/absolute/);
+    expect(() => relativeName({ url: u('http://h/x'), dir: '../x' })).toThrow(/'\.\.' not allowed/);
+    expect(() => relativeName({ url: u('http://h/x'), dir: '/abs' })).toThrow(/absolute/);
     expect(() => relativeName({ url: u('http://h/x'), out: 'dir/' })).toThrow(/names no file/);
+    expect(() => relativeName({ url: u('http://h/x'), out: 'dir/.' })).toThrow(/names no file/);
   });
 });
 
 describe('targetPath', () => {
   it('confines paths to the output directory', () => {
     expect(targetPath('/out', 'a/b')).toBe(path.resolve('/out/a/b'));
+    expect(targetPath('out', 'x')).toBe(path.resolve('out', 'x'));
+    expect(targetPath('/out', '..x')).toBe(path.resolve('/out/..x'));
     expect(() => targetPath('/out', '../x')).toThrow(/escapes/);
-    expect(() => targetPath('/out', '/etc/passwd')).toThrow(/escapes/);
+    expect(() => targetPath('/out', 'a/../../x')).toThrow(/escapes/);
+    expect(() => targetPath('/out', '/etc/passwd')).toThrow(UnsafeNameError);
+    expect(() => targetPath('/out', '../outside/x')).toThrow(/escapes/);
     expect(() => targetPath('/out', '')).toThrow(/escapes/);
+    expect(() => targetPath('/out', '.')).toThrow(/escapes/);
   });
 });
 
 describe('NameRegistry', () => {
   it('gives later claimants deterministic suffixes before the extension', () => {
     const r = new NameRegistry();
-    expect(['f.bin', 'f.bin', 'f.bin', 'noext', 'noext', 'a.tar.gz', 'a.tar.gz', 'd/f.bin', 'd/f.bin'].map((n) => r.claim(n))).toEqual([
+    const names = ['f.bin', 'f.bin', 'f.bin', 'noext', 'noext', 'a.tar.gz', 'a.tar.gz', 'd/f.bin', 'd/f.bin'];
+    expect(names.map((n) => r.claim(n))).toEqual([
       'f.bin',
       'f.1.bin',
       'f.2.bin',
@@ -86,6 +161,19 @@ describe('NameRegistry', () => {
       'd/f.bin',
       'd/f.1.bin',
     ]);
+    expect(
+      ['x.y.z', 'x.y.z', '.bashrc', '.bashrc', 'b.tar.zst', 'b.tar.zst', 'c.tar', 'c.tar'].map((n) =>
+        r.claim(n),
+      ),
+    ).toEqual(['x.y.z', 'x.y.1.z', '.bashrc', '.bashrc.1', 'b.tar.zst', 'b.1.tar.zst', 'c.tar', 'c.1.tar']);
+  });
+
+  it('gives the same names in a second run with the same claims', () => {
+    const claims = ['i.html', 'i.html', 'i.1.html', 'i.html', 'I.HTML'];
+    const a = new NameRegistry();
+    const b = new NameRegistry();
+    expect(claims.map((c) => a.claim(c))).toEqual(claims.map((c) => b.claim(c)));
+    expect(claims.map((c) => new NameRegistry().claim(c))).toEqual(claims);
   });
 
   it('skips suffixes already taken and never lets a final name be another file’s .part', () => {
@@ -93,9 +181,42 @@ describe('NameRegistry', () => {
     expect(r.claim('f.1.bin')).toBe('f.1.bin');
     expect(r.claim('f.bin')).toBe('f.bin');
     expect(r.claim('f.bin')).toBe('f.2.bin');
+    expect(r.claim('f.bin')).toBe('f.3.bin');
     expect(r.claim('x.part')).toBe('x.part');
     expect(r.claim('x')).toBe('x.1');
     expect(r.claim('y')).toBe('y');
     expect(r.claim('y.part')).toBe('y.1.part');
+  });
+
+  it('treats names differing only in case or normalisation as the same file', () => {
+    const r = new NameRegistry();
+    expect(r.claim('Readme.TXT')).toBe('Readme.TXT');
+    expect(r.claim('readme.txt')).toBe('readme.1.txt');
+    expect(r.claim('caf\u00e9')).toBe('caf\u00e9');
+    expect(r.claim('cafe\u0301')).toBe('cafe\u0301.1');
+  });
+
+  it('keeps file names and directory names of one run apart', () => {
+    const r = new NameRegistry();
+    expect(r.claim('d/x.bin')).toBe('d/x.bin');
+    expect(r.claim('d')).toBe('d.1');
+    expect(r.claim('f')).toBe('f');
+    expect(() => r.claim('f/x.bin')).toThrow(UnsafeNameError);
+  });
+
+  it('stays within 255 bytes when adding a suffix', () => {
+    const r = new NameRegistry();
+    const long = `${'x'.repeat(251)}.bin`;
+    expect(r.claim(long)).toBe(long);
+    const second = r.claim(long);
+    expect(second).toBe(`${'x'.repeat(249)}.1.bin`);
+    expect(bytes(second)).toBe(255);
+  });
+
+  it('counts on quickly for many identical names', () => {
+    const r = new NameRegistry();
+    let last = '';
+    for (let i = 0; i < 20_000; i++) last = r.claim('index.html');
+    expect(last).toBe('index.19999.html');
   });
 });
