@@ -2,7 +2,6 @@ import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
-import { BarsRenderer } from './render/bars.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -60,13 +59,17 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   return o;
 }
 
-function pickRenderer(a: GetArgs, io: Output): Renderer | undefined {
+async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefined> {
   const quiet = a.quiet ?? false;
   if (a.json) return new JsonRenderer(io, quiet);
   const mode = a.progress ?? 'auto';
   if (mode === 'none') return new PlainRenderer(io, quiet, false);
   const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env['CI'];
-  if (mode === 'bars' || (mode === 'auto' && tty)) return new BarsRenderer(io, quiet);
+  if (mode === 'bars' || (mode === 'auto' && tty)) {
+    // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
+    const { BarsRenderer } = await import('./render/bars.js');
+    return new BarsRenderer(io, quiet);
+  }
   return new PlainRenderer(io, quiet);
 }
 
@@ -74,7 +77,7 @@ function pickRenderer(a: GetArgs, io: Output): Renderer | undefined {
 export async function runGet(a: GetArgs): Promise<void> {
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
-  const renderer = pickRenderer(a, io);
+  const renderer = await pickRenderer(a, io);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {

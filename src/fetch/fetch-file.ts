@@ -13,10 +13,12 @@ import {
   openPart,
   partPathOf,
   partSize,
+  writePartSync,
+  writeWholeSync,
 } from '../file/part.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
-import { type NameRegistry, relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
+import { type NameRegistry, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
@@ -107,7 +109,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 
   if (state.rel !== undefined && !opts.overwrite) {
     try {
-      const size = await existingSize(path.join(opts.dir, state.rel));
+      const size = existingSize(path.join(opts.dir, state.rel));
       if (size !== undefined) return result({ status: 'skipped', bytes: size });
     } catch (err) {
       return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
@@ -223,15 +225,18 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
   if (state.rel === undefined) {
     state.rel = chooseNameFromResponse(job, ctx, res);
     if (!opts.overwrite) {
-      const size = await existingSize(path.join(opts.dir, state.rel));
+      const size = existingSize(path.join(opts.dir, state.rel));
       if (size !== undefined) {
         await res.body.dump().catch(() => {});
         throw new Skipped(state.rel, size);
       }
     }
   }
-  const finalPath = path.join(opts.dir, state.rel);
+  const finalPath = targetPath(opts.dir, state.rel);
   const partPath = partPathOf(finalPath);
+  if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
+    return smallBody(job, ctx, res, state.rel, total, partPath, finalPath, init);
+  }
   let ws: WriteStream;
   try {
     await ctx.dirs.ensure(path.dirname(finalPath));
@@ -275,6 +280,52 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
   }
   // The seam for checksum verification (hash pool) goes here: between a complete .part and the rename.
   await commitPart(partPath, finalPath);
+  return received;
+}
+
+/** Bodies up to this size are collected in memory and written with one synchronous writev. */
+const SMALL_BODY_BYTES = 256 * 1024;
+
+async function smallBody(
+  job: Job,
+  ctx: FetchContext,
+  res: GetResponse,
+  rel: string,
+  total: number,
+  partPath: string,
+  finalPath: string,
+  init: { url: string; attempt: number },
+): Promise<number> {
+  await ctx.dirs.ensure(path.dirname(finalPath));
+  ctx.emit({
+    type: 'start',
+    id: job.id,
+    url: job.displayUrl,
+    path: rel,
+    attempt: init.attempt,
+    total,
+    offset: 0,
+  });
+  const chunks: Buffer[] = [];
+  let received = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > total) break;
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
+    if (chunks.length > 0) writePartSync(partPath, chunks);
+    throw err;
+  }
+  if (received !== total) {
+    res.body.destroy();
+    throw new LengthMismatchError(total, received, init);
+  }
+  ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
+  // The seam for checksum verification goes here too: the whole body is in `chunks`.
+  writeWholeSync(partPath, finalPath, chunks);
   return received;
 }
 

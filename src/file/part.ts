@@ -44,15 +44,50 @@ export async function discardPart(partPath: string): Promise<void> {
   await fsp.rm(partPath, { force: true }).catch(() => {});
 }
 
-/** Existing regular file under the final name? Returns its size, or undefined. */
-export async function existingSize(finalPath: string): Promise<number | undefined> {
+/**
+ * Existing regular file under the final name? Returns its size, or undefined.
+ * Synchronous on purpose: a stat of a cached directory entry costs microseconds, while a thread-pool
+ * round trip per file was a measured share of the small-file workload's main-thread time.
+ */
+export function existingSize(finalPath: string): number | undefined {
+  let st: fs.Stats | undefined;
   try {
-    const st = await fsp.stat(finalPath);
-    if (st.isFile()) return st.size;
-    throw fileError(Object.assign(new Error('not a regular file'), { code: 'EISDIR' }), 'write', finalPath);
+    st = fs.statSync(finalPath, { throwIfNoEntry: false });
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return undefined;
-    throw err;
+    throw fileError(err, 'check', finalPath);
+  }
+  if (st === undefined) return undefined;
+  if (st.isFile()) return st.size;
+  throw fileError(Object.assign(new Error('not a regular file'), { code: 'EISDIR' }), 'write', finalPath);
+}
+
+/**
+ * Writes a small body that is wholly in memory to `.part` and renames it, with synchronous calls: four
+ * syscalls on the page cache are cheaper than four thread-pool round trips (2000 x 16 KiB measured
+ * several times faster). Used only for bodies up to SMALL_BODY_BYTES, so the event loop is never held long.
+ */
+export function writeWholeSync(partPath: string, finalPath: string, chunks: Buffer[]): void {
+  writePartSync(partPath, chunks);
+  try {
+    fs.renameSync(partPath, finalPath);
+  } catch (err) {
+    throw fileError(err, 'rename to', finalPath);
+  }
+}
+
+/** Writes `chunks` as the whole content of the `.part` file. */
+export function writePartSync(partPath: string, chunks: Buffer[]): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(partPath, 'w');
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const written = fs.writevSync(fd, chunks);
+    // A regular file takes a writev whole unless the disk fills; write the rest so ENOSPC surfaces.
+    if (written < total) fs.writeSync(fd, Buffer.concat(chunks).subarray(written));
+  } catch (err) {
+    throw fileError(err, 'write', partPath);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

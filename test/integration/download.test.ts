@@ -67,6 +67,9 @@ describe('download: many files', () => {
   });
 });
 
+// Larger than the in-memory small-body path, so the file is streamed into NAME.part as it arrives.
+const HALF = 512 * 1024;
+
 describe('download: files on disk', () => {
   it('writes NAME.part and renames to NAME only when complete', async () => {
     let release: () => void = () => {};
@@ -74,10 +77,10 @@ describe('download: files on disk', () => {
       release = r;
     });
     const s = await startServer(async (_req, res) => {
-      res.writeHead(200, { 'content-length': '8' });
-      res.write('abcd');
+      res.writeHead(200, { 'content-length': String(2 * HALF) });
+      res.write(Buffer.alloc(HALF, 'a'));
       await gate;
-      res.end('efgh');
+      res.end(Buffer.alloc(HALF, 'b'));
     });
     try {
       const dir = await tmpDir();
@@ -88,7 +91,7 @@ describe('download: files on disk', () => {
           (st) => st.size,
           () => -1,
         );
-        if (size === 4) break;
+        if (size === HALF) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(await listFiles(dir)).toEqual(['file.txt.part']);
@@ -96,7 +99,8 @@ describe('download: files on disk', () => {
       const summary = await run;
       expect(summary.downloaded).toBe(1);
       expect(await listFiles(dir)).toEqual(['file.txt']);
-      expect(await fs.readFile(path.join(dir, 'file.txt'), 'utf8')).toBe('abcdefgh');
+      const got = await fs.readFile(path.join(dir, 'file.txt'));
+      expect(got.equals(Buffer.concat([Buffer.alloc(HALF, 'a'), Buffer.alloc(HALF, 'b')]))).toBe(true);
     } finally {
       release();
       await s.close();

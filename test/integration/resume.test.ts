@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir } from '../helpers/tmp.js';
 
-const BODY = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) % 251));
+const makeBody = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) % 251));
+let BODY = makeBody(200_000);
 const ETAG = '"v1"';
 
 /** Serves BODY with Range support; `cutFirst` cuts the first full response after that many bytes. */
@@ -37,7 +38,12 @@ function rangeHandler(opts: { cutFirstAt?: number; ignoreRange?: boolean }) {
   };
 }
 
-describe('resume', () => {
+// 200 KB bodies take the in-memory small-body path, 1.5 MB ones stream into NAME.part: both must resume.
+describe.each([200_000, 1_500_000])('resume (%i-byte body)', (size) => {
+  beforeAll(() => {
+    BODY = makeBody(size);
+  });
+
   it('continues a body cut mid-way with Range and If-Range, and the file is exact', async () => {
     const s = await startServer(rangeHandler({ cutFirstAt: 65_536 }));
     try {
@@ -59,13 +65,13 @@ describe('resume', () => {
   });
 
   it('starts over cleanly when the server answers a Range request with 200', async () => {
-    const s = await startServer(rangeHandler({ cutFirstAt: 100_000, ignoreRange: true }));
+    const s = await startServer(rangeHandler({ cutFirstAt: Math.floor(size / 2), ignoreRange: true }));
     try {
       const dir = await tmpDir();
       const summary = await download({ entries: [`${s.url}/data.bin`], dir, retry: FAST_RETRY });
       expect(summary.downloaded).toBe(1);
       expect(summary.results[0]).toMatchObject({ attempts: 2, resumed: false });
-      expect(s.requests[1]?.headers.range).toBe('bytes=100000-');
+      expect(s.requests[1]?.headers.range).toBe(`bytes=${Math.floor(size / 2)}-`);
       const got = await fs.readFile(path.join(dir, 'data.bin'));
       expect(got.length).toBe(BODY.length);
       expect(got.equals(BODY)).toBe(true);
