@@ -56,6 +56,8 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
     });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    // Closes list files even when the run stopped before reading them to the end.
+    await sourceItems.close();
     await dispatcher.destroy().catch(() => {});
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
