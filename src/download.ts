@@ -10,6 +10,8 @@ import { NameRegistry } from './jobs/naming.js';
 import { type DownloadOptions, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources } from './sources/sources.js';
+import { createHasher } from './hash/hasher.js';
+import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
 
 const ENGINES: Record<string, () => Engine> = { async: () => new AsyncEngine() };
@@ -27,6 +29,10 @@ async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem
 export async function download(options: DownloadOptions): Promise<DownloadSummary> {
   const opts = normalizeOptions(options);
   const started = performance.now();
+  const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
+  const manifest = opts.manifest
+    ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
+    : undefined;
   const sourceItems = await openSources(opts.sources, opts.stdin ? { stdin: opts.stdin } : {});
   const items = concat(sourceItems, opts.entries ? entriesFrom(opts.entries) : undefined);
   const names = new NameRegistry();
@@ -45,6 +51,8 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
     dirs: new DirMaker(),
     signal: controller.signal,
     emit: opts.onEvent,
+    hasher: createHasher(opts.hashPool, opts.workers),
+    expected,
   };
   const engine = (ENGINES[opts.mode] ?? ENGINES['async']!)();
   try {
@@ -52,6 +60,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
     const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });
     await engine.run(jobs, ctx, (r: FileResult) => {
       summary.add(r);
+      if (r.digest && r.path) manifest?.add(r.path, r.digest);
       opts.onEvent({ type: 'result', result: r });
     });
   } finally {
@@ -59,6 +68,8 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
     // Closes list files even when the run stopped before reading them to the end.
     await sourceItems.close();
     await dispatcher.destroy().catch(() => {});
+    await ctx.hasher.close();
+    await manifest?.close();
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';

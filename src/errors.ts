@@ -4,7 +4,7 @@
  */
 export const ERROR_CODES = {
   ERR_DL_USAGE: 'bad option or argument',
-  ERR_DL_INPUT: 'an input (list file, stdin) cannot be read',
+  ERR_DL_INPUT: 'a file named on the command line (list, checksum file, manifest) cannot be opened',
   ERR_DL_LIST_LINE: 'a line of a list file is not a usable URL or option',
   ERR_DL_UNSUPPORTED_SCHEME: 'the URL is not http: or https:',
   ERR_DL_HTTP_STATUS: 'the server answered with an error status',
@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   ERR_DL_BAD_REDIRECT: 'a redirect without a usable Location',
   ERR_DL_UNSAFE_NAME: 'no safe file name could be made inside the output directory',
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
+  ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',
+  ERR_DL_CHECKSUM_FILE: 'a line of the checksum file could not be read',
   ERR_DL_ABORTED: 'the run was interrupted before this download finished',
 } as const;
 
@@ -91,6 +93,19 @@ export class LengthMismatchError extends DlpoolError {
   constructor(expected: number, actual: number, init: DlpoolErrorInit) {
     super('ERR_DL_LENGTH_MISMATCH', `received ${actual} of ${expected} bytes`, init);
     this.name = 'LengthMismatchError';
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export class ChecksumMismatchError extends DlpoolError {
+  readonly algorithm: string;
+  readonly expected: string;
+  readonly actual: string;
+  constructor(algorithm: string, expected: string, actual: string, init: DlpoolErrorInit) {
+    super('ERR_DL_CHECKSUM', `${algorithm} mismatch: expected ${expected}, got ${actual}`, init);
+    this.name = 'ChecksumMismatchError';
+    this.algorithm = algorithm;
     this.expected = expected;
     this.actual = actual;
   }

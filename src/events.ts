@@ -31,6 +31,14 @@ export interface FileResult {
   /** True when a retry continued from the bytes already received (HTTP Range). */
   resumed: boolean;
   error?: ErrorInfo | undefined;
+  /** The file's digest, when hashing was on; `verified` when it matched a known checksum. */
+  digest?: Digest | undefined;
+}
+
+export interface Digest {
+  algorithm: string;
+  hex: string;
+  verified: boolean;
 }
 
 export interface StartEvent {

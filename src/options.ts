@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
 import type { EventListener } from './events.js';
+import type { HashPoolKind } from './hash/hasher.js';
 import type { ListEntry } from './sources/types.js';
 import { VERSION } from './version.js';
 
@@ -57,6 +59,19 @@ export interface DownloadOptions {
   overwrite?: boolean;
   /** Name files from the Content-Disposition header when it gives a name. @default false */
   contentDisposition?: boolean;
+  /**
+   * Digest every downloaded file with this node:crypto algorithm (sha256, sha1, sha512, md5, ...).
+   * @default 'sha256' when a checksum is known or a manifest is asked for, else none
+   */
+  hash?: string | undefined;
+  /** Where digests are computed. @default 'processes' */
+  hashPool?: HashPoolKind;
+  /** Hash-pool size. @default half the cores (DEFAULT_WORKERS) */
+  workers?: number;
+  /** A checksum file (GNU coreutils or BSD tag format) whose entries must match the downloads. */
+  checksums?: string | undefined;
+  /** Write a coreutils-format checksum file of everything downloaded. */
+  manifest?: string | undefined;
   /** Engine name. @default 'async' */
   mode?: 'async';
   /** Proxies; `'env'` reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY as curl does. @default 'env' */
@@ -84,6 +99,11 @@ export interface NormalizedOptions {
   retry: RetryPolicy;
   overwrite: boolean;
   contentDisposition: boolean;
+  hash: string | undefined;
+  hashPool: HashPoolKind;
+  workers: number;
+  checksums: string | undefined;
+  manifest: string | undefined;
   mode: 'async';
   proxy: ProxySettings | undefined;
   writeHighWaterMark: number;
@@ -102,6 +122,7 @@ export const DEFAULTS = {
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
   contentDisposition: false,
+  hashPool: 'processes',
   mode: 'async',
   writeHighWaterMark: 1024 * 1024,
   progressIntervalMs: 100,
@@ -124,6 +145,11 @@ const KNOWN_KEYS = new Set<string>([
   'overwrite',
   'contentDisposition',
   'mode',
+  'hash',
+  'hashPool',
+  'workers',
+  'checksums',
+  'manifest',
   'proxy',
   'writeHighWaterMark',
   'progressIntervalMs',
@@ -216,6 +242,22 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new UsageError('onEvent: expected a function');
   }
+  // A manifest needs digests: sha256 unless another algorithm was asked for.
+  const hash = (options.hash ?? (options.manifest !== undefined ? 'sha256' : undefined))?.toLowerCase();
+  if (hash !== undefined && !crypto.getHashes().includes(hash)) {
+    throw new UsageError(
+      `hash: unknown algorithm '${options.hash}' (node:crypto offers ${crypto.getHashes().slice(0, 8).join(', ')}, ...)`,
+    );
+  }
+  const hashPool = options.hashPool ?? DEFAULTS.hashPool;
+  if (!['inline', 'threads', 'processes'].includes(hashPool)) {
+    throw new UsageError(`hashPool: expected inline, threads or processes, got ${String(hashPool)}`);
+  }
+  for (const key of ['checksums', 'manifest'] as const) {
+    const v = options[key];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw new UsageError(`${key}: expected a file path`);
+  }
   return {
     sources: options.sources ?? [],
     entries: options.entries,
@@ -231,6 +273,11 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
+    hash,
+    hashPool,
+    workers: int('workers', options.workers, DEFAULT_WORKERS, 1, 256),
+    checksums: options.checksums,
+    manifest: options.manifest,
     mode,
     proxy,
     writeHighWaterMark: int(

@@ -1,6 +1,7 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
+import type { HashPoolKind } from '../hash/hasher.js';
 import { exitCodeFor } from '../report/summary.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
@@ -21,6 +22,11 @@ export interface GetArgs {
   overwrite?: boolean | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
+  hash?: string | undefined;
+  'hash-pool'?: string | undefined;
+  workers?: number | undefined;
+  checksums?: string | undefined;
+  manifest?: string | undefined;
   quiet?: boolean | undefined;
   json?: boolean | undefined;
 }
@@ -56,6 +62,11 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
   if (a.overwrite !== undefined) o.overwrite = a.overwrite;
   if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];
+  if (a.hash !== undefined) o.hash = a.hash;
+  if (a['hash-pool'] !== undefined) o.hashPool = a['hash-pool'] as HashPoolKind;
+  if (a.workers !== undefined) o.workers = whole('--workers', a.workers)!;
+  if (a.checksums !== undefined) o.checksums = a.checksums;
+  if (a.manifest !== undefined) o.manifest = a.manifest;
   return o;
 }
 

@@ -1,13 +1,14 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DlpoolError } from '../errors.js';
-import { DEFAULTS } from '../options.js';
+import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { type GetArgs, runGet } from './get.js';
 import { runServe, type ServeArgs } from './serve.js';
 import { STDIN_TOKEN } from './stdin-token.js';
+import { runVerify, type VerifyArgs } from './verify.js';
 
 function getOptions(y: Argv) {
   return y
@@ -57,6 +58,30 @@ function getOptions(y: Argv) {
       choices: ['auto', 'bars', 'plain', 'none'],
       describe: 'bars on a TTY, plain lines otherwise [auto]',
     })
+    .option('hash', {
+      type: 'string',
+      describe:
+        'digest every file: sha256, sha1, sha512, md5, any node:crypto name [sha256 when a checksum is known]',
+    })
+    .option('hash-pool', {
+      type: 'string',
+      choices: ['inline', 'threads', 'processes'],
+      describe: `where digests are computed [${DEFAULTS.hashPool}]`,
+    })
+    .option('workers', {
+      alias: 'w',
+      type: 'number',
+      describe: `hash-pool size [half the cores: ${DEFAULT_WORKERS}]`,
+    })
+    .option('checksums', {
+      alias: 'c',
+      type: 'string',
+      describe: 'checksum file (sha256sum or BSD tag format) to verify against',
+    })
+    .option('manifest', {
+      type: 'string',
+      describe: 'write a sha256sum-format file of everything downloaded',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
     .option('json', { type: 'boolean', describe: 'print one JSON document with every result on stdout' });
 }
@@ -82,6 +107,23 @@ export async function main(argv: string[]): Promise<void> {
           .option('host', { type: 'string', describe: 'address to listen on [127.0.0.1]' })
           .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' }),
       (a) => runServe(a),
+    )
+    .command<VerifyArgs>(
+      'verify <sums>',
+      'check files on disk against a checksum file, like sha256sum -c, hashing in parallel',
+      (y) =>
+        y
+          .positional('sums', { type: 'string', describe: 'checksum file (GNU coreutils or BSD tag format)' })
+          .option('dir', { alias: 'd', type: 'string', describe: 'directory the names are relative to [.]' })
+          .option('hash-pool', {
+            type: 'string',
+            choices: ['inline', 'threads', 'processes'],
+            describe: `where digests are computed [${DEFAULTS.hashPool}]`,
+          })
+          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
+          .option('json', { type: 'boolean', describe: 'print one JSON document' })
+          .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' }),
+      (a) => runVerify(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () =>
       runDemo(),

@@ -3,8 +3,11 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { DlpoolError, LengthMismatchError } from '../errors.js';
-import type { ErrorInfo, EventListener, FileResult } from '../events.js';
+import { ChecksumMismatchError, DlpoolError, LengthMismatchError } from '../errors.js';
+import type { Digest, ErrorInfo, EventListener, FileResult } from '../events.js';
+import type { Hasher } from '../hash/hasher.js';
+import type { Expected } from '../verify/checksums.js';
+import type { Hash } from 'node:crypto';
 import {
   commitPart,
   type DirMaker,
@@ -33,6 +36,15 @@ export interface FetchContext {
   signal: AbortSignal;
   emit: EventListener;
   random?: () => number;
+  /** Where digests are computed (inline, threads, processes); pools start on first use. */
+  hasher: Hasher;
+  /** Expected digests from --checksums, by path relative to the output directory. */
+  expected: ReadonlyMap<string, Expected> | undefined;
+}
+
+interface Done {
+  bytes: number;
+  digest: Digest | undefined;
 }
 
 /** Per-download state that survives from one attempt to the next. */
@@ -46,6 +58,8 @@ interface Progress {
   validator: string | undefined;
   attempts: number;
   resumed: boolean;
+  /** A checksum mismatch gets one fresh download; set once it has been used. */
+  checksumRetried: boolean;
 }
 
 class Skipped {
@@ -94,6 +108,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     validator: undefined,
     attempts: 0,
     resumed: false,
+    checksumRetried: false,
   };
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
@@ -119,8 +134,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
   for (;;) {
     state.attempts++;
     try {
-      const bytes = await attempt(job, ctx, state);
-      return result({ status: 'downloaded', bytes });
+      const done = await attempt(job, ctx, state);
+      return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel });
@@ -133,6 +148,25 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
             timeoutMs: opts.timeoutMs,
           });
       const partPath = state.rel === undefined ? undefined : partPathOf(path.join(opts.dir, state.rel));
+      if (err instanceof ChecksumMismatchError) {
+        // Wrong bytes are never kept, not even as a .part to resume from.
+        if (partPath) await discardPart(partPath);
+        state.offset = 0;
+        state.resumed = false;
+        if (!state.checksumRetried && !ctx.signal.aborted) {
+          state.checksumRetried = true;
+          ctx.emit({
+            type: 'retry',
+            id: job.id,
+            url: job.displayUrl,
+            attempt: state.attempts,
+            delayMs: 0,
+            error: errorInfo(err, job, state, opts),
+          });
+          continue;
+        }
+        return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
+      }
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
       if (partPath) state.offset = await partSize(partPath);
       const delay = ctx.signal.aborted ? 'stop' : retryDelay(state.attempts, err, opts.retry, ctx.random);
@@ -159,7 +193,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 }
 
 /** One HTTP attempt; returns the final size, or throws. */
-async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<number> {
+async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Done> {
   const { opts } = ctx;
   const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...opts.headers };
   if (state.offset > 0) {
@@ -235,7 +269,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
   const finalPath = targetPath(opts.dir, state.rel);
   const partPath = partPathOf(finalPath);
   if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
-    return smallBody(job, ctx, res, state.rel, total, partPath, finalPath, init);
+    return smallBody(job, ctx, state, res, total, partPath, finalPath, init);
   }
   let ws: WriteStream;
   try {
@@ -258,8 +292,12 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
   let received = offset;
   let lastEmit = 0;
   const rel = state.rel;
+  const algorithm = algorithmFor(job, ctx, rel);
+  // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
+  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
   res.body.on('data', (chunk: Buffer) => {
     received += chunk.length;
+    tap?.update(chunk);
     const now = performance.now();
     if (now - lastEmit >= opts.progressIntervalMs) {
       lastEmit = now;
@@ -278,9 +316,10 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<nu
   if (total !== undefined && received !== total) {
     throw new LengthMismatchError(total, received, init);
   }
-  // The seam for checksum verification (hash pool) goes here: between a complete .part and the rename.
+  // Verified (when a checksum is known) before it gets its final name.
+  const digest = await digestOf(job, ctx, state, partPath, tap, init);
   await commitPart(partPath, finalPath);
-  return received;
+  return { bytes: received, digest };
 }
 
 /** Bodies up to this size are collected in memory and written with one synchronous writev. */
@@ -289,13 +328,14 @@ const SMALL_BODY_BYTES = 256 * 1024;
 async function smallBody(
   job: Job,
   ctx: FetchContext,
+  state: Progress,
   res: GetResponse,
-  rel: string,
   total: number,
   partPath: string,
   finalPath: string,
   init: { url: string; attempt: number },
-): Promise<number> {
+): Promise<Done> {
+  const rel = state.rel!;
   await ctx.dirs.ensure(path.dirname(finalPath));
   ctx.emit({
     type: 'start',
@@ -324,9 +364,54 @@ async function smallBody(
     throw new LengthMismatchError(total, received, init);
   }
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
-  // The seam for checksum verification goes here too: the whole body is in `chunks`.
-  writeWholeSync(partPath, finalPath, chunks);
-  return received;
+  const algorithm = algorithmFor(job, ctx, rel);
+  const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
+  for (const c of chunks) tap?.update(c);
+  if (algorithm === undefined || tap) {
+    const digest = await digestOf(job, ctx, state, partPath, tap, init);
+    writeWholeSync(partPath, finalPath, chunks);
+    return { bytes: received, digest };
+  }
+  // A pool hashes files by path: write the .part, hash it, then rename.
+  writePartSync(partPath, chunks);
+  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
+  await commitPart(partPath, finalPath);
+  return { bytes: received, digest };
+}
+
+/** The expected digest of a job: aria2's per-URL checksum= first, then the --checksums file. */
+function expectedFor(job: Job, ctx: FetchContext, rel: string): Expected | undefined {
+  return job.entry.checksum ?? ctx.expected?.get(rel);
+}
+
+function algorithmFor(job: Job, ctx: FetchContext, rel: string): string | undefined {
+  return expectedFor(job, ctx, rel)?.algorithm ?? ctx.opts.hash;
+}
+
+/** Digest of the complete .part (from the inline tap or the pool), checked against the expected one. */
+async function digestOf(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  partPath: string,
+  tap: Hash | undefined,
+  init: { url: string; attempt: number },
+): Promise<Digest | undefined> {
+  const rel = state.rel!;
+  const want = expectedFor(job, ctx, rel);
+  const algorithm = want?.algorithm ?? ctx.opts.hash;
+  if (algorithm === undefined) return undefined;
+  let hex: string;
+  if (tap) hex = tap.digest('hex');
+  else {
+    try {
+      hex = await ctx.hasher.hashFile(partPath, algorithm);
+    } catch (err) {
+      throw fileError(err, 'hash', partPath);
+    }
+  }
+  if (want && hex !== want.hex) throw new ChecksumMismatchError(algorithm, want.hex, hex, init);
+  return { algorithm, hex, verified: want !== undefined };
 }
 
 function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): string {

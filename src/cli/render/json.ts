@@ -34,6 +34,9 @@ function toJson(r: FileResult) {
     attempts: r.attempts,
     ms: r.ms,
     resumed: r.resumed,
+    digest: r.digest
+      ? { algorithm: r.digest.algorithm, hex: r.digest.hex, verified: r.digest.verified }
+      : null,
     error: r.error ? { code: r.error.code, message: r.error.message, errno: r.error.errno ?? null } : null,
   };
 }

@@ -10,7 +10,10 @@ export function resultLine(r: FileResult): string {
   }
   const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'present   ';
   const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
-  const time = r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}` : '';
+  const digest = r.digest
+    ? `, ${r.digest.algorithm} ${r.digest.verified ? 'verified' : r.digest.hex.slice(0, 12)}`
+    : '';
+  const time = r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : '';
   return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${r.url}`;
 }
 

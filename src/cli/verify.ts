@@ -1,0 +1,54 @@
+import type { HashPoolKind } from '../hash/hasher.js';
+import { verify } from '../verify/verify.js';
+
+export interface VerifyArgs {
+  sums?: string | undefined;
+  dir?: string | undefined;
+  'hash-pool'?: string | undefined;
+  workers?: number | undefined;
+  json?: boolean | undefined;
+  quiet?: boolean | undefined;
+}
+
+/** `dlpool verify SUMS`: lines like `sha256sum -c`, a summary, exit 0 only when every file matches. */
+export async function runVerify(a: VerifyArgs): Promise<void> {
+  const controller = new AbortController();
+  const onInt = () => controller.abort('SIGINT');
+  process.once('SIGINT', onInt);
+  try {
+    const summary = await verify({
+      sums: a.sums ?? '',
+      ...(a.dir !== undefined ? { dir: a.dir } : {}),
+      ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
+      ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      signal: controller.signal,
+      onResult: (r) => {
+        if (a.json) return;
+        const line = `${r.name}: ${r.status}\n`;
+        if (r.status === 'OK') {
+          if (!a.quiet) process.stdout.write(line);
+        } else process.stdout.write(line);
+      },
+    });
+    if (a.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      for (const b of summary.badLines) process.stderr.write(`dlpool: warning: ${b}\n`);
+      if (summary.unreadable > 0) {
+        process.stderr.write(`dlpool: WARNING: ${summary.unreadable} listed file(s) could not be read\n`);
+      }
+      if (summary.failed > 0) {
+        process.stderr.write(`dlpool: WARNING: ${summary.failed} computed checksum(s) did NOT match\n`);
+      }
+      if (!a.quiet) {
+        process.stderr.write(
+          `dlpool: ${summary.ok} OK, ${summary.failed} FAILED, ${summary.unreadable} unreadable in ${(summary.elapsedMs / 1000).toFixed(2)} s\n`,
+        );
+      }
+    }
+    const bad = summary.failed + summary.unreadable > 0 || summary.results.length === 0;
+    process.exitCode = controller.signal.aborted ? 130 : bad ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+}

@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import { Tinypool } from 'tinypool';
+import hashFileInline from './worker.js';
+
+export type HashPoolKind = 'inline' | 'threads' | 'processes';
+
+/**
+ * Where digests are computed. `inline` hashes bytes on the main thread as they stream in (tap) and finished
+ * files there too; `threads` and `processes` hash finished files by path in a pool. The engine never branches
+ * on the kind: it asks for a tap, and if there is none, asks for the file's digest.
+ */
+export interface Hasher {
+  readonly kind: HashPoolKind;
+  /** An incremental hash fed with the body as it arrives, or undefined when this hasher hashes finished files. */
+  tap(algorithm: string): crypto.Hash | undefined;
+  /** Digest (hex) of a finished file. */
+  hashFile(path: string, algorithm: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+class InlineHasher implements Hasher {
+  readonly kind = 'inline';
+  tap(algorithm: string): crypto.Hash {
+    return crypto.createHash(algorithm);
+  }
+  hashFile(path: string, algorithm: string): Promise<string> {
+    return hashFileInline({ path, algorithm });
+  }
+  async close(): Promise<void> {}
+}
+
+// Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/hash/worker.js', import.meta.url)
+  : new URL('./worker.js', import.meta.url);
+
+/** A tinypool of worker threads or child processes, started on first use and sized by --workers. */
+class PoolHasher implements Hasher {
+  private pool: Tinypool | undefined;
+  constructor(
+    readonly kind: 'threads' | 'processes',
+    private readonly workers: number,
+  ) {}
+
+  tap(): undefined {
+    return undefined;
+  }
+
+  private start(): Tinypool {
+    this.pool ??= new Tinypool({
+      filename: WORKER_URL.href,
+      runtime: this.kind === 'processes' ? 'child_process' : 'worker_threads',
+      minThreads: 0,
+      maxThreads: this.workers,
+      idleTimeout: 2_000,
+    });
+    return this.pool;
+  }
+
+  async hashFile(path: string, algorithm: string): Promise<string> {
+    try {
+      return (await this.start().run({ path, algorithm })) as string;
+    } catch (err) {
+      // A worker that crashed or was killed fails only this file's hash: try once more on a fresh worker.
+      // A file that cannot be read fails the same way again, and that error is the one reported.
+      if (isWorkerDeath(err)) return (await this.start().run({ path, algorithm })) as string;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+}
+
+function isWorkerDeath(err: unknown): boolean {
+  const code = err && typeof err === 'object' && 'code' in err ? err.code : undefined;
+  // A read error from the file comes back with its errno; anything else is the worker going away.
+  return typeof code !== 'string' || !/^E[A-Z]+$/.test(code);
+}
+
+export function createHasher(kind: HashPoolKind, workers: number): Hasher {
+  return kind === 'inline' ? new InlineHasher() : new PoolHasher(kind, workers);
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { createHasher, type HashPoolKind } from '../hash/hasher.js';
+import { DEFAULT_WORKERS } from '../options.js';
+import { UsageError } from '../errors.js';
+import { normalizeSumsName, readChecksumFile } from './checksums.js';
+
+export type VerifyStatus = 'OK' | 'FAILED' | 'FAILED open or read';
+
+export interface VerifyResult {
+  /** The name as written in the checksum file. */
+  name: string;
+  line: number;
+  status: VerifyStatus;
+  algorithm: string;
+  expected: string;
+  actual: string | undefined;
+  /** Why the file could not be read (ENOENT, EACCES, ...). */
+  error: string | undefined;
+}
+
+export interface VerifyOptions {
+  /** The checksum file (GNU coreutils or BSD tag format). */
+  sums: string;
+  /** Directory the names are relative to. @default '.' */
+  dir?: string;
+  /** @default 'processes' */
+  hashPool?: HashPoolKind;
+  /** @default half the cores */
+  workers?: number;
+  signal?: AbortSignal;
+  /** Called once per entry, in checksum-file order (as `sha256sum -c` prints). */
+  onResult?: (r: VerifyResult) => void;
+}
+
+export interface VerifySummary {
+  results: VerifyResult[];
+  ok: number;
+  failed: number;
+  unreadable: number;
+  /** Lines of the checksum file that could not be parsed, as `FILE:LINE: reason`. */
+  badLines: string[];
+  elapsedMs: number;
+}
+
+/** `dlpool verify`: checks files on disk against a checksum file, hashing them in parallel in the pool. */
+export async function verify(options: VerifyOptions): Promise<VerifySummary> {
+  const started = performance.now();
+  const workers = options.workers ?? DEFAULT_WORKERS;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UsageError(`workers: expected a whole number >= 1`);
+  const dir = path.resolve(options.dir ?? '.');
+  const { entries, problems } = await readChecksumFile(options.sums);
+  const hasher = createHasher(options.hashPool ?? 'processes', workers);
+  // Enough files in flight to keep every worker busy, few enough to keep memory flat.
+  const limit = pLimit(workers * 2);
+  const results: (VerifyResult | undefined)[] = new Array(entries.length);
+  let next = 0;
+  const flush = () => {
+    while (next < results.length && results[next]) options.onResult?.(results[next++]!);
+  };
+  try {
+    await Promise.all(
+      entries.map((e, i) =>
+        limit(async () => {
+          const base = { name: e.name, line: e.line, algorithm: e.algorithm, expected: e.hex };
+          let r: VerifyResult;
+          if (options.signal?.aborted) {
+            r = { ...base, status: 'FAILED open or read', actual: undefined, error: 'interrupted' };
+          } else {
+            try {
+              const actual = await hasher.hashFile(path.resolve(dir, normalizeSumsName(e.name)), e.algorithm);
+              r = { ...base, status: actual === e.hex ? 'OK' : 'FAILED', actual, error: undefined };
+            } catch (err) {
+              const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
+              r = { ...base, status: 'FAILED open or read', actual: undefined, error: code };
+            }
+          }
+          results[i] = r;
+          flush();
+        }),
+      ),
+    );
+  } finally {
+    await hasher.close();
+  }
+  const done = results as VerifyResult[];
+  return {
+    results: done,
+    ok: done.filter((r) => r.status === 'OK').length,
+    failed: done.filter((r) => r.status === 'FAILED').length,
+    unreadable: done.filter((r) => r.status === 'FAILED open or read').length,
+    badLines: problems.map((p) => `${options.sums}:${p.line}: ${p.message}`),
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
