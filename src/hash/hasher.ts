@@ -53,7 +53,13 @@ class PoolHasher implements Hasher {
       minThreads: 0,
       maxThreads: this.workers,
       idleTimeout: 2_000,
+      // Children must not inherit the parent's node flags (--input-type, --cpu-prof, ...): they break or
+      // slow a plain worker.
+      ...(this.kind === 'processes' ? { execArgv: [] } : {}),
     });
+    // A worker dying outside a task (at start-up, while idle) is reported here; without a listener the
+    // 'error' event would end dlpool. Tasks in flight are rejected and retried by hashFile.
+    this.pool.on('error', () => {});
     return this.pool;
   }
 

@@ -20,9 +20,12 @@ export default function hashFile(task: { path: string; algorithm: string }): Pro
 if (typeof process.send === 'function') {
   /* eslint-disable no-restricted-properties -- a pool child has no other way to end itself */
   const parent = process.ppid;
-  process.on('disconnect', () => process.exit(0));
+  // SIGKILL, not process.exit(): exit waits for thread-pool reads in flight, which may block (a FIFO, a hung
+  // network filesystem); an orphan has nothing to flush.
+  const die = () => process.kill(process.pid, 'SIGKILL');
+  process.on('disconnect', die);
   setInterval(() => {
-    if (process.ppid !== parent) process.exit(0);
+    if (process.ppid !== parent) die();
   }, 500).unref();
   /* eslint-enable no-restricted-properties */
 }

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const sha = (s: string, algo = 'sha256') => crypto.createHash(algo).update(s).digest('hex');
+
+describe('dlpool verify', () => {
+  it.each(['inline', 'threads', 'processes'])(
+    'prints sha256sum -c style lines in file order and exits by the result (--hash-pool %s)',
+    async (pool) => {
+      const dir = await tmpDir();
+      await fs.mkdir(path.join(dir, 'sub'));
+      await fs.writeFile(path.join(dir, 'a.txt'), 'alpha');
+      await fs.writeFile(path.join(dir, 'sub', 'b.txt'), 'beta');
+      await fs.writeFile(path.join(dir, 'c.txt'), 'gamma');
+      const sums = path.join(dir, 'SUMS');
+      await fs.writeFile(
+        sums,
+        `${sha('alpha')}  a.txt\nSHA1 (sub/b.txt) = ${sha('beta', 'sha1')}\n${sha('alpha')} *c.txt\n${sha('x')}  missing.txt\n`,
+      );
+      const bad = await run(['verify', sums, '-d', dir, '--hash-pool', pool, '-w', '2']);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toBe('a.txt: OK\nsub/b.txt: OK\nc.txt: FAILED\nmissing.txt: FAILED open or read\n');
+      expect(bad.stderr).toMatch(/1 computed checksum\(s\) did NOT match/);
+
+      await fs.writeFile(sums, `${sha('alpha')}  a.txt\n${sha('gamma')}  ./c.txt\n`);
+      const good = await run(['verify', sums, '-d', dir, '--hash-pool', pool, '-q']);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toBe('');
+    },
+  );
+
+  it('--json gives every result; an unreadable checksum file is exit 2', async () => {
+    const dir = await tmpDir();
+    await fs.writeFile(path.join(dir, 'a'), 'alpha');
+    await fs.writeFile(path.join(dir, 'SUMS'), `${sha('alpha')}  a\n`);
+    const r = await run(['verify', path.join(dir, 'SUMS'), '-d', dir, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: 1, failed: 0, results: [{ name: 'a', status: 'OK' }] });
+    const missing = await run(['verify', path.join(dir, 'NOPE')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read checksum file .*NOPE/);
+  });
+});
