@@ -64,7 +64,7 @@ export interface DownloadOptions {
    * @default 'sha256' when a checksum is known or a manifest is asked for, else none
    */
   hash?: string | undefined;
-  /** Where digests are computed. @default 'processes' */
+  /** Where digests are computed; inline measured fastest for downloads on this 2-core machine (README). @default 'inline' */
   hashPool?: HashPoolKind;
   /** Hash-pool size. @default half the cores (DEFAULT_WORKERS) */
   workers?: number;
@@ -122,7 +122,7 @@ export const DEFAULTS = {
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
   contentDisposition: false,
-  hashPool: 'processes',
+  hashPool: 'inline',
   mode: 'async',
   writeHighWaterMark: 1024 * 1024,
   progressIntervalMs: 100,

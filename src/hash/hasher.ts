@@ -60,6 +60,8 @@ class PoolHasher implements Hasher {
     // A worker dying outside a task (at start-up, while idle) is reported here; without a listener the
     // 'error' event would end dlpool. Tasks in flight are rejected and retried by hashFile.
     this.pool.on('error', () => {});
+    // tinypool listens once per task in flight; up to -j tasks at a time is expected, not a leak.
+    this.pool.setMaxListeners(0);
     return this.pool;
   }
 

@@ -18,7 +18,6 @@ export default function hashFile(task: { path: string; algorithm: string }): Pro
 // A child process must never outlive dlpool, even when dlpool is killed with SIGKILL and cannot tell it:
 // the IPC channel closing (or being re-parented) means the parent is gone.
 if (typeof process.send === 'function') {
-  /* eslint-disable no-restricted-properties -- a pool child has no other way to end itself */
   const parent = process.ppid;
   // SIGKILL, not process.exit(): exit waits for thread-pool reads in flight, which may block (a FIFO, a hung
   // network filesystem); an orphan has nothing to flush.
@@ -27,5 +26,4 @@ if (typeof process.send === 'function') {
   setInterval(() => {
     if (process.ppid !== parent) die();
   }, 500).unref();
-  /* eslint-enable no-restricted-properties */
 }

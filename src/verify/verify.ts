@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
-import { DEFAULT_WORKERS } from '../options.js';
+import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
 import { normalizeSumsName, readChecksumFile } from './checksums.js';
 
@@ -24,7 +24,7 @@ export interface VerifyOptions {
   sums: string;
   /** Directory the names are relative to. @default '.' */
   dir?: string;
-  /** @default 'processes' */
+  /** @default 'inline' (DEFAULTS.hashPool) */
   hashPool?: HashPoolKind;
   /** @default half the cores */
   workers?: number;
@@ -51,7 +51,7 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
     throw new UsageError(`workers: expected a whole number >= 1`);
   const dir = path.resolve(options.dir ?? '.');
   const { entries, problems } = await readChecksumFile(options.sums);
-  const hasher = createHasher(options.hashPool ?? 'processes', workers);
+  const hasher = createHasher(options.hashPool ?? DEFAULTS.hashPool, workers);
   // Enough files in flight to keep every worker busy, few enough to keep memory flat.
   const limit = pLimit(workers * 2);
   const results: (VerifyResult | undefined)[] = new Array(entries.length);
