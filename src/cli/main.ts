@@ -9,6 +9,7 @@ import { type GetArgs, runGet } from './get.js';
 import { runServe, type ServeArgs } from './serve.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import { runVerify, type VerifyArgs } from './verify.js';
+import { type HashArgs, runHash } from './hash.js';
 
 function getOptions(y: Argv) {
   return y
@@ -124,6 +125,21 @@ export async function main(argv: string[]): Promise<void> {
           .option('json', { type: 'boolean', describe: 'print one JSON document' })
           .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' }),
       (a) => runVerify(a),
+    )
+    .command<HashArgs>(
+      'hash <files..>',
+      'print coreutils-format digests of files (like sha256sum), computed in parallel, in argument order',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'files to hash' })
+          .option('algo', { type: 'string', describe: 'any node:crypto algorithm [sha256]' })
+          .option('hash-pool', {
+            type: 'string',
+            choices: ['inline', 'threads', 'processes'],
+            describe: `where digests are computed [${DEFAULTS.hashPool}]`,
+          })
+          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` }),
+      (a) => runHash(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () =>
       runDemo(),

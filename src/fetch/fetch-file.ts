@@ -125,7 +125,11 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
   if (state.rel !== undefined && !opts.overwrite) {
     try {
       const size = existingSize(path.join(opts.dir, state.rel));
-      if (size !== undefined) return result({ status: 'skipped', bytes: size });
+      if (size !== undefined) {
+        // A file already there is kept only if it is provably the expected one (when a checksum is known).
+        const present = await checkPresent(job, ctx, state.rel);
+        if (present !== 'mismatch') return result({ status: 'skipped', bytes: size, digest: present });
+      }
     } catch (err) {
       return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
     }
@@ -377,6 +381,24 @@ async function smallBody(
   const digest = await digestOf(job, ctx, state, partPath, undefined, init);
   await commitPart(partPath, finalPath);
   return { bytes: received, digest };
+}
+
+/** Digest of a file already under its final name, or 'mismatch' when it is not the expected file. */
+async function checkPresent(
+  job: Job,
+  ctx: FetchContext,
+  rel: string,
+): Promise<Digest | undefined | 'mismatch'> {
+  const want = expectedFor(job, ctx, rel);
+  if (!want) return undefined;
+  const file = path.join(ctx.opts.dir, rel);
+  let hex: string;
+  try {
+    hex = await ctx.hasher.hashFile(file, want.algorithm);
+  } catch (err) {
+    throw fileError(err, 'hash', file);
+  }
+  return hex === want.hex ? { algorithm: want.algorithm, hex, verified: true } : 'mismatch';
 }
 
 /** The expected digest of a job: aria2's per-URL checksum= first, then the --checksums file. */

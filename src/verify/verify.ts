@@ -1,5 +1,5 @@
 import path from 'node:path';
-import pLimit from 'p-limit';
+import { mapOrdered } from '../hash/ordered.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
@@ -52,39 +52,29 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const dir = path.resolve(options.dir ?? '.');
   const { entries, problems } = await readChecksumFile(options.sums);
   const hasher = createHasher(options.hashPool ?? DEFAULTS.hashPool, workers);
-  // Enough files in flight to keep every worker busy, few enough to keep memory flat.
-  const limit = pLimit(workers * 2);
-  const results: (VerifyResult | undefined)[] = new Array(entries.length);
-  let next = 0;
-  const flush = () => {
-    while (next < results.length && results[next]) options.onResult?.(results[next++]!);
-  };
+  let done: VerifyResult[];
   try {
-    await Promise.all(
-      entries.map((e, i) =>
-        limit(async () => {
-          const base = { name: e.name, line: e.line, algorithm: e.algorithm, expected: e.hex };
-          let r: VerifyResult;
-          if (options.signal?.aborted) {
-            r = { ...base, status: 'FAILED open or read', actual: undefined, error: 'interrupted' };
-          } else {
-            try {
-              const actual = await hasher.hashFile(path.resolve(dir, normalizeSumsName(e.name)), e.algorithm);
-              r = { ...base, status: actual === e.hex ? 'OK' : 'FAILED', actual, error: undefined };
-            } catch (err) {
-              const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
-              r = { ...base, status: 'FAILED open or read', actual: undefined, error: code };
-            }
-          }
-          results[i] = r;
-          flush();
-        }),
-      ),
+    // Enough files in flight to keep every worker busy, few enough to keep memory flat.
+    done = await mapOrdered(
+      entries,
+      workers * 2,
+      async (e): Promise<VerifyResult> => {
+        const base = { name: e.name, line: e.line, algorithm: e.algorithm, expected: e.hex };
+        if (options.signal?.aborted)
+          return { ...base, status: 'FAILED open or read', actual: undefined, error: 'interrupted' };
+        try {
+          const actual = await hasher.hashFile(path.resolve(dir, normalizeSumsName(e.name)), e.algorithm);
+          return { ...base, status: actual === e.hex ? 'OK' : 'FAILED', actual, error: undefined };
+        } catch (err) {
+          const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
+          return { ...base, status: 'FAILED open or read', actual: undefined, error: code };
+        }
+      },
+      (r) => options.onResult?.(r),
     );
   } finally {
     await hasher.close();
   }
-  const done = results as VerifyResult[];
   return {
     results: done,
     ok: done.filter((r) => r.status === 'OK').length,

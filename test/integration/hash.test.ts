@@ -92,6 +92,30 @@ describe.each(['inline', 'threads', 'processes'] as HashPoolKind[])(
   },
 );
 
+describe('files already present', () => {
+  it('are verified when a checksum is known and fetched again when they do not match', async () => {
+    const dir = await tmpDir();
+    const p = '/gen/3000/keep.bin';
+    const q = '/gen/3000/fix.bin';
+    const right = synthBytes(p, 0, 3000);
+    await fs.writeFile(path.join(dir, 'keep.bin'), right);
+    await fs.writeFile(path.join(dir, 'fix.bin'), 'stale bytes');
+    const sums = path.join(dir, 'SUMS');
+    await fs.writeFile(sums, `${sha256(right)}  keep.bin\n${sha256(synthBytes(q, 0, 3000))}  fix.bin\n`);
+    const entries = [p, q].map((x) => new URL(x, server.url).href);
+    const summary = await download({ entries, dir, checksums: sums });
+    expect(summary.results.find((r) => r.path === 'keep.bin')).toMatchObject({
+      status: 'skipped',
+      digest: { verified: true },
+    });
+    expect(summary.results.find((r) => r.path === 'fix.bin')).toMatchObject({
+      status: 'downloaded',
+      digest: { verified: true },
+    });
+    expect((await fs.readFile(path.join(dir, 'fix.bin'))).equals(synthBytes(q, 0, 3000))).toBe(true);
+  });
+});
+
 describe('per-URL checksums', () => {
   it("honours aria2's checksum= in a list file", async () => {
     const dir = await tmpDir();

@@ -35,6 +35,11 @@ describe('parseChecksumLine', () => {
     expect(parseChecksumLine(`\\SHA256 (a\\nb) = ${H64}`, 1)).toMatchObject({ name: 'a\nb' });
   });
 
+  it('accepts CRLF line ends and a BOM on the first line', () => {
+    expect(parseChecksumLine(`\ufeff${H64}  a.bin\r`, 1)).toMatchObject({ name: 'a.bin', hex: H64 });
+    expect(parseChecksumLine(`SHA256 (b) = ${H64}\r`, 2)).toMatchObject({ name: 'b', hex: H64 });
+  });
+
   it('skips blanks and comments, reports bad lines', () => {
     expect(parseChecksumLine('', 1)).toBeUndefined();
     expect(parseChecksumLine('# comment', 1)).toBeUndefined();

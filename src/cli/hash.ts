@@ -1,0 +1,28 @@
+import type { HashPoolKind } from '../hash/hasher.js';
+import { hashFiles } from '../hash/hash-files.js';
+import { manifestLine } from '../verify/checksums.js';
+
+export interface HashArgs {
+  files?: string[] | undefined;
+  algo?: string | undefined;
+  'hash-pool'?: string | undefined;
+  workers?: number | undefined;
+}
+
+/** `dlpool hash FILES..`: coreutils-format lines in argument order; exit 1 if any file could not be read. */
+export async function runHash(a: HashArgs): Promise<void> {
+  let failed = 0;
+  await hashFiles(a.files ?? [], {
+    ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
+    ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
+    ...(a.workers !== undefined ? { workers: a.workers } : {}),
+    onResult: (r) => {
+      if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
+      else {
+        failed++;
+        process.stderr.write(`dlpool: ${r.file}: ${r.error ?? 'cannot read'}\n`);
+      }
+    },
+  });
+  process.exitCode = failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,77 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function fixture(): Promise<{ dir: string; files: string[] }> {
+  const dir = await tmpDir();
+  const files = ['empty', 'one', 'mid.bin', 'big.bin'];
+  await fs.writeFile(path.join(dir, 'empty'), '');
+  await fs.writeFile(path.join(dir, 'one'), 'x');
+  await fs.writeFile(
+    path.join(dir, 'mid.bin'),
+    Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256)),
+  );
+  await fs.writeFile(path.join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 5, 0xa5));
+  return { dir, files };
+}
+
+describe('dlpool hash', () => {
+  // coreutils is the second implementation every digest is checked against.
+  const tools: [string, string][] = [
+    ['md5', 'md5sum'],
+    ['sha1', 'sha1sum'],
+    ['sha224', 'sha224sum'],
+    ['sha256', 'sha256sum'],
+    ['sha384', 'sha384sum'],
+    ['sha512', 'sha512sum'],
+  ];
+  for (const pool of ['inline', 'threads', 'processes']) {
+    it(`matches coreutils for every algorithm, in argument order (--hash-pool ${pool})`, async () => {
+      const { dir, files } = await fixture();
+      for (const [algo, tool] of tools) {
+        const ours = await run(['hash', '--algo', algo, '--hash-pool', pool, '-w', '2', ...files], dir);
+        const theirs = await promisify(execFile)(tool, files, { cwd: dir });
+        expect(ours.code, algo).toBe(0);
+        expect(ours.stdout, algo).toBe(theirs.stdout);
+      }
+    });
+  }
+
+  it('exits 1 naming an unreadable file and still prints the others; bad algorithm is exit 2', async () => {
+    const { dir } = await fixture();
+    const r = await run(['hash', 'one', 'missing', 'empty'], dir);
+    expect(r.code).toBe(1);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('  ')[1]),
+    ).toEqual(['one', 'empty']);
+    expect(r.stderr).toBe('dlpool: missing: ENOENT\n');
+    const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^dlpool: algo: unknown algorithm 'nope'/);
+  });
+});
