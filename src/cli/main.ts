@@ -4,12 +4,13 @@ import { DlpoolError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
-import { runDemo } from './demo.js';
-import { type GetArgs, runGet } from './get.js';
-import { runServe, type ServeArgs } from './serve.js';
+import type { GetArgs } from './get.js';
+import type { HashArgs } from './hash.js';
+import type { ServeArgs } from './serve.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-import { runVerify, type VerifyArgs } from './verify.js';
-import { type HashArgs, runHash } from './hash.js';
+import type { VerifyArgs } from './verify.js';
+
+// Each command is loaded when it runs: `dlpool verify` and `dlpool hash` do not pay for undici's start-up.
 
 function getOptions(y: Argv) {
   return y
@@ -96,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
       ['get [sources..]', '$0 [sources..]'],
       'download URLs and URL lists (the default command)',
       getOptions,
-      (a) => runGet(a),
+      async (a) => (await import('./get.js')).runGet(a),
     )
     .command<ServeArgs>(
       'serve',
@@ -107,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('port', { type: 'number', describe: 'port, 0 for any free one [0]' })
           .option('host', { type: 'string', describe: 'address to listen on [127.0.0.1]' })
           .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' }),
-      (a) => runServe(a),
+      async (a) => (await import('./serve.js')).runServe(a),
     )
     .command<VerifyArgs>(
       'verify <sums>',
@@ -124,7 +125,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
           .option('json', { type: 'boolean', describe: 'print one JSON document' })
           .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' }),
-      (a) => runVerify(a),
+      async (a) => (await import('./verify.js')).runVerify(a),
     )
     .command<HashArgs>(
       'hash <files..>',
@@ -139,10 +140,10 @@ export async function main(argv: string[]): Promise<void> {
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` }),
-      (a) => runHash(a),
+      async (a) => (await import('./hash.js')).runHash(a),
     )
-    .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, () =>
-      runDemo(),
+    .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>
+      (await import('./demo.js')).runDemo(),
     )
     .strict()
     .help()
