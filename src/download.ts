@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
+import { ThreadsEngine } from './engine/threads.js';
 import type { Engine } from './engine/engine.js';
 import type { FileResult } from './events.js';
 import { createDispatcher } from './fetch/agent.js';
@@ -7,14 +8,17 @@ import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/part.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
-import { type DownloadOptions, normalizeOptions } from './options.js';
+import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources } from './sources/sources.js';
 import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
 
-const ENGINES: Record<string, () => Engine> = { async: () => new AsyncEngine() };
+const ENGINES: Record<EngineMode, () => Engine> = {
+  async: () => new AsyncEngine(),
+  threads: () => new ThreadsEngine(),
+};
 
 async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem> | undefined) {
   yield* a;
@@ -26,7 +30,11 @@ async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem
  * Throws DlpoolError (ERR_DL_USAGE, ERR_DL_INPUT) before anything downloads when an option or input is bad;
  * after that it never throws for a single download: failures are results with an error code.
  */
-export async function download(options: DownloadOptions): Promise<DownloadSummary> {
+export async function download(
+  options: DownloadOptions,
+  /** An engine instance instead of the one `options.mode` names (tests inject hooks this way). */
+  engineOverride?: Engine,
+): Promise<DownloadSummary> {
   const opts = normalizeOptions(options);
   const started = performance.now();
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
@@ -54,7 +62,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
     hasher: createHasher(opts.hashPool, opts.workers),
     expected,
   };
-  const engine = (ENGINES[opts.mode] ?? ENGINES['async']!)();
+  const engine = engineOverride ?? ENGINES[opts.mode]();
   try {
     await ctx.dirs.ensure(opts.dir);
     const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });

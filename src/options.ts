@@ -9,6 +9,9 @@ import type { ListEntry } from './sources/types.js';
 import { VERSION } from './version.js';
 
 /** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
+export const ENGINE_MODES: readonly string[] = ['async', 'threads'];
+export type EngineMode = 'async' | 'threads';
+
 export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
 
 export interface RetryPolicy {
@@ -66,14 +69,18 @@ export interface DownloadOptions {
   hash?: string | undefined;
   /** Where digests are computed; inline measured fastest for downloads on this 2-core machine (README). @default 'inline' */
   hashPool?: HashPoolKind;
-  /** Hash-pool size. @default half the cores (DEFAULT_WORKERS) */
+  /** Hash-pool size, and download threads with `mode: 'threads'`. @default half the cores (DEFAULT_WORKERS) */
   workers?: number;
   /** A checksum file (GNU coreutils or BSD tag format) whose entries must match the downloads. */
   checksums?: string | undefined;
   /** Write a coreutils-format checksum file of everything downloaded. */
   manifest?: string | undefined;
-  /** Engine name. @default 'async' */
-  mode?: 'async';
+  /**
+   * Engine: `async` runs every download on this event loop; `threads` spreads them over `workers` worker
+   * threads (each with its own event loop), -j and --per-host still counted across all of them.
+   * @default 'async'
+   */
+  mode?: EngineMode;
   /** Proxies; `'env'` reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY as curl does. @default 'env' */
   proxy?: ProxySettings | 'env' | 'none';
   /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
@@ -104,7 +111,7 @@ export interface NormalizedOptions {
   workers: number;
   checksums: string | undefined;
   manifest: string | undefined;
-  mode: 'async';
+  mode: EngineMode;
   proxy: ProxySettings | undefined;
   writeHighWaterMark: number;
   progressIntervalMs: number;
@@ -215,7 +222,9 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   const concurrency = int('concurrency', options.concurrency, DEFAULTS.concurrency, 1, 10_000);
   const perHost = int('perHost', options.perHost, concurrency, 1, 10_000);
   const mode = options.mode ?? DEFAULTS.mode;
-  if (mode !== 'async') throw new UsageError(`mode: expected 'async', got ${String(mode)}`);
+  if (!ENGINE_MODES.includes(mode)) {
+    throw new UsageError(`mode: expected ${ENGINE_MODES.join(' or ')}, got ${String(mode)}`);
+  }
   const retryIn = options.retry ?? {};
   for (const key of Object.keys(retryIn)) {
     if (!(key in DEFAULTS.retry)) throw new UsageError(`retry.${key}: unknown option`);

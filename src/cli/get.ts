@@ -1,6 +1,6 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import type { DownloadOptions } from '../options.js';
+import type { DownloadOptions, EngineMode } from '../options.js';
 import type { HashPoolKind } from '../hash/hasher.js';
 import { exitCodeFor } from '../report/summary.js';
 import { JsonRenderer } from './render/json.js';
@@ -22,6 +22,7 @@ export interface GetArgs {
   overwrite?: boolean | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
+  mode?: string | undefined;
   hash?: string | undefined;
   'hash-pool'?: string | undefined;
   workers?: number | undefined;
@@ -62,6 +63,7 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
   if (a.overwrite !== undefined) o.overwrite = a.overwrite;
   if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];
+  if (a.mode !== undefined) o.mode = a.mode as EngineMode;
   if (a.hash !== undefined) o.hash = a.hash;
   if (a['hash-pool'] !== undefined) o.hashPool = a['hash-pool'] as HashPoolKind;
   if (a.workers !== undefined) o.workers = whole('--workers', a.workers)!;

@@ -60,6 +60,11 @@ function getOptions(y: Argv) {
       choices: ['auto', 'bars', 'plain', 'none'],
       describe: 'bars on a TTY, plain lines otherwise [auto]',
     })
+    .option('mode', {
+      type: 'string',
+      choices: ['async', 'threads'],
+      describe: `async: one event loop; threads: -w worker threads, -j counted across them [${DEFAULTS.mode}]`,
+    })
     .option('hash', {
       type: 'string',
       describe:
@@ -73,7 +78,7 @@ function getOptions(y: Argv) {
     .option('workers', {
       alias: 'w',
       type: 'number',
-      describe: `hash-pool size [half the cores: ${DEFAULT_WORKERS}]`,
+      describe: `hash-pool size, and download threads with --mode threads [half the cores: ${DEFAULT_WORKERS}]`,
     })
     .option('checksums', {
       alias: 'c',

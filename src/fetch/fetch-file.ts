@@ -21,7 +21,7 @@ import {
 } from '../file/part.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
-import { type NameRegistry, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
+import { type NameClaimer, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
@@ -31,7 +31,8 @@ import { retryDelay } from './retry.js';
 export interface FetchContext {
   opts: NormalizedOptions;
   dispatcher: Dispatcher;
-  names: NameRegistry;
+  /** Claims final names for the run (in threads mode, a worker asks the main thread). */
+  names: NameClaimer;
   dirs: DirMaker;
   signal: AbortSignal;
   emit: EventListener;
@@ -261,7 +262,12 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   if (total !== undefined) state.total = total;
 
   if (state.rel === undefined) {
-    state.rel = chooseNameFromResponse(job, ctx, res);
+    try {
+      state.rel = await chooseNameFromResponse(job, ctx, res);
+    } catch (err) {
+      res.body.destroy();
+      throw err;
+    }
     if (!opts.overwrite) {
       const size = existingSize(path.join(opts.dir, state.rel));
       if (size !== undefined) {
@@ -436,7 +442,7 @@ async function digestOf(
   return { algorithm, hex, verified: want !== undefined };
 }
 
-function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): string {
+async function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): Promise<string> {
   const offered = filenameFromContentDisposition(res.headers['content-disposition']);
   const { out, dir } = job.entry;
   if (offered === undefined || out !== undefined)

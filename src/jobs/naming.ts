@@ -207,7 +207,12 @@ function key(rel: string): string {
  *
  * Memory: a Set of a few strings per claim, and a counter per name that collided.
  */
-export class NameRegistry {
+/** Hands out final names; the registry itself, or (in a worker thread) a proxy to the main thread's. */
+export interface NameClaimer {
+  claim(rel: string): string | Promise<string>;
+}
+
+export class NameRegistry implements NameClaimer {
   readonly #taken = new Set<string>();
   /** Next suffix to try, per colliding name, so 10,000 `index.html` do not rescan 1..n each time. */
   readonly #next = new Map<string, number>();

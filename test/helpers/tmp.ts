@@ -28,3 +28,11 @@ export async function listFiles(dir: string): Promise<string[]> {
   await walk(dir, '');
   return out.sort();
 }
+
+/** Both engines: the download integration tests run for each (issue 4). */
+export const MODES = ['async', 'threads'] as const;
+
+/** Options selecting an engine; threads mode gets 3 workers so limits are tested across several. */
+export function engine(mode: (typeof MODES)[number]): { mode: (typeof MODES)[number]; workers?: number } {
+  return mode === 'threads' ? { mode, workers: 3 } : { mode };
+}

@@ -9,7 +9,7 @@ import type { HashPoolKind } from '../../src/hash/hasher.js';
 import { createServer, type RunningServer } from '../../src/server/index.js';
 import { synthBytes } from '../../src/server/synth.js';
 import { startServer } from '../helpers/http.js';
-import { collect, FAST_RETRY, listFiles, tmpDir } from '../helpers/tmp.js';
+import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -28,148 +28,169 @@ const FILES = [
   ['/gen/2M/c.bin', 2 * 1024 * 1024],
 ] as const;
 
-describe.each(['inline', 'threads', 'processes'] as HashPoolKind[])(
-  'hashing with --hash-pool %s',
-  (hashPool) => {
-    it('reports the digest of every file, and --manifest passes sha256sum -c', async () => {
-      const dir = await tmpDir();
-      const out = path.join(dir, 'out');
-      const manifest = path.join(out, 'SHA256SUMS');
-      const entries = FILES.map(([p]) => new URL(p, server.url).href);
-      const summary = await download({ entries, dir: out, hashPool, workers: 2, hash: 'sha256', manifest });
-      expect(summary.downloaded).toBe(3);
-      for (const [p, size] of FILES) {
-        const r = summary.results.find((x) => x.url.endsWith(p));
-        expect(r?.digest).toEqual({
-          algorithm: 'sha256',
-          hex: sha256(synthBytes(p, 0, size)),
-          verified: false,
+describe.each(MODES)('%s mode', (mode) => {
+  describe.each(['inline', 'threads', 'processes'] as HashPoolKind[])(
+    'hashing with --hash-pool %s',
+    (hashPool) => {
+      it('reports the digest of every file, and --manifest passes sha256sum -c', async () => {
+        const dir = await tmpDir();
+        const out = path.join(dir, 'out');
+        const manifest = path.join(out, 'SHA256SUMS');
+        const entries = FILES.map(([p]) => new URL(p, server.url).href);
+        const summary = await download({
+          ...engine(mode),
+          entries,
+          dir: out,
+          hashPool,
+          workers: 2,
+          hash: 'sha256',
+          manifest,
         });
-      }
-      const { stdout } = await promisify(execFile)('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out });
-      expect(stdout.trim().split('\n').sort()).toEqual(['a.bin: OK', 'b.bin: OK', 'c.bin: OK']);
+        expect(summary.downloaded).toBe(3);
+        for (const [p, size] of FILES) {
+          const r = summary.results.find((x) => x.url.endsWith(p));
+          expect(r?.digest).toEqual({
+            algorithm: 'sha256',
+            hex: sha256(synthBytes(p, 0, size)),
+            verified: false,
+          });
+        }
+        const { stdout } = await promisify(execFile)('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out });
+        expect(stdout.trim().split('\n').sort()).toEqual(['a.bin: OK', 'b.bin: OK', 'c.bin: OK']);
+      });
+
+      it('verifies against a checksum file; a wrong file is fetched once more, then fails with nothing left behind', async () => {
+        // The server sends wrong bytes for `flaky` on the first request only, and always for `bad`.
+        const good = Buffer.alloc(400_000, 9);
+        const seen: Record<string, number> = {};
+        const s = await startServer((req, res) => {
+          const name = req.url ?? '';
+          seen[name] = (seen[name] ?? 0) + 1;
+          const wrong = name === '/bad' || (name === '/flaky' && seen[name] === 1);
+          res.writeHead(200, { 'content-length': String(good.length) });
+          res.end(wrong ? Buffer.alloc(good.length, 1) : good);
+        });
+        try {
+          const dir = await tmpDir();
+          const sums = path.join(dir, 'SUMS');
+          await fs.writeFile(sums, `${sha256(good)}  flaky\n${sha256(good)} *bad\nnot a line\n`);
+          const out = path.join(dir, 'out');
+          const { events, onEvent } = collect();
+          const summary = await download({
+            ...engine(mode),
+            entries: [`${s.url}/flaky`, `${s.url}/bad`],
+            dir: out,
+            checksums: sums,
+            hashPool,
+            retry: FAST_RETRY,
+            onEvent,
+          });
+          expect(seen).toEqual({ '/flaky': 2, '/bad': 2 });
+          const flaky = summary.results.find((r) => r.url.endsWith('/flaky'));
+          expect(flaky).toMatchObject({
+            status: 'downloaded',
+            digest: { verified: true, hex: sha256(good) },
+          });
+          const bad = summary.results.find((r) => r.url.endsWith('/bad'));
+          expect(bad?.error?.code).toBe('ERR_DL_CHECKSUM');
+          expect(bad?.error?.message).toContain(
+            `expected ${sha256(good)}, got ${sha256(Buffer.alloc(good.length, 1))}`,
+          );
+          expect(await listFiles(out)).toEqual(['flaky']);
+          expect(events).toContainEqual(expect.objectContaining({ type: 'warning', source: sums, line: 3 }));
+        } finally {
+          await s.close();
+        }
+      });
+    },
+  );
+
+  describe('files already present', () => {
+    it('are verified when a checksum is known and fetched again when they do not match', async () => {
+      const dir = await tmpDir();
+      const p = '/gen/3000/keep.bin';
+      const q = '/gen/3000/fix.bin';
+      const right = synthBytes(p, 0, 3000);
+      await fs.writeFile(path.join(dir, 'keep.bin'), right);
+      await fs.writeFile(path.join(dir, 'fix.bin'), 'stale bytes');
+      const sums = path.join(dir, 'SUMS');
+      await fs.writeFile(sums, `${sha256(right)}  keep.bin\n${sha256(synthBytes(q, 0, 3000))}  fix.bin\n`);
+      const entries = [p, q].map((x) => new URL(x, server.url).href);
+      const summary = await download({ ...engine(mode), entries, dir, checksums: sums });
+      expect(summary.results.find((r) => r.path === 'keep.bin')).toMatchObject({
+        status: 'skipped',
+        digest: { verified: true },
+      });
+      expect(summary.results.find((r) => r.path === 'fix.bin')).toMatchObject({
+        status: 'downloaded',
+        digest: { verified: true },
+      });
+      expect((await fs.readFile(path.join(dir, 'fix.bin'))).equals(synthBytes(q, 0, 3000))).toBe(true);
+    });
+  });
+
+  describe('per-URL checksums', () => {
+    it("honours aria2's checksum= in a list file", async () => {
+      const dir = await tmpDir();
+      const list = path.join(dir, 'list.txt');
+      const p = '/gen/5000/x.bin';
+      await fs.writeFile(
+        list,
+        `${server.url}gen/5000/x.bin\n  checksum=sha-256=${sha256(synthBytes(p, 0, 5000))}\n${server.url}gen/10/y.bin\n  checksum=sha-1=${'0'.repeat(40)}\n`,
+      );
+      const out = path.join(dir, 'out');
+      const summary = await download({
+        ...engine(mode),
+        sources: [list],
+        dir: out,
+        hashPool: 'inline',
+        retry: FAST_RETRY,
+      });
+      expect(summary.results.find((r) => r.path === 'x.bin')?.digest?.verified).toBe(true);
+      expect(summary.results.find((r) => r.path === 'y.bin')?.error).toMatchObject({
+        code: 'ERR_DL_CHECKSUM',
+        message: expect.stringMatching(/^sha1 mismatch/),
+      });
+      expect(await listFiles(out)).toEqual(['x.bin']);
     });
 
-    it('verifies against a checksum file; a wrong file is fetched once more, then fails with nothing left behind', async () => {
-      // The server sends wrong bytes for `flaky` on the first request only, and always for `bad`.
-      const good = Buffer.alloc(400_000, 9);
-      const seen: Record<string, number> = {};
+    it('hashes a resumed file whole, after the fact, and gets it right', async () => {
+      const body = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => i % 253));
+      let first = true;
       const s = await startServer((req, res) => {
-        const name = req.url ?? '';
-        seen[name] = (seen[name] ?? 0) + 1;
-        const wrong = name === '/bad' || (name === '/flaky' && seen[name] === 1);
-        res.writeHead(200, { 'content-length': String(good.length) });
-        res.end(wrong ? Buffer.alloc(good.length, 1) : good);
+        const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+        if (m) {
+          const start = Number(m[1]);
+          res.writeHead(206, {
+            'content-length': String(body.length - start),
+            'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+            etag: '"e"',
+          });
+          res.end(body.subarray(start));
+          return;
+        }
+        res.writeHead(200, { 'content-length': String(body.length), etag: '"e"' });
+        if (first) {
+          first = false;
+          res.write(body.subarray(0, 700_000), () => setTimeout(() => res.socket?.destroy(), 20));
+          return;
+        }
+        res.end(body);
       });
       try {
         const dir = await tmpDir();
-        const sums = path.join(dir, 'SUMS');
-        await fs.writeFile(sums, `${sha256(good)}  flaky\n${sha256(good)} *bad\nnot a line\n`);
-        const out = path.join(dir, 'out');
-        const { events, onEvent } = collect();
         const summary = await download({
-          entries: [`${s.url}/flaky`, `${s.url}/bad`],
-          dir: out,
-          checksums: sums,
-          hashPool,
+          ...engine(mode),
+          entries: [`${s.url}/r.bin`],
+          dir,
+          hash: 'sha256',
+          hashPool: 'inline',
           retry: FAST_RETRY,
-          onEvent,
         });
-        expect(seen).toEqual({ '/flaky': 2, '/bad': 2 });
-        const flaky = summary.results.find((r) => r.url.endsWith('/flaky'));
-        expect(flaky).toMatchObject({ status: 'downloaded', digest: { verified: true, hex: sha256(good) } });
-        const bad = summary.results.find((r) => r.url.endsWith('/bad'));
-        expect(bad?.error?.code).toBe('ERR_DL_CHECKSUM');
-        expect(bad?.error?.message).toContain(
-          `expected ${sha256(good)}, got ${sha256(Buffer.alloc(good.length, 1))}`,
-        );
-        expect(await listFiles(out)).toEqual(['flaky']);
-        expect(events).toContainEqual(expect.objectContaining({ type: 'warning', source: sums, line: 3 }));
+        expect(summary.results[0]).toMatchObject({ resumed: true, digest: { hex: sha256(body) } });
       } finally {
         await s.close();
       }
     });
-  },
-);
-
-describe('files already present', () => {
-  it('are verified when a checksum is known and fetched again when they do not match', async () => {
-    const dir = await tmpDir();
-    const p = '/gen/3000/keep.bin';
-    const q = '/gen/3000/fix.bin';
-    const right = synthBytes(p, 0, 3000);
-    await fs.writeFile(path.join(dir, 'keep.bin'), right);
-    await fs.writeFile(path.join(dir, 'fix.bin'), 'stale bytes');
-    const sums = path.join(dir, 'SUMS');
-    await fs.writeFile(sums, `${sha256(right)}  keep.bin\n${sha256(synthBytes(q, 0, 3000))}  fix.bin\n`);
-    const entries = [p, q].map((x) => new URL(x, server.url).href);
-    const summary = await download({ entries, dir, checksums: sums });
-    expect(summary.results.find((r) => r.path === 'keep.bin')).toMatchObject({
-      status: 'skipped',
-      digest: { verified: true },
-    });
-    expect(summary.results.find((r) => r.path === 'fix.bin')).toMatchObject({
-      status: 'downloaded',
-      digest: { verified: true },
-    });
-    expect((await fs.readFile(path.join(dir, 'fix.bin'))).equals(synthBytes(q, 0, 3000))).toBe(true);
-  });
-});
-
-describe('per-URL checksums', () => {
-  it("honours aria2's checksum= in a list file", async () => {
-    const dir = await tmpDir();
-    const list = path.join(dir, 'list.txt');
-    const p = '/gen/5000/x.bin';
-    await fs.writeFile(
-      list,
-      `${server.url}gen/5000/x.bin\n  checksum=sha-256=${sha256(synthBytes(p, 0, 5000))}\n${server.url}gen/10/y.bin\n  checksum=sha-1=${'0'.repeat(40)}\n`,
-    );
-    const out = path.join(dir, 'out');
-    const summary = await download({ sources: [list], dir: out, hashPool: 'inline', retry: FAST_RETRY });
-    expect(summary.results.find((r) => r.path === 'x.bin')?.digest?.verified).toBe(true);
-    expect(summary.results.find((r) => r.path === 'y.bin')?.error).toMatchObject({
-      code: 'ERR_DL_CHECKSUM',
-      message: expect.stringMatching(/^sha1 mismatch/),
-    });
-    expect(await listFiles(out)).toEqual(['x.bin']);
-  });
-
-  it('hashes a resumed file whole, after the fact, and gets it right', async () => {
-    const body = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => i % 253));
-    let first = true;
-    const s = await startServer((req, res) => {
-      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-      if (m) {
-        const start = Number(m[1]);
-        res.writeHead(206, {
-          'content-length': String(body.length - start),
-          'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
-          etag: '"e"',
-        });
-        res.end(body.subarray(start));
-        return;
-      }
-      res.writeHead(200, { 'content-length': String(body.length), etag: '"e"' });
-      if (first) {
-        first = false;
-        res.write(body.subarray(0, 700_000), () => setTimeout(() => res.socket?.destroy(), 20));
-        return;
-      }
-      res.end(body);
-    });
-    try {
-      const dir = await tmpDir();
-      const summary = await download({
-        entries: [`${s.url}/r.bin`],
-        dir,
-        hash: 'sha256',
-        hashPool: 'inline',
-        retry: FAST_RETRY,
-      });
-      expect(summary.results[0]).toMatchObject({ resumed: true, digest: { hex: sha256(body) } });
-    } finally {
-      await s.close();
-    }
   });
 });

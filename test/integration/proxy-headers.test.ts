@@ -5,57 +5,61 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { startServer } from '../helpers/http.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { tmpDir, engine, MODES } from '../helpers/tmp.js';
 
-describe('headers', () => {
-  it('sends -H headers, the User-Agent, and basic auth from URL credentials', async () => {
-    const s = await startServer((_req, res) => res.end('ok'));
-    try {
-      const dir = await tmpDir();
-      const url = `${s.url.replace('http://', 'http://ann:p%40ss@')}/h`;
-      const summary = await download({
-        entries: [url],
-        dir,
-        headers: ['X-Token: abc'],
-        userAgent: 'tester/1',
-      });
-      expect(summary.downloaded).toBe(1);
-      expect(summary.results[0]?.url).toBe(`${s.url}/h`);
-      const h = s.requests[0]?.headers;
-      expect(h?.['x-token']).toBe('abc');
-      expect(h?.['user-agent']).toBe('tester/1');
-      expect(h?.authorization).toBe(`Basic ${Buffer.from('ann:p@ss').toString('base64')}`);
-    } finally {
-      await s.close();
-    }
+describe.each(MODES)('%s mode', (mode) => {
+  describe('headers', () => {
+    it('sends -H headers, the User-Agent, and basic auth from URL credentials', async () => {
+      const s = await startServer((_req, res) => res.end('ok'));
+      try {
+        const dir = await tmpDir();
+        const url = `${s.url.replace('http://', 'http://ann:p%40ss@')}/h`;
+        const summary = await download({
+          ...engine(mode),
+          entries: [url],
+          dir,
+          headers: ['X-Token: abc'],
+          userAgent: 'tester/1',
+        });
+        expect(summary.downloaded).toBe(1);
+        expect(summary.results[0]?.url).toBe(`${s.url}/h`);
+        const h = s.requests[0]?.headers;
+        expect(h?.['x-token']).toBe('abc');
+        expect(h?.['user-agent']).toBe('tester/1');
+        expect(h?.authorization).toBe(`Basic ${Buffer.from('ann:p@ss').toString('base64')}`);
+      } finally {
+        await s.close();
+      }
+    });
   });
-});
 
-describe('proxies', () => {
-  it('sends http:// requests through HTTP_PROXY, and straight to hosts in NO_PROXY', async () => {
-    const proxy = await startServer((req, res) => res.end(`via proxy: ${req.url}`));
-    const direct = await startServer((_req, res) => res.end('direct'));
-    try {
-      const dir = await tmpDir();
-      const summary = await download({
-        entries: ['http://files.example.invalid/data.txt', `${direct.url}/d.txt`],
-        dir,
-        proxy: { httpProxy: proxy.url, noProxy: '127.0.0.1' },
-        retries: 0,
-        timeoutMs: 5000,
-        connectTimeoutMs: 5000,
-      });
-      expect(summary.failed).toBe(0);
-      // A forward proxy receives the absolute URL.
-      expect(proxy.requests.map((r) => r.path)).toEqual(['http://files.example.invalid/data.txt']);
-      expect(await fs.readFile(path.join(dir, 'data.txt'), 'utf8')).toBe(
-        'via proxy: http://files.example.invalid/data.txt',
-      );
-      expect(await fs.readFile(path.join(dir, 'd.txt'), 'utf8')).toBe('direct');
-    } finally {
-      await proxy.close();
-      await direct.close();
-    }
+  describe('proxies', () => {
+    it('sends http:// requests through HTTP_PROXY, and straight to hosts in NO_PROXY', async () => {
+      const proxy = await startServer((req, res) => res.end(`via proxy: ${req.url}`));
+      const direct = await startServer((_req, res) => res.end('direct'));
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: ['http://files.example.invalid/data.txt', `${direct.url}/d.txt`],
+          dir,
+          proxy: { httpProxy: proxy.url, noProxy: '127.0.0.1' },
+          retries: 0,
+          timeoutMs: 5000,
+          connectTimeoutMs: 5000,
+        });
+        expect(summary.failed).toBe(0);
+        // A forward proxy receives the absolute URL.
+        expect(proxy.requests.map((r) => r.path)).toEqual(['http://files.example.invalid/data.txt']);
+        expect(await fs.readFile(path.join(dir, 'data.txt'), 'utf8')).toBe(
+          'via proxy: http://files.example.invalid/data.txt',
+        );
+        expect(await fs.readFile(path.join(dir, 'd.txt'), 'utf8')).toBe('direct');
+      } finally {
+        await proxy.close();
+        await direct.close();
+      }
+    });
   });
 });
 

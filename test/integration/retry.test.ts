@@ -4,137 +4,165 @@ import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { startMswServer, startServer } from '../helpers/http.js';
-import { collect, FAST_RETRY, listFiles, tmpDir } from '../helpers/tmp.js';
+import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
-describe('retries', () => {
-  it('waits out 503 + Retry-After, then succeeds', async () => {
-    let calls = 0;
-    const s = await startMswServer([
-      http.get('*/busy.txt', () => {
-        calls++;
-        if (calls === 1) return new HttpResponse('busy', { status: 503, headers: { 'retry-after': '1' } });
-        return HttpResponse.text('finally');
-      }),
-    ]);
-    try {
-      const dir = await tmpDir();
-      const { events, onEvent } = collect();
-      const t0 = performance.now();
-      const summary = await download({ entries: [`${s.url}/busy.txt`], dir, retry: FAST_RETRY, onEvent });
-      const ms = performance.now() - t0;
-      expect(summary.downloaded).toBe(1);
-      expect(summary.results[0]?.attempts).toBe(2);
-      expect(await fs.readFile(path.join(dir, 'busy.txt'), 'utf8')).toBe('finally');
-      // Retry-After: 1 wins over the 10 ms backoff.
-      expect(events.find((e) => e.type === 'retry')).toMatchObject({ delayMs: 1000, error: { status: 503 } });
-      expect(ms).toBeGreaterThanOrEqual(950);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('retries 429 and 500 but not 404', async () => {
-    const counts: Record<string, number> = {};
-    const s = await startMswServer([
-      http.get('*/:name', ({ params }) => {
-        const name = String(params['name']);
-        counts[name] = (counts[name] ?? 0) + 1;
-        if (name === 'missing') return new HttpResponse(null, { status: 404 });
-        if (counts[name] === 1) return new HttpResponse(null, { status: name === 'limited' ? 429 : 500 });
-        return HttpResponse.text(name);
-      }),
-    ]);
-    try {
-      const dir = await tmpDir();
-      const entries = ['missing', 'limited', 'broken'].map((n) => `${s.url}/${n}`);
-      const summary = await download({ entries, dir, retry: FAST_RETRY });
-      expect(counts).toEqual({ missing: 1, limited: 2, broken: 2 });
-      const missing = summary.results.find((r) => r.url.endsWith('/missing'));
-      expect(missing?.error).toMatchObject({ code: 'ERR_DL_HTTP_STATUS', status: 404 });
-      expect(missing?.error?.message).toBe(`404 Not Found: GET ${s.url}/missing (attempt 1/6)`);
-      expect(await listFiles(dir)).toEqual(['broken', 'limited']);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('abandons an attempt after --timeout without a byte, then fails with ERR_DL_TIMEOUT', async () => {
-    const s = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-length': '100' });
-      res.write('partial');
-      // ...and never another byte.
-    });
-    try {
-      const dir = await tmpDir();
-      const summary = await download({
-        entries: [`${s.url}/stall`],
-        dir,
-        timeoutMs: 1000,
-        retries: 1,
-        retry: FAST_RETRY,
-      });
-      expect(summary.failed).toBe(1);
-      expect(summary.results[0]?.error).toMatchObject({ code: 'ERR_DL_TIMEOUT' });
-      expect(summary.results[0]?.error?.message).toMatch(/body timeout/);
-      expect(summary.results[0]?.attempts).toBe(2);
-      expect(await listFiles(dir)).toEqual(['stall.part']);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('times out a server that never sends headers', async () => {
-    const s = await startServer(() => {});
-    try {
-      const dir = await tmpDir();
-      const summary = await download({ entries: [`${s.url}/silent`], dir, timeoutMs: 1000, retries: 0 });
-      expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 1 s: GET /);
-      expect(await listFiles(dir)).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  });
-});
-
-describe('redirects', () => {
-  it('follows redirects, names the file after the URL asked for, and enforces the limit', async () => {
-    const s = await startMswServer([
-      http.get('*/hop/:n', ({ params, request }) => {
-        const n = Number(params['n']);
-        if (n === 0) return HttpResponse.text('landed');
-        return new HttpResponse(null, {
-          status: 302,
-          headers: { location: new URL(`/hop/${n - 1}`, request.url).href },
+describe.each(MODES)('%s mode', (mode) => {
+  describe('retries', () => {
+    it('waits out 503 + Retry-After, then succeeds', async () => {
+      let calls = 0;
+      const s = await startMswServer([
+        http.get('*/busy.txt', () => {
+          calls++;
+          if (calls === 1) return new HttpResponse('busy', { status: 503, headers: { 'retry-after': '1' } });
+          return HttpResponse.text('finally');
+        }),
+      ]);
+      try {
+        const dir = await tmpDir();
+        const { events, onEvent } = collect();
+        const t0 = performance.now();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/busy.txt`],
+          dir,
+          retry: FAST_RETRY,
+          onEvent,
         });
-      }),
-    ]);
-    try {
-      const dir = await tmpDir();
-      const ok = await download({ entries: [`${s.url}/hop/3`], dir, maxRedirects: 3 });
-      expect(ok.downloaded).toBe(1);
-      expect(await fs.readFile(path.join(dir, '3'), 'utf8')).toBe('landed');
-      const dir2 = await tmpDir();
-      const tooMany = await download({ entries: [`${s.url}/hop/4`], dir: dir2, maxRedirects: 3 });
-      expect(tooMany.results[0]?.error?.code).toBe('ERR_DL_TOO_MANY_REDIRECTS');
-      expect(await listFiles(dir2)).toEqual([]);
-    } finally {
-      await s.close();
-    }
+        const ms = performance.now() - t0;
+        expect(summary.downloaded).toBe(1);
+        expect(summary.results[0]?.attempts).toBe(2);
+        expect(await fs.readFile(path.join(dir, 'busy.txt'), 'utf8')).toBe('finally');
+        // Retry-After: 1 wins over the 10 ms backoff.
+        expect(events.find((e) => e.type === 'retry')).toMatchObject({
+          delayMs: 1000,
+          error: { status: 503 },
+        });
+        expect(ms).toBeGreaterThanOrEqual(950);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('retries 429 and 500 but not 404', async () => {
+      const counts: Record<string, number> = {};
+      const s = await startMswServer([
+        http.get('*/:name', ({ params }) => {
+          const name = String(params['name']);
+          counts[name] = (counts[name] ?? 0) + 1;
+          if (name === 'missing') return new HttpResponse(null, { status: 404 });
+          if (counts[name] === 1) return new HttpResponse(null, { status: name === 'limited' ? 429 : 500 });
+          return HttpResponse.text(name);
+        }),
+      ]);
+      try {
+        const dir = await tmpDir();
+        const entries = ['missing', 'limited', 'broken'].map((n) => `${s.url}/${n}`);
+        const summary = await download({ ...engine(mode), entries, dir, retry: FAST_RETRY });
+        expect(counts).toEqual({ missing: 1, limited: 2, broken: 2 });
+        const missing = summary.results.find((r) => r.url.endsWith('/missing'));
+        expect(missing?.error).toMatchObject({ code: 'ERR_DL_HTTP_STATUS', status: 404 });
+        expect(missing?.error?.message).toBe(`404 Not Found: GET ${s.url}/missing (attempt 1/6)`);
+        expect(await listFiles(dir)).toEqual(['broken', 'limited']);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('abandons an attempt after --timeout without a byte, then fails with ERR_DL_TIMEOUT', async () => {
+      const s = await startServer((_req, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        // ...and never another byte.
+      });
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/stall`],
+          dir,
+          timeoutMs: 1000,
+          retries: 1,
+          retry: FAST_RETRY,
+        });
+        expect(summary.failed).toBe(1);
+        expect(summary.results[0]?.error).toMatchObject({ code: 'ERR_DL_TIMEOUT' });
+        expect(summary.results[0]?.error?.message).toMatch(/body timeout/);
+        expect(summary.results[0]?.attempts).toBe(2);
+        expect(await listFiles(dir)).toEqual(['stall.part']);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('times out a server that never sends headers', async () => {
+      const s = await startServer(() => {});
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/silent`],
+          dir,
+          timeoutMs: 1000,
+          retries: 0,
+        });
+        expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 1 s: GET /);
+        expect(await listFiles(dir)).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    });
   });
 
-  it('drops Authorization on a redirect to another origin', async () => {
-    const target = await startServer((_req, res) => res.end('t'));
-    const origin = await startServer((_req, res) => {
-      res.writeHead(302, { location: `${target.url}/t` }).end();
+  describe('redirects', () => {
+    it('follows redirects, names the file after the URL asked for, and enforces the limit', async () => {
+      const s = await startMswServer([
+        http.get('*/hop/:n', ({ params, request }) => {
+          const n = Number(params['n']);
+          if (n === 0) return HttpResponse.text('landed');
+          return new HttpResponse(null, {
+            status: 302,
+            headers: { location: new URL(`/hop/${n - 1}`, request.url).href },
+          });
+        }),
+      ]);
+      try {
+        const dir = await tmpDir();
+        const ok = await download({ ...engine(mode), entries: [`${s.url}/hop/3`], dir, maxRedirects: 3 });
+        expect(ok.downloaded).toBe(1);
+        expect(await fs.readFile(path.join(dir, '3'), 'utf8')).toBe('landed');
+        const dir2 = await tmpDir();
+        const tooMany = await download({
+          ...engine(mode),
+          entries: [`${s.url}/hop/4`],
+          dir: dir2,
+          maxRedirects: 3,
+        });
+        expect(tooMany.results[0]?.error?.code).toBe('ERR_DL_TOO_MANY_REDIRECTS');
+        expect(await listFiles(dir2)).toEqual([]);
+      } finally {
+        await s.close();
+      }
     });
-    try {
-      const dir = await tmpDir();
-      await download({ entries: [`${origin.url}/start`], dir, headers: ['Authorization: Bearer secret'] });
-      expect(origin.requests[0]?.headers.authorization).toBe('Bearer secret');
-      expect(target.requests[0]?.headers.authorization).toBeUndefined();
-    } finally {
-      await origin.close();
-      await target.close();
-    }
+
+    it('drops Authorization on a redirect to another origin', async () => {
+      const target = await startServer((_req, res) => res.end('t'));
+      const origin = await startServer((_req, res) => {
+        res.writeHead(302, { location: `${target.url}/t` }).end();
+      });
+      try {
+        const dir = await tmpDir();
+        await download({
+          ...engine(mode),
+          entries: [`${origin.url}/start`],
+          dir,
+          headers: ['Authorization: Bearer secret'],
+        });
+        expect(origin.requests[0]?.headers.authorization).toBe('Bearer secret');
+        expect(target.requests[0]?.headers.authorization).toBeUndefined();
+      } finally {
+        await origin.close();
+        await target.close();
+      }
+    });
   });
 });

@@ -28,7 +28,7 @@ describe('normalizeOptions', () => {
     expect(() => normalizeOptions({ concurrency: 1.5 })).toThrow(/^concurrency: /);
     expect(() => normalizeOptions({ timeoutMs: -1 })).toThrow(/^timeoutMs: /);
     expect(() => normalizeOptions({ retry: { tries: 1 } as never })).toThrow(/^retry\.tries: unknown/);
-    expect(() => normalizeOptions({ mode: 'threads' as never })).toThrow(/^mode: /);
+    expect(() => normalizeOptions({ mode: 'fibers' as never })).toThrow(/^mode: /);
     expect(() => normalizeOptions({ userAgent: 'a\r\nX-Evil: 1' })).toThrow(/^userAgent: /);
   });
 

@@ -1,0 +1,86 @@
+import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
+import type { DownloadEvent, FileResult } from '../events.js';
+import type { Job } from '../jobs/job.js';
+import type { NormalizedOptions } from '../options.js';
+import type { ListEntry } from '../sources/types.js';
+import type { Expected } from '../verify/checksums.js';
+
+/**
+ * Messages between the threads engine and its workers. Everything here survives structured cloning:
+ * no URL objects, functions, streams or signals.
+ */
+
+/** The options a worker needs; the main thread keeps sources, stdin, the signal and the listener. */
+export type WireOptions = Omit<NormalizedOptions, 'sources' | 'entries' | 'stdin' | 'signal' | 'onEvent'>;
+
+export interface WorkerInit {
+  opts: WireOptions;
+  expected: ReadonlyMap<string, Expected> | undefined;
+}
+
+export interface WireJob {
+  id: number;
+  href: string;
+  displayUrl: string;
+  source: string;
+  line: number;
+  entry: ListEntry;
+  rel: string | undefined;
+  host: string;
+}
+
+export interface WireError {
+  message: string;
+  /** A dlpool code when the error was a DlpoolError. */
+  code?: ErrorCode | undefined;
+  /** The system error code (ENOENT, EACCES, ...). */
+  errno?: string | undefined;
+}
+
+/** Main thread → worker. */
+export type ToWorker =
+  | { type: 'job'; job: WireJob }
+  | { type: 'abort'; reason: unknown }
+  | { type: 'reply'; req: number; value?: string; error?: WireError }
+  | { type: 'close' };
+
+/** Worker → main thread. Events arrive batched; progress is coalesced per file before it is sent. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'events'; events: DownloadEvent[] }
+  | { type: 'result'; result: FileResult }
+  | { type: 'claim'; req: number; rel: string }
+  | { type: 'hash'; req: number; path: string; algorithm: string };
+
+export function wireOptions(o: NormalizedOptions): WireOptions {
+  const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, ...rest } = o;
+  return rest;
+}
+
+export function toWireJob(j: Job): WireJob {
+  const { url, ...rest } = j;
+  return { ...rest, href: url.href };
+}
+
+export function fromWireJob(w: WireJob): Job {
+  const { href, ...rest } = w;
+  return { ...rest, url: new URL(href) };
+}
+
+export function toWireError(err: unknown): WireError {
+  const message = err instanceof Error ? err.message : String(err);
+  const errno =
+    err && typeof err === 'object' && 'errno' in err && typeof err.errno === 'string'
+      ? err.errno
+      : err && typeof err === 'object' && 'code' in err && typeof err.code === 'string'
+        ? err.code
+        : undefined;
+  return { message, code: err instanceof DlpoolError ? err.code : undefined, errno };
+}
+
+/** Rebuilds an error on the other side: a DlpoolError keeps its code, a system error its errno as `code`. */
+export function fromWireError(w: WireError): Error {
+  if (w.code !== undefined && w.code in ERROR_CODES)
+    return new DlpoolError(w.code, w.message, { errno: w.errno });
+  return Object.assign(new Error(w.message), w.errno === undefined ? {} : { code: w.errno });
+}

@@ -1,0 +1,116 @@
+import { setMaxListeners } from 'node:events';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DownloadEvent, ProgressEvent } from '../events.js';
+import { createDispatcher } from '../fetch/agent.js';
+import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
+import { DirMaker } from '../file/part.js';
+import { createHasher, type Hasher } from '../hash/hasher.js';
+import type { NormalizedOptions } from '../options.js';
+import { fromWireError, fromWireJob, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+
+/**
+ * One download worker of `--mode threads`: its own event loop and undici Agent, running whatever jobs the
+ * main thread hands it with the same fetchFile as the async engine. Names are claimed and pooled hashes
+ * computed by the main thread (one registry, one shared hash pool); inline hashing runs here.
+ */
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (m: FromWorker) => port.postMessage(m);
+
+// Requests to the main thread (name claims, pooled hashes), answered by `reply` messages.
+let nextReq = 0;
+const waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
+function ask(m: { type: 'claim'; rel: string } | { type: 'hash'; path: string; algorithm: string }) {
+  const req = ++nextReq;
+  return new Promise<string>((resolve, reject) => {
+    waiting.set(req, { resolve, reject });
+    post({ ...m, req });
+  });
+}
+
+// Progress is coalesced per file and sent at most once per interval; other events flush it first so the
+// main thread sees them in order.
+const progress = new Map<number, ProgressEvent>();
+let flushTimer: NodeJS.Timeout | undefined;
+function flush() {
+  flushTimer = undefined;
+  if (progress.size === 0) return;
+  const events = [...progress.values()];
+  progress.clear();
+  post({ type: 'events', events });
+}
+function emit(e: DownloadEvent) {
+  if (e.type === 'progress') {
+    progress.set(e.id, e);
+    flushTimer ??= setTimeout(flush, init.opts.progressIntervalMs);
+    return;
+  }
+  flush();
+  post({ type: 'events', events: [e] });
+}
+
+const local = createHasher('inline', 1);
+const hasher: Hasher =
+  init.opts.hashPool === 'inline'
+    ? local
+    : {
+        kind: init.opts.hashPool,
+        tap: () => undefined,
+        hashFile: (path, algorithm) => ask({ type: 'hash', path, algorithm }),
+        close: async () => {},
+      };
+
+const opts: NormalizedOptions = {
+  ...init.opts,
+  sources: [],
+  entries: undefined,
+  stdin: undefined,
+  signal: undefined,
+  onEvent: emit,
+};
+const controller = new AbortController();
+// Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
+setMaxListeners(0, controller.signal);
+const dispatcher = createDispatcher(opts);
+const ctx: FetchContext = {
+  opts,
+  dispatcher,
+  names: { claim: (rel) => ask({ type: 'claim', rel }) },
+  dirs: new DirMaker(),
+  signal: controller.signal,
+  emit,
+  hasher,
+  expected: init.expected,
+};
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'job': {
+      const job = fromWireJob(m.job);
+      void fetchFile(job, ctx).then((result) => {
+        progress.delete(job.id);
+        post({ type: 'result', result });
+      });
+      break;
+    }
+    case 'reply': {
+      const w = waiting.get(m.req);
+      waiting.delete(m.req);
+      if (m.error) w?.reject(fromWireError(m.error));
+      else w?.resolve(m.value ?? '');
+      break;
+    }
+    case 'abort':
+      controller.abort(m.reason);
+      break;
+    case 'close':
+      clearTimeout(flushTimer);
+      void dispatcher
+        .destroy()
+        .catch(() => {})
+        .finally(() => port.close());
+      break;
+  }
+});
+post({ type: 'ready' });

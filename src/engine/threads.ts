@@ -1,0 +1,211 @@
+import { Worker } from 'node:worker_threads';
+import type { FileResult } from '../events.js';
+import type { FetchContext } from '../fetch/fetch-file.js';
+import type { Job, JobOrResult } from '../jobs/job.js';
+import type { Engine } from './engine.js';
+import { type FromWorker, type ToWorker, toWireError, toWireJob, wireOptions } from './protocol.js';
+import { schedule } from './schedule.js';
+
+// Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/engine/thread-worker.js', import.meta.url)
+  : new URL('./thread-worker.js', import.meta.url);
+
+export interface ThreadsEngineHooks {
+  /** Called with every worker started, replacements included (tests use it to kill one mid-run). */
+  onWorker?: ((worker: Worker) => void) | undefined;
+  /** Called when a job is handed to a worker. */
+  onDispatch?: ((worker: Worker, job: Job) => void) | undefined;
+}
+
+/**
+ * `--mode threads`: downloads spread over -w worker threads, each with its own event loop and undici Agent.
+ * Scheduling stays here (one -j and --per-host for all workers, the list streamed as in async mode); each
+ * job goes to the worker with the fewest downloads in flight when its slot frees up, so a stalled file
+ * never holds back a queue. A worker that dies fails nothing by itself: its downloads run again on another
+ * worker, once.
+ */
+export class ThreadsEngine implements Engine {
+  readonly name = 'threads';
+  constructor(private readonly hooks: ThreadsEngineHooks = {}) {}
+
+  async run(
+    jobs: AsyncIterable<JobOrResult>,
+    ctx: FetchContext,
+    onResult: (r: FileResult) => void,
+  ): Promise<void> {
+    const pool = new DownloadWorkers(ctx, this.hooks);
+    const onAbort = () => pool.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await schedule(jobs, ctx.opts, ctx.signal, (job) => pool.run(job), onResult);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await pool.close();
+    }
+  }
+}
+
+interface InFlight {
+  job: Job;
+  started: number;
+  /** Times a worker died while running this job; the second death fails it. */
+  crashes: number;
+  resolve: (r: FileResult) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: Map<number, InFlight>;
+  ready: boolean;
+  closing: boolean;
+  error: unknown;
+}
+
+class DownloadWorkers {
+  private readonly slots: Slot[] = [];
+  private started = false;
+  private aborted: { reason: unknown } | undefined;
+
+  constructor(
+    private readonly ctx: FetchContext,
+    private readonly hooks: ThreadsEngineHooks,
+  ) {}
+
+  run(job: Job): Promise<FileResult> {
+    if (!this.started) {
+      this.started = true;
+      for (let i = 0; i < this.ctx.opts.workers; i++) this.spawn();
+    }
+    return new Promise((resolve, reject) =>
+      this.dispatch({ job, started: performance.now(), crashes: 0, resolve, reject }),
+    );
+  }
+
+  abort(reason: unknown): void {
+    this.aborted = { reason };
+    for (const s of this.slots) s.worker.postMessage({ type: 'abort', reason } satisfies ToWorker);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.closing = true;
+        const exited = new Promise((r) => s.worker.once('exit', r));
+        s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+        // A worker stuck in a synchronous call gets a moment, then is stopped.
+        const timer = setTimeout(() => void s.worker.terminate(), 2_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL, {
+      workerData: { opts: wireOptions(this.ctx.opts), expected: this.ctx.expected },
+    });
+    const slot: Slot = { worker, inflight: new Map(), ready: false, closing: false, error: undefined };
+    this.slots.push(slot);
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    // An uncaught error ends the worker; 'exit' follows and handles its downloads.
+    worker.on('error', (err) => (slot.error = err));
+    worker.on('exit', () => this.onExit(slot));
+    this.hooks.onWorker?.(worker);
+    return slot;
+  }
+
+  /** The next job goes to the worker with the fewest downloads in flight. */
+  private dispatch(p: InFlight): void {
+    let best: Slot | undefined;
+    for (const s of this.slots) {
+      if (!s.closing && (best === undefined || s.inflight.size < best.inflight.size)) best = s;
+    }
+    best ??= this.spawn();
+    best.inflight.set(p.job.id, p);
+    best.worker.postMessage({ type: 'job', job: toWireJob(p.job) } satisfies ToWorker);
+    this.hooks.onDispatch?.(best.worker, p.job);
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    const reply = (req: number, work: () => string | Promise<string>) => {
+      Promise.resolve()
+        .then(work)
+        .then(
+          (value) => slot.worker.postMessage({ type: 'reply', req, value } satisfies ToWorker),
+          (err: unknown) =>
+            slot.worker.postMessage({ type: 'reply', req, error: toWireError(err) } satisfies ToWorker),
+        );
+    };
+    switch (m.type) {
+      case 'ready':
+        slot.ready = true;
+        break;
+      case 'events':
+        for (const e of m.events) this.ctx.emit(e);
+        break;
+      case 'result': {
+        const p = slot.inflight.get(m.result.id);
+        slot.inflight.delete(m.result.id);
+        p?.resolve(m.result);
+        break;
+      }
+      case 'claim':
+        reply(m.req, () => this.ctx.names.claim(m.rel));
+        break;
+      case 'hash':
+        reply(m.req, () => this.ctx.hasher.hashFile(m.path, m.algorithm));
+        break;
+    }
+  }
+
+  private onExit(slot: Slot): void {
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    if (slot.closing) return;
+    const orphans = [...slot.inflight.values()];
+    slot.inflight.clear();
+    if (!slot.ready) {
+      // A worker that cannot even start will not do better next time: this is the engine failing.
+      const why = slot.error instanceof Error ? slot.error.message : 'exited at start-up';
+      for (const p of orphans) p.reject(new Error(`download worker failed to start: ${why}`));
+      return;
+    }
+    const why = slot.error instanceof Error ? `: ${slot.error.message}` : '';
+    // Keep the pool at -w: the orphans (and later jobs) get a fresh worker.
+    if (!this.aborted) this.spawn();
+    for (const p of orphans) {
+      if (this.aborted || p.crashes >= 1) {
+        p.resolve(this.failed(p, this.aborted ? 'ERR_DL_ABORTED' : 'ERR_DL_WORKER', why));
+        continue;
+      }
+      p.crashes++;
+      this.ctx.emit({
+        type: 'retry',
+        id: p.job.id,
+        url: p.job.displayUrl,
+        attempt: 1,
+        delayMs: 0,
+        error: { code: 'ERR_DL_WORKER', message: `download worker died${why}; running this download again` },
+      });
+      this.dispatch(p);
+    }
+  }
+
+  private failed(p: InFlight, code: 'ERR_DL_ABORTED' | 'ERR_DL_WORKER', why: string): FileResult {
+    const message = code === 'ERR_DL_ABORTED' ? 'interrupted' : `download worker died twice${why}`;
+    return {
+      id: p.job.id,
+      url: p.job.displayUrl,
+      source: p.job.source,
+      line: p.job.line,
+      path: p.job.rel,
+      status: 'failed',
+      bytes: 0,
+      attempts: 1,
+      ms: Math.round(performance.now() - p.started),
+      resumed: false,
+      error: { code, message: `${message}: GET ${p.job.displayUrl}` },
+    };
+  }
+}
