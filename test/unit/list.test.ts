@@ -391,7 +391,9 @@ describe('openSources', () => {
       expect(openFds(a) + openFds(b)).toBe(0);
 
       await all(await openSources([a, b]));
-      expect(openFds(a) + openFds(b)).toBe(0);
+      // A read in flight when the stream is destroyed can delay the close by a moment (seen once in ~20
+      // runs under load); a leak never gets there.
+      await expect.poll(() => openFds(a) + openFds(b), { timeout: 1000 }).toBe(0);
     },
   );
 
