@@ -4,7 +4,10 @@
 //   npm run bench                      (= npm run build && node scripts/bench.js)
 //   RUNS=3 WORKLOADS=small TOOLS=curl node scripts/bench.js
 //
-// Workloads: small = 2000 x 16 KiB, big = 8 x 64 MiB, both at concurrency 16 (-j 16 / --parallel-max 16).
+//   npm run bench:threads              (async vs --mode threads -w 1/2/4, with and without sha256)
+//
+// Workloads: small = 2000 x 16 KiB, big = 8 x 64 MiB, both at concurrency 16 (-j 16 / --parallel-max 16);
+// small-hash and big-hash are the same downloads with `--hash $HASH` (sha256; dlpool only).
 // Server: nginx with its own minimal config when an nginx binary is found, else `dlpool serve --root`;
 // either runs in its own process on 127.0.0.1 only and is stopped on exit (also on errors and Ctrl-C).
 // Every run downloads into a new, empty dir, is timed (wall clock; client user+sys CPU and max RSS
@@ -14,14 +17,18 @@
 //
 // Knobs (environment):
 //   RUNS=5 WARMUP=1          timed / warm-up runs per tool and workload
-//   WORKLOADS=small,big      which workloads
-//   TOOLS=dlpool,curl        which tools (TOOLS=curl tests the harness without dlpool)
+//   WORKLOADS=small,big      which workloads (also small-hash, big-hash)
+//   HASH=sha256              algorithm of the -hash workloads (any node:crypto name)
+//   TOOLS=dlpool,curl        which tools (TOOLS=curl tests the harness without dlpool); dlpool variants:
+//                            dlpool (async), dlpool-threads-1, dlpool-threads-2, dlpool-threads-4,
+//                            dlpool-hashpool-2 (async, --hash-pool threads -w 2)
 //   BENCH_DIR=DIR            keep/reuse the corpus in DIR/www (+ DIR/lists/SET.SHA256SUMS, the same
 //                            layout as shared/bench, so its corpus can be reused too); default: a
 //                            fresh temp dir, removed at the end
 //   SERVER=auto|nginx|dlpool which server (auto: nginx if found)
 //   SERVER_CMD='CMD --root {root} --port {port}'   any other static server (argv split on spaces)
 //   OUT_BASE=DIR             where the output dirs go (e.g. a tmpfs); default: the temp dir
+//   RESULTS=FILE             where the JSON goes [bench-results/latest.json]
 //   RUN_TIMEOUT=300          seconds before a run is killed (counted as failed)
 //   RECENT_DELETE_WAIT=65    see waitRecentDeletes()
 //
@@ -38,7 +45,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DLPOOL_BIN = path.join(REPO, 'bin', 'dlpool.js');
-const RESULTS_FILE = path.join(REPO, 'bench-results', 'latest.json');
+const RESULTS_FILE = path.resolve(REPO, process.env.RESULTS || 'bench-results/latest.json');
 const HOST = '127.0.0.1';
 const J = 16;
 const MiB = 1024 * 1024;
@@ -46,6 +53,26 @@ const MiB = 1024 * 1024;
 const SETS = {
   small: { count: 2000, size: 16 * 1024, name: (i) => `s${String(i).padStart(4, '0')}.bin` },
   big: { count: 8, size: 64 * MiB, name: (i) => `b${i}.bin` },
+};
+
+// Workloads: a corpus set, and whether dlpool also digests every file (HASH, default sha256, with the
+// default inline pool). curl has no hashing, so it is left out of the -hash workloads.
+const WORKLOAD_DEFS = {
+  small: { set: 'small', hash: false },
+  big: { set: 'big', hash: false },
+  'small-hash': { set: 'small', hash: true },
+  'big-hash': { set: 'big', hash: true },
+};
+const setOf = (w) => WORKLOAD_DEFS[w].set;
+
+// dlpool variants: the async engine, and --mode threads at 1, 2 and 4 workers.
+const DLPOOL_VARIANTS = {
+  dlpool: [],
+  'dlpool-threads-1': ['--mode', 'threads', '-w', '1'],
+  'dlpool-threads-2': ['--mode', 'threads', '-w', '2'],
+  'dlpool-threads-4': ['--mode', 'threads', '-w', '4'],
+  // async downloads, hashing in a pool of 2 worker threads (for the -hash workloads)
+  'dlpool-hashpool-2': ['--hash-pool', 'threads', '-w', '2'],
 };
 
 // Reference figures from shared/bench/RESULTS.md (2026-11-22, nginx, output on ext4): a different run.
@@ -79,8 +106,11 @@ const RUNS = intEnv('RUNS', 5);
 const WARMUP = intEnv('WARMUP', 1);
 const RUN_TIMEOUT_S = intEnv('RUN_TIMEOUT', 300);
 const RECENT_DELETE_WAIT_S = intEnv('RECENT_DELETE_WAIT', 65);
-const WORKLOADS = listEnv('WORKLOADS', ['small', 'big'], Object.keys(SETS));
-const TOOLS = listEnv('TOOLS', ['dlpool', 'curl'], ['dlpool', 'curl']);
+const WORKLOADS = listEnv('WORKLOADS', ['small', 'big'], Object.keys(WORKLOAD_DEFS));
+const ALL_TOOLS = listEnv('TOOLS', ['dlpool', 'curl'], [...Object.keys(DLPOOL_VARIANTS), 'curl']);
+const HASH = process.env.HASH || 'sha256';
+const SETS_USED = [...new Set(WORKLOADS.map(setOf))];
+const toolsFor = (w) => ALL_TOOLS.filter((t) => t !== 'curl' || !WORKLOAD_DEFS[w].hash);
 const SERVER = process.env.SERVER || 'auto';
 if (!['auto', 'nginx', 'dlpool'].includes(SERVER)) die(`SERVER must be auto, nginx or dlpool, got ${SERVER}`);
 
@@ -220,7 +250,7 @@ function generateSet(dir, set, sumsFile) {
 function prepareCorpus(base) {
   const www = path.join(base, 'www');
   const sums = {};
-  for (const set of WORKLOADS) {
+  for (const set of SETS_USED) {
     const dir = path.join(www, set);
     const sumsFile = path.join(base, 'lists', `${set}.SHA256SUMS`);
     const have = corpusUsable(dir, set, sumsFile);
@@ -371,7 +401,7 @@ http {
   server.kind = 'nginx';
   server.version = (v.stderr || '').trim().replace(/^nginx version: /, '');
   server.baseUrl = `http://${HOST}:${port}/`;
-  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'nginx');
+  await waitHttp(server.baseUrl + firstFile(SETS_USED[0]), server.child, 'nginx');
   return server;
 }
 
@@ -406,7 +436,7 @@ async function startDlpoolServe(www, workDir) {
     });
   });
   server.child.stdout.resume(); // keep draining whatever else it prints
-  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'dlpool serve');
+  await waitHttp(server.baseUrl + firstFile(SETS_USED[0]), server.child, 'dlpool serve');
   return server;
 }
 
@@ -421,7 +451,7 @@ async function startCustom(template, www, workDir) {
   server.kind = `SERVER_CMD (${path.basename(argv[0])} ${argv.slice(1, 2).join(' ')})`;
   server.version = '';
   server.baseUrl = `http://${HOST}:${port}/`;
-  await waitHttp(server.baseUrl + firstFile(WORKLOADS[0]), server.child, 'SERVER_CMD');
+  await waitHttp(server.baseUrl + firstFile(SETS_USED[0]), server.child, 'SERVER_CMD');
   return server;
 }
 
@@ -468,9 +498,21 @@ function machineBusySeconds() {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
-function toolArgv(tool, dir, files) {
-  if (tool === 'dlpool') {
-    return [process.execPath, DLPOOL_BIN, 'get', '-j', String(J), '-q', '-d', dir, files.list];
+function toolArgv(tool, dir, files, hash) {
+  if (tool in DLPOOL_VARIANTS) {
+    return [
+      process.execPath,
+      DLPOOL_BIN,
+      'get',
+      '-j',
+      String(J),
+      '-q',
+      ...DLPOOL_VARIANTS[tool],
+      ...(hash ? ['--hash', HASH] : []),
+      '-d',
+      dir,
+      files.list,
+    ];
   }
   return [
     'curl',
@@ -564,7 +606,7 @@ async function runOne(ctx, tool, w, label) {
   syncFs(state.outBase); // nothing of the previous run is written back during this one
   const logFile = path.join(ctx.logDir, `${w}.${tool}.${label}.log`);
   const timeFile = path.join(ctx.workDir, `time.${++timeFileSeq}.txt`);
-  const argv = toolArgv(tool, dir, ctx.files[w]);
+  const argv = toolArgv(tool, dir, ctx.files[setOf(w)], WORKLOAD_DEFS[w].hash);
   const cmd = ctx.gnuTime ? [ctx.gnuTime, '-f', '%e %U %S %M', '-o', timeFile, ...argv] : argv;
 
   const busy0 = machineBusySeconds();
@@ -593,7 +635,7 @@ async function runOne(ctx, tool, w, label) {
   if (r.timedOut) failure = `timeout after ${RUN_TIMEOUT_S} s`;
   else if (r.code !== 0) failure = `exit ${r.code ?? r.signal}`;
   // verification is untimed; a failed exit is still checked, to say what is missing
-  const bad = verifyDir(dir, ctx.sums[w], SETS[w].size);
+  const bad = verifyDir(dir, ctx.sums[setOf(w)], SETS[setOf(w)].size);
   if (bad) failure = failure ? `${failure}; ${bad}` : bad;
   run.ok = failure === null;
   if (failure) {
@@ -604,7 +646,7 @@ async function runOne(ctx, tool, w, label) {
   }
   // Big outputs (8 files) go at once, before they are ever written back; small ones stay until
   // the end (deleting 2000 files right before the next run would tax its creates, see above).
-  if (w === 'big') fs.rmSync(dir, { recursive: true, force: true });
+  if (setOf(w) === 'big') fs.rmSync(dir, { recursive: true, force: true });
   syncFs(state.outBase);
   return run;
 }
@@ -633,7 +675,7 @@ function fmt(x, d) {
 }
 
 function summarize(w, runs) {
-  const def = SETS[w];
+  const def = SETS[setOf(w)];
   const ok = runs.filter((r) => r.ok);
   const walls = ok.map((r) => r.wall_s);
   const med = median(walls);
@@ -664,11 +706,12 @@ function ratio(a, b) {
 }
 
 function markdownTable(w, res) {
-  const def = SETS[w];
+  const def = SETS[setOf(w)];
   const tools = Object.keys(res.tools);
   const out = [];
   out.push(
-    `### ${w}: ${def.count} x ${fmtBytes(def.size)} (${fmt((def.count * def.size) / MiB, 1)} MiB), -j ${J}`,
+    `### ${w}: ${def.count} x ${fmtBytes(def.size)} (${fmt((def.count * def.size) / MiB, 1)} MiB), -j ${J}` +
+      (res.hash ? `, --hash ${res.hash}` : ''),
   );
   out.push('');
   out.push(
@@ -754,7 +797,7 @@ function toolVersion(cmd, args) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  if (TOOLS.includes('dlpool') || SERVER === 'dlpool') {
+  if (ALL_TOOLS.some((t) => t in DLPOOL_VARIANTS) || SERVER === 'dlpool') {
     if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'main.js'))) {
       throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
     }
@@ -779,19 +822,21 @@ async function main() {
   );
 
   const files = {};
-  for (const w of WORKLOADS) {
-    const urls = [...sums[w].keys()].sort().map((n) => `${server.baseUrl}${w}/${n}`);
-    const list = path.join(state.workDir, `${w}.urls`);
-    const curlrc = path.join(state.workDir, `${w}.curlrc`);
+  for (const set of SETS_USED) {
+    const urls = [...sums[set].keys()].sort().map((n) => `${server.baseUrl}${set}/${n}`);
+    const list = path.join(state.workDir, `${set}.urls`);
+    const curlrc = path.join(state.workDir, `${set}.curlrc`);
     fs.writeFileSync(list, urls.map((u) => `${u}\n`).join(''));
     fs.writeFileSync(curlrc, urls.map((u) => `url = "${u}"\n`).join(''));
-    files[w] = { list, curlrc };
+    files[set] = { list, curlrc };
   }
   const ctx = { workDir: state.workDir, logDir, files, sums, gnuTime };
 
   const results = {};
   for (const w of WORKLOADS) {
-    log(`== ${w}: ${SETS[w].count} x ${fmtBytes(SETS[w].size)}, -j ${J}, tools: ${TOOLS.join(', ')}`);
+    const def = SETS[setOf(w)];
+    const TOOLS = toolsFor(w);
+    log(`== ${w}: ${def.count} x ${fmtBytes(def.size)}, -j ${J}, tools: ${TOOLS.join(', ')}`);
     const runs = Object.fromEntries(TOOLS.map((t) => [t, []]));
     const skip = new Set();
     for (const t of TOOLS) {
@@ -816,7 +861,12 @@ async function main() {
       log(`  round ${round}: ${parts.join(' ')}`);
     }
     const tools = Object.fromEntries(TOOLS.map((t) => [t, summarize(w, runs[t])]));
-    results[w] = { files: SETS[w].count, bytes: SETS[w].count * SETS[w].size, tools };
+    results[w] = {
+      files: def.count,
+      bytes: def.count * def.size,
+      hash: WORKLOAD_DEFS[w].hash ? HASH : null,
+      tools,
+    };
     if (tools.dlpool && tools.curl) {
       results[w].ratio = {
         time: ratio(tools.dlpool.median_s, tools.curl.median_s),
@@ -841,7 +891,7 @@ async function main() {
     warmup: WARMUP,
     timing: gnuTime ? '/usr/bin/time -f "%e %U %S %M" (wall clock from the parent)' : 'wall clock only',
     commands: {
-      dlpool: 'node bin/dlpool.js get -j 16 -q -d OUT LIST',
+      dlpool: 'node bin/dlpool.js get -j 16 -q [--mode threads -w N] [--hash HASH] -d OUT LIST',
       curl:
         'curl -q --no-progress-meter --show-error --fail --parallel --parallel-max 16 ' +
         '--remote-name-all --output-dir OUT -K CURLRC',
@@ -868,7 +918,7 @@ async function main() {
     `${JSON.stringify({ ...meta, workloads: results, targets: tg.json }, null, 2)}\n`,
   );
   log(`wrote ${path.relative(REPO, RESULTS_FILE)}`);
-  const failed = WORKLOADS.flatMap((w) => TOOLS.flatMap((t) => results[w].tools[t].failures));
+  const failed = WORKLOADS.flatMap((w) => toolsFor(w).flatMap((t) => results[w].tools[t].failures));
   return failed.length > 0 ? 1 : 0;
 }
 

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -6,6 +5,7 @@ import { UsageError } from './errors.js';
 import type { EventListener } from './events.js';
 import type { HashPoolKind } from './hash/hasher.js';
 import type { ListEntry } from './sources/types.js';
+import { isUsableHash, someHashes } from './hash/algorithms.js';
 import { VERSION } from './version.js';
 
 /** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
@@ -253,9 +253,9 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   }
   // A manifest needs digests: sha256 unless another algorithm was asked for.
   const hash = (options.hash ?? (options.manifest !== undefined ? 'sha256' : undefined))?.toLowerCase();
-  if (hash !== undefined && !crypto.getHashes().includes(hash)) {
+  if (hash !== undefined && !isUsableHash(hash)) {
     throw new UsageError(
-      `hash: unknown algorithm '${options.hash}' (node:crypto offers ${crypto.getHashes().slice(0, 8).join(', ')}, ...)`,
+      `hash: unknown or unavailable algorithm '${options.hash}' (try ${someHashes()}, ...)`,
     );
   }
   const hashPool = options.hashPool ?? DEFAULTS.hashPool;

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { isUsableHash, someHashes } from './algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from './hasher.js';
@@ -29,7 +29,9 @@ export async function hashFiles(
   options: HashFilesOptions = {},
 ): Promise<HashFileResult[]> {
   const algorithm = (options.algorithm ?? 'sha256').toLowerCase();
-  if (!crypto.getHashes().includes(algorithm)) throw new UsageError(`algo: unknown algorithm '${algorithm}'`);
+  if (!isUsableHash(algorithm)) {
+    throw new UsageError(`algo: unknown or unavailable algorithm '${algorithm}' (try ${someHashes()}, ...)`);
+  }
   const workers = options.workers ?? DEFAULT_WORKERS;
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError('workers: expected a whole number >= 1');

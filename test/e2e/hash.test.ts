@@ -72,6 +72,6 @@ describe('dlpool hash', () => {
     expect(r.stderr).toBe('dlpool: missing: ENOENT\n');
     const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^dlpool: algo: unknown algorithm 'nope'/);
+    expect(bad.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'nope'/);
   });
 });

@@ -137,4 +137,51 @@ describe('threads mode', () => {
     // Nothing under the final name for the failed one; its partial data may stay as .part.
     expect(await listFiles(r.dir)).not.toContain('victim');
   });
+
+  it('sends progress to the main thread throttled, not once per chunk', async () => {
+    const CHUNK = 64 * 1024;
+    const CHUNKS = 64;
+    const s = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(CHUNK * CHUNKS) });
+      let i = 0;
+      const tick = setInterval(() => {
+        res.write(Buffer.alloc(CHUNK, i % 251));
+        if (++i === CHUNKS) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, 15);
+    });
+    const dir = await tmpDir();
+    let messages = 0;
+    const { events, onEvent } = collect();
+    try {
+      const t0 = performance.now();
+      const summary = await download(
+        {
+          mode: 'threads',
+          workers: 1,
+          dir,
+          entries: [`${s.url}/slow.bin`],
+          onEvent,
+          progressIntervalMs: 100,
+        },
+        new ThreadsEngine({
+          onWorker: (w) =>
+            w.on('message', (m: { type: string }) => {
+              if (m.type === 'events') messages++;
+            }),
+        }),
+      );
+      const ms = performance.now() - t0;
+      expect(summary.downloaded).toBe(1);
+      const progress = events.filter((e) => e.type === 'progress');
+      // ~1 s of body in 64 chunks: per-chunk messages would be ~64; throttled, about one per 100 ms.
+      expect(progress.length).toBeGreaterThanOrEqual(3);
+      expect(messages).toBeLessThanOrEqual(Math.ceil(ms / 100) + 3);
+      expect(messages).toBeLessThan(CHUNKS / 2);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -30,6 +30,22 @@ describe('normalizeOptions', () => {
     expect(() => normalizeOptions({ retry: { tries: 1 } as never })).toThrow(/^retry\.tries: unknown/);
     expect(() => normalizeOptions({ mode: 'fibers' as never })).toThrow(/^mode: /);
     expect(() => normalizeOptions({ userAgent: 'a\r\nX-Evil: 1' })).toThrow(/^userAgent: /);
+    expect(() => normalizeOptions({ hash: 'nope' })).toThrow(/^hash: unknown/);
+  });
+
+  it('rejects hashes node:crypto lists but OpenSSL 3 cannot run (legacy provider)', async () => {
+    const crypto = await import('node:crypto');
+    const legacy = crypto.getHashes().find((h) => {
+      try {
+        crypto.createHash(h);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Where every listed hash works there is nothing to reject; this machine lists whirlpool and md4.
+    if (legacy !== undefined) expect(() => normalizeOptions({ hash: legacy })).toThrow(/^hash: /);
+    expect(normalizeOptions({ hash: 'SHA3-512' }).hash).toBe('sha3-512');
   });
 
   it('caps --per-host at -j', () => {
