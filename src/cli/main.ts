@@ -106,13 +106,23 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command<ServeArgs>(
       'serve',
-      'serve synthetic (/gen/SIZE/NAME) or --root files on 127.0.0.1 for demos, tests and benchmarks',
+      'serve synthetic files (/gen/SIZE/NAME, lists at /list/COUNTxSIZE) or --root files on 127.0.0.1',
       (y) =>
         y
           .option('root', { type: 'string', describe: 'serve files under this directory instead of /gen/' })
           .option('port', { type: 'number', describe: 'port, 0 for any free one [0]' })
           .option('host', { type: 'string', describe: 'address to listen on [127.0.0.1]' })
-          .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' }),
+          .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' })
+          .option('rate', {
+            type: 'string',
+            describe: 'pace each connection at BYTES per second, e.g. 10M [unlimited]',
+          })
+          .option('fail-rate', {
+            type: 'number',
+            describe: 'share of requests answered 503 + Retry-After: 1 [0]',
+          })
+          .option('drop-rate', { type: 'number', describe: 'share of bodies cut half-way [0]' })
+          .option('seed', { type: 'number', describe: 'seed of the fault dice, for reproducible runs [1]' }),
       async (a) => (await import('./serve.js')).runServe(a),
     )
     .command<VerifyArgs>(

@@ -1,27 +1,56 @@
 import { UsageError } from '../errors.js';
-import { createServer } from '../server/index.js';
+import { createServer, parseSize, type ServeOptions } from '../server/index.js';
 
 export interface ServeArgs {
   root?: string | undefined;
   port?: number | undefined;
   host?: string | undefined;
   latency?: number | undefined;
+  rate?: string | undefined;
+  'fail-rate'?: number | undefined;
+  'drop-rate'?: number | undefined;
+  seed?: number | undefined;
 }
 
-/** `dlpool serve`: prints its base URL, serves until SIGINT/SIGTERM, then closes every connection. */
-export async function runServe(a: ServeArgs): Promise<void> {
+/** argv -> ServeOptions; the server checks ranges and reports bad values by option name. */
+export function toServeOptions(a: ServeArgs): ServeOptions {
   if (a.port !== undefined && (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)) {
     throw new UsageError(`--port: expected 0 to 65535, got ${a.port}`);
   }
   if (a.latency !== undefined && (!Number.isFinite(a.latency) || a.latency < 0)) {
     throw new UsageError(`--latency: expected milliseconds >= 0, got ${a.latency}`);
   }
-  const server = await createServer({
-    ...(a.root !== undefined ? { root: a.root } : {}),
-    ...(a.port !== undefined ? { port: a.port } : {}),
-    ...(a.host !== undefined ? { host: a.host } : {}),
-    ...(a.latency !== undefined ? { latencyMs: a.latency } : {}),
-  });
+  const o: ServeOptions = {};
+  if (a.root !== undefined) o.root = a.root;
+  if (a.port !== undefined) o.port = a.port;
+  if (a.host !== undefined) o.host = a.host;
+  if (a.latency !== undefined) o.latencyMs = a.latency;
+  if (a.rate !== undefined) {
+    const rate = parseSize(String(a.rate));
+    if (rate === undefined || rate < 1) {
+      throw new UsageError(`--rate: expected bytes per second such as 500K or 10M, got ${a.rate}`);
+    }
+    o.rateBytesPerSec = rate;
+  }
+  for (const [flag, key] of [
+    ['--fail-rate', 'failRate'],
+    ['--drop-rate', 'dropRate'],
+  ] as const) {
+    const v = a[flag.slice(2) as 'fail-rate' | 'drop-rate'];
+    if (v === undefined) continue;
+    if (!Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`${flag}: expected 0 to 1, got ${v}`);
+    o[key] = v;
+  }
+  if (a.seed !== undefined) {
+    if (!Number.isInteger(a.seed)) throw new UsageError(`--seed: expected a whole number, got ${a.seed}`);
+    o.seed = a.seed;
+  }
+  return o;
+}
+
+/** `dlpool serve`: prints its base URL, serves until SIGINT/SIGTERM, then closes every connection. */
+export async function runServe(a: ServeArgs): Promise<void> {
+  const server = await createServer(toServeOptions(a));
   process.stdout.write(`dlpool serve: ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -3,19 +3,19 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { bodyTarget, type FaultOptions, type Faults, makeFaults, sendBusy } from './faults.js';
 import { parseSize, synthBytes, synthEtag } from './synth.js';
+import { baseName, parseWorkload, synthSha256, workloadFiles } from './workload.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends FaultOptions {
   /** Serve the files under this directory; without it, synthetic files at `/gen/SIZE/NAME`. */
   root?: string;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (any free port) */
   port?: number;
-  /** Hold back every response's headers this many milliseconds. @default 0 */
-  latencyMs?: number;
 }
 
 export interface RunningServer {
@@ -31,7 +31,7 @@ interface Resource {
   size: number;
   etag: string;
   lastModified: string;
-  send(res: http.ServerResponse, start: number, end: number): void;
+  send(res: Writable, start: number, end: number): void;
   /** Called instead of `send` when no body goes out (HEAD, 416), to release what the resource holds. */
   release(): void;
 }
@@ -63,7 +63,7 @@ export function parseRange(header: string, size: number): RangeSpec {
 }
 
 /** Writes synthetic bytes in chunks of up to 1 MiB, waiting for 'drain' whenever the socket is full. */
-function sendSynth(res: http.ServerResponse, urlPath: string, start: number, end: number): void {
+function sendSynth(res: Writable, urlPath: string, start: number, end: number): void {
   let pos = start;
   const pump = (): void => {
     while (pos < end) {
@@ -149,12 +149,34 @@ function notFound(res: http.ServerResponse): void {
     .end('not found\n');
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, root: string | undefined) {
+/** `/list/SPEC` and `/sums/SPEC` (synthetic mode): a workload's URL list or its sha256sum-format checksums. */
+function sendWorkload(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): boolean {
+  const m = /^\/(list|sums)\/([^/]+)$/.exec(rawPath);
+  const groups = m ? parseWorkload(m[2]!) : undefined;
+  if (!m || !groups) return false;
+  const base = `http://${req.headers.host ?? req.socket.localAddress}`;
+  const lines: string[] = [];
+  for (const f of workloadFiles(m[2]!, groups)) {
+    lines.push(m[1] === 'list' ? `${base}${f.path}` : `${synthSha256(f.path, f.size)}  ${baseName(f.path)}`);
+  }
+  const body = Buffer.from(`${lines.join('\n')}\n`);
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return true;
+}
+
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  root: string | undefined,
+  faults: Faults,
+) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-length': '0' }).end();
     return;
   }
   const rawPath = rawPathOf(req.url);
+  if (rawPath !== undefined && root === undefined && sendWorkload(req, res, rawPath)) return;
   const resource =
     rawPath === undefined
       ? undefined
@@ -167,6 +189,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, root:
   }
   if (res.destroyed) {
     resource.release();
+    return;
+  }
+  const fault = faults.roll();
+  if (fault === 'fail') {
+    resource.release();
+    sendBusy(res);
     return;
   }
   const { size } = resource;
@@ -202,18 +230,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, root:
     res.end();
     return;
   }
-  resource.send(res, start, end);
+  const cutAt = fault === 'drop' ? Math.floor((end - start) / 2) : undefined;
+  resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end);
 }
 
 /**
- * Starts the demo/test file server: synthetic files at `/gen/SIZE/NAME` (or the files under `root`), with
- * single `Range` requests, `If-Range`, `HEAD`, strong ETags and Last-Modified.
+ * Starts the demo/test file server: synthetic files at `/gen/SIZE/NAME` and workloads at `/list/SPEC` (or the
+ * files under `root`), with single `Range` requests, `If-Range`, `HEAD`, strong ETags and Last-Modified, and
+ * optional latency, per-connection rate, 503s and cut bodies (seeded).
  */
 export async function createServer(opts: ServeOptions = {}): Promise<RunningServer> {
-  const latencyMs = opts.latencyMs ?? 0;
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new UsageError(`latencyMs: expected milliseconds >= 0, got ${latencyMs}`);
-  }
+  const faults = makeFaults(opts);
+  const { latencyMs } = faults;
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`port: expected 0 to 65535, got ${port}`);
@@ -227,7 +255,7 @@ export async function createServer(opts: ServeOptions = {}): Promise<RunningServ
 
   const pending = new Set<NodeJS.Timeout>();
   const run = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    handle(req, res, root).catch(() => {
+    handle(req, res, root, faults).catch(() => {
       if (res.headersSent) res.destroy();
       else res.writeHead(500, { 'content-length': '0' }).end();
     });
