@@ -4,6 +4,7 @@ import { DlpoolError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
+import type { BenchArgs } from './bench.js';
 import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
 import type { ServeArgs } from './serve.js';
@@ -156,6 +157,37 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` }),
       async (a) => (await import('./hash.js')).runHash(a),
+    )
+    .command<BenchArgs>(
+      'bench [sources..]',
+      'run a list under each concurrency mode, -j, worker count and hash pool; report, chart and explain',
+      (y) =>
+        y
+          .positional('sources', { type: 'string', array: true, describe: 'URL list files or URLs' })
+          .option('demo', {
+            type: 'boolean',
+            describe: 'built-in workloads on the embedded server (no list needed)',
+          })
+          .option('workloads', {
+            type: 'string',
+            describe: 'with --demo: many-small,few-large,latency [all]',
+          })
+          .option('modes', { type: 'string', describe: 'engines to compare [async,threads]' })
+          .option('concurrency', { alias: 'j', type: 'string', describe: '-j values [1,4,16,64]' })
+          .option('workers', { alias: 'w', type: 'string', describe: 'worker counts [1,2,4]' })
+          .option('hash-pool', { type: 'string', describe: 'hashing: none,inline,threads,processes [all]' })
+          .option('runs', {
+            type: 'number',
+            describe: 'timed runs per configuration; the median is reported [3]',
+          })
+          .option('checksums', {
+            alias: 'c',
+            type: 'string',
+            describe: 'checksum file the reference download must match',
+          })
+          .option('json', { type: 'string', describe: 'write every measurement to FILE' })
+          .option('html', { type: 'string', describe: 'write a self-contained report with charts to FILE' }),
+      async (a) => (await import('./bench.js')).runBenchCommand(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>
       (await import('./demo.js')).runDemo(),

@@ -1,0 +1,155 @@
+import type { BenchConfig, BenchConfigResult, BenchStats, BenchWorkloadResult } from './types.js';
+
+type Measured = BenchConfigResult & { stats: BenchStats };
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+const times = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+function fastest(cs: Measured[]): Measured | undefined {
+  return cs.reduce<Measured | undefined>(
+    (b, c) => (b === undefined || c.stats.wallMs < b.stats.wallMs ? c : b),
+    undefined,
+  );
+}
+
+function label(c: BenchConfig): string {
+  const w =
+    c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes' ? ` -w ${c.workers}` : '';
+  const h =
+    c.hashPool === 'none' ? '' : c.hashPool === 'inline' ? ', hashing inline' : `, hashing in ${c.hashPool}`;
+  return `${c.mode} -j ${c.concurrency}${w}${h}`;
+}
+
+/** How the CPU figures read: I/O-bound when the CPUs mostly waited, CPU-bound when they were the limit. */
+function boundness(st: BenchStats, cores: number): string {
+  const busy = `the CPUs were ${pct(st.cpuUtil)} busy on dlpool's behalf (${s(st.cpuMs)} of CPU in ${s(st.wallMs)} on ${cores} cores) and the main event loop ${pct(st.elu)}`;
+  if (st.cpuUtil >= 0.8)
+    return `${busy}: CPU-bound, the cores were the limit, so more connections cannot help`;
+  if (st.elu >= 0.9) {
+    return `${busy}: the one event loop was saturated (a core's worth of work) while the other cores had room, so a second loop could help if the server and the disk leave it a core`;
+  }
+  if (st.cpuUtil < 0.5) {
+    return `${busy}: I/O-bound, the time went to waiting on the network and the disk, which concurrency overlaps`;
+  }
+  return `${busy}: partly CPU-bound`;
+}
+
+/**
+ * Sentences drawn from one workload's medians, and the configuration to recommend: the fastest verified one
+ * that hashes (when any was measured: proving the bytes is dlpool's job), else the fastest verified one.
+ */
+export function explain(
+  w: BenchWorkloadResult,
+  cores: number,
+): { lines: string[]; best: BenchConfig | undefined } {
+  const all = w.configs.filter((c): c is Measured => c.ok && c.stats !== undefined);
+  const lines: string[] = [];
+  const failed = w.configs.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    lines.push(
+      `${failed.length} configuration(s) failed verification or a download and are out of the running: ` +
+        failed.map((c) => `${c.key} (${c.runs.find((r) => !r.ok)?.failure ?? 'failed'})`).join('; ') +
+        '.',
+    );
+  }
+  if (all.length === 0) return { lines, best: undefined };
+  const plain = all.filter((c) => c.hashPool === 'none');
+
+  // Concurrency: sequential against the best concurrent setting of the same engine.
+  const seq = plain.find((c) => c.concurrency === 1);
+  const conc = fastest(plain.filter((c) => c.concurrency > 1 && (!seq || c.mode === seq.mode)));
+  if (seq && conc) {
+    const gain = seq.stats.wallMs / conc.stats.wallMs;
+    lines.push(
+      `Sequential (-j 1) took ${s(seq.stats.wallMs)}; the fastest concurrent setting (${label(conc)}) took ` +
+        `${s(conc.stats.wallMs)}: ${times(seq.stats.wallMs, conc.stats.wallMs)} faster. ` +
+        (gain < 1.2
+          ? 'Concurrency barely helped: the link, the server or the disk was already the limit at -j 1.'
+          : 'Downloads overlap their waiting, so concurrency pays.') +
+        ` At that setting ${boundness(conc.stats, cores)}.`,
+    );
+  }
+
+  // Threads: one event loop against several, same -j, no hashing.
+  const asyncRef = fastest(
+    plain.filter(
+      (c) =>
+        c.mode === 'async' &&
+        c.concurrency === Math.max(...plain.filter((p) => p.mode === 'threads').map((p) => p.concurrency), 0),
+    ),
+  );
+  const threads = plain.filter((c) => c.mode === 'threads').sort((a, b) => a.workers - b.workers);
+  const bestThreads = fastest(threads);
+  if (asyncRef && bestThreads) {
+    const faster = bestThreads.stats.wallMs < asyncRef.stats.wallMs * 0.95;
+    const slower = bestThreads.stats.wallMs > asyncRef.stats.wallMs * 1.05;
+    lines.push(
+      `Download threads: ${threads.map((t) => `-w ${t.workers} ${s(t.stats.wallMs)}`).join(', ')}, against ` +
+        `${s(asyncRef.stats.wallMs)} on one event loop (${s(asyncRef.stats.cpuMs)} CPU; threads -w ${bestThreads.workers}: ` +
+        `${s(bestThreads.stats.cpuMs)} CPU). ` +
+        (faster
+          ? `Threads won: the single loop was ${pct(asyncRef.stats.elu)} busy, so a second loop had work to take over.`
+          : slower
+            ? asyncRef.stats.elu >= 0.9
+              ? `Threads lost although the single loop was ${pct(asyncRef.stats.elu)} busy: with ${cores} cores shared with the server and the disk, the extra loops (messages between threads, more connection pools) cost more CPU than they freed.`
+              : `Threads lost: the single loop was only ${pct(asyncRef.stats.elu)} busy, so extra loops added work (messages between threads, more connection pools) without removing a bottleneck.`
+            : `No real difference: one loop (${pct(asyncRef.stats.elu)} busy) was enough.`),
+    );
+  }
+
+  // Hashing: inline against none, and pools against inline, by workers.
+  const none = plain.find((c) => c.mode === 'async' && c.concurrency === asyncRef?.concurrency) ?? asyncRef;
+  const inline = all.find((c) => c.mode === 'async' && c.hashPool === 'inline');
+  if (none && inline) {
+    const extraCpu = inline.stats.cpuMs - none.stats.cpuMs;
+    // Below ~50 ms or a tenth of the run's CPU, the difference is noise, not hashing.
+    const measurable = extraCpu > 50 && extraCpu > none.stats.cpuMs * 0.1;
+    const mbps = measurable ? w.bytes / 1e6 / (extraCpu / 1000) : undefined;
+    lines.push(
+      `Hashing every file (sha256) inline took ${s(inline.stats.wallMs)} against ${s(none.stats.wallMs)} without: ` +
+        `${measurable ? `+${s(extraCpu)} of CPU` : 'no measurable extra CPU'}` +
+        (mbps ? ` (about ${Math.round(mbps)} MB/s per core)` : '') +
+        `. Hashing is CPU-bound: only cores make it faster, not concurrency.`,
+    );
+  }
+  for (const pool of ['threads', 'processes'] as const) {
+    const ps = all
+      .filter((c) => c.hashPool === pool && c.mode === 'async')
+      .sort((a, b) => a.workers - b.workers);
+    const bestPool = fastest(ps);
+    if (!bestPool || !inline) continue;
+    const scale =
+      ps.length > 1
+        ? ps[ps.length - 1]!.stats.wallMs < ps[0]!.stats.wallMs * 0.95
+          ? `more workers helped (-w ${ps[0]!.workers} to -w ${bestPool.workers}: ${times(ps[0]!.stats.wallMs, bestPool.stats.wallMs)})`
+          : `more workers did not help (${cores} cores, one of them busy downloading)`
+        : '';
+    lines.push(
+      `Hashing in a ${pool === 'threads' ? 'worker-thread' : 'child-process'} pool: ` +
+        `${ps.map((p) => `-w ${p.workers} ${s(p.stats.wallMs)}`).join(', ')} against ${s(inline.stats.wallMs)} inline` +
+        (scale ? `; ${scale}` : '') +
+        (bestPool.stats.wallMs < inline.stats.wallMs
+          ? '.'
+          : '; handing files to a pool cost more than it saved here.'),
+    );
+  }
+  const half = Math.max(1, Math.floor(cores / 2));
+  if (all.some((c) => c.workers !== half)) {
+    lines.push(
+      `The default -w is half the cores (${half} here), leaving the rest for the downloads' event loop.`,
+    );
+  }
+
+  const hashing = all.filter((c) => c.hashPool !== 'none');
+  const bestAll = fastest(all)!;
+  const best = fastest(hashing) ?? bestAll;
+  lines.push(
+    `Fastest verified: ${label(bestAll)} (${s(bestAll.stats.wallMs)})` +
+      (best !== bestAll
+        ? `; fastest that also hashes every file: ${label(best)} (${s(best.stats.wallMs)})`
+        : '') +
+      '.',
+  );
+  return { lines, best };
+}

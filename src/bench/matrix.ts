@@ -1,0 +1,67 @@
+import type { EngineMode } from '../options.js';
+import type { BenchConfig, BenchHashPool } from './types.js';
+
+export interface MatrixAxes {
+  modes: EngineMode[];
+  concurrency: number[];
+  workers: number[];
+  hashPools: BenchHashPool[];
+}
+
+export const DEFAULT_AXES: MatrixAxes = {
+  modes: ['async', 'threads'],
+  concurrency: [1, 4, 16, 64],
+  workers: [1, 2, 4],
+  hashPools: ['none', 'inline', 'threads', 'processes'],
+};
+
+export function configKey(c: Omit<BenchConfig, 'key'>): string {
+  const w =
+    c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes' ? ` -w ${c.workers}` : '';
+  return `${c.mode} -j ${c.concurrency}${w} hash=${c.hashPool}`;
+}
+
+/**
+ * The configurations to run, without the full cross product: a concurrency sweep (sequential -j 1 against
+ * concurrent) in the first mode, download threads at each worker count, and hashing inline against each pool
+ * at each worker count, all at one reference concurrency (16 when given, else the largest).
+ */
+export function buildMatrix(axes: MatrixAxes): BenchConfig[] {
+  const { modes, concurrency, workers, hashPools } = axes;
+  const refJ = concurrency.includes(16) ? 16 : Math.max(...concurrency);
+  const plain: BenchHashPool = hashPools.includes('none') ? 'none' : hashPools[0]!;
+  const first = modes[0]!;
+  const out = new Map<string, BenchConfig>();
+  const add = (c: Omit<BenchConfig, 'key'>) => {
+    const key = configKey(c);
+    if (!out.has(key)) out.set(key, { key, ...c });
+  };
+  const w0 = workers[0]!;
+  for (const j of concurrency) add({ mode: first, concurrency: j, workers: w0, hashPool: plain });
+  if (modes.includes('threads')) {
+    for (const w of workers) add({ mode: 'threads', concurrency: refJ, workers: w, hashPool: plain });
+  }
+  if (modes.includes('async')) add({ mode: 'async', concurrency: refJ, workers: w0, hashPool: plain });
+  for (const hp of hashPools) {
+    if (hp === 'none') continue;
+    if (hp === 'inline') {
+      if (modes.includes('async')) add({ mode: 'async', concurrency: refJ, workers: w0, hashPool: 'inline' });
+      if (modes.includes('threads')) {
+        for (const w of workers) add({ mode: 'threads', concurrency: refJ, workers: w, hashPool: 'inline' });
+      }
+    } else {
+      for (const w of workers) add({ mode: first, concurrency: refJ, workers: w, hashPool: hp });
+    }
+  }
+  return [...out.values()];
+}
+
+/** `dlpool get` flags that reproduce a configuration. */
+export function configFlags(c: BenchConfig): string {
+  const parts = [`-j ${c.concurrency}`];
+  if (c.mode !== 'async') parts.push(`--mode ${c.mode}`);
+  if (c.hashPool !== 'none') parts.push(`--hash sha256 --hash-pool ${c.hashPool}`);
+  if (c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes')
+    parts.push(`-w ${c.workers}`);
+  return parts.join(' ');
+}

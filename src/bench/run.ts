@@ -1,0 +1,232 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { download } from '../download.js';
+import { explain } from './explain.js';
+import { buildMatrix, configFlags, type MatrixAxes } from './matrix.js';
+import type {
+  BenchConfig,
+  BenchConfigResult,
+  BenchReport,
+  BenchRun,
+  BenchStats,
+  BenchWorkloadResult,
+  RunMetrics,
+} from './types.js';
+
+/** A list to benchmark and the bytes every run must end up with. */
+export interface BenchWorkload {
+  name: string;
+  description: string;
+  sources: string[];
+  /** sha256 of every file a run must produce, by path relative to the output directory. */
+  expected: ReadonlyMap<string, string>;
+  /** Total bytes, when known up front; otherwise taken from the runs. */
+  bytes?: number | undefined;
+}
+
+export type BenchEvent =
+  | { type: 'workload'; name: string; configs: number; runs: number }
+  | { type: 'run'; workload: string; config: string; round: number; run: BenchRun };
+
+export interface BenchOptions {
+  workloads: BenchWorkload[];
+  axes: MatrixAxes;
+  /** Timed runs per configuration; the median is reported. @default 3 */
+  runs?: number;
+  /** Where the per-run output directories are made (each fresh, removed after verification). */
+  tmpRoot?: string;
+  onEvent?: (e: BenchEvent) => void;
+  signal?: AbortSignal;
+}
+
+// The probe runs compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
+const PROBE = fileURLToPath(
+  import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/cli/bench-probe.js', import.meta.url)
+    : new URL('../cli/bench-probe.js', import.meta.url),
+);
+
+const MiB = 1024 * 1024;
+
+/** Runs every configuration of the matrix on every workload, verifying each run's files. */
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const runs = o.runs ?? 3;
+  const configs = buildMatrix(o.axes);
+  const tmpRoot = o.tmpRoot ?? os.tmpdir();
+  const workloads: BenchWorkloadResult[] = [];
+  for (const w of o.workloads) {
+    o.onEvent?.({ type: 'workload', name: w.name, configs: configs.length, runs });
+    const results: BenchConfigResult[] = configs.map((c) => ({ ...c, runs: [], ok: true, stats: undefined }));
+    // Rounds, not blocks: every configuration sees the same drift of a noisy machine.
+    for (let round = 1; round <= runs; round++) {
+      for (const r of results) {
+        if (o.signal?.aborted) throw o.signal.reason;
+        const run = await timedRun(r, w, tmpRoot);
+        r.runs.push(run);
+        o.onEvent?.({ type: 'run', workload: w.name, config: r.key, round, run });
+      }
+    }
+    const okBytes = results.flatMap((r) =>
+      r.runs.filter((x) => x.ok && x.bytes !== undefined).map((x) => x.bytes!),
+    );
+    const bytes = w.bytes ?? (okBytes.length > 0 ? median(okBytes) : 0);
+    for (const r of results) {
+      r.ok = r.runs.every((x) => x.ok);
+      r.stats = stats(r.runs, w.expected.size, bytes);
+    }
+    const result: BenchWorkloadResult = {
+      name: w.name,
+      description: w.description,
+      files: w.expected.size,
+      bytes,
+      configs: results,
+      explanation: [],
+      recommendation: undefined,
+    };
+    const e = explain(result, os.availableParallelism());
+    result.explanation = e.lines;
+    result.recommendation = e.best ? `dlpool get ${configFlags(e.best)} LIST` : undefined;
+    workloads.push(result);
+  }
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model,
+    runsPerConfig: runs,
+    workloads,
+  };
+}
+
+async function timedRun(config: BenchConfig, w: BenchWorkload, tmpRoot: string): Promise<BenchRun> {
+  const dir = await fsp.mkdtemp(path.join(tmpRoot, 'dlpool-bench-run-'));
+  try {
+    let metrics: RunMetrics;
+    try {
+      metrics = await probe(config, w.sources, dir);
+    } catch (err) {
+      return { ok: false, failure: err instanceof Error ? err.message : String(err), dir };
+    }
+    const bad =
+      metrics.failed > 0 ? `${metrics.failed} download(s) failed` : await verifyDir(dir, w.expected);
+    return { ...metrics, ok: bad === undefined, failure: bad, dir };
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function probe(config: BenchConfig, sources: string[], dir: string): Promise<RunMetrics> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PROBE, JSON.stringify({ config, sources, dir })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) {
+        reject(new Error(`probe exited ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+        return;
+      }
+      resolve(JSON.parse(line) as RunMetrics);
+    });
+  });
+}
+
+/** Exactly the expected files with the expected digests; a description of the first problem otherwise. */
+export async function verifyDir(
+  dir: string,
+  expected: ReadonlyMap<string, string>,
+): Promise<string | undefined> {
+  const found = await listFiles(dir);
+  const extra = found.filter((f) => !expected.has(f));
+  if (extra.length > 0) return `unexpected file ${extra[0]} (${extra.length} in all)`;
+  if (found.length !== expected.size) {
+    const missing = [...expected.keys()].find((k) => !found.includes(k));
+    return `missing ${missing} (${expected.size - found.length} in all)`;
+  }
+  for (const f of found) {
+    const hex = await sha256File(path.join(dir, f));
+    if (hex !== expected.get(f))
+      return `${f}: sha256 ${hex.slice(0, 12)}… is not the expected ${expected.get(f)?.slice(0, 12)}…`;
+  }
+  return undefined;
+}
+
+export async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    fs.createReadStream(file, { highWaterMark: MiB })
+      .on('data', (c) => h.update(c))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function stats(runs: BenchRun[], files: number, bytes: number): BenchStats | undefined {
+  const ok = runs.filter((r): r is BenchRun & RunMetrics => r.ok && r.wallMs !== undefined);
+  if (ok.length === 0) return undefined;
+  const cores = os.availableParallelism();
+  const wallMs = median(ok.map((r) => r.wallMs));
+  const cpuMs = median(ok.map((r) => r.cpuUserMs + r.cpuSystemMs + r.childCpuMs));
+  return {
+    wallMs,
+    cpuMs,
+    cpuUtil: cpuMs / wallMs / cores,
+    elu: median(ok.map((r) => r.elu)),
+    maxRssMiB: median(ok.map((r) => r.maxRssMiB)),
+    mibPerSec: bytes / MiB / (wallMs / 1000),
+    filesPerSec: files / (wallMs / 1000),
+  };
+}
+
+/**
+ * The digests a list must produce, from one untimed reference download (async, -j 4), itself checked against
+ * `checksums` when given. Every timed run is compared with it, so a configuration that gets different bytes
+ * cannot win.
+ */
+export async function referenceDigests(
+  sources: string[],
+  checksums?: string | undefined,
+  tmpRoot = os.tmpdir(),
+): Promise<Map<string, string>> {
+  const dir = await fsp.mkdtemp(path.join(tmpRoot, 'dlpool-bench-ref-'));
+  try {
+    // With a checksum file the reference itself is verified against it.
+    const summary = await download({ sources, dir, concurrency: 4, progressIntervalMs: 1000, checksums });
+    if (summary.failed > 0) {
+      const first = summary.results.find((r) => r.status === 'failed');
+      throw new Error(`the reference download failed: ${first?.error?.message ?? 'unknown error'}`);
+    }
+    const out = new Map<string, string>();
+    for (const f of await listFiles(dir)) out.set(f, await sha256File(path.join(dir, f)));
+    return out;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}

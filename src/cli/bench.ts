@@ -1,0 +1,126 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { startDemo } from '../bench/demo-workloads.js';
+import { renderHtml } from '../bench/html.js';
+import { DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
+import { renderText } from '../bench/render.js';
+import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
+import type { BenchHashPool } from '../bench/types.js';
+import { UsageError } from '../errors.js';
+import type { EngineMode } from '../options.js';
+import { STDIN_TOKEN } from './stdin-token.js';
+
+export interface BenchArgs {
+  sources?: string[] | undefined;
+  demo?: boolean | undefined;
+  modes?: string | undefined;
+  concurrency?: string | undefined;
+  workers?: string | undefined;
+  'hash-pool'?: string | undefined;
+  runs?: number | undefined;
+  checksums?: string | undefined;
+  json?: string | undefined;
+  html?: string | undefined;
+  workloads?: string | undefined;
+}
+
+function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
+  if (v === undefined) return def;
+  const items = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const x of items) {
+    if (!allowed.includes(x as T))
+      throw new UsageError(`${flag}: unknown '${x}' (choose from ${allowed.join(', ')})`);
+  }
+  if (items.length === 0) throw new UsageError(`${flag}: give at least one value`);
+  return [...new Set(items)] as T[];
+}
+
+function numbers(flag: string, v: string | undefined, def: number[], max: number): number[] {
+  if (v === undefined) return def;
+  const items = v.split(',').map((x) => Number(x.trim()));
+  for (const n of items) {
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new UsageError(`${flag}: expected whole numbers from 1 to ${max}, got ${v}`);
+  }
+  return [...new Set(items)];
+}
+
+/** argv -> matrix axes; every axis can be narrowed. */
+export function toAxes(a: BenchArgs): MatrixAxes {
+  return {
+    modes: list<EngineMode>('--modes', a.modes, ['async', 'threads'], DEFAULT_AXES.modes),
+    concurrency: numbers('--concurrency', a.concurrency, DEFAULT_AXES.concurrency, 10_000),
+    workers: numbers('--workers', a.workers, DEFAULT_AXES.workers, 256),
+    hashPools: list<BenchHashPool>(
+      '--hash-pool',
+      a['hash-pool'],
+      ['none', 'inline', 'threads', 'processes'],
+      DEFAULT_AXES.hashPools,
+    ),
+  };
+}
+
+/** `dlpool bench`: the matrix on a list (or the built-in demo workloads), a report, a chart, an explanation. */
+export async function runBenchCommand(a: BenchArgs): Promise<void> {
+  const axes = toAxes(a);
+  const runs = a.runs ?? 3;
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100)
+    throw new UsageError(`--runs: expected 1 to 100, got ${a.runs}`);
+  const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
+  if (sources.includes('-'))
+    throw new UsageError('sources: bench runs the list many times, so it cannot read stdin');
+  if (!a.demo && sources.length === 0)
+    throw new UsageError('sources: give a URL list, or --demo for the built-in workloads');
+  if (a.demo && sources.length > 0)
+    throw new UsageError('--demo: runs the built-in workloads; give no sources with it');
+
+  const demo = a.demo ? await startDemo(a.workloads?.split(',')) : undefined;
+  const controller = new AbortController();
+  const stop = () => controller.abort(new UsageError('bench: interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    let workloads: BenchWorkload[];
+    if (demo) workloads = demo.workloads;
+    else {
+      process.stderr.write(
+        'dlpool bench: reference download (untimed) to learn the digests every run must match\n',
+      );
+      const expected = await referenceDigests(sources, a.checksums);
+      workloads = [{ name: 'list', description: sources.join(' '), sources, expected }];
+    }
+    const report = await runBench({
+      workloads,
+      axes,
+      runs,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'workload') {
+          process.stderr.write(`dlpool bench: ${e.name}: ${e.configs} configurations x ${e.runs} runs\n`);
+        } else {
+          const r = e.run;
+          const what = r.ok ? `${((r.wallMs ?? 0) / 1000).toFixed(3)} s` : `FAILED: ${r.failure ?? ''}`;
+          process.stderr.write(`  ${e.workload} | ${e.config} | run ${e.round}: ${what}\n`);
+        }
+      },
+    });
+    process.stdout.write(renderText(report));
+    if (a.json) {
+      await fsp.writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);
+      process.stderr.write(`dlpool bench: wrote ${path.resolve(a.json)}\n`);
+    }
+    if (a.html) {
+      await fsp.writeFile(a.html, renderHtml(report));
+      process.stderr.write(`dlpool bench: wrote ${path.resolve(a.html)}\n`);
+    }
+    const failed = report.workloads.some((w) => w.configs.some((c) => !c.ok));
+    process.exitCode = failed ? 1 : 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await demo?.close();
+  }
+}

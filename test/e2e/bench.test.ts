@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BenchReport } from '../../src/bench/types.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
+
+function run(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Decodes a PNG's pixel rows (zlib of the IDAT chunks) and counts the distinct byte values in them. */
+function distinctPixelBytes(png: Buffer): number {
+  const idat: Buffer[] = [];
+  for (let off = 8; off < png.length;) {
+    const len = png.readUInt32BE(off);
+    const type = png.toString('latin1', off + 4, off + 8);
+    if (type === 'IDAT') idat.push(png.subarray(off + 8, off + 8 + len));
+    off += 12 + len;
+  }
+  return new Set(zlib.inflateSync(Buffer.concat(idat))).size;
+}
+
+describe('dlpool bench (CLI)', () => {
+  let report: BenchReport;
+  let html: string;
+
+  it('runs the built-in demo workload, prints table, chart and advice, writes JSON and HTML', async () => {
+    const dir = await tmpDir();
+    const json = path.join(dir, 'bench.json');
+    html = path.join(dir, 'bench.html');
+    const r = await run([
+      'bench',
+      '--demo',
+      '--workloads',
+      'many-small',
+      '--runs',
+      '1',
+      '-j',
+      '1,8',
+      '-w',
+      '1',
+      '--hash-pool',
+      'none,inline,threads',
+      '--json',
+      json,
+      '--html',
+      html,
+    ]);
+    expect(r.stderr).not.toMatch(/FAILED|internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/== many-small/);
+    expect(r.stdout).toMatch(/█/);
+    expect(r.stdout).toMatch(/recommended for this list on this machine: dlpool get -j \d+/);
+    report = JSON.parse(await fsp.readFile(json, 'utf8')) as BenchReport;
+    expect(report.workloads.map((w) => w.name)).toEqual(['many-small']);
+    expect(report.workloads[0]!.configs.length).toBe(6);
+    expect(report.workloads[0]!.configs.every((c) => c.ok)).toBe(true);
+  });
+
+  it('rejects bad axes with the flag name', async () => {
+    const r = await run(['bench', '--demo', '--modes', 'fibers']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dlpool: --modes: unknown 'fibers'/);
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    `the HTML report renders its charts in headless Chromium without console errors${HAVE_CHROMIUM ? '' : ` (SKIPPED: ${CHROMIUM} is not installed; .ci/run installs Debian's chromium)`}`,
+    async () => {
+      expect(html, 'the CLI test writes the report first').toBeDefined();
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        // Nothing may be fetched: the page must be self-contained.
+        const requests: string[] = [];
+        page.on('request', (req) => {
+          if (!req.url().startsWith('file:')) requests.push(req.url());
+        });
+        await page.goto(`file://${html}`);
+        expect(await page.locator('svg').count()).toBe(3);
+        expect(await page.locator('svg rect').count()).toBeGreaterThan(10);
+        const widths = await page
+          .locator('svg rect')
+          .evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().width));
+        expect(Math.max(...widths)).toBeGreaterThan(100);
+        const png = await page.screenshot({ fullPage: true });
+        expect(distinctPixelBytes(png)).toBeGreaterThan(20);
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+});
