@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { explain } from '../../src/bench/explain.js';
+import { configKey } from '../../src/bench/matrix.js';
+import type { BenchConfigResult, BenchHashPool, BenchWorkloadResult } from '../../src/bench/types.js';
+import type { EngineMode } from '../../src/options.js';
+
+/** A measured configuration with the given wall time, CPU time and main-loop utilisation. */
+function cfg(
+  mode: EngineMode,
+  j: number,
+  w: number,
+  hashPool: BenchHashPool,
+  wallMs: number,
+  cpuMs: number,
+  elu: number,
+) {
+  const c = { mode, concurrency: j, workers: w, hashPool };
+  return {
+    ...c,
+    key: configKey(c),
+    ok: true,
+    runs: [{ ok: true, dir: '/x', wallMs }],
+    stats: { wallMs, cpuMs, cpuUtil: cpuMs / wallMs / 2, elu, maxRssMiB: 100, mibPerSec: 1, filesPerSec: 1 },
+  } satisfies BenchConfigResult;
+}
+
+function workload(configs: BenchConfigResult[]): BenchWorkloadResult {
+  return {
+    name: 'w',
+    description: 'd',
+    files: 10,
+    bytes: 1e9,
+    configs,
+    explanation: [],
+    recommendation: undefined,
+  };
+}
+
+describe('bench explanation', () => {
+  it('reads I/O-bound concurrency, losing threads and a winning pool from the numbers', () => {
+    const { lines, best } = explain(
+      workload([
+        cfg('async', 1, 1, 'none', 4000, 300, 0.05),
+        cfg('async', 16, 1, 'none', 400, 300, 0.5),
+        cfg('threads', 16, 2, 'none', 600, 500, 0.1),
+        cfg('async', 16, 1, 'inline', 1400, 1300, 0.99),
+        cfg('async', 16, 1, 'threads', 900, 1350, 0.5),
+        cfg('async', 16, 2, 'threads', 700, 1400, 0.5),
+      ]),
+      2,
+    );
+    const text = lines.join('\n');
+    expect(text).toMatch(/Sequential \(-j 1\) took 4\.00 s; .* took 0\.40 s: 10\.00x faster/);
+    expect(text).toMatch(/I\/O-bound/);
+    expect(text).toMatch(/Threads lost: the single loop was only 50 % busy/);
+    expect(text).toMatch(/\+1\.00 s of CPU \(about 1000 MB\/s per core\)/);
+    expect(text).toMatch(
+      /worker-thread pool: -w 1 0\.90 s, -w 2 0\.70 s against 1\.40 s inline; more workers helped/,
+    );
+    expect(best?.key).toBe('async -j 16 -w 2 hash=threads');
+  });
+
+  it('says threads won when they did, and leaves failed configurations out', () => {
+    const failed = { ...cfg('threads', 16, 4, 'none', 100, 100, 0.1), ok: false, stats: undefined };
+    failed.runs = [
+      { ok: false, dir: '/x', failure: 'a.bin: sha256 0000… is not the expected 1111…' } as never,
+    ];
+    const { lines, best } = explain(
+      workload([
+        cfg('async', 1, 1, 'none', 3000, 2000, 0.99),
+        cfg('async', 16, 1, 'none', 2000, 1900, 0.99),
+        cfg('threads', 16, 2, 'none', 1200, 2300, 0.3),
+        failed,
+      ]),
+      2,
+    );
+    expect(lines[0]).toMatch(
+      /1 configuration\(s\) failed verification .*threads -j 16 -w 4 hash=none \(a\.bin: sha256/,
+    );
+    expect(lines.join('\n')).toMatch(/Threads won: the single loop was 99 % busy/);
+    expect(best?.key).toBe('threads -j 16 -w 2 hash=none');
+  });
+});
