@@ -64,9 +64,11 @@ export function explain(
     lines.push(
       `Sequential (-j 1) took ${s(seq.stats.wallMs)}; the fastest concurrent setting (${label(conc)}) took ` +
         `${s(conc.stats.wallMs)}: ${times(seq.stats.wallMs, conc.stats.wallMs)} faster. ` +
-        (gain < 1.2
-          ? 'Concurrency barely helped: the link, the server or the disk was already the limit at -j 1.'
-          : 'Downloads overlap their waiting, so concurrency pays.') +
+        (gain >= 1.2
+          ? 'Downloads overlap their waiting, so concurrency pays.'
+          : seq.stats.elu >= 0.8
+            ? `Concurrency barely helped: even at -j 1 the event loop was ${pct(seq.stats.elu)} busy, so there was little waiting to overlap; the work per byte and per file was the limit.`
+            : 'Concurrency barely helped: the link, the server or the disk was already the limit at -j 1.') +
         ` At that setting ${boundness(conc.stats, cores)}.`,
     );
   }
@@ -146,6 +148,22 @@ export function explain(
   const hashing = all.filter((c) => c.hashPool !== 'none');
   const bestAll = fastest(all)!;
   const best = fastest(hashing) ?? bestAll;
+  // Hashing is measured at one concurrency; say so when the sweep found a better -j for this list.
+  const sameJ = plain.find(
+    (c) => c.mode === best.mode && c.concurrency === best.concurrency && c.hashPool === 'none',
+  );
+  const bestJ = fastest(plain.filter((c) => c.mode === 'async'));
+  if (
+    best.hashPool !== 'none' &&
+    sameJ &&
+    bestJ &&
+    bestJ.concurrency !== best.concurrency &&
+    bestJ.stats.wallMs < sameJ.stats.wallMs * 0.9
+  ) {
+    lines.push(
+      `This list liked a different -j: -j ${bestJ.concurrency} took ${s(bestJ.stats.wallMs)} against ${s(sameJ.stats.wallMs)} at -j ${sameJ.concurrency} (hashing was measured at -j ${best.concurrency}; try both together).`,
+    );
+  }
   lines.push(
     `Fastest verified: ${label(bestAll)} (${s(bestAll.stats.wallMs)})` +
       (best !== bestAll

@@ -2,10 +2,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startDemo } from '../bench/demo-workloads.js';
 import { renderHtml } from '../bench/html.js';
-import { DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
+import { explain } from '../bench/explain.js';
+import { configFlags, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
 import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
-import type { BenchHashPool } from '../bench/types.js';
+import type { BenchHashPool, BenchReport } from '../bench/types.js';
 import { UsageError } from '../errors.js';
 import type { EngineMode } from '../options.js';
 import { STDIN_TOKEN } from './stdin-token.js';
@@ -22,6 +23,7 @@ export interface BenchArgs {
   json?: string | undefined;
   html?: string | undefined;
   workloads?: string | undefined;
+  from?: string | undefined;
 }
 
 function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
@@ -65,6 +67,7 @@ export function toAxes(a: BenchArgs): MatrixAxes {
 
 /** `dlpool bench`: the matrix on a list (or the built-in demo workloads), a report, a chart, an explanation. */
 export async function runBenchCommand(a: BenchArgs): Promise<void> {
+  if (a.from !== undefined) return rerender(a.from, a);
   const axes = toAxes(a);
   const runs = a.runs ?? 3;
   if (!Number.isInteger(runs) || runs < 1 || runs > 100)
@@ -123,4 +126,17 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
     process.off('SIGTERM', stop);
     await demo?.close();
   }
+}
+
+/** `dlpool bench --from FILE`: renders a saved report again (text, and --html), with the explanation redone. */
+export async function rerender(file: string, a: BenchArgs): Promise<void> {
+  const report = JSON.parse(await fsp.readFile(file, 'utf8')) as BenchReport;
+  for (const w of report.workloads) {
+    const e = explain(w, report.cores);
+    w.explanation = e.lines;
+    w.recommendation = e.best ? `dlpool get ${configFlags(e.best)} LIST` : undefined;
+  }
+  process.stdout.write(renderText(report));
+  if (a.json) await fsp.writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (a.html) await fsp.writeFile(a.html, renderHtml(report));
 }

@@ -186,7 +186,11 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'checksum file the reference download must match',
           })
           .option('json', { type: 'string', describe: 'write every measurement to FILE' })
-          .option('html', { type: 'string', describe: 'write a self-contained report with charts to FILE' }),
+          .option('html', { type: 'string', describe: 'write a self-contained report with charts to FILE' })
+          .option('from', {
+            type: 'string',
+            describe: 'render a saved --json report again instead of running',
+          }),
       async (a) => (await import('./bench.js')).runBenchCommand(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>
