@@ -19,6 +19,7 @@ import {
   writePartSync,
   writeWholeSync,
 } from '../file/part.js';
+import { readResumeState, removeResumeState, writeResumeState } from '../file/resume-state.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { type NameClaimer, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
@@ -61,6 +62,8 @@ interface Progress {
   resumed: boolean;
   /** A checksum mismatch gets one fresh download; set once it has been used. */
   checksumRetried: boolean;
+  /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */
+  meta: boolean;
 }
 
 class Skipped {
@@ -110,6 +113,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     attempts: 0,
     resumed: false,
     checksumRetried: false,
+    meta: false,
   };
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
@@ -136,6 +140,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     }
   }
 
+  if (state.rel !== undefined) await resumeFromEarlierRun(job, opts, state);
+
   for (;;) {
     state.attempts++;
     try {
@@ -155,7 +161,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
       const partPath = state.rel === undefined ? undefined : partPathOf(path.join(opts.dir, state.rel));
       if (err instanceof ChecksumMismatchError) {
         // Wrong bytes are never kept, not even as a .part to resume from.
-        if (partPath) await discardPart(partPath);
+        if (partPath) await dropPart(state, partPath);
         state.offset = 0;
         state.resumed = false;
         if (!state.checksumRetried && !ctx.signal.aborted) {
@@ -177,7 +183,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
       const delay = ctx.signal.aborted ? 'stop' : retryDelay(state.attempts, err, opts.retry, ctx.random);
       if (delay === 'stop') {
         // Keep partial data for a later resume; an empty .part is just clutter.
-        if (partPath && state.offset === 0) await discardPart(partPath);
+        if (partPath && state.offset === 0) await dropPart(state, partPath);
         return result({ status: 'failed', bytes: state.offset, error: errorInfo(err, job, state, opts) });
       }
       ctx.emit({
@@ -222,7 +228,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     await res.body.dump().catch(() => {});
     // Our offset does not fit the resource (it shrank or changed): start over on the next attempt.
     state.offset = 0;
-    if (state.rel) await discardPart(partPathOf(path.join(opts.dir, state.rel)));
+    if (state.rel) await dropPart(state, partPathOf(path.join(opts.dir, state.rel)));
     throw new DlpoolError(
       'ERR_DL_LENGTH_MISMATCH',
       'range not satisfiable: the file changed; restarting',
@@ -285,6 +291,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   try {
     await ctx.dirs.ensure(path.dirname(finalPath));
     ws = await openPart(partPath, offset, opts.writeHighWaterMark);
+    if (offset === 0) keepResumeState(job, state, partPath);
   } catch (err) {
     res.body.destroy();
     throw err;
@@ -329,7 +336,42 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   // Verified (when a checksum is known) before it gets its final name.
   const digest = await digestOf(job, ctx, state, partPath, tap, init);
   await commitPart(partPath, finalPath);
+  if (state.meta) removeResumeState(partPath);
   return { bytes: received, digest };
+}
+
+/**
+ * A `.part` left by an earlier run is continued only when the state beside it names the same URL and a
+ * validator: the request then carries `If-Range`, so a changed file comes back whole (200) and restarts.
+ */
+async function resumeFromEarlierRun(job: Job, opts: NormalizedOptions, state: Progress): Promise<void> {
+  const partPath = partPathOf(path.join(opts.dir, state.rel!));
+  const saved = readResumeState(partPath);
+  if (!saved) return;
+  state.meta = true;
+  if (saved.url !== job.displayUrl) return;
+  const size = await partSize(partPath);
+  if (size === 0) return;
+  state.offset = size;
+  state.validator = saved.validator;
+  state.total = saved.total;
+}
+
+/** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */
+function keepResumeState(job: Job, state: Progress, partPath: string): void {
+  if (state.validator !== undefined) {
+    writeResumeState(partPath, { url: job.displayUrl, validator: state.validator, total: state.total });
+    state.meta = true;
+  } else if (state.meta) {
+    removeResumeState(partPath);
+    state.meta = false;
+  }
+}
+
+async function dropPart(state: Progress, partPath: string): Promise<void> {
+  await discardPart(partPath);
+  if (state.meta) removeResumeState(partPath);
+  state.meta = false;
 }
 
 /** Bodies up to this size are collected in memory and written with one synchronous writev. */
@@ -366,7 +408,10 @@ async function smallBody(
     }
   } catch (err) {
     // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
-    if (chunks.length > 0) writePartSync(partPath, chunks);
+    if (chunks.length > 0) {
+      keepResumeState(job, state, partPath);
+      writePartSync(partPath, chunks);
+    }
     throw err;
   }
   if (received !== total) {
@@ -380,12 +425,14 @@ async function smallBody(
   if (algorithm === undefined || tap) {
     const digest = await digestOf(job, ctx, state, partPath, tap, init);
     writeWholeSync(partPath, finalPath, chunks);
+    if (state.meta) removeResumeState(partPath);
     return { bytes: received, digest };
   }
   // A pool hashes files by path: write the .part, hash it, then rename.
   writePartSync(partPath, chunks);
   const digest = await digestOf(job, ctx, state, partPath, undefined, init);
   await commitPart(partPath, finalPath);
+  if (state.meta) removeResumeState(partPath);
   return { bytes: received, digest };
 }
 

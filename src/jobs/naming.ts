@@ -233,6 +233,7 @@ export class NameRegistry implements NameClaimer {
     const k = key(candidate);
     this.#taken.add(k);
     this.#taken.add(`${k}.part`);
+    this.#taken.add(`${k}.part.meta`);
     for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1))
       this.#taken.add(`${key(dir.slice(0, i))}/`);
     return candidate;
@@ -244,6 +245,7 @@ export class NameRegistry implements NameClaimer {
     return (
       !this.#taken.has(k) &&
       !this.#taken.has(`${k}.part`) &&
+      !this.#taken.has(`${k}.part.meta`) &&
       !this.#taken.has(`${k}/`) &&
       !this.#taken.has(`${k}.part/`)
     );

@@ -55,7 +55,8 @@ describe.each(['async', 'threads'])('interruption (--mode %s)', (mode) => {
   it('SIGINT stops in-flight downloads, keeps .part files, prints the summary and exits 130', async () => {
     const r = await interrupt('SIGINT', mode);
     expect(r.code).toBe(130);
-    expect(r.files).toEqual(['a.bin.part', 'b.bin.part']);
+    // The .part files and the validators a rerun needs to resume them.
+    expect(r.files).toEqual(['a.bin.part', 'a.bin.part.meta', 'b.bin.part', 'b.bin.part.meta']);
     // Every byte that arrived is kept for a resume.
     expect(r.partSizes).toEqual([100_000, 100_000]);
     expect(r.stdout).toMatch(/0 downloaded, 0 already present, 2 failed; .*interrupted by SIGINT/);
@@ -65,6 +66,7 @@ describe.each(['async', 'threads'])('interruption (--mode %s)', (mode) => {
   it('SIGTERM does the same and exits 143', async () => {
     const r = await interrupt('SIGTERM', mode);
     expect(r.code).toBe(143);
-    expect(r.files).toEqual(['a.bin.part', 'b.bin.part']);
+    // The .part files and the validators a rerun needs to resume them.
+    expect(r.files).toEqual(['a.bin.part', 'a.bin.part.meta', 'b.bin.part', 'b.bin.part.meta']);
   });
 });
