@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/server/faults.js';
+import { createServer } from '../../src/server/index.js';
+import { synthBytes } from '../../src/server/synth.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+const SIZES = ['90K', '300K', '700K', '1M', '1500K', '2M', '2500K', '3M'];
+const bytesOf = (s: string) => Number(s.slice(0, -1)) * (s.endsWith('M') ? 1024 * 1024 : 1024);
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const done = new Promise<number | null>((resolve) =>
+    child.on('close', (code, sig) => resolve(code ?? (sig ? -1 : null))),
+  );
+  return { child, done, out: () => stdout };
+}
+
+describe.each(['async', 'threads'])('killed at random moments, then rerun (--mode %s)', (mode) => {
+  it('every file ends byte-identical; no final name ever holds a partial file', async () => {
+    // 3 MiB/s per connection: a run takes a second or two, so kills land mid-body.
+    const server = await createServer({ rateBytesPerSec: 3 * 1024 * 1024 });
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    const paths = SIZES.map((s, i) => `/gen/${s}/f${i}.bin`);
+    await fs.writeFile(list, paths.map((p) => `${server.url}${p.slice(1)}\n`).join(''));
+    const out = path.join(dir, 'out');
+    const random = mulberry32(mode === 'async' ? 11 : 12);
+    const checkFinalNames = async () => {
+      for (const f of await listFiles(out).catch(() => [] as string[])) {
+        if (f.endsWith('.part') || f.endsWith('.part.meta')) continue;
+        const i = Number(/^f(\d+)\.bin$/.exec(f)![1]);
+        const got = await fs.readFile(path.join(out, f));
+        expect(got.equals(synthBytes(paths[i]!, 0, bytesOf(SIZES[i]!))), `${f} under its final name`).toBe(
+          true,
+        );
+      }
+    };
+    try {
+      let sawPartials = false;
+      for (let k = 0; k < 4; k++) {
+        const run = start([
+          'get',
+          list,
+          '-d',
+          out,
+          '-j',
+          '4',
+          '--progress',
+          'none',
+          '--mode',
+          mode,
+          '-w',
+          '2',
+        ]);
+        await new Promise((r) => setTimeout(r, 250 + random() * 500));
+        run.child.kill(k % 2 === 0 ? 'SIGKILL' : 'SIGINT');
+        const code = await run.done;
+        expect([-1, 130, 0]).toContain(code);
+        await checkFinalNames();
+        if ((await listFiles(out).catch(() => [])).some((f) => f.endsWith('.part.meta'))) sawPartials = true;
+      }
+      expect(sawPartials, 'some kill landed mid-download').toBe(true);
+      const last = start(['get', list, '-d', out, '-j', '4', '--json', '--mode', mode, '-w', '2']);
+      expect(await last.done).toBe(0);
+      const report = JSON.parse(last.out()) as { results: { resumed: boolean; status: string }[] };
+      expect(report.results.every((r) => r.status === 'downloaded' || r.status === 'skipped')).toBe(true);
+      expect(
+        report.results.some((r) => r.resumed),
+        'the rerun resumed at least one .part',
+      ).toBe(true);
+      expect(await listFiles(out)).toEqual(SIZES.map((_, i) => `f${i}.bin`).sort());
+      await checkFinalNames();
+    } finally {
+      await server.close();
+    }
+  });
+});
