@@ -525,6 +525,15 @@ function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOpti
  */
 function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    if (body.destroyed) {
+      // The connection failed while the file was being opened: there is nothing left to read (undici drops
+      // what it buffered), so this attempt fails and the next one resumes from what is on disk.
+      const err =
+        body.errored ??
+        Object.assign(new Error('the response closed before it was read'), { code: 'UND_ERR_SOCKET' });
+      ws.end(() => reject(err));
+      return;
+    }
     let failed = false;
     ws.once('error', (err) => {
       failed = true;

@@ -62,7 +62,13 @@ describe.each(['async', 'threads'])('killed at random moments, then rerun (--mod
           '-w',
           '2',
         ]);
-        await new Promise((r) => setTimeout(r, 250 + random() * 500));
+        // Kill a random moment after bytes start landing (a fixed delay from spawn misses on a loaded machine).
+        const begun = Date.now();
+        while (Date.now() - begun < 15_000 && run.child.exitCode === null) {
+          if ((await listFiles(out).catch(() => [])).some((f) => f.endsWith('.part'))) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, random() * 500));
         run.child.kill(k % 2 === 0 ? 'SIGKILL' : 'SIGINT');
         const code = await run.done;
         expect([-1, 130, 0]).toContain(code);
