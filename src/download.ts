@@ -56,7 +56,7 @@ export async function download(
     opts,
     dispatcher,
     names,
-    dirs: new DirMaker(),
+    dirs: new DirMaker(opts.dir),
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),

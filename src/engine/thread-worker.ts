@@ -77,7 +77,7 @@ const ctx: FetchContext = {
   opts,
   dispatcher,
   names: { claim: (rel) => ask({ type: 'claim', rel }) },
-  dirs: new DirMaker(),
+  dirs: new DirMaker(opts.dir),
   signal: controller.signal,
   emit,
   hasher,

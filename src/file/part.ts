@@ -1,7 +1,24 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
+
+const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+/** Open flags that refuse a symbolic link in the last component (ELOOP): dlpool never writes through one. */
+export const WRITE_NEW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
+const WRITE_AT = O_RDWR | O_NOFOLLOW;
+
+function symlinkError(p: string): UnsafeNameError {
+  return new UnsafeNameError(`'${p}' is a symbolic link; dlpool never writes through one (remove it)`);
+}
+
+/** Maps ELOOP from an O_NOFOLLOW open to the unsafe-name error; other errors name the path as usual. */
+function openError(err: unknown, action: string, p: string) {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ELOOP'
+    ? symlinkError(p)
+    : fileError(err, action, p);
+}
 
 /** Data arrives in `NAME.part`; only a complete (and, later, verified) file is renamed to `NAME`. */
 export function partPathOf(finalPath: string): string {
@@ -14,10 +31,14 @@ export async function openPart(
   offset: number,
   highWaterMark: number,
 ): Promise<fs.WriteStream> {
-  const ws = fs.createWriteStream(partPath, { flags: offset > 0 ? 'r+' : 'w', start: offset, highWaterMark });
+  const ws = fs.createWriteStream(partPath, {
+    flags: (offset > 0 ? WRITE_AT : WRITE_NEW) as unknown as string,
+    start: offset,
+    highWaterMark,
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('ready', () => resolve());
-    ws.once('error', (err) => reject(fileError(err, 'open', partPath)));
+    ws.once('error', (err) => reject(openError(err, 'open', partPath)));
   });
   return ws;
 }
@@ -25,7 +46,8 @@ export async function openPart(
 /** Bytes actually on disk in the `.part` file: after a failed attempt this, not the bytes received, is the resume offset. */
 export async function partSize(partPath: string): Promise<number> {
   try {
-    return (await fsp.stat(partPath)).size;
+    const st = await fsp.lstat(partPath);
+    return st.isFile() ? st.size : 0;
   } catch {
     return 0;
   }
@@ -52,12 +74,13 @@ export async function discardPart(partPath: string): Promise<void> {
 export function existingSize(finalPath: string): number | undefined {
   let st: fs.Stats | undefined;
   try {
-    st = fs.statSync(finalPath, { throwIfNoEntry: false });
+    st = fs.lstatSync(finalPath, { throwIfNoEntry: false });
   } catch (err) {
     throw fileError(err, 'check', finalPath);
   }
   if (st === undefined) return undefined;
   if (st.isFile()) return st.size;
+  if (st.isSymbolicLink()) throw symlinkError(finalPath);
   throw fileError(Object.assign(new Error('not a regular file'), { code: 'EISDIR' }), 'write', finalPath);
 }
 
@@ -79,34 +102,65 @@ export function writeWholeSync(partPath: string, finalPath: string, chunks: Buff
 export function writePartSync(partPath: string, chunks: Buffer[]): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(partPath, 'w');
+    fd = fs.openSync(partPath, WRITE_NEW, 0o666);
     const total = chunks.reduce((n, c) => n + c.length, 0);
     const written = fs.writevSync(fd, chunks);
     // A regular file takes a writev whole unless the disk fills; write the rest so ENOSPC surfaces.
     if (written < total) fs.writeSync(fd, Buffer.concat(chunks).subarray(written));
   } catch (err) {
-    throw fileError(err, 'write', partPath);
+    throw openError(err, 'write', partPath);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
-/** mkdir -p, remembered per run so 10,000 files in one folder cost one call. */
+/**
+ * mkdir -p below the output directory, remembered per run so 10,000 files in one folder cost one call.
+ * Every component below the root is checked with lstat: a symbolic link planted there (`OUT/sub -> /etc`)
+ * fails the entry instead of leading writes outside. The root itself is the user's choice and may be a link.
+ */
 export class DirMaker {
   private readonly made = new Map<string, Promise<void>>();
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
   ensure(dir: string): Promise<void> {
-    let p = this.made.get(dir);
+    const full = path.resolve(dir);
+    let p = this.made.get(full);
     if (!p) {
-      p = fsp.mkdir(dir, { recursive: true }).then(
-        () => undefined,
-        (err: unknown) => {
-          this.made.delete(dir);
-          throw fileError(err, 'create directory', dir);
-        },
-      );
-      this.made.set(dir, p);
+      p = this.make(full).catch((err: unknown) => {
+        this.made.delete(full);
+        throw err instanceof UnsafeNameError ? err : fileError(err, 'create directory', full);
+      });
+      this.made.set(full, p);
     }
     return p;
+  }
+
+  private async make(full: string): Promise<void> {
+    const rel = path.relative(this.root, full);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+      await fsp.mkdir(full, { recursive: true });
+      return;
+    }
+    await this.ensure(this.root);
+    let at = this.root;
+    for (const part of rel.split(path.sep)) {
+      at = path.join(at, part);
+      await fsp.mkdir(at).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      const st = await fsp.lstat(at);
+      if (st.isSymbolicLink()) throw symlinkError(at);
+      if (!st.isDirectory())
+        throw fileError(
+          Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }),
+          'create directory',
+          at,
+        );
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { WRITE_NEW } from './part.js';
 
 /**
  * What a later run needs to resume a `.part` file safely, kept beside it as `NAME.part.meta`: the URL it came
@@ -37,7 +38,9 @@ export function readResumeState(partPath: string): ResumeState | undefined {
  */
 export function writeResumeState(partPath: string, s: ResumeState): void {
   try {
-    fs.writeFileSync(metaPathOf(partPath), JSON.stringify({ v: 1, ...s }));
+    fs.writeFileSync(metaPathOf(partPath), JSON.stringify({ v: 1, ...s }), {
+      flag: WRITE_NEW as unknown as string,
+    });
   } catch {
     // Without the state a later run restarts this file from zero: slower, never wrong.
   }

@@ -3,7 +3,7 @@ import type { EventListener, FileResult } from '../events.js';
 import { checkUrl } from '../sources/list.js';
 import type { ListEntry, SourceItem } from '../sources/types.js';
 import type { JobOrResult } from './job.js';
-import { type NameRegistry, relativeName } from './naming.js';
+import { type NameRegistry, relativeName, sanitizeSubdir } from './naming.js';
 
 export interface JobsOptions {
   names: NameRegistry;
@@ -61,15 +61,18 @@ export async function* toJobs(
     }
     const url = checked.url;
     let rel: string | undefined;
-    if (!opts.nameFromResponse || item.out !== undefined) {
-      try {
+    try {
+      if (!opts.nameFromResponse || item.out !== undefined) {
         rel = opts.names.claim(relativeName({ url, out: item.out, dir: item.dir }));
-      } catch (err) {
-        const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_UNSAFE_NAME', String(err));
-        const message = `${item.source}:${item.line}: ${e.message}`;
-        yield { result: failed(item, id, redactUrl(item.url), { code: e.code, message }) };
-        continue;
+      } else if (item.dir) {
+        // The name comes later, from the response; a bad dir= is still an error of this list line.
+        sanitizeSubdir(item.dir);
       }
+    } catch (err) {
+      const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_UNSAFE_NAME', String(err));
+      const message = `${item.source}:${item.line}: ${e.message}`;
+      yield { result: failed(item, id, redactUrl(item.url), { code: e.code, message }) };
+      continue;
     }
     yield {
       job: {

@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 
-/** The longest file name Linux, macOS and Windows all accept, in UTF-8 bytes. */
-const MAX_NAME_BYTES = 255;
+/**
+ * The longest name we give: 255 UTF-8 bytes is what Linux, macOS and Windows all accept, less the
+ * `.part.meta` suffix of the download's temporary files, which must fit too (a 255-byte name failed with
+ * ENAMETOOLONG on its `.part`).
+ */
+export const MAX_NAME_BYTES = 255 - '.part.meta'.length;
 /** An extension this short survives when a long name is cut. */
 const MAX_KEPT_EXT_BYTES = 16;
 /** Windows device names, reserved with any extension (`NUL.tar.gz`) and trailing spaces (`CON .txt`). */
@@ -86,7 +90,7 @@ function trimEnds(text: string): string {
  * - leading and trailing spaces and trailing dots go;
  * - `.`, `..` and a name left empty become `_` (never `index.html`: that is a real name a URL may also have);
  * - Windows device names (`CON`, `nul.txt`, `LPT1.tar.gz`, ...) get a `_` prefix;
- * - at most 255 UTF-8 bytes, cut on a code point boundary, keeping an extension of up to 16 bytes.
+ * - at most 245 UTF-8 bytes (255 less room for `.part.meta`), cut on a code point boundary, keeping an extension of up to 16 bytes.
  */
 export function sanitizeName(name: string): string {
   let s = trimEnds(name.replace(LONE_SURROGATE, '_').replace(UNSAFE_CHARS, '_'));
@@ -131,7 +135,7 @@ export function sanitizeSubdir(dir: string): string {
 
 /**
  * `rel` resolved inside `outDir`. Throws UnsafeNameError when it would be `outDir` itself or outside it.
- * A lexical check: symlinks already inside `outDir` are trusted.
+ * A lexical check; symbolic links below `outDir` are refused when the file is opened (DirMaker, O_NOFOLLOW).
  */
 export function targetPath(outDir: string, rel: string): string {
   const root = path.resolve(outDir);
@@ -179,7 +183,7 @@ function splitExtension(name: string): [string, string] {
   return dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
 }
 
-/** `stem.N.ext`, with the stem cut so the name stays within 255 bytes. */
+/** `stem.N.ext`, with the stem cut so the name stays within MAX_NAME_BYTES. */
 function withSuffix(stem: string, ext: string, n: number): string {
   const tail = `.${n}${ext}`;
   const room = MAX_NAME_BYTES - utf8Length(tail);

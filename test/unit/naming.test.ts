@@ -66,24 +66,24 @@ describe('sanitizeName', () => {
     expect(sanitizeName('com10')).toBe('com10');
   });
 
-  it('cuts to 255 UTF-8 bytes without splitting a character, keeping a short extension', () => {
+  it('cuts to 245 UTF-8 bytes without splitting a character, keeping a short extension', () => {
     const long = `${'é'.repeat(200)}.tar`;
     const s = sanitizeName(long);
-    expect(bytes(s)).toBe(254); // 125 × 2-byte é + '.tar': one more é would not fit
-    expect(s).toBe(`${'é'.repeat(125)}.tar`);
-    expect(bytes(sanitizeName('x'.repeat(300)))).toBe(255);
+    expect(bytes(s)).toBe(244); // 120 × 2-byte é + '.tar': one more é would not fit
+    expect(s).toBe(`${'é'.repeat(120)}.tar`);
+    expect(bytes(sanitizeName('x'.repeat(300)))).toBe(245);
 
     const emoji = sanitizeName(`${'😀'.repeat(100)}.json`); // 4-byte characters
-    expect(emoji).toBe(`${'😀'.repeat(62)}.json`);
-    expect(bytes(emoji)).toBeLessThanOrEqual(255);
+    expect(emoji).toBe(`${'😀'.repeat(60)}.json`);
+    expect(bytes(emoji)).toBeLessThanOrEqual(245);
     expect(emoji).not.toContain('\ufffd');
 
     const longExt = sanitizeName(`a.${'b'.repeat(300)}`);
-    expect(bytes(longExt)).toBe(255);
+    expect(bytes(longExt)).toBe(245);
     expect(longExt.startsWith('a.bbb')).toBe(true);
 
     const mixed = sanitizeName(`${'ab€'.repeat(60)}.tar.gz`);
-    expect(bytes(mixed)).toBeLessThanOrEqual(255);
+    expect(bytes(mixed)).toBeLessThanOrEqual(245);
     expect(mixed.endsWith('.gz')).toBe(true);
     expect(Buffer.from(mixed).toString()).toBe(mixed);
   });
@@ -204,13 +204,13 @@ describe('NameRegistry', () => {
     expect(() => r.claim('f/x.bin')).toThrow(UnsafeNameError);
   });
 
-  it('stays within 255 bytes when adding a suffix', () => {
+  it('stays within 245 bytes when adding a suffix', () => {
     const r = new NameRegistry();
-    const long = `${'x'.repeat(251)}.bin`;
+    const long = `${'x'.repeat(241)}.bin`;
     expect(r.claim(long)).toBe(long);
     const second = r.claim(long);
-    expect(second).toBe(`${'x'.repeat(249)}.1.bin`);
-    expect(bytes(second)).toBe(255);
+    expect(second).toBe(`${'x'.repeat(239)}.1.bin`);
+    expect(bytes(second)).toBe(245);
   });
 
   it('counts on quickly for many identical names', () => {
