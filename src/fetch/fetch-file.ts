@@ -178,6 +178,10 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
         }
         return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
       }
+      if (partPath && err.code === 'ERR_DL_FILE' && DISK_FULL.has(err.errno ?? '')) {
+        // A .part that filled the disk cannot finish; kept, it would starve every other download of space.
+        await dropPart(state, partPath);
+      }
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
       if (partPath) state.offset = await partSize(partPath);
       const delay = ctx.signal.aborted ? 'stop' : retryDelay(state.attempts, err, opts.retry, ctx.random);
@@ -373,6 +377,9 @@ async function dropPart(state: Progress, partPath: string): Promise<void> {
   if (state.meta) removeResumeState(partPath);
   state.meta = false;
 }
+
+/** Out of space or quota: the partial file is removed so the space goes to the other downloads. */
+const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Bodies up to this size are collected in memory and written with one synchronous writev. */
 const SMALL_BODY_BYTES = 256 * 1024;

@@ -1,0 +1,129 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type RunningServer } from '../../src/server/index.js';
+import { synthBytes } from '../../src/server/synth.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+const IS_ROOT = process.getuid?.() === 0;
+/** The uid a root test runs the CLI as, so directory modes bite (root ignores them). */
+const NOBODY = 65534;
+
+function run(args: string[], uid?: number) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+      ...(uid === undefined ? {} : { uid, gid: uid }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A 1 MiB tmpfs: a real full disk. Needs root (CI runs as root); undefined (test skipped) when mount is refused. */
+async function smallFilesystem(): Promise<string | undefined> {
+  if (!IS_ROOT) return undefined;
+  const dir = await tmpDir('dlpool-enospc-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+let server: RunningServer;
+let small: string | undefined;
+beforeAll(async () => {
+  server = await createServer({});
+  small = await smallFilesystem();
+});
+afterAll(async () => {
+  await server.close();
+  if (small) execFileSync('umount', [small]);
+});
+
+const KiB = 1024;
+const bodyOf = (p: string, size: number) => synthBytes(p, 0, size);
+
+describe('disk errors', () => {
+  it.runIf(IS_ROOT)(
+    `a full disk (ENOSPC) fails only the file that did not fit, naming it, and frees its .part${IS_ROOT ? '' : ' (SKIPPED: mounting a small tmpfs needs root)'}`,
+    async (ctx) => {
+      if (!small) {
+        console.warn('SKIPPED: mount -t tmpfs was refused here');
+        ctx.skip('mount -t tmpfs was refused here');
+        return;
+      }
+      const files = [
+        ['/gen/100K/a.bin', 100 * KiB],
+        ['/gen/3M/big.bin', 3072 * KiB],
+        ['/gen/200K/b.bin', 200 * KiB],
+        ['/gen/300K/c.bin', 300 * KiB],
+      ] as const;
+      const list = path.join(await tmpDir(), 'list.txt');
+      await fs.writeFile(list, files.map(([p]) => `${server.url}${p.slice(1)}\n`).join(''));
+      const out = path.join(small, 'out');
+      const r = await run(['get', list, '-d', out, '-j', '1', '--progress', 'none']);
+      expect(r.code).toBe(1);
+      const errLine = r.stderr.split('\n').find((l) => l.includes('big.bin'));
+      expect(errLine).toMatch(/ERR_DL_FILE/);
+      expect(errLine).toContain(path.join(out, 'big.bin.part'));
+      expect(errLine).toContain('ENOSPC');
+      // The files that fit are complete; the one that did not is gone, .part included.
+      expect(await listFiles(out)).toEqual(['a.bin', 'b.bin', 'c.bin']);
+      for (const [p, size] of files.filter(([p]) => !p.includes('big'))) {
+        const got = await fs.readFile(path.join(out, path.basename(p)));
+        expect(got.equals(bodyOf(p, size)), p).toBe(true);
+      }
+    },
+  );
+
+  it('a directory it may not write fails those entries with the path and the errno; the rest download', async () => {
+    const base = await tmpDir();
+    await fs.chmod(base, 0o755);
+    const out = path.join(base, 'out');
+    const ok = path.join(out, 'ok');
+    await fs.mkdir(ok, { recursive: true });
+    // As root, run the CLI as nobody: root ignores directory modes. Otherwise a read-only dir does it.
+    if (IS_ROOT) await fs.chown(ok, NOBODY, NOBODY);
+    else await fs.chmod(out, 0o555);
+    const list = path.join(base, 'list.txt');
+    await fs.writeFile(
+      list,
+      [
+        `${server.url}gen/10K/denied.bin`,
+        `${server.url}gen/600K/denied-big.bin`,
+        `${server.url}gen/10K/fine.bin\n  dir=ok`,
+        `${server.url}gen/600K/fine-big.bin\n  dir=ok`,
+        `${server.url}gen/10K/new.bin\n  dir=newdir`,
+      ].join('\n'),
+    );
+    await fs.chmod(list, 0o644);
+    const r = await run(
+      ['get', list, '-d', out, '-j', '4', '--progress', 'none'],
+      IS_ROOT ? NOBODY : undefined,
+    );
+    if (!IS_ROOT) await fs.chmod(out, 0o755);
+    expect(r.code).toBe(1);
+    for (const [name, action] of [
+      ['denied.bin.part', 'write'],
+      ['denied-big.bin.part', 'open'],
+      ['newdir', 'create directory'],
+    ] as const) {
+      const line = r.stderr.split('\n').find((l) => l.includes(path.join(out, name)));
+      expect(line, name).toMatch(new RegExp(`cannot ${action} .*EACCES.*ERR_DL_FILE`));
+    }
+    expect(await listFiles(out)).toEqual(['ok/fine-big.bin', 'ok/fine.bin']);
+    expect(
+      (await fs.readFile(path.join(ok, 'fine-big.bin'))).equals(bodyOf('/gen/600K/fine-big.bin', 600 * KiB)),
+    ).toBe(true);
+  });
+});
