@@ -11,9 +11,11 @@ export const ERROR_CODES = {
   ERR_DL_TIMEOUT: 'no byte arrived within the connect or idle timeout',
   ERR_DL_NETWORK: 'the connection failed or was cut',
   ERR_DL_LENGTH_MISMATCH: 'the body was shorter or longer than Content-Length / Content-Range',
+  ERR_DL_TOO_LARGE: 'the file is larger than --max-size (by its Content-Length or the bytes received)',
   ERR_DL_TOO_MANY_REDIRECTS: 'more redirects than --max-redirects',
   ERR_DL_BAD_REDIRECT: 'a redirect without a usable Location',
-  ERR_DL_UNSAFE_NAME: 'no safe file name could be made inside the output directory',
+  ERR_DL_UNSAFE_NAME:
+    'no safe file name could be made inside the output directory, or a symbolic link is in the way',
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
   ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',
   ERR_DL_CHECKSUM_FILE: 'a line of the checksum file could not be read',
@@ -96,6 +98,14 @@ export class LengthMismatchError extends DlpoolError {
     this.name = 'LengthMismatchError';
     this.expected = expected;
     this.actual = actual;
+  }
+}
+
+/** The file is larger than maxSizeBytes (--max-size): by what the server announced, or by what arrived. */
+export class TooLargeError extends DlpoolError {
+  constructor(limit: number, what: string, init: DlpoolErrorInit) {
+    super('ERR_DL_TOO_LARGE', `${what} is over the --max-size limit of ${limit} bytes`, init);
+    this.name = 'TooLargeError';
   }
 }
 

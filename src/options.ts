@@ -83,6 +83,11 @@ export interface DownloadOptions {
   mode?: EngineMode;
   /** Proxies; `'env'` reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY as curl does. @default 'env' */
   proxy?: ProxySettings | 'env' | 'none';
+  /**
+   * Largest file accepted, in bytes: a download stops as soon as its Content-Length (or Content-Range total) or
+   * the bytes received pass it (ERR_DL_TOO_LARGE, not retried). @default unlimited
+   */
+  maxSizeBytes?: number | undefined;
   /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
@@ -113,6 +118,7 @@ export interface NormalizedOptions {
   manifest: string | undefined;
   mode: EngineMode;
   proxy: ProxySettings | undefined;
+  maxSizeBytes: number | undefined;
   writeHighWaterMark: number;
   progressIntervalMs: number;
   signal: AbortSignal | undefined;
@@ -158,6 +164,7 @@ const KNOWN_KEYS = new Set<string>([
   'checksums',
   'manifest',
   'proxy',
+  'maxSizeBytes',
   'writeHighWaterMark',
   'progressIntervalMs',
   'signal',
@@ -289,6 +296,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     manifest: options.manifest,
     mode,
     proxy,
+    maxSizeBytes:
+      options.maxSizeBytes === undefined ? undefined : int('maxSizeBytes', options.maxSizeBytes, 0, 1),
     writeHighWaterMark: int(
       'writeHighWaterMark',
       options.writeHighWaterMark,

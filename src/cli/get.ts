@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { DownloadOptions, EngineMode } from '../options.js';
 import type { HashPoolKind } from '../hash/hasher.js';
 import { exitCodeFor } from '../report/summary.js';
+import { parseSize } from '../server/index.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -16,6 +17,7 @@ export interface GetArgs {
   header?: string[] | undefined;
   'user-agent'?: string | undefined;
   'max-redirects'?: number | undefined;
+  'max-size'?: string | undefined;
   'connect-timeout'?: number | undefined;
   timeout?: number | undefined;
   retries?: number | undefined;
@@ -56,6 +58,13 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (a.header !== undefined) o.headers = a.header;
   if (a['user-agent'] !== undefined) o.userAgent = a['user-agent'];
   if (a['max-redirects'] !== undefined) o.maxRedirects = whole('--max-redirects', a['max-redirects'])!;
+  if (a['max-size'] !== undefined) {
+    const max = parseSize(String(a['max-size']));
+    if (max === undefined || max < 1) {
+      throw new UsageError(`--max-size: expected bytes such as 500K, 10M or 2G, got ${a['max-size']}`);
+    }
+    o.maxSizeBytes = max;
+  }
   const connect = seconds('--connect-timeout', a['connect-timeout']);
   if (connect !== undefined) o.connectTimeoutMs = connect;
   const idle = seconds('--timeout', a.timeout);

@@ -42,6 +42,10 @@ function getOptions(y: Argv) {
       type: 'number',
       describe: `redirects followed per request [${DEFAULTS.maxRedirects}]`,
     })
+    .option('max-size', {
+      type: 'string',
+      describe: 'largest file accepted, e.g. 500M; bigger ones fail as soon as that shows [unlimited]',
+    })
     .option('connect-timeout', {
       type: 'number',
       describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { ChecksumMismatchError, DlpoolError, LengthMismatchError } from '../errors.js';
+import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { Digest, ErrorInfo, EventListener, FileResult } from '../events.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Expected } from '../verify/checksums.js';
@@ -181,6 +181,9 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
       if (partPath && err.code === 'ERR_DL_FILE' && DISK_FULL.has(err.errno ?? '')) {
         // A .part that filled the disk cannot finish; kept, it would starve every other download of space.
         await dropPart(state, partPath);
+      } else if (partPath && err.code === 'ERR_DL_TOO_LARGE') {
+        // Not wanted at all: nothing to resume.
+        await dropPart(state, partPath);
       }
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
       if (partPath) state.offset = await partSize(partPath);
@@ -270,6 +273,11 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     state.validator = v;
   }
   if (total !== undefined) state.total = total;
+  const limit = opts.maxSizeBytes;
+  if (limit !== undefined && total !== undefined && total > limit) {
+    res.body.destroy();
+    throw new TooLargeError(limit, `Content-Length ${total}`, init);
+  }
 
   if (state.rel === undefined) {
     try {
@@ -318,6 +326,10 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
   res.body.on('data', (chunk: Buffer) => {
     received += chunk.length;
+    if (limit !== undefined && received > limit) {
+      res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
+      return;
+    }
     tap?.update(chunk);
     const now = performance.now();
     if (now - lastEmit >= opts.progressIntervalMs) {

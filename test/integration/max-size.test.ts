@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toDownloadOptions } from '../../src/cli/get.js';
+import { download } from '../../src/index.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { engine, FAST_RETRY, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
+
+const MiB = 1024 * 1024;
+let server: TestServer;
+/** Bytes the server managed to write per path before the client went away. */
+const sent = new Map<string, number>();
+
+beforeAll(async () => {
+  server = await startServer((req, res) => {
+    const size = Number(/\/(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
+    const chunked = req.url?.includes('chunked');
+    res.writeHead(200, chunked ? {} : { 'content-length': size, etag: '"v1"' });
+    let left = size;
+    const key = req.url ?? '';
+    sent.set(key, 0);
+    // 64 KiB at a time, paced, so a client that stops early is seen to stop early.
+    const pump = () => {
+      if (left === 0 || res.destroyed) return void res.end();
+      const n = Math.min(64 * 1024, left);
+      left -= n;
+      sent.set(key, (sent.get(key) ?? 0) + n);
+      res.write(Buffer.alloc(n, 7), () => setTimeout(pump, 2));
+    };
+    pump();
+  });
+});
+afterAll(() => server.close());
+
+describe.each(MODES)('%s mode', (mode) => {
+  it('--max-size stops a download as soon as Content-Length or the bytes received pass it', async () => {
+    const dir = await tmpDir();
+    const summary = await download({
+      ...engine(mode),
+      entries: [
+        `${server.url}/${4 * MiB}/announced.bin`,
+        `${server.url}/${4 * MiB}/chunked.bin`,
+        `${server.url}/${MiB}/fits.bin`,
+      ],
+      dir,
+      maxSizeBytes: MiB,
+      retry: FAST_RETRY,
+    });
+    const by = new Map(summary.results.map((r) => [r.path, r]));
+    expect(by.get('fits.bin')?.status).toBe('downloaded');
+    for (const name of ['announced.bin', 'chunked.bin']) {
+      const r = by.get(name);
+      expect(r?.status, name).toBe('failed');
+      expect(r?.error?.code, name).toBe('ERR_DL_TOO_LARGE');
+      expect(r?.attempts, `${name}: not retried`).toBe(1);
+    }
+    expect(by.get('announced.bin')?.error?.message).toMatch(
+      /Content-Length 4194304 is over the --max-size limit of 1048576 bytes/,
+    );
+    expect(by.get('chunked.bin')?.error?.message).toMatch(
+      /the body \(\d+ bytes so far\) is over the --max-size limit/,
+    );
+    // Nothing kept of the refused files, not even a .part.
+    expect(await listFiles(dir)).toEqual(['fits.bin']);
+    // The chunked body was abandoned early, not read to the end (the server paces 64 KiB writes).
+    expect(sent.get(`/${4 * MiB}/chunked.bin`)).toBeLessThan(3 * MiB);
+  });
+});
+
+describe('--max-size flag', () => {
+  it('takes sizes with K/M/G suffixes and refuses anything else, naming the flag', () => {
+    expect(toDownloadOptions({ sources: ['x'], 'max-size': '500K' }).maxSizeBytes).toBe(500 * 1024);
+    expect(toDownloadOptions({ sources: ['x'], 'max-size': '2G' }).maxSizeBytes).toBe(2 * 1024 ** 3);
+    expect(() => toDownloadOptions({ sources: ['x'], 'max-size': '10X' })).toThrow(
+      /^--max-size: expected bytes/,
+    );
+    expect(() => toDownloadOptions({ sources: ['x'], 'max-size': '0' })).toThrow(/^--max-size/);
+  });
+  it('the library option is checked by normalizeOptions', async () => {
+    await expect(
+      download({ entries: [], dir: path.join(await tmpDir(), 'x'), maxSizeBytes: -1 }),
+    ).rejects.toThrow(/^maxSizeBytes: expected a whole number/);
+  });
+});
