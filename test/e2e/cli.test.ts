@@ -77,6 +77,35 @@ describe('dlpool CLI', () => {
     expect(await listFiles(out)).toEqual(['ok.bin']);
   });
 
+  it('a hostile list (BOM, CRLF, bad URLs, ftp:, file:, binary garbage, a 100 KB line): one FILE:LINE error per bad line, the rest download', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'hostile.txt');
+    const u = server.url;
+    await fs.writeFile(
+      list,
+      Buffer.concat([
+        Buffer.from(`\ufeff${u}gen/10/first.bin\r\n`), // 1
+        Buffer.from('not a url\r\n'), // 2
+        Buffer.from('ftp://example.com/x.iso\r\n'), // 3
+        Buffer.from('file:///etc/passwd\r\n'), // 4
+        Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a]), // 5: NUL, invalid UTF-8, ESC[2J
+        Buffer.from(`${u}gen/10/${'y'.repeat(100_000)}\r\n`), // 6
+        Buffer.from(`${u}gen/10/second.bin\r\n`), // 7
+        Buffer.from('http://[::1\r\n'), // 8
+        Buffer.from(`${u}gen/10/third.bin`), // 9, no final newline
+      ]),
+    );
+    const out = path.join(dir, 'out');
+    const r = await run([list, '-d', out, '--progress', 'none']);
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.includes(`${list}:`));
+    expect(errors.map((l) => /hostile\.txt:(\d+):/.exec(l)?.[1])).toEqual(['2', '3', '4', '5', '6', '8']);
+    // One line each, no terminal escapes from the garbage, and never the 100 KB line echoed whole.
+    for (const l of errors) expect(l.length).toBeLessThan(400);
+    expect(r.stderr).not.toMatch(/\x1b/);
+    expect(await listFiles(out)).toEqual(['first.bin', 'second.bin', 'third.bin']);
+  });
+
   it('exits 2 for a list file that cannot be read, and downloads nothing', async () => {
     const dir = await tmpDir();
     const r = await run([`${server.url}gen/10/never.bin`, path.join(dir, 'missing.txt'), '-d', dir]);
