@@ -18,6 +18,8 @@ export interface GetArgs {
   'user-agent'?: string | undefined;
   'max-redirects'?: number | undefined;
   'max-size'?: string | undefined;
+  split?: number | undefined;
+  'min-split-size'?: string | undefined;
   'connect-timeout'?: number | undefined;
   timeout?: number | undefined;
   retries?: number | undefined;
@@ -64,6 +66,14 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
       throw new UsageError(`--max-size: expected bytes such as 500K, 10M or 2G, got ${a['max-size']}`);
     }
     o.maxSizeBytes = max;
+  }
+  if (a.split !== undefined) o.split = whole('--split', a.split)!;
+  if (a['min-split-size'] !== undefined) {
+    const min = parseSize(String(a['min-split-size']));
+    if (min === undefined || min < 1) {
+      throw new UsageError(`--min-split-size: expected bytes such as 1M or 16M, got ${a['min-split-size']}`);
+    }
+    o.minSplitSizeBytes = min;
   }
   const connect = seconds('--connect-timeout', a['connect-timeout']);
   if (connect !== undefined) o.connectTimeoutMs = connect;

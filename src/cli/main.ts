@@ -46,6 +46,15 @@ function getOptions(y: Argv) {
       type: 'string',
       describe: 'largest file accepted, e.g. 500M; bigger ones fail as soon as that shows [unlimited]',
     })
+    .option('split', {
+      alias: 'x',
+      type: 'number',
+      describe: `connections per large file, as byte ranges written in place [${DEFAULTS.split}: off]`,
+    })
+    .option('min-split-size', {
+      type: 'string',
+      describe: `files up to this size are not split [${DEFAULTS.minSplitSizeBytes / 1024 / 1024}M]`,
+    })
     .option('connect-timeout', {
       type: 'number',
       describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,

@@ -50,7 +50,9 @@ export type FromWorker =
   | { type: 'events'; events: DownloadEvent[] }
   | { type: 'result'; result: FileResult }
   | { type: 'claim'; req: number; rel: string }
-  | { type: 'hash'; req: number; path: string; algorithm: string };
+  | { type: 'hash'; req: number; path: string; algorithm: string }
+  | { type: 'borrow'; req: number; id: number; max: number }
+  | { type: 'giveBack'; id: number; n: number };
 
 export function wireOptions(o: NormalizedOptions): WireOptions {
   const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, ...rest } = o;

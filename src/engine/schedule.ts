@@ -10,6 +10,51 @@ export interface Limits {
 }
 
 /**
+ * The -j and --per-host limiters of one run. A download that already holds a slot and wants more connections
+ * (a segmented download, -x) borrows free slots; they count against the limits exactly like downloads, so -j
+ * bounds connections across all files, and are given back as its segments finish.
+ */
+export class Slots {
+  readonly global: LimitFunction;
+  private readonly hosts = new Map<string, LimitFunction>();
+
+  constructor(private readonly limits: Limits) {
+    this.global = pLimit(limits.concurrency);
+  }
+
+  host(host: string): LimitFunction {
+    let h = this.hosts.get(host);
+    if (!h) {
+      h = this.limits.perHost >= this.limits.concurrency ? this.global : pLimit(this.limits.perHost);
+      this.hosts.set(host, h);
+    }
+    return h;
+  }
+
+  /** Up to `max` extra connections to `host`, as many as are free now (possibly 0). */
+  borrow(host: string, max: number): number {
+    const g = this.global;
+    const h = this.host(host);
+    // p-limit's concurrency can be lowered while tasks run; lowering it by n reserves n free slots.
+    let free = g.concurrency - g.activeCount;
+    if (h !== g) free = Math.min(free, h.concurrency - h.activeCount);
+    const n = Math.max(0, Math.min(max, free));
+    if (n > 0) {
+      g.concurrency -= n;
+      if (h !== g) h.concurrency -= n;
+    }
+    return n;
+  }
+
+  giveBack(host: string, n: number): void {
+    if (n <= 0) return;
+    const h = this.host(host);
+    this.global.concurrency += n;
+    if (h !== this.global) h.concurrency += n;
+  }
+}
+
+/**
  * The one scheduler both engines share: -j slots in total, --per-host slots per host, the job stream pulled
  * only while fewer than a small multiple of -j jobs wait (a list of a million URLs is never held in memory).
  * A job waits for its host's slot before it takes a global one, so a busy host does not block the others.
@@ -18,15 +63,13 @@ export interface Limits {
  */
 export async function schedule(
   jobs: AsyncIterable<JobOrResult>,
-  limits: Limits,
+  slots: Slots,
   signal: AbortSignal,
   runJob: (job: Job) => Promise<FileResult>,
   onResult: (r: FileResult) => void,
 ): Promise<void> {
-  const { concurrency, perHost } = limits;
-  const global = pLimit(concurrency);
-  const hosts = new Map<string, LimitFunction>();
-  const maxPending = Math.max(64, concurrency * 4);
+  const global = slots.global;
+  const maxPending = Math.max(64, global.concurrency * 4);
   let pending = 0;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -41,12 +84,7 @@ export async function schedule(
     }
     if (signal.aborted || failure !== undefined) break;
     const { job } = item;
-    let host = hosts.get(job.host);
-    if (!host) {
-      host = perHost >= concurrency ? global : pLimit(perHost);
-      hosts.set(job.host, host);
-    }
-    const limitHost = host;
+    const limitHost = slots.host(job.host);
     pending++;
     const task =
       limitHost === global ? global(() => runJob(job)) : limitHost(() => global(() => runJob(job)));

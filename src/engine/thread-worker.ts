@@ -21,7 +21,12 @@ const post = (m: FromWorker) => port.postMessage(m);
 // Requests to the main thread (name claims, pooled hashes), answered by `reply` messages.
 let nextReq = 0;
 const waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
-function ask(m: { type: 'claim'; rel: string } | { type: 'hash'; path: string; algorithm: string }) {
+function ask(
+  m:
+    | { type: 'claim'; rel: string }
+    | { type: 'hash'; path: string; algorithm: string }
+    | { type: 'borrow'; id: number; max: number },
+) {
   const req = ++nextReq;
   return new Promise<string>((resolve, reject) => {
     waiting.set(req, { resolve, reject });
@@ -77,6 +82,11 @@ const ctx: FetchContext = {
   opts,
   dispatcher,
   names: { claim: (rel) => ask({ type: 'claim', rel }) },
+  // -j is counted on the main thread: extra connections for segments (-x) are borrowed from it per job.
+  slots: {
+    borrow: async (job, max) => Number(await ask({ type: 'borrow', id: job.id, max })),
+    giveBack: (job, n) => post({ type: 'giveBack', id: job.id, n }),
+  },
   dirs: new DirMaker(opts.dir),
   signal: controller.signal,
   emit,

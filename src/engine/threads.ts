@@ -4,7 +4,7 @@ import type { FetchContext } from '../fetch/fetch-file.js';
 import type { Job, JobOrResult } from '../jobs/job.js';
 import type { Engine } from './engine.js';
 import { type FromWorker, type ToWorker, toWireError, toWireJob, wireOptions } from './protocol.js';
-import { schedule } from './schedule.js';
+import { schedule, Slots } from './schedule.js';
 
 // Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
 const WORKER_URL = import.meta.url.endsWith('.ts')
@@ -34,11 +34,12 @@ export class ThreadsEngine implements Engine {
     ctx: FetchContext,
     onResult: (r: FileResult) => void,
   ): Promise<void> {
-    const pool = new DownloadWorkers(ctx, this.hooks);
+    const slots = new Slots(ctx.opts);
+    const pool = new DownloadWorkers(ctx, slots, this.hooks);
     const onAbort = () => pool.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await schedule(jobs, ctx.opts, ctx.signal, (job) => pool.run(job), onResult);
+      await schedule(jobs, slots, ctx.signal, (job) => pool.run(job), onResult);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await pool.close();
@@ -51,6 +52,8 @@ interface InFlight {
   started: number;
   /** Times a worker died while running this job; the second death fails it. */
   crashes: number;
+  /** Extra -j slots lent to this job's segments (-x), given back at the latest when it ends. */
+  borrowed: number;
   resolve: (r: FileResult) => void;
   reject: (err: unknown) => void;
 }
@@ -70,6 +73,7 @@ class DownloadWorkers {
 
   constructor(
     private readonly ctx: FetchContext,
+    private readonly lender: Slots,
     private readonly hooks: ThreadsEngineHooks,
   ) {}
 
@@ -79,7 +83,7 @@ class DownloadWorkers {
       for (let i = 0; i < this.ctx.opts.workers; i++) this.spawn();
     }
     return new Promise((resolve, reject) =>
-      this.dispatch({ job, started: performance.now(), crashes: 0, resolve, reject }),
+      this.dispatch({ job, started: performance.now(), crashes: 0, borrowed: 0, resolve, reject }),
     );
   }
 
@@ -148,6 +152,7 @@ class DownloadWorkers {
       case 'result': {
         const p = slot.inflight.get(m.result.id);
         slot.inflight.delete(m.result.id);
+        if (p) this.returnSlots(p);
         p?.resolve(m.result);
         break;
       }
@@ -157,7 +162,29 @@ class DownloadWorkers {
       case 'hash':
         reply(m.req, () => this.ctx.hasher.hashFile(m.path, m.algorithm));
         break;
+      case 'borrow':
+        reply(m.req, () => {
+          const p = slot.inflight.get(m.id);
+          if (!p) return '0';
+          const n = this.lender.borrow(p.job.host, m.max);
+          p.borrowed += n;
+          return String(n);
+        });
+        break;
+      case 'giveBack': {
+        const p = slot.inflight.get(m.id);
+        if (!p) break;
+        const n = Math.min(m.n, p.borrowed);
+        p.borrowed -= n;
+        this.lender.giveBack(p.job.host, n);
+        break;
+      }
     }
+  }
+
+  private returnSlots(p: InFlight): void {
+    this.lender.giveBack(p.job.host, p.borrowed);
+    p.borrowed = 0;
   }
 
   private onExit(slot: Slot): void {
@@ -165,6 +192,7 @@ class DownloadWorkers {
     if (slot.closing) return;
     const orphans = [...slot.inflight.values()];
     slot.inflight.clear();
+    for (const p of orphans) this.returnSlots(p);
     if (!slot.ready) {
       // A worker that cannot even start will not do better next time: this is the engine failing.
       const why = slot.error instanceof Error ? slot.error.message : 'exited at start-up';

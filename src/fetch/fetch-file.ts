@@ -19,14 +19,16 @@ import {
   writePartSync,
   writeWholeSync,
 } from '../file/part.js';
-import { readResumeState, removeResumeState, writeResumeState } from '../file/resume-state.js';
+import { readResumeState, removeResumeState, type Segment, writeResumeState } from '../file/resume-state.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { type NameClaimer, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
+import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
+import { downloadSegments, FileChangedError, planSegments, segmentBytes } from './segmented.js';
 
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
@@ -42,6 +44,16 @@ export interface FetchContext {
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
   expected: ReadonlyMap<string, Expected> | undefined;
+  /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
+  slots?: ConnectionLender | undefined;
+  /** Keys of the warnings already given (sayOnce). */
+  said?: Set<string> | undefined;
+}
+
+export interface ConnectionLender {
+  /** Up to `max` extra connections for `job`, as many as are free now (possibly 0). */
+  borrow(job: Job, max: number): number | Promise<number>;
+  giveBack(job: Job, n: number): void;
 }
 
 interface Done {
@@ -64,6 +76,10 @@ interface Progress {
   checksumRetried: boolean;
   /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */
   meta: boolean;
+  /** Set while the `.part` is a segmented download (-x): where each range stands. */
+  segments: Segment[] | undefined;
+  /** Retries of single segments (each also counts in the result's attempts). */
+  segmentRetries: number;
 }
 
 class Skipped {
@@ -71,31 +87,6 @@ class Skipped {
     readonly rel: string,
     readonly bytes: number,
   ) {}
-}
-
-function header(res: GetResponse, name: string): string | undefined {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function lengthOf(res: GetResponse): number | undefined {
-  const v = header(res, 'content-length');
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-}
-
-/** `bytes a-b/total` → numbers; undefined when absent or malformed. */
-function contentRange(
-  res: GetResponse,
-): { start: number; end: number; total: number | undefined } | undefined {
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range')?.trim() ?? '');
-  if (!m) return undefined;
-  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) };
-}
-
-function validatorOf(res: GetResponse): string | undefined {
-  const etag = header(res, 'etag');
-  if (etag && !etag.startsWith('W/')) return etag;
-  return header(res, 'last-modified');
 }
 
 /**
@@ -114,6 +105,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     resumed: false,
     checksumRetried: false,
     meta: false,
+    segments: undefined,
+    segmentRetries: 0,
   };
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
@@ -121,7 +114,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     source: job.source,
     line: job.line,
     path: state.rel,
-    attempts: state.attempts,
+    attempts: state.attempts + state.segmentRetries,
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
     ...fields,
@@ -185,13 +178,16 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
         // Not wanted at all: nothing to resume.
         await dropPart(state, partPath);
       }
+      if (partPath && caught instanceof FileChangedError) await dropPart(state, partPath);
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
-      if (partPath) state.offset = await partSize(partPath);
+      // (A segmented .part is sized in advance: its segments say what it holds.)
+      if (partPath && !state.segments) state.offset = await partSize(partPath);
       const delay = ctx.signal.aborted ? 'stop' : retryDelay(state.attempts, err, opts.retry, ctx.random);
       if (delay === 'stop') {
         // Keep partial data for a later resume; an empty .part is just clutter.
-        if (partPath && state.offset === 0) await dropPart(state, partPath);
-        return result({ status: 'failed', bytes: state.offset, error: errorInfo(err, job, state, opts) });
+        const kept = state.segments ? segmentBytes(state.segments) : state.offset;
+        if (partPath && kept === 0) await dropPart(state, partPath);
+        return result({ status: 'failed', bytes: kept, error: errorInfo(err, job, state, opts) });
       }
       ctx.emit({
         type: 'retry',
@@ -213,6 +209,9 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 /** One HTTP attempt; returns the final size, or throws. */
 async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Done> {
   const { opts } = ctx;
+  if (state.segments && state.rel !== undefined && state.total !== undefined) {
+    return segmentedBody(job, ctx, state, undefined, 0);
+  }
   const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...opts.headers };
   if (state.offset > 0) {
     headers['range'] = `bytes=${state.offset}-`;
@@ -296,6 +295,19 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   }
   const finalPath = targetPath(opts.dir, state.rel);
   const partPath = partPathOf(finalPath);
+  if (offset === 0 && total !== undefined && opts.split > 1 && total > opts.minSplitSizeBytes) {
+    if (!acceptsRanges(res)) {
+      sayOnce(
+        ctx,
+        `no-ranges ${job.host}`,
+        `${job.host} does not accept byte ranges: -x ${opts.split} falls back to one connection per file`,
+      );
+    } else {
+      const extra = (await ctx.slots?.borrow(job, opts.split - 1)) ?? 0;
+      // No free -j slot now: one connection, the plain way (the body is already coming).
+      if (extra > 0) return segmentedBody(job, ctx, state, res, extra);
+    }
+  }
   if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
     return smallBody(job, ctx, state, res, total, partPath, finalPath, init);
   }
@@ -368,9 +380,14 @@ async function resumeFromEarlierRun(job: Job, opts: NormalizedOptions, state: Pr
   if (saved.url !== job.displayUrl) return;
   const size = await partSize(partPath);
   if (size === 0) return;
-  state.offset = size;
   state.validator = saved.validator;
   state.total = saved.total;
+  if (saved.segments) {
+    // A segmented .part is sized to the whole file when it is created; any other size is not ours to trust.
+    if (size === saved.total) state.segments = saved.segments;
+    return;
+  }
+  state.offset = size;
 }
 
 /** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */
@@ -388,6 +405,84 @@ async function dropPart(state: Progress, partPath: string): Promise<void> {
   await discardPart(partPath);
   if (state.meta) removeResumeState(partPath);
   state.meta = false;
+  state.segments = undefined;
+}
+
+/** A warning given once per run (per worker in --mode threads) for each `key`. */
+function sayOnce(ctx: FetchContext, key: string, message: string): void {
+  const said = (ctx.said ??= new Set());
+  if (said.has(key)) return;
+  said.add(key);
+  ctx.emit({ type: 'warning', message });
+}
+
+/**
+ * A file fetched as byte ranges over several connections (-x), written in place into one `.part` that is
+ * hashed by path and renamed when every range is complete. `first` is the 200 answer that feeds the range
+ * starting at 0 (a new download); without it the saved segments are continued (a retry or a later run).
+ */
+async function segmentedBody(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  first: GetResponse | undefined,
+  extra: number,
+): Promise<Done> {
+  const { opts } = ctx;
+  const rel = state.rel!;
+  const total = state.total!;
+  const finalPath = targetPath(opts.dir, rel);
+  const partPath = partPathOf(finalPath);
+  const fresh = first !== undefined;
+  if (fresh) {
+    state.segments = planSegments(total, 1 + extra);
+    // A state from an earlier attempt would describe this .part as contiguous bytes: it goes, or is replaced.
+    if (state.validator === undefined && state.meta) removeResumeState(partPath);
+    state.meta = state.validator !== undefined;
+  } else {
+    const left = state.segments!.filter((s) => s.pos < s.end).length;
+    extra = left > 1 ? ((await ctx.slots?.borrow(job, Math.min(opts.split, left) - 1)) ?? 0) : 0;
+    state.resumed = true;
+  }
+  const segments = state.segments!;
+  try {
+    await ctx.dirs.ensure(path.dirname(finalPath));
+  } catch (err) {
+    first?.body.destroy();
+    if (extra > 0) ctx.slots?.giveBack(job, extra);
+    throw err;
+  }
+  ctx.emit({
+    type: 'start',
+    id: job.id,
+    url: job.displayUrl,
+    path: rel,
+    attempt: state.attempts,
+    total,
+    offset: segmentBytes(segments),
+  });
+  await downloadSegments({
+    job,
+    ctx,
+    partPath,
+    rel,
+    total,
+    validator: state.validator,
+    segments,
+    fresh,
+    first,
+    extra,
+    attempt: state.attempts,
+    onRetry: () => state.segmentRetries++,
+  });
+  const init = { url: job.displayUrl, attempt: state.attempts };
+  // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
+  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
+  await commitPart(partPath, finalPath);
+  if (state.meta) removeResumeState(partPath);
+  state.meta = false;
+  state.segments = undefined;
+  return { bytes: total, digest };
 }
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */

@@ -43,6 +43,31 @@ export async function openPart(
   return ws;
 }
 
+/**
+ * The `.part` of a segmented download, opened for positional writes: a fresh one is created empty and sized to
+ * `total` (segments write into their place), a resumed one is opened as it is (its size was checked against
+ * the saved state). Never through a symlink.
+ */
+export async function openPartHandle(
+  partPath: string,
+  fresh: boolean,
+  total: number,
+): Promise<fsp.FileHandle> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(partPath, fresh ? O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW : WRITE_AT, 0o666);
+  } catch (err) {
+    throw openError(err, 'open', partPath);
+  }
+  try {
+    if (fresh) await fh.truncate(total);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw fileError(err, 'size', partPath);
+  }
+  return fh;
+}
+
 /** Bytes actually on disk in the `.part` file: after a failed attempt this, not the bytes received, is the resume offset. */
 export async function partSize(partPath: string): Promise<number> {
   try {

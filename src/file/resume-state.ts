@@ -11,6 +11,29 @@ export interface ResumeState {
   url: string;
   validator: string;
   total: number | undefined;
+  /**
+   * For a segmented download (-x): each range `[start, end)` and `pos`, the first byte not yet written.
+   * Positions are saved only after their bytes were written, so they never claim more than the file holds.
+   */
+  segments?: Segment[] | undefined;
+}
+
+export interface Segment {
+  start: number;
+  pos: number;
+  end: number;
+}
+
+function segmentsFrom(v: unknown, total: number | undefined): Segment[] | undefined {
+  if (!Array.isArray(v) || total === undefined) return undefined;
+  const out: Segment[] = [];
+  for (const s of v) {
+    if (!Array.isArray(s) || s.length !== 3 || !s.every((n) => Number.isSafeInteger(n))) return undefined;
+    const [start, pos, end] = s as [number, number, number];
+    if (!(start >= 0 && start <= pos && pos <= end && end <= total)) return undefined;
+    out.push({ start, pos, end });
+  }
+  return out;
 }
 
 export function metaPathOf(partPath: string): string {
@@ -26,7 +49,11 @@ export function readResumeState(partPath: string): ResumeState | undefined {
     if (v.v !== 1 || typeof v.url !== 'string' || typeof v.validator !== 'string' || v.validator === '') {
       return undefined;
     }
-    return { url: v.url, validator: v.validator, total: typeof v.total === 'number' ? v.total : undefined };
+    const total = typeof v.total === 'number' ? v.total : undefined;
+    if (v.segments === undefined) return { url: v.url, validator: v.validator, total };
+    const segments = segmentsFrom(v.segments, total);
+    // A segment list that does not parse cannot be trusted: no resume at all.
+    return segments ? { url: v.url, validator: v.validator, total, segments } : undefined;
   } catch {
     return undefined;
   }
@@ -38,7 +65,8 @@ export function readResumeState(partPath: string): ResumeState | undefined {
  */
 export function writeResumeState(partPath: string, s: ResumeState): void {
   try {
-    fs.writeFileSync(metaPathOf(partPath), JSON.stringify({ v: 1, ...s }), {
+    const segments = s.segments?.map((g) => [g.start, g.pos, g.end]);
+    fs.writeFileSync(metaPathOf(partPath), JSON.stringify({ v: 1, ...s, segments }), {
       flag: WRITE_NEW as unknown as string,
     });
   } catch {
