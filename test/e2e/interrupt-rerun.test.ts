@@ -25,7 +25,14 @@ function start(args: string[]) {
   return { child, done, out: () => stdout };
 }
 
-describe.each(['async', 'threads'])('killed at random moments, then rerun (--mode %s)', (mode) => {
+const RUNS: [string, string[]][] = [
+  ['async', []],
+  ['threads', []],
+  // Segmented: files over 1 MiB come as 3 ranges written in place; kills land between saved positions.
+  ['async', ['-x', '3', '--min-split-size', '1M']],
+];
+
+describe.each(RUNS)('killed at random moments, then rerun (--mode %s %j)', (mode, extra) => {
   it('every file ends byte-identical; no final name ever holds a partial file', async () => {
     // 3 MiB/s per connection: a run takes a second or two, so kills land mid-body.
     const server = await createServer({ rateBytesPerSec: 3 * 1024 * 1024 });
@@ -34,7 +41,7 @@ describe.each(['async', 'threads'])('killed at random moments, then rerun (--mod
     const paths = SIZES.map((s, i) => `/gen/${s}/f${i}.bin`);
     await fs.writeFile(list, paths.map((p) => `${server.url}${p.slice(1)}\n`).join(''));
     const out = path.join(dir, 'out');
-    const random = mulberry32(mode === 'async' ? 11 : 12);
+    const random = mulberry32(mode === 'async' ? 11 + extra.length : 12);
     const checkFinalNames = async () => {
       for (const f of await listFiles(out).catch(() => [] as string[])) {
         if (f.endsWith('.part') || f.endsWith('.part.meta')) continue;
@@ -47,6 +54,7 @@ describe.each(['async', 'threads'])('killed at random moments, then rerun (--mod
     };
     try {
       let sawPartials = false;
+      let sawSegments = false;
       for (let k = 0; k < 4; k++) {
         const run = start([
           'get',
@@ -61,6 +69,7 @@ describe.each(['async', 'threads'])('killed at random moments, then rerun (--mod
           mode,
           '-w',
           '2',
+          ...extra,
         ]);
         // Kill a random moment after bytes start landing (a fixed delay from spawn misses on a loaded machine).
         const begun = Date.now();
@@ -73,10 +82,16 @@ describe.each(['async', 'threads'])('killed at random moments, then rerun (--mod
         const code = await run.done;
         expect([-1, 130, 0]).toContain(code);
         await checkFinalNames();
-        if ((await listFiles(out).catch(() => [])).some((f) => f.endsWith('.part.meta'))) sawPartials = true;
+        for (const f of (await listFiles(out).catch(() => [] as string[])).filter((x) =>
+          x.endsWith('.part.meta'),
+        )) {
+          sawPartials = true;
+          if ((await fs.readFile(path.join(out, f), 'utf8')).includes('"segments"')) sawSegments = true;
+        }
       }
       expect(sawPartials, 'some kill landed mid-download').toBe(true);
-      const last = start(['get', list, '-d', out, '-j', '4', '--json', '--mode', mode, '-w', '2']);
+      expect(sawSegments, 'segment positions were kept').toBe(extra.length > 0);
+      const last = start(['get', list, '-d', out, '-j', '4', '--json', '--mode', mode, '-w', '2', ...extra]);
       expect(await last.done).toBe(0);
       const report = JSON.parse(last.out()) as { results: { resumed: boolean; status: string }[] };
       expect(report.results.every((r) => r.status === 'downloaded' || r.status === 'skipped')).toBe(true);
