@@ -29,6 +29,7 @@ const RUNS: [string, string[]][] = [
   ['async', []],
   ['threads', []],
   // Segmented: files over 1 MiB come as 3 ranges written in place; kills land between saved positions.
+  // -j 16 leaves slots free for the ranges (segments borrow only free -j slots).
   ['async', ['-x', '3', '--min-split-size', '1M']],
 ];
 
@@ -62,7 +63,7 @@ describe.each(RUNS)('killed at random moments, then rerun (--mode %s %j)', (mode
           '-d',
           out,
           '-j',
-          '4',
+          extra.length > 0 ? '16' : '4',
           '--progress',
           'none',
           '--mode',
@@ -91,7 +92,20 @@ describe.each(RUNS)('killed at random moments, then rerun (--mode %s %j)', (mode
       }
       expect(sawPartials, 'some kill landed mid-download').toBe(true);
       expect(sawSegments, 'segment positions were kept').toBe(extra.length > 0);
-      const last = start(['get', list, '-d', out, '-j', '4', '--json', '--mode', mode, '-w', '2', ...extra]);
+      const last = start([
+        'get',
+        list,
+        '-d',
+        out,
+        '-j',
+        extra.length > 0 ? '16' : '4',
+        '--json',
+        '--mode',
+        mode,
+        '-w',
+        '2',
+        ...extra,
+      ]);
       expect(await last.done).toBe(0);
       const report = JSON.parse(last.out()) as { results: { resumed: boolean; status: string }[] };
       expect(report.results.every((r) => r.status === 'downloaded' || r.status === 'skipped')).toBe(true);
