@@ -54,7 +54,7 @@ export function explain(
     );
   }
   if (all.length === 0) return { lines, best: undefined };
-  const plain = all.filter((c) => c.hashPool === 'none');
+  const plain = all.filter((c) => c.hashPool === 'none' && (c.split ?? 1) === 1);
 
   // Concurrency: sequential against the best concurrent setting of the same engine.
   const seq = plain.find((c) => c.concurrency === 1);
@@ -142,6 +142,24 @@ export function explain(
   if (all.some((c) => c.workers !== half)) {
     lines.push(
       `The default -w is half the cores (${half} here), leaving the rest for the downloads' event loop.`,
+    );
+  }
+
+  // Within a file against across files: the same -j, large files split into ranges (-x).
+  const splits = all.filter((c) => (c.split ?? 1) > 1);
+  const unsplit = plain.find(
+    (c) => splits[0] && c.mode === splits[0].mode && c.concurrency === splits[0].concurrency,
+  );
+  if (splits.length > 0 && unsplit) {
+    const bestSplit = fastest(splits)!;
+    const gain = unsplit.stats.wallMs / bestSplit.stats.wallMs;
+    lines.push(
+      `Splitting large files into ranges: -x ${bestSplit.split} took ${s(bestSplit.stats.wallMs)} against ${s(unsplit.stats.wallMs)} with one connection per file (-j ${unsplit.concurrency}): ` +
+        (gain >= 1.1
+          ? `${times(unsplit.stats.wallMs, bestSplit.stats.wallMs)} faster, so each connection was being held back (a per-connection cap or latency), not the link.`
+          : gain <= 0.9
+            ? `${times(bestSplit.stats.wallMs, unsplit.stats.wallMs)} slower: one connection already filled the link, and more only cost CPU.`
+            : 'about the same: one connection per file already filled what the link and CPU allow.'),
     );
   }
 

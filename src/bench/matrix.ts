@@ -6,6 +6,8 @@ export interface MatrixAxes {
   concurrency: number[];
   workers: number[];
   hashPools: BenchHashPool[];
+  /** -x values; each above 1 adds one configuration at the reference -j. */
+  split: number[];
 }
 
 export const DEFAULT_AXES: MatrixAxes = {
@@ -13,12 +15,14 @@ export const DEFAULT_AXES: MatrixAxes = {
   concurrency: [1, 4, 16, 64],
   workers: [1, 2, 4],
   hashPools: ['none', 'inline', 'threads', 'processes'],
+  split: [1],
 };
 
 export function configKey(c: Omit<BenchConfig, 'key'>): string {
   const w =
     c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes' ? ` -w ${c.workers}` : '';
-  return `${c.mode} -j ${c.concurrency}${w} hash=${c.hashPool}`;
+  const x = (c.split ?? 1) > 1 ? ` -x ${c.split}` : '';
+  return `${c.mode} -j ${c.concurrency}${x}${w} hash=${c.hashPool}`;
 }
 
 /**
@@ -27,7 +31,7 @@ export function configKey(c: Omit<BenchConfig, 'key'>): string {
  * at each worker count, all at one reference concurrency (16 when given, else the largest).
  */
 export function buildMatrix(axes: MatrixAxes): BenchConfig[] {
-  const { modes, concurrency, workers, hashPools } = axes;
+  const { modes, concurrency, workers, hashPools, split } = axes;
   const refJ = concurrency.includes(16) ? 16 : Math.max(...concurrency);
   const plain: BenchHashPool = hashPools.includes('none') ? 'none' : hashPools[0]!;
   const first = modes[0]!;
@@ -42,6 +46,10 @@ export function buildMatrix(axes: MatrixAxes): BenchConfig[] {
     for (const w of workers) add({ mode: 'threads', concurrency: refJ, workers: w, hashPool: plain });
   }
   if (modes.includes('async')) add({ mode: 'async', concurrency: refJ, workers: w0, hashPool: plain });
+  // Within a file (-x) against across files (-j): the same -j, each large file split into x ranges.
+  for (const x of split) {
+    if (x > 1) add({ mode: first, concurrency: refJ, workers: w0, hashPool: plain, split: x });
+  }
   for (const hp of hashPools) {
     if (hp === 'none') continue;
     if (hp === 'inline') {
@@ -59,6 +67,7 @@ export function buildMatrix(axes: MatrixAxes): BenchConfig[] {
 /** `dlpool get` flags that reproduce a configuration. */
 export function configFlags(c: BenchConfig): string {
   const parts = [`-j ${c.concurrency}`];
+  if ((c.split ?? 1) > 1) parts.push(`-x ${c.split}`);
   if (c.mode !== 'async') parts.push(`--mode ${c.mode}`);
   if (c.hashPool !== 'none') parts.push(`--hash sha256 --hash-pool ${c.hashPool}`);
   if (c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes')

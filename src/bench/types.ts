@@ -12,6 +12,8 @@ export interface BenchConfig {
   /** Download threads (threads mode) and hash-pool size; 1 when neither uses it. */
   workers: number;
   hashPool: BenchHashPool;
+  /** Connections per large file (-x); 1 is off. Absent in reports written before the axis existed. */
+  split?: number | undefined;
 }
 
 /** What one run measured (the probe process reports these). */

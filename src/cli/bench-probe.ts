@@ -37,6 +37,7 @@ async function probe(): Promise<void> {
     concurrency: config.concurrency,
     mode: config.mode,
     workers: config.workers,
+    split: config.split ?? 1,
     ...(config.hashPool === 'none' ? {} : { hash: 'sha256', hashPool: config.hashPool }),
     proxy: 'none',
   });

@@ -18,6 +18,7 @@ export interface BenchArgs {
   concurrency?: string | undefined;
   workers?: string | undefined;
   'hash-pool'?: string | undefined;
+  split?: string | undefined;
   runs?: number | undefined;
   checksums?: string | undefined;
   json?: string | undefined;
@@ -62,6 +63,7 @@ export function toAxes(a: BenchArgs): MatrixAxes {
       ['none', 'inline', 'threads', 'processes'],
       DEFAULT_AXES.hashPools,
     ),
+    split: numbers('--split', a.split, DEFAULT_AXES.split, 64),
   };
 }
 

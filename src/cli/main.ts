@@ -189,6 +189,11 @@ export async function main(argv: string[]): Promise<void> {
           .option('concurrency', { alias: 'j', type: 'string', describe: '-j values [1,4,16,64]' })
           .option('workers', { alias: 'w', type: 'string', describe: 'worker counts [1,2,4]' })
           .option('hash-pool', { type: 'string', describe: 'hashing: none,inline,threads,processes [all]' })
+          .option('split', {
+            alias: 'x',
+            type: 'string',
+            describe: '-x values: connections per large file, e.g. 1,4,8 [1]',
+          })
           .option('runs', {
             type: 'number',
             describe: 'timed runs per configuration; the median is reported [3]',

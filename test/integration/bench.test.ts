@@ -52,6 +52,7 @@ describe('dlpool bench', () => {
           concurrency: [1, 4],
           workers: [1],
           hashPools: ['none', 'inline', 'processes'],
+          split: [1, 3],
         },
         runs: 1,
         tmpRoot: tmp,
@@ -63,6 +64,7 @@ describe('dlpool bench', () => {
         'async -j 1 hash=none',
         'async -j 4 hash=none',
         'threads -j 4 -w 1 hash=none',
+        'async -j 4 -x 3 hash=none',
         'async -j 4 hash=inline',
         'threads -j 4 -w 1 hash=inline',
         'async -j 4 -w 1 hash=processes',
@@ -108,7 +110,7 @@ describe('dlpool bench', () => {
     try {
       const report = await runBench({
         workloads: [{ name: 'tiny', description: 'four files', sources: [list], expected }],
-        axes: { modes: ['async'], concurrency: [1, 4, 8], workers: [1], hashPools: ['none'] },
+        axes: { modes: ['async'], concurrency: [1, 4, 8], workers: [1], hashPools: ['none'], split: [1] },
         runs: 1,
         tmpRoot: tmp,
       });
