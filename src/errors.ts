@@ -4,7 +4,8 @@
  */
 export const ERROR_CODES = {
   ERR_DL_USAGE: 'bad option or argument',
-  ERR_DL_INPUT: 'a file named on the command line (list, checksum file, manifest) cannot be opened',
+  ERR_DL_INPUT:
+    'a file named on the command line (list, checksum file, manifest, CA certificate) cannot be opened',
   ERR_DL_LIST_LINE: 'a line of a list file is not a usable URL or option',
   ERR_DL_UNSUPPORTED_SCHEME: 'the URL is not http: or https:',
   ERR_DL_HTTP_STATUS: 'the server answered with an error status',
@@ -13,6 +14,7 @@ export const ERROR_CODES = {
   ERR_DL_LENGTH_MISMATCH: 'the body was shorter or longer than Content-Length / Content-Range',
   ERR_DL_TOO_MANY_REDIRECTS: 'more redirects than --max-redirects',
   ERR_DL_BAD_REDIRECT: 'a redirect without a usable Location',
+  ERR_DL_INSECURE_REDIRECT: 'a redirect from https: to http:, refused without --allow-insecure-redirects',
   ERR_DL_UNSAFE_NAME: 'no safe file name could be made inside the output directory',
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
   ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',

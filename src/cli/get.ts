@@ -16,6 +16,8 @@ export interface GetArgs {
   header?: string[] | undefined;
   'user-agent'?: string | undefined;
   'max-redirects'?: number | undefined;
+  'allow-insecure-redirects'?: boolean | undefined;
+  'ca-certificate'?: string | undefined;
   'connect-timeout'?: number | undefined;
   timeout?: number | undefined;
   retries?: number | undefined;
@@ -56,6 +58,8 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (a.header !== undefined) o.headers = a.header;
   if (a['user-agent'] !== undefined) o.userAgent = a['user-agent'];
   if (a['max-redirects'] !== undefined) o.maxRedirects = whole('--max-redirects', a['max-redirects'])!;
+  if (a['allow-insecure-redirects'] !== undefined) o.allowInsecureRedirects = a['allow-insecure-redirects'];
+  if (a['ca-certificate'] !== undefined) o.caCertificate = a['ca-certificate'];
   const connect = seconds('--connect-timeout', a['connect-timeout']);
   if (connect !== undefined) o.connectTimeoutMs = connect;
   const idle = seconds('--timeout', a.timeout);
