@@ -43,8 +43,18 @@ export function redactUrl(url: string): string {
     }
     return u.href;
   } catch {
-    return url.replace(/\/\/[^/@\s]*@/, '//');
+    // Unparseable, so where the userinfo ends is a guess: a password may hold an unescaped `/` or `@`.
+    // Everything from `//` to the last `@` before a blank goes; hiding a little too much beats a password.
+    return url.replace(/\/\/\S*@/g, '//');
   }
+}
+
+/**
+ * Removes userinfo from every URL-like word of a text (a list line may hold several URLs, tab-separated);
+ * words without `//...@` are left exactly as written.
+ */
+export function redactText(text: string): string {
+  return text.replace(/\S*\/\/\S*@\S*/g, (word) => redactUrl(word));
 }
 
 export class DlpoolError extends Error {
