@@ -137,4 +137,18 @@ describe.each(MODES)('%s mode', (mode) => {
       }
     },
   );
+
+  it('--allow-insecure-redirects and --ca-certificate reach the engine: https -> http is followed', async () => {
+    const dir = await tmpDir();
+    const args = [`${secure.url}/down.bin`, '-d', dir, '--mode', mode, '--retries', '0'];
+    const refused = await run([...args, '--ca-certificate', TEST_CA_FILE]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[ERR_DL_INSECURE_REDIRECT]');
+    const allowed = await run([...args, '--ca-certificate', TEST_CA_FILE, '--allow-insecure-redirects']);
+    expect(allowed.code).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'down.bin'), 'utf8')).toBe('the right bytes');
+    const missing = await run([...args, '--ca-certificate', path.join(dir, 'nope.pem')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^dlpool: cannot read CA certificate '.*nope\.pem': ENOENT/);
+  });
 });
