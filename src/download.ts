@@ -3,7 +3,7 @@ import { AsyncEngine } from './engine/async.js';
 import { ThreadsEngine } from './engine/threads.js';
 import type { Engine } from './engine/engine.js';
 import type { FileResult } from './events.js';
-import { createDispatcher } from './fetch/agent.js';
+import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/part.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -37,6 +37,7 @@ export async function download(
 ): Promise<DownloadSummary> {
   const opts = normalizeOptions(options);
   const started = performance.now();
+  const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
@@ -50,7 +51,7 @@ export async function download(
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const dispatcher = createDispatcher(opts);
+  const dispatcher = createDispatcher(opts, ca);
   const summary = new SummaryBuilder();
   const ctx: FetchContext = {
     opts,
@@ -61,6 +62,7 @@ export async function download(
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),
     expected,
+    ca,
   };
   const engine = engineOverride ?? ENGINES[opts.mode]();
   try {

@@ -4,7 +4,8 @@
  */
 export const ERROR_CODES = {
   ERR_DL_USAGE: 'bad option or argument',
-  ERR_DL_INPUT: 'a file named on the command line (list, checksum file, manifest) cannot be opened',
+  ERR_DL_INPUT:
+    'a file named on the command line (list, checksum file, manifest, CA certificate) cannot be opened',
   ERR_DL_LIST_LINE: 'a line of a list file is not a usable URL or option',
   ERR_DL_UNSUPPORTED_SCHEME: 'the URL is not http: or https:',
   ERR_DL_HTTP_STATUS: 'the server answered with an error status',
@@ -14,6 +15,7 @@ export const ERROR_CODES = {
   ERR_DL_TOO_LARGE: 'the file is larger than --max-size (by its Content-Length or the bytes received)',
   ERR_DL_TOO_MANY_REDIRECTS: 'more redirects than --max-redirects',
   ERR_DL_BAD_REDIRECT: 'a redirect without a usable Location',
+  ERR_DL_INSECURE_REDIRECT: 'a redirect from https: to http:, refused without --allow-insecure-redirects',
   ERR_DL_UNSAFE_NAME:
     'no safe file name could be made inside the output directory, or a symbolic link is in the way',
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
@@ -43,8 +45,18 @@ export function redactUrl(url: string): string {
     }
     return u.href;
   } catch {
-    return url.replace(/\/\/[^/@\s]*@/, '//');
+    // Unparseable, so where the userinfo ends is a guess: a password may hold an unescaped `/` or `@`.
+    // Everything from `//` to the last `@` before a blank goes; hiding a little too much beats a password.
+    return url.replace(/\/\/\S*@/g, '//');
   }
+}
+
+/**
+ * Removes userinfo from every URL-like word of a text (a list line may hold several URLs, tab-separated);
+ * words without `//...@` are left exactly as written.
+ */
+export function redactText(text: string): string {
+  return text.replace(/\S*\/\/\S*@\S*/g, (word) => redactUrl(word));
 }
 
 export class DlpoolError extends Error {

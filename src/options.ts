@@ -51,6 +51,16 @@ export interface DownloadOptions {
   userAgent?: string;
   /** @default 10 */
   maxRedirects?: number;
+  /**
+   * Follow a redirect from https: to http:. Off, such a redirect fails with ERR_DL_INSECURE_REDIRECT
+   * before anything is sent to the http: URL. @default false
+   */
+  allowInsecureRedirects?: boolean;
+  /**
+   * PEM file of the certificate authorities trusted for https: instead of Node's bundled ones
+   * (curl --cacert, aria2 --ca-certificate). @default undefined (Node's bundled CAs)
+   */
+  caCertificate?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -114,6 +124,8 @@ export interface NormalizedOptions {
   headers: Record<string, string>;
   userAgent: string;
   maxRedirects: number;
+  allowInsecureRedirects: boolean;
+  caCertificate: string | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -140,6 +152,7 @@ export const DEFAULTS = {
   concurrency: 16,
   userAgent: `dlpool/${VERSION}`,
   maxRedirects: 10,
+  allowInsecureRedirects: false,
   connectTimeoutMs: 10_000,
   timeoutMs: 30_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
@@ -163,6 +176,8 @@ const KNOWN_KEYS = new Set<string>([
   'headers',
   'userAgent',
   'maxRedirects',
+  'allowInsecureRedirects',
+  'caCertificate',
   'connectTimeoutMs',
   'timeoutMs',
   'retries',
@@ -283,7 +298,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   if (!['inline', 'threads', 'processes'].includes(hashPool)) {
     throw new UsageError(`hashPool: expected inline, threads or processes, got ${String(hashPool)}`);
   }
-  for (const key of ['checksums', 'manifest'] as const) {
+  for (const key of ['checksums', 'manifest', 'caCertificate'] as const) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       throw new UsageError(`${key}: expected a file path`);
@@ -298,6 +313,12 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     headers: parseHeaders(options.headers),
     userAgent,
     maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0, 1000),
+    allowInsecureRedirects: bool(
+      'allowInsecureRedirects',
+      options.allowInsecureRedirects,
+      DEFAULTS.allowInsecureRedirects,
+    ),
+    caCertificate: options.caCertificate,
     connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     retry,

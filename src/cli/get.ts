@@ -20,6 +20,8 @@ export interface GetArgs {
   'max-size'?: string | undefined;
   split?: number | undefined;
   'min-split-size'?: string | undefined;
+  'allow-insecure-redirects'?: boolean | undefined;
+  'ca-certificate'?: string | undefined;
   'connect-timeout'?: number | undefined;
   timeout?: number | undefined;
   retries?: number | undefined;
@@ -75,6 +77,8 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
     }
     o.minSplitSizeBytes = min;
   }
+  if (a['allow-insecure-redirects'] !== undefined) o.allowInsecureRedirects = a['allow-insecure-redirects'];
+  if (a['ca-certificate'] !== undefined) o.caCertificate = a['ca-certificate'];
   const connect = seconds('--connect-timeout', a['connect-timeout']);
   if (connect !== undefined) o.connectTimeoutMs = connect;
   const idle = seconds('--timeout', a.timeout);

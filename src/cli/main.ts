@@ -55,6 +55,15 @@ function getOptions(y: Argv) {
       type: 'string',
       describe: `files up to this size are not split [${DEFAULTS.minSplitSizeBytes / 1024 / 1024}M]`,
     })
+    .option('allow-insecure-redirects', {
+      type: 'boolean',
+      describe: 'follow redirects from https: to http: (refused by default)',
+    })
+    .option('ca-certificate', {
+      alias: 'cacert',
+      type: 'string',
+      describe: "PEM file of CAs trusted for https: instead of Node's bundled ones",
+    })
     .option('connect-timeout', {
       type: 'number',
       describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,

@@ -16,6 +16,8 @@ export type WireOptions = Omit<NormalizedOptions, 'sources' | 'entries' | 'stdin
 export interface WorkerInit {
   opts: WireOptions;
   expected: ReadonlyMap<string, Expected> | undefined;
+  /** PEM text of --ca-certificate, read once by the main thread. */
+  ca: string | undefined;
 }
 
 export interface WireJob {

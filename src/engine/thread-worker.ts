@@ -77,7 +77,7 @@ const opts: NormalizedOptions = {
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
-const dispatcher = createDispatcher(opts);
+const dispatcher = createDispatcher(opts, init.ca);
 const ctx: FetchContext = {
   opts,
   dispatcher,
@@ -92,6 +92,7 @@ const ctx: FetchContext = {
   emit,
   hasher,
   expected: init.expected,
+  ca: init.ca,
 };
 
 port.on('message', (m: ToWorker) => {

@@ -3,7 +3,14 @@ import type { FileResult } from '../events.js';
 import type { FetchContext } from '../fetch/fetch-file.js';
 import type { Job, JobOrResult } from '../jobs/job.js';
 import type { Engine } from './engine.js';
-import { type FromWorker, type ToWorker, toWireError, toWireJob, wireOptions } from './protocol.js';
+import {
+  type FromWorker,
+  type ToWorker,
+  toWireError,
+  toWireJob,
+  type WorkerInit,
+  wireOptions,
+} from './protocol.js';
 import { schedule, Slots } from './schedule.js';
 
 // Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
@@ -108,7 +115,11 @@ class DownloadWorkers {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL, {
-      workerData: { opts: wireOptions(this.ctx.opts), expected: this.ctx.expected },
+      workerData: {
+        opts: wireOptions(this.ctx.opts),
+        expected: this.ctx.expected,
+        ca: this.ctx.ca,
+      } satisfies WorkerInit,
     });
     const slot: Slot = { worker, inflight: new Map(), ready: false, closing: false, error: undefined };
     this.slots.push(slot);

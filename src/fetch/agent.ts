@@ -1,14 +1,52 @@
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { DlpoolError, errnoOf } from '../errors.js';
 import type { NormalizedOptions } from '../options.js';
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Reads `--ca-certificate FILE` once, before anything downloads: a missing file or one without a readable
+ * PEM certificate is ERR_DL_INPUT (exit 2), not a TLS failure on every download.
+ */
+export async function loadCaCertificate(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const reason = errnoOf(err) ?? (err instanceof Error ? err.message : String(err));
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read CA certificate '${file}': ${reason}`, { cause: err });
+  }
+  const certs = text.match(PEM_CERT) ?? [];
+  try {
+    // Node's TLS silently ignores text it cannot parse; parse here so a bad file is reported.
+    for (const pem of certs) new X509Certificate(pem);
+  } catch (err) {
+    throw new DlpoolError(
+      'ERR_DL_INPUT',
+      `cannot read CA certificate '${file}': not a valid PEM certificate`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (certs.length === 0) {
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read CA certificate '${file}': no PEM certificate in it`);
+  }
+  return certs.join('\n');
+}
 
 /**
  * One dispatcher per run: keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
+ * `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as curl --cacert replaces its bundle.
  */
-export function createDispatcher(opts: NormalizedOptions): Dispatcher {
+export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatcher {
+  const tls = ca === undefined ? {} : { ca };
   const common = {
-    connect: { timeout: opts.connectTimeoutMs },
+    connect: { timeout: opts.connectTimeoutMs, ...tls },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 4_000,
@@ -18,6 +56,8 @@ export function createDispatcher(opts: NormalizedOptions): Dispatcher {
       ...common,
       // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
       proxyTunnel: false,
+      // TLS to the origin inside the CONNECT tunnel.
+      ...(ca === undefined ? {} : { requestTls: tls }),
       ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
       ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
       ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),

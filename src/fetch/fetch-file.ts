@@ -44,6 +44,8 @@ export interface FetchContext {
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
   expected: ReadonlyMap<string, Expected> | undefined;
+  /** PEM text of --ca-certificate, read once; thread workers build their own dispatcher from it. */
+  ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;
   /** Keys of the warnings already given (sayOnce). */
@@ -222,6 +224,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     dispatcher: ctx.dispatcher,
     headers,
     maxRedirects: opts.maxRedirects,
+    allowInsecureRedirects: opts.allowInsecureRedirects,
     signal: ctx.signal,
     attempt: state.attempts,
     displayUrl: job.displayUrl,

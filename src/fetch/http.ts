@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { DlpoolError, HttpStatusError } from '../errors.js';
+import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
 import { parseRetryAfter } from './retry.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -10,6 +10,8 @@ export interface GetOptions {
   dispatcher: Dispatcher;
   headers: Record<string, string>;
   maxRedirects: number;
+  /** Follow https: -> http: redirects; off, they throw ERR_DL_INSECURE_REDIRECT. */
+  allowInsecureRedirects: boolean;
   signal: AbortSignal;
   /** For error messages: the attempt number. */
   attempt: number;
@@ -71,6 +73,15 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
         throw new DlpoolError(
           'ERR_DL_BAD_REDIRECT',
           `redirect to unsupported scheme '${next.protocol}'`,
+          init,
+        );
+      }
+      // Refused before any byte goes to the http: URL: the request would carry the headers (and the file
+      // would arrive) in clear text, though the user asked for https:.
+      if (url.protocol === 'https:' && next.protocol === 'http:' && !opts.allowInsecureRedirects) {
+        throw new DlpoolError(
+          'ERR_DL_INSECURE_REDIRECT',
+          `refused redirect from https: to ${redactUrl(next.href)} (--allow-insecure-redirects follows it)`,
           init,
         );
       }

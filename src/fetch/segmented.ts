@@ -188,6 +188,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         dispatcher: ctx.dispatcher,
         headers,
         maxRedirects: opts.maxRedirects,
+        allowInsecureRedirects: opts.allowInsecureRedirects,
         signal: stop.signal,
         attempt: d.attempt,
         displayUrl: job.displayUrl,

@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import { DlpoolError, redactUrl } from '../errors.js';
+import { DlpoolError, redactText } from '../errors.js';
 import type { ListEntry, ListLineError, ListWarning, SourceItem } from './types.js';
 
 /** Longest usable line, in UTF-16 code units. Longer lines are ListLineErrors. */
@@ -78,7 +78,7 @@ export type UrlCheck =
 
 /** The text as it may appear in a report: trimmed, credentials removed, control characters escaped, short. */
 export function shownText(text: string): string {
-  const t = redactUrl(text.trim()).replace(
+  const t = redactText(text.trim()).replace(
     /[\x00-\x1f\x7f-\x9f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );

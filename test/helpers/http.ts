@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { getResponse, type RequestHandler } from 'msw';
 
 export interface SeenRequest {
@@ -17,12 +20,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real node:http server on 127.0.0.1, port 0, for handlers that must misbehave at the socket level. */
-export async function startServer(handler: http.RequestListener): Promise<TestServer> {
+/** The self-signed certificate (127.0.0.1, localhost) of the HTTPS test servers: pass as `caCertificate`. */
+export const TEST_CA_FILE = fileURLToPath(new URL('../fixtures/tls/cert.pem', import.meta.url));
+const TEST_KEY_FILE = fileURLToPath(new URL('../fixtures/tls/key.pem', import.meta.url));
+
+/**
+ * A real node:http server on 127.0.0.1, port 0, for handlers that must misbehave at the socket level;
+ * with `tls: true` a node:https server with the test certificate (trusted through TEST_CA_FILE).
+ */
+export async function startServer(
+  handler: http.RequestListener,
+  { tls = false }: { tls?: boolean } = {},
+): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   let inFlight = 0;
   const state = { maxInFlight: 0 };
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
     inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
@@ -33,12 +46,18 @@ export async function startServer(handler: http.RequestListener): Promise<TestSe
     };
     res.on('close', done);
     handler(req, res);
-  });
+  };
+  const server = tls
+    ? https.createServer(
+        { key: fs.readFileSync(TEST_KEY_FILE), cert: fs.readFileSync(TEST_CA_FILE) },
+        listener,
+      )
+    : http.createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     get maxInFlight() {
       return state.maxInFlight;

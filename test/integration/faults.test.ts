@@ -69,6 +69,7 @@ describe.each(MODES)('a 500-file list through a faulty server (%s mode)', (mode)
     const s = await startServer(f.handler);
     const dir = await tmpDir();
     let early: string[] = [];
+    let retryEvents = 0;
     try {
       const summary = await download({
         ...engine(mode),
@@ -79,6 +80,7 @@ describe.each(MODES)('a 500-file list through a faulty server (%s mode)', (mode)
         retries: 12,
         retry: FAST_RETRY,
         onEvent: (e) => {
+          if (e.type === 'retry') retryEvents++;
           // A file under its final name is complete at the moment it appears.
           if (e.type === 'result' && e.result.status === 'downloaded' && early.length < 50)
             early.push(e.result.path!);
@@ -88,8 +90,10 @@ describe.each(MODES)('a 500-file list through a faulty server (%s mode)', (mode)
       expect(summary.downloaded).toBe(500);
       const faults = Object.values(f.counts).reduce((a, b) => a + b, 0);
       expect(Object.keys(f.counts).sort()).toEqual(['busy', 'cut', 'ratelimit', 'reset', 'short', 'stall']);
-      // Every fault costs exactly one retry.
-      expect(summary.retries).toBe(faults);
+      // Every fault costs a retry, and the summary counts each retry made. (On a loaded machine a healthy
+      // response can also miss the 1 s idle timeout, so more retries than faults is allowed.)
+      expect(summary.retries).toBe(retryEvents);
+      expect(summary.retries).toBeGreaterThanOrEqual(faults);
       expect(await listFiles(dir)).toEqual(paths.map((p) => p.slice(1)).sort());
       for (const [i, p] of paths.entries()) {
         const got = await fs.readFile(path.join(dir, p.slice(1)));

@@ -11,6 +11,8 @@ describe('normalizeOptions', () => {
       concurrency: 16,
       perHost: 16,
       maxRedirects: 10,
+      allowInsecureRedirects: false,
+      caCertificate: undefined,
       connectTimeoutMs: 10_000,
       timeoutMs: 30_000,
       retry: { retries: 5 },
@@ -31,6 +33,10 @@ describe('normalizeOptions', () => {
     expect(() => normalizeOptions({ mode: 'fibers' as never })).toThrow(/^mode: /);
     expect(() => normalizeOptions({ userAgent: 'a\r\nX-Evil: 1' })).toThrow(/^userAgent: /);
     expect(() => normalizeOptions({ hash: 'nope' })).toThrow(/^hash: unknown/);
+    expect(() => normalizeOptions({ allowInsecureRedirects: 'yes' as never })).toThrow(
+      /^allowInsecureRedirects: /,
+    );
+    expect(() => normalizeOptions({ caCertificate: '' })).toThrow(/^caCertificate: /);
   });
 
   it('rejects hashes node:crypto lists but OpenSSL 3 cannot run (legacy provider)', async () => {
