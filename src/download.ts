@@ -51,7 +51,7 @@ export async function download(
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const dispatcher = createDispatcher(opts);
-  const summary = new SummaryBuilder();
+  const summary = new SummaryBuilder(opts.keepResults);
   const ctx: FetchContext = {
     opts,
     dispatcher,

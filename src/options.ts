@@ -87,6 +87,12 @@ export interface DownloadOptions {
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
   progressIntervalMs?: number;
+  /**
+   * Collect every FileResult in `DownloadSummary.results`. Turn it off for long lists: the counts stay
+   * exact, and `onEvent` still sees each `result` as it finishes (the CLI streams them from there).
+   * @default true
+   */
+  keepResults?: boolean;
   signal?: AbortSignal;
   onEvent?: EventListener;
 }
@@ -115,6 +121,7 @@ export interface NormalizedOptions {
   proxy: ProxySettings | undefined;
   writeHighWaterMark: number;
   progressIntervalMs: number;
+  keepResults: boolean;
   signal: AbortSignal | undefined;
   onEvent: EventListener;
 }
@@ -133,6 +140,7 @@ export const DEFAULTS = {
   mode: 'async',
   writeHighWaterMark: 1024 * 1024,
   progressIntervalMs: 100,
+  keepResults: true,
 } as const;
 
 const KNOWN_KEYS = new Set<string>([
@@ -160,6 +168,7 @@ const KNOWN_KEYS = new Set<string>([
   'proxy',
   'writeHighWaterMark',
   'progressIntervalMs',
+  'keepResults',
   'signal',
   'onEvent',
 ]);
@@ -296,6 +305,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       1024,
     ),
     progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
+    keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),
   };
