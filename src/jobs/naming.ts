@@ -205,7 +205,7 @@ function key(rel: string): string {
  * - A file name that is already a directory of this run is suffixed; a directory where this run put a file
  *   throws UnsafeNameError.
  *
- * Memory: a Set of a few strings per claim, and a counter per name that collided.
+ * Memory: one string per claim (1,000,000 names like `f0000001.bin` measured 51 MiB of heap; 172 MiB when it stored three), and a counter per name that collided.
  */
 /** Hands out final names; the registry itself, or (in a worker thread) a proxy to the main thread's. */
 export interface NameClaimer {
@@ -213,6 +213,10 @@ export interface NameClaimer {
 }
 
 export class NameRegistry implements NameClaimer {
+  /**
+   * Keys of the files claimed, and of their folders with a trailing `/`. `X.part` and `X.part.meta` are derived
+   * from `X` when checking, not stored: one short string per claim is what a million-URL run keeps.
+   */
   readonly #taken = new Set<string>();
   /** Next suffix to try, per colliding name, so 10,000 `index.html` do not rescan 1..n each time. */
   readonly #next = new Map<string, number>();
@@ -230,20 +234,26 @@ export class NameRegistry implements NameClaimer {
       while (!this.#isFree(candidate));
       this.#next.set(k, n);
     }
-    const k = key(candidate);
-    this.#taken.add(k);
-    this.#taken.add(`${k}.part`);
-    this.#taken.add(`${k}.part.meta`);
+    this.#taken.add(key(candidate));
     for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1))
       this.#taken.add(`${key(dir.slice(0, i))}/`);
     return candidate;
   }
 
+  /** Is `k` a claimed file, or the `.part` / `.part.meta` of one? */
+  #reserved(k: string): boolean {
+    if (this.#taken.has(k)) return true;
+    if (k.endsWith('.part')) return this.#taken.has(k.slice(0, -'.part'.length));
+    if (k.endsWith('.part.meta')) return this.#taken.has(k.slice(0, -'.part.meta'.length));
+    return false;
+  }
+
   #isFree(rel: string): boolean {
     const k = key(rel);
-    // Entries ending in `/` are directories; `X.part/` as a directory would block X's temporary file.
+    // Taken: the name itself (or it is another file's temporary), its own temporaries as names of this run,
+    // or the name (or `NAME.part`, which would block the temporary file) as a directory of this run.
     return (
-      !this.#taken.has(k) &&
+      !this.#reserved(k) &&
       !this.#taken.has(`${k}.part`) &&
       !this.#taken.has(`${k}.part.meta`) &&
       !this.#taken.has(`${k}/`) &&
@@ -254,7 +264,7 @@ export class NameRegistry implements NameClaimer {
   #checkDirs(rel: string, dir: string): void {
     for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1)) {
       const prefix = dir.slice(0, i);
-      if (this.#taken.has(key(prefix))) {
+      if (this.#reserved(key(prefix))) {
         throw new UnsafeNameError(
           `${quote(rel)} needs a directory ${quote(prefix)}, but that is a file of this run`,
         );
