@@ -18,6 +18,7 @@ describe('normalizeOptions', () => {
       contentDisposition: false,
       mode: 'async',
       writeHighWaterMark: 1024 * 1024,
+      keepResults: true,
     });
     expect(o.userAgent).toMatch(/^dlpool\/\d+\.\d+\.\d+/);
   });
@@ -31,6 +32,7 @@ describe('normalizeOptions', () => {
     expect(() => normalizeOptions({ mode: 'fibers' as never })).toThrow(/^mode: /);
     expect(() => normalizeOptions({ userAgent: 'a\r\nX-Evil: 1' })).toThrow(/^userAgent: /);
     expect(() => normalizeOptions({ hash: 'nope' })).toThrow(/^hash: unknown/);
+    expect(() => normalizeOptions({ keepResults: 'no' as never })).toThrow(/^keepResults: /);
   });
 
   it('rejects hashes node:crypto lists but OpenSSL 3 cannot run (legacy provider)', async () => {
