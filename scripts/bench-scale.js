@@ -9,6 +9,7 @@
 //   J=64             -j
 //   SIZE=0           bytes per file (any `dlpool serve` size: 0, 16, 1K, ...)
 //   MODES=async,threads
+//   W=               -w for --mode threads (default: dlpool's, half the cores)
 //   SAMPLE_MS=200    how often RSS and fds are sampled
 //   RESULTS=FILE     where the JSON goes [bench-results/scale.json]
 //   KEEP=1           keep the temp dir (list, outputs, JSON) instead of removing it
@@ -29,6 +30,7 @@ const J = intEnv('J', 64);
 const SAMPLE_MS = intEnv('SAMPLE_MS', 200);
 const SIZE = process.env.SIZE || '0';
 const MODES = (process.env.MODES || 'async,threads').split(/[\s,]+/).filter(Boolean);
+const W = process.env.W ? intEnv('W', 1) : undefined;
 const TARGET_RSS_MIB = 300;
 /** stdio, the list file, the event loop's epoll/eventfd/pipes, worker-thread ports: what -j does not count. */
 const FD_ALLOWANCE = 32;
@@ -118,6 +120,7 @@ async function runMode(mode, list) {
   const jsonFile = path.join(work, `${mode}.json`);
   const args = [BIN, 'get', list, '-d', dir, '-j', String(J), '--json', '--retries', '2'];
   if (mode !== 'async') args.push('--mode', mode);
+  if (mode === 'threads' && W !== undefined) args.push('-w', String(W));
   const stdout = fs.openSync(jsonFile, 'w');
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { env: CHILD_ENV, stdio: ['ignore', stdout, 'pipe'] });
@@ -160,6 +163,7 @@ async function runMode(mode, list) {
     mode,
     urls: N,
     j: J,
+    workers: mode === 'threads' ? (W ?? 'default') : undefined,
     exitCode: code,
     wallS: round(wallMs / 1000, 1),
     urlsPerS: Math.round(N / (wallMs / 1000)),
