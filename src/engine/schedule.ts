@@ -41,21 +41,29 @@ export async function schedule(
     }
     if (signal.aborted || failure !== undefined) break;
     const { job } = item;
-    let host = hosts.get(job.host);
-    if (!host) {
-      host = perHost >= concurrency ? global : pLimit(perHost);
-      hosts.set(job.host, host);
+    let limitHost: LimitFunction | undefined;
+    if (perHost < concurrency) {
+      limitHost = hosts.get(job.host);
+      if (!limitHost) {
+        limitHost = pLimit(perHost);
+        hosts.set(job.host, limitHost);
+      }
     }
-    const limitHost = host;
     pending++;
-    const task =
-      limitHost === global ? global(() => runJob(job)) : limitHost(() => global(() => runJob(job)));
+    const task = limitHost ? limitHost(() => global(() => runJob(job))) : global(() => runJob(job));
+    const host = limitHost;
     task
       .then(onResult, (err: unknown) => {
         // runJob never rejects for a single download; a rejection is the engine itself failing.
         failure ??= err;
       })
-      .finally(done);
+      .finally(() => {
+        // A host with nothing running or queued is forgotten: a list of a million hosts keeps no map of them.
+        if (host && host.activeCount === 0 && host.pendingCount === 0 && hosts.get(job.host) === host) {
+          hosts.delete(job.host);
+        }
+        done();
+      });
     while (pending >= maxPending) await new Promise<void>((r) => (wake = r));
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));
