@@ -52,7 +52,7 @@ export async function download(
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const dispatcher = createDispatcher(opts, ca);
-  const summary = new SummaryBuilder();
+  const summary = new SummaryBuilder(opts.keepResults);
   const ctx: FetchContext = {
     opts,
     dispatcher,

@@ -110,6 +110,12 @@ export interface DownloadOptions {
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
   progressIntervalMs?: number;
+  /**
+   * Collect every FileResult in `DownloadSummary.results`. Turn it off for long lists: the counts stay
+   * exact, and `onEvent` still sees each `result` as it finishes (the CLI streams them from there).
+   * @default true
+   */
+  keepResults?: boolean;
   signal?: AbortSignal;
   onEvent?: EventListener;
 }
@@ -143,6 +149,7 @@ export interface NormalizedOptions {
   minSplitSizeBytes: number;
   writeHighWaterMark: number;
   progressIntervalMs: number;
+  keepResults: boolean;
   signal: AbortSignal | undefined;
   onEvent: EventListener;
 }
@@ -164,6 +171,7 @@ export const DEFAULTS = {
   progressIntervalMs: 100,
   split: 1,
   minSplitSizeBytes: 16 * 1024 * 1024,
+  keepResults: true,
 } as const;
 
 const KNOWN_KEYS = new Set<string>([
@@ -196,6 +204,7 @@ const KNOWN_KEYS = new Set<string>([
   'minSplitSizeBytes',
   'writeHighWaterMark',
   'progressIntervalMs',
+  'keepResults',
   'signal',
   'onEvent',
 ]);
@@ -342,6 +351,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       1024,
     ),
     progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
+    keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),
   };

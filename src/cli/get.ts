@@ -55,7 +55,8 @@ function whole(flag: string, v: number | undefined): number | undefined {
 export function toDownloadOptions(a: GetArgs): DownloadOptions {
   const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
   if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
-  const o: DownloadOptions = { sources, stdin: process.stdin };
+  // The renderers take each result from its event; holding them all would grow with the list.
+  const o: DownloadOptions = { sources, stdin: process.stdin, keepResults: false };
   if (a.dir !== undefined) o.dir = a.dir;
   if (a.concurrency !== undefined) o.concurrency = whole('--concurrency', a.concurrency)!;
   if (a['per-host'] !== undefined) o.perHost = whole('--per-host', a['per-host']);

@@ -22,13 +22,21 @@ export class Slots {
     this.global = pLimit(limits.concurrency);
   }
 
+  /** The host's own limiter, or the global one when --per-host does not limit below -j. */
   host(host: string): LimitFunction {
+    if (this.limits.perHost >= this.limits.concurrency) return this.global;
     let h = this.hosts.get(host);
     if (!h) {
-      h = this.limits.perHost >= this.limits.concurrency ? this.global : pLimit(this.limits.perHost);
+      h = pLimit(this.limits.perHost);
       this.hosts.set(host, h);
     }
     return h;
+  }
+
+  /** A host with nothing running or queued is forgotten: a list of a million hosts keeps no map of them. */
+  forgetIfIdle(host: string): void {
+    const h = this.hosts.get(host);
+    if (h && h.activeCount === 0 && h.pendingCount === 0) this.hosts.delete(host);
   }
 
   /** Up to `max` extra connections to `host`, as many as are free now (possibly 0). */
@@ -48,9 +56,10 @@ export class Slots {
 
   giveBack(host: string, n: number): void {
     if (n <= 0) return;
-    const h = this.host(host);
     this.global.concurrency += n;
-    if (h !== this.global) h.concurrency += n;
+    // Lent slots belong to a running download, so its host's limiter is still there.
+    const h = this.hosts.get(host);
+    if (h) h.concurrency += n;
   }
 }
 
@@ -93,7 +102,10 @@ export async function schedule(
         // runJob never rejects for a single download; a rejection is the engine itself failing.
         failure ??= err;
       })
-      .finally(done);
+      .finally(() => {
+        slots.forgetIfIdle(job.host);
+        done();
+      });
     while (pending >= maxPending) await new Promise<void>((r) => (wake = r));
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));

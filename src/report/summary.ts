@@ -1,7 +1,7 @@
 import type { FileResult } from '../events.js';
 
 export interface DownloadSummary {
-  /** Every entry's result, in the order they finished. */
+  /** Every entry's result, in the order they finished; empty with `keepResults: false`. */
   results: FileResult[];
   downloaded: number;
   skipped: number;
@@ -16,6 +16,7 @@ export interface DownloadSummary {
   dir: string;
 }
 
+/** Counts results as they arrive; keeps them only when asked (a million-URL run must not grow). */
 export class SummaryBuilder {
   readonly results: FileResult[] = [];
   downloaded = 0;
@@ -24,8 +25,10 @@ export class SummaryBuilder {
   bytes = 0;
   retries = 0;
 
+  constructor(private readonly keep: boolean) {}
+
   add(r: FileResult): void {
-    this.results.push(r);
+    if (this.keep) this.results.push(r);
     if (r.status === 'downloaded') {
       this.downloaded++;
       this.bytes += r.bytes;

@@ -188,6 +188,55 @@ describe('NameRegistry', () => {
     expect(r.claim('y.part')).toBe('y.1.part');
   });
 
+  it('reserves NAME.part and NAME.part.meta, as names and as directories, without storing them', () => {
+    const r = new NameRegistry();
+    expect(r.claim('y')).toBe('y');
+    expect(r.claim('y.part.meta')).toBe('y.part.1.meta');
+    expect(() => r.claim('y.part/a')).toThrow(UnsafeNameError);
+    expect(() => r.claim('y.part.meta/a')).toThrow(UnsafeNameError);
+    expect(r.claim('d.part/x')).toBe('d.part/x');
+    expect(r.claim('d')).toBe('d.1');
+    expect(r.claim('m.part.meta')).toBe('m.part.meta');
+    expect(r.claim('m')).toBe('m.1');
+  });
+
+  it('names exactly as a registry that stores every .part and .part.meta would', () => {
+    // The registry used to store three strings per claim; it now derives two of them. Same answers.
+    const model = new Set<string>();
+    const free = (k: string) =>
+      ![k, `${k}.part`, `${k}.part.meta`, `${k}/`, `${k}.part/`].some((x) => model.has(x));
+    const modelClaim = (rel: string): string => {
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        if (model.has(parts.slice(0, i).join('/').toLowerCase())) return 'throws';
+      }
+      const dir = parts.slice(0, -1).join('/');
+      const base = parts.at(-1)!;
+      const dot = base.lastIndexOf('.');
+      const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+      let c = rel;
+      for (let n = 1; !free(c.toLowerCase()); n++) c = `${dir ? `${dir}/` : ''}${stem}.${n}${ext}`;
+      const k = c.toLowerCase();
+      for (const x of [k, `${k}.part`, `${k}.part.meta`]) model.add(x);
+      for (let i = 1; i < parts.length; i++) model.add(`${parts.slice(0, i).join('/').toLowerCase()}/`);
+      return c;
+    };
+    const r = new NameRegistry();
+    const pieces = ['a', 'b', 'a.part', 'b.part.meta', 'a.part.meta', 'A', 'a.part/x', 'b/y', 'a/z'];
+    let seed = 7;
+    for (let i = 0; i < 400; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const rel = pieces[seed % pieces.length]!;
+      let got: string;
+      try {
+        got = r.claim(rel);
+      } catch {
+        got = 'throws';
+      }
+      expect(`${rel} -> ${got}`).toBe(`${rel} -> ${modelClaim(rel)}`);
+    }
+  });
+
   it('treats names differing only in case or normalisation as the same file', () => {
     const r = new NameRegistry();
     expect(r.claim('Readme.TXT')).toBe('Readme.TXT');

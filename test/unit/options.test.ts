@@ -20,6 +20,7 @@ describe('normalizeOptions', () => {
       contentDisposition: false,
       mode: 'async',
       writeHighWaterMark: 1024 * 1024,
+      keepResults: true,
     });
     expect(o.userAgent).toMatch(/^dlpool\/\d+\.\d+\.\d+/);
   });
@@ -37,6 +38,7 @@ describe('normalizeOptions', () => {
       /^allowInsecureRedirects: /,
     );
     expect(() => normalizeOptions({ caCertificate: '' })).toThrow(/^caCertificate: /);
+    expect(() => normalizeOptions({ keepResults: 'no' as never })).toThrow(/^keepResults: /);
   });
 
   it('rejects hashes node:crypto lists but OpenSSL 3 cannot run (legacy provider)', async () => {

@@ -3,8 +3,23 @@ import type { DownloadSummary } from '../../report/summary.js';
 import { warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
 
-/** --json: one JSON document on stdout at the end, nothing else there. Warnings still go to stderr. */
+/**
+ * --json: one JSON document on stdout, written as the run goes so a million results are never held:
+ *
+ *     {"results":[
+ *     {"url":...,"status":"downloaded",...}
+ *     ,{"url":...,"status":"failed",...}
+ *     ],"downloaded":1,"skipped":0,"failed":1,...}
+ *
+ * One result per line, in the order they finished; every result after the first starts with a comma, so a
+ * line-by-line reader can take each line (minus that comma) as one result before the run ends.
+ * Nothing else goes to stdout; warnings go to stderr.
+ */
 export class JsonRenderer implements Renderer {
+  /** Results written so far; the opening `{"results":[` goes out with the first (or at the end). */
+  private count = 0;
+  private opened = false;
+
   constructor(
     private readonly io: Output,
     private readonly quiet: boolean,
@@ -12,15 +27,31 @@ export class JsonRenderer implements Renderer {
 
   onEvent(e: DownloadEvent): void {
     if (e.type === 'warning' && !this.quiet) this.io.err.write(`${warningLine(e)}\n`);
+    else if (e.type === 'result') {
+      this.open();
+      this.io.out.write(`${this.count++ === 0 ? '' : ','}${JSON.stringify(toJson(e.result))}\n`);
+    }
   }
 
   finish(s: DownloadSummary): void {
-    const { results, ...totals } = s;
-    const doc = { ...totals, interrupted: totals.interrupted ?? null, results: results.map(toJson) };
-    this.io.out.write(`${JSON.stringify(doc, null, 2)}\n`);
+    const { results: _results, ...totals } = s;
+    const doc = JSON.stringify({ ...totals, interrupted: totals.interrupted ?? null });
+    this.open();
+    this.io.out.write(`],${doc.slice(1)}\n`);
+    this.opened = false;
   }
 
-  stop(): void {}
+  /** Fatal error or second Ctrl-C: close a started document, so what is on stdout still parses. */
+  stop(): void {
+    if (this.opened) this.io.out.write(']}\n');
+    this.opened = false;
+  }
+
+  private open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.io.out.write('{"results":[\n');
+  }
 }
 
 function toJson(r: FileResult) {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { schedule, Slots } from '../../src/engine/schedule.js';
+import type { FileResult } from '../../src/events.js';
+import type { Job, JobOrResult } from '../../src/jobs/job.js';
+
+async function* jobs(hosts: string[]): AsyncGenerator<JobOrResult> {
+  for (const [i, host] of hosts.entries()) {
+    yield { job: { id: i + 1, host } as Job };
+  }
+}
+
+describe('schedule', () => {
+  it('holds -j and --per-host while host limiters come and go', async () => {
+    // Hosts recur after gaps, so a host's limiter is dropped when idle and made again later.
+    const hosts = Array.from({ length: 3000 }, (_, i) => `h${Math.floor(i / 10) % 9}:80`);
+    const perHost = new Map<string, number>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let maxPerHost = 0;
+    const results: FileResult[] = [];
+    await schedule(
+      jobs(hosts),
+      new Slots({ concurrency: 8, perHost: 2 }),
+      new AbortController().signal,
+      async (job) => {
+        inFlight++;
+        const n = (perHost.get(job.host) ?? 0) + 1;
+        perHost.set(job.host, n);
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        maxPerHost = Math.max(maxPerHost, n);
+        await new Promise((r) => setTimeout(r, job.id % 3));
+        inFlight--;
+        perHost.set(job.host, perHost.get(job.host)! - 1);
+        return { id: job.id } as FileResult;
+      },
+      (r) => results.push(r),
+    );
+    expect(results).toHaveLength(3000);
+    expect(maxInFlight).toBe(8);
+    expect(maxPerHost).toBe(2);
+  });
+
+  it('lends only free slots, within --per-host, and takes them back', async () => {
+    const slots = new Slots({ concurrency: 6, perHost: 4 });
+    const host = slots.host('a:80');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // One download of host a running: 5 global and 3 per-host slots are free.
+    const running = host(() => slots.global(() => held));
+    await Promise.resolve();
+    expect(slots.borrow('a:80', 8)).toBe(3);
+    expect(slots.borrow('a:80', 8)).toBe(0);
+    // Another host finds the 2 global slots left, and no more: -j binds across hosts.
+    expect(slots.borrow('b:80', 8)).toBe(2);
+    expect(slots.borrow('b:80', 8)).toBe(0);
+    slots.giveBack('b:80', 2);
+    expect(slots.global.concurrency).toBe(3);
+    slots.giveBack('a:80', 3);
+    expect(slots.global.concurrency).toBe(6);
+    expect(slots.borrow('a:80', 2)).toBe(2);
+    slots.giveBack('a:80', 2);
+    release();
+    await running;
+  });
+});
