@@ -86,7 +86,15 @@ describe.each(MODES)('%s mode', (mode) => {
         expect(part).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i);
       }
     }
-    expect(files).toEqual(expect.arrayContaining(['_CON.txt', 'Case.bin', 'case.1.bin', '_LPT1.tar.gz']));
+    expect(files).toEqual(expect.arrayContaining(['_CON.txt', '_LPT1.tar.gz']));
+    // Names that differ only in case are one name: the second one claimed gets a suffix. (With
+    // --content-disposition names are claimed as answers arrive, so which one is second may vary.)
+    expect(
+      files
+        .filter((f) => /^case(\.1)?\.bin$/i.test(f))
+        .map((f) => f.toLowerCase())
+        .sort(),
+    ).toEqual(['case.1.bin', 'case.bin']);
     // Every file holds exactly what its URL served (no two entries wrote one file).
     for (const r of summary.results.filter((x) => x.status === 'downloaded')) {
       const got = await fs.readFile(path.join(out, r.path!));
