@@ -314,6 +314,40 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
     return smallBody(job, ctx, state, res, total, partPath, finalPath, init);
   }
+  let received = offset;
+  let lastEmit = 0;
+  const rel = state.rel;
+  const algorithm = algorithmFor(job, ctx, rel);
+  // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
+  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
+  // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
+  // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
+  let early: Buffer[] | undefined = [];
+  res.body.on('error', () => {}); // read back from body.errored by drainInto
+  res.body.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (limit !== undefined && received > limit) {
+      res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
+      return;
+    }
+    tap?.update(chunk);
+    if (early) {
+      early.push(chunk);
+      return;
+    }
+    const now = performance.now();
+    if (now - lastEmit >= opts.progressIntervalMs) {
+      lastEmit = now;
+      ctx.emit({
+        type: 'progress',
+        id: job.id,
+        url: job.displayUrl,
+        path: rel,
+        transferred: received,
+        total,
+      });
+    }
+  });
   let ws: WriteStream;
   try {
     await ctx.dirs.ensure(path.dirname(finalPath));
@@ -332,33 +366,8 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     total,
     offset,
   });
-
-  let received = offset;
-  let lastEmit = 0;
-  const rel = state.rel;
-  const algorithm = algorithmFor(job, ctx, rel);
-  // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
-  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
-  res.body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (limit !== undefined && received > limit) {
-      res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
-      return;
-    }
-    tap?.update(chunk);
-    const now = performance.now();
-    if (now - lastEmit >= opts.progressIntervalMs) {
-      lastEmit = now;
-      ctx.emit({
-        type: 'progress',
-        id: job.id,
-        url: job.displayUrl,
-        path: rel,
-        transferred: received,
-        total,
-      });
-    }
-  });
+  for (const chunk of early) ws.write(chunk);
+  early = undefined;
   await drainInto(res.body, ws, partPath);
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
   if (total !== undefined && received !== total) {
@@ -505,7 +514,34 @@ async function smallBody(
   init: { url: string; attempt: number },
 ): Promise<Done> {
   const rel = state.rel!;
-  await ctx.dirs.ensure(path.dirname(finalPath));
+  const chunks: Buffer[] = [];
+  let received = 0;
+  // 'data' events take each chunk as it is parsed, from now on (also while the directory is made); with
+  // for-await, chunks still buffered in the stream when the connection fails die with it.
+  const arrived = new Promise<void>((resolve, reject) => {
+    const body = res.body;
+    const failed = () =>
+      body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
+    if (body.destroyed) return reject(failed());
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > total) {
+        body.destroy();
+        return resolve();
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve());
+    body.once('error', reject);
+    body.once('close', () => (body.readableEnded ? resolve() : reject(failed())));
+  });
+  arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
+  try {
+    await ctx.dirs.ensure(path.dirname(finalPath));
+  } catch (err) {
+    res.body.destroy();
+    throw err;
+  }
   ctx.emit({
     type: 'start',
     id: job.id,
@@ -515,14 +551,8 @@ async function smallBody(
     total,
     offset: 0,
   });
-  const chunks: Buffer[] = [];
-  let received = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      received += chunk.length;
-      if (received > total) break;
-      chunks.push(chunk);
-    }
+    await arrived;
   } catch (err) {
     // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
     if (chunks.length > 0) {
@@ -642,9 +672,14 @@ function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOpti
  */
 function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    if (body.readableEnded) {
+      // The whole body arrived while the file was being opened (it waited in memory and is written).
+      ws.end((err?: Error | null) => (err ? reject(fileError(err, 'write', partPath)) : resolve()));
+      return;
+    }
     if (body.destroyed) {
-      // The connection failed while the file was being opened: there is nothing left to read (undici drops
-      // what it buffered), so this attempt fails and the next one resumes from what is on disk.
+      // The connection failed while the file was being opened: what arrived before is written, and the
+      // next attempt resumes from what is on disk.
       const err =
         body.errored ??
         Object.assign(new Error('the response closed before it was read'), { code: 'UND_ERR_SOCKET' });
