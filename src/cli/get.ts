@@ -101,8 +101,11 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   if (a.json) return new JsonRenderer(io, quiet);
   const mode = a.progress ?? 'auto';
   if (mode === 'none') return new PlainRenderer(io, quiet, false);
-  const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && !process.env['CI'];
-  if (mode === 'bars' || (mode === 'auto' && tty)) {
+  const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
+  const tty = terminal && !process.env['CI'];
+  // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
+  // `--progress bars` prints plain lines there.
+  if ((mode === 'bars' && terminal) || (mode === 'auto' && tty)) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
     return new BarsRenderer(io, quiet);

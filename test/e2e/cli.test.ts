@@ -106,6 +106,24 @@ describe('dlpool CLI', () => {
     expect(await listFiles(out)).toEqual(['first.bin', 'second.bin', 'third.bin']);
   });
 
+  it('--progress bars without a terminal prints plain lines, failures included', async () => {
+    const dir = await tmpDir();
+    const r = await run([
+      `${server.url}gen/10/ok.bin`,
+      `${server.url}nope/x`,
+      '-d',
+      dir,
+      '--progress',
+      'bars',
+      '--retries',
+      '0',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^downloaded {2}ok\.bin/m);
+    expect(r.stderr).toMatch(/404 Not Found: GET .*nope\/x/);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\{label\}|\x1b/);
+  });
+
   it('exits 2 for a list file that cannot be read, and downloads nothing', async () => {
     const dir = await tmpDir();
     const r = await run([`${server.url}gen/10/never.bin`, path.join(dir, 'missing.txt'), '-d', dir]);
