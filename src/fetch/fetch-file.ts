@@ -212,6 +212,12 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Done> {
   const { opts } = ctx;
   if (state.segments && state.rel !== undefined && state.total !== undefined) {
+    if (opts.maxSizeBytes !== undefined && state.total > opts.maxSizeBytes) {
+      throw new TooLargeError(opts.maxSizeBytes, `the size ${state.total} saved with the .part`, {
+        url: job.displayUrl,
+        attempt: state.attempts,
+      });
+    }
     return segmentedBody(job, ctx, state, undefined, 0);
   }
   const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...opts.headers };
@@ -323,7 +329,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
   // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
   let early: Buffer[] | undefined = [];
-  res.body.on('error', () => {}); // read back from body.errored by drainInto
+  let earlyBytes = 0;
   res.body.on('data', (chunk: Buffer) => {
     received += chunk.length;
     if (limit !== undefined && received > limit) {
@@ -333,6 +339,9 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     tap?.update(chunk);
     if (early) {
       early.push(chunk);
+      earlyBytes += chunk.length;
+      // A slow open must not let a fast body pile up in memory: pipe() resumes it once the file is open.
+      if (earlyBytes >= EARLY_MAX_BYTES) res.body.pause();
       return;
     }
     const now = performance.now();
@@ -457,22 +466,23 @@ async function segmentedBody(
     state.resumed = true;
   }
   const segments = state.segments!;
+  // Until downloadSegments owns them, the first body and the lent slots are ours to release.
   try {
     await ctx.dirs.ensure(path.dirname(finalPath));
+    ctx.emit({
+      type: 'start',
+      id: job.id,
+      url: job.displayUrl,
+      path: rel,
+      attempt: state.attempts,
+      total,
+      offset: segmentBytes(segments),
+    });
   } catch (err) {
     first?.body.destroy();
     if (extra > 0) ctx.slots?.giveBack(job, extra);
     throw err;
   }
-  ctx.emit({
-    type: 'start',
-    id: job.id,
-    url: job.displayUrl,
-    path: rel,
-    attempt: state.attempts,
-    total,
-    offset: segmentBytes(segments),
-  });
   await downloadSegments({
     job,
     ctx,
@@ -499,6 +509,9 @@ async function segmentedBody(
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */
 const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
+/** Bytes of a streamed body held in memory while its `.part` is being opened, before the body is paused. */
+const EARLY_MAX_BYTES = 1024 * 1024;
 
 /** Bodies up to this size are collected in memory and written with one synchronous writev. */
 const SMALL_BODY_BYTES = 256 * 1024;

@@ -89,8 +89,13 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       url = next;
       continue;
     }
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ...res, finalUrl: url };
-    if (res.statusCode === 416) return { ...res, finalUrl: url };
+    if ((res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 416) {
+      // A body destroyed before anyone reads it emits 'error' (undici turns destroy() into an abort error);
+      // with no listener that would crash the process. Readers see failures through their own listeners
+      // and body.errored.
+      res.body.on('error', () => {});
+      return { ...res, finalUrl: url };
+    }
     await res.body.dump().catch(() => {});
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     throw new HttpStatusError(res.statusCode, statusText(res.statusCode), { ...init, retryAfterMs });

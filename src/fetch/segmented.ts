@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DlpoolError } from '../errors.js';
@@ -7,7 +8,7 @@ import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import type { FetchContext } from './fetch-file.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
-import { contentRange } from './response.js';
+import { contentRange, header } from './response.js';
 import { retryDelay } from './retry.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
@@ -84,6 +85,8 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
   const { opts } = ctx;
   const init = { url: job.displayUrl, attempt: d.attempt };
   const stop = new AbortController();
+  // Every segment request and retry sleep listens to it: -x 16 is not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onAbort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -152,6 +155,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         let bytes = 0;
         let since = performance.now();
         let writing: Promise<void> | undefined;
+        let writeError: unknown;
         let settled = false;
         const flush = (): Promise<void> => {
           since = performance.now();
@@ -165,11 +169,23 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
           if (settled) return;
           settled = true;
           // What arrived is written either way: a cut body still moves its segment forward.
+          // A failed write (disk full) wins over the body's error: it decides what happens next.
           void (writing ?? Promise.resolve()).then(flush).then(
-            () => (err === undefined ? resolve() : reject(err)),
-            (e: unknown) => reject(e),
+            () => {
+              const first = writeError ?? err;
+              if (first === undefined) resolve();
+              else reject(first);
+            },
+            (e: unknown) => reject(writeError ?? e),
           );
         };
+        if (body.readableEnded) return settle();
+        if (body.destroyed) {
+          // Cut while nobody was reading yet (the first answer waits while the file is opened).
+          return settle(
+            body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' }),
+          );
+        }
         body.on('data', (chunk: Buffer) => {
           const room = seg.end - seg.pos - bytes;
           const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
@@ -190,6 +206,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
             },
             (err: unknown) => {
               writing = undefined;
+              writeError ??= err;
               body.destroy();
               settle(err);
             },
@@ -223,7 +240,15 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         displayUrl: job.displayUrl,
       });
       const range = res.statusCode === 206 ? contentRange(res) : undefined;
-      if (!range || range.start !== seg.pos || range.total !== total || range.end >= seg.end) {
+      // A range that runs past the segment is fine (pump stops at its end); another total, another start or
+      // another strong ETag than the first answer's is another version of the file.
+      const etag = header(res, 'etag');
+      const otherVersion =
+        d.validator !== undefined &&
+        d.validator.startsWith('"') &&
+        etag !== undefined &&
+        etag !== d.validator;
+      if (!range || range.start !== seg.pos || range.total !== total || otherVersion) {
         await res.body.dump().catch(() => {});
         const why =
           res.statusCode === 206

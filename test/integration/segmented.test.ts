@@ -18,6 +18,8 @@ interface FileServerOptions {
   version?: () => number;
   /** Cut the first ranged response that does not start at 0 after this many bytes. */
   cutFirstRangeAfter?: number;
+  /** Cut the first whole-file (200) answer right after its headers and this many bytes. */
+  cutFirstWholeAfter?: number;
 }
 
 /** Body of `path` at `version`: distinct bytes per version, so a splice of two versions shows. */
@@ -26,6 +28,7 @@ const bodyOf = (p: string, size: number, version = 1) => synthBytes(`${p}#v${ver
 /** Serves `/SIZE/name` with strong ETags per version, single byte ranges and If-Range, like a real server. */
 function fileServer(o: FileServerOptions = {}): Promise<TestServer> {
   let cut = o.cutFirstRangeAfter;
+  let cutWhole = o.cutFirstWholeAfter;
   return startServer((req: http.IncomingMessage, res: http.ServerResponse) => {
     const p = (req.url ?? '/').split('?')[0]!;
     const size = Number(/^\/(\d+)\//.exec(p)?.[1] ?? 0);
@@ -56,6 +59,11 @@ function fileServer(o: FileServerOptions = {}): Promise<TestServer> {
     if (cut !== undefined && status === 206 && start > 0) {
       stopAt = Math.min(end, start + cut);
       cut = undefined;
+    }
+    if (cutWhole !== undefined && status === 200) {
+      res.write(body.subarray(0, cutWhole), () => res.destroy());
+      cutWhole = undefined;
+      return;
     }
     const step = 16 * KiB;
     const pump = () => {
@@ -216,6 +224,30 @@ describe.each(MODES)('%s mode', (mode) => {
       await s.close();
     }
   });
+
+  it('survives the first answer being cut before its body is read (no hang), continuing range 0 by Range', async () => {
+    const s = await fileServer({ cutFirstWholeAfter: 1000 });
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/800000/first-cut.bin`],
+        dir,
+        split: 4,
+        minSplitSizeBytes: 100 * KiB,
+        retry: FAST_RETRY,
+      });
+      expect(summary.failed).toBe(0);
+      expect(
+        (await fs.readFile(path.join(dir, 'first-cut.bin'))).equals(bodyOf('/800000/first-cut.bin', 800000)),
+      ).toBe(true);
+      expect(rangesOf(s).some((r) => r.startsWith('bytes=0-') || /^bytes=\d{1,4}-199999$/.test(r))).toBe(
+        true,
+      );
+    } finally {
+      await s.close();
+    }
+  }, 15_000);
 
   it('never uses more connections than -j in total, segments included (counted at the server)', async () => {
     const s = await fileServer({ rate: 4 * 1024 * 1024 });
