@@ -1,88 +1,24 @@
 import type { WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
-import type { Digest, ErrorInfo, EventListener, FileResult } from '../events.js';
-import type { Hasher } from '../hash/hasher.js';
-import type { Expected } from '../verify/checksums.js';
-import type { Hash } from 'node:crypto';
-import {
-  commitPart,
-  type DirMaker,
-  discardPart,
-  existingSize,
-  openPart,
-  partPathOf,
-  partSize,
-  writePartSync,
-  writeWholeSync,
-} from '../file/part.js';
-import { readResumeState, removeResumeState, type Segment, writeResumeState } from '../file/resume-state.js';
-import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
+import type { ErrorInfo, FileResult } from '../events.js';
+import { existingSize, openPart, partPathOf, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
-import { type NameClaimer, relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
+import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
-import { classifyNetworkError, fileError } from './classify.js';
+import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
+import { classifyNetworkError } from './classify.js';
+import { type Done, type FetchContext, type Progress, sayOnce } from './context.js';
+import { algorithmFor, checkPresent, digestOf } from './digest.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
+import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
-import { downloadSegments, FileChangedError, planSegments, segmentBytes } from './segmented.js';
+import { FileChangedError, segmentBytes } from './segmented.js';
+import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 
-/** What one download needs from its run; shared by every job of the run. */
-export interface FetchContext {
-  opts: NormalizedOptions;
-  dispatcher: Dispatcher;
-  /** Claims final names for the run (in threads mode, a worker asks the main thread). */
-  names: NameClaimer;
-  dirs: DirMaker;
-  signal: AbortSignal;
-  emit: EventListener;
-  random?: () => number;
-  /** Where digests are computed (inline, threads, processes); pools start on first use. */
-  hasher: Hasher;
-  /** Expected digests from --checksums, by path relative to the output directory. */
-  expected: ReadonlyMap<string, Expected> | undefined;
-  /** PEM text of --ca-certificate, read once; thread workers build their own dispatcher from it. */
-  ca?: string | undefined;
-  /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
-  slots?: ConnectionLender | undefined;
-  /** Keys of the warnings already given (sayOnce). */
-  said?: Set<string> | undefined;
-}
-
-export interface ConnectionLender {
-  /** Up to `max` extra connections for `job`, as many as are free now (possibly 0). */
-  borrow(job: Job, max: number): number | Promise<number>;
-  giveBack(job: Job, n: number): void;
-}
-
-interface Done {
-  bytes: number;
-  digest: Digest | undefined;
-}
-
-/** Per-download state that survives from one attempt to the next. */
-interface Progress {
-  rel: string | undefined;
-  /** Bytes of the `.part` file the next attempt may continue from. */
-  offset: number;
-  /** Expected full size, once a server said. */
-  total: number | undefined;
-  /** Strong ETag or Last-Modified of the first answer, sent as If-Range on resume. */
-  validator: string | undefined;
-  attempts: number;
-  resumed: boolean;
-  /** A checksum mismatch gets one fresh download; set once it has been used. */
-  checksumRetried: boolean;
-  /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */
-  meta: boolean;
-  /** Set while the `.part` is a segmented download (-x): where each range stands. */
-  segments: Segment[] | undefined;
-  /** Retries of single segments (each also counts in the result's attempts). */
-  segmentRetries: number;
-}
+export type { ConnectionLender, FetchContext } from './context.js';
 
 class Skipped {
   constructor(
@@ -384,127 +320,8 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   }
   // Verified (when a checksum is known) before it gets its final name.
   const digest = await digestOf(job, ctx, state, partPath, tap, init);
-  await commitPart(partPath, finalPath);
-  if (state.meta) removeResumeState(partPath);
+  await finishPart(state, partPath, finalPath);
   return { bytes: received, digest };
-}
-
-/**
- * A `.part` left by an earlier run is continued only when the state beside it names the same URL and a
- * validator: the request then carries `If-Range`, so a changed file comes back whole (200) and restarts.
- */
-async function resumeFromEarlierRun(job: Job, opts: NormalizedOptions, state: Progress): Promise<void> {
-  const partPath = partPathOf(path.join(opts.dir, state.rel!));
-  const saved = readResumeState(partPath);
-  if (!saved) return;
-  state.meta = true;
-  if (saved.url !== job.displayUrl) return;
-  const size = await partSize(partPath);
-  if (size === 0) return;
-  state.validator = saved.validator;
-  state.total = saved.total;
-  if (saved.segments) {
-    // A segmented .part is sized to the whole file when it is created; any other size is not ours to trust.
-    if (size === saved.total) state.segments = saved.segments;
-    return;
-  }
-  state.offset = size;
-}
-
-/** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */
-function keepResumeState(job: Job, state: Progress, partPath: string): void {
-  if (state.validator !== undefined) {
-    writeResumeState(partPath, { url: job.displayUrl, validator: state.validator, total: state.total });
-    state.meta = true;
-  } else if (state.meta) {
-    removeResumeState(partPath);
-    state.meta = false;
-  }
-}
-
-async function dropPart(state: Progress, partPath: string): Promise<void> {
-  await discardPart(partPath);
-  if (state.meta) removeResumeState(partPath);
-  state.meta = false;
-  state.segments = undefined;
-}
-
-/** A warning given once per run (per worker in --mode threads) for each `key`. */
-function sayOnce(ctx: FetchContext, key: string, message: string): void {
-  const said = (ctx.said ??= new Set());
-  if (said.has(key)) return;
-  said.add(key);
-  ctx.emit({ type: 'warning', message });
-}
-
-/**
- * A file fetched as byte ranges over several connections (-x), written in place into one `.part` that is
- * hashed by path and renamed when every range is complete. `first` is the 200 answer that feeds the range
- * starting at 0 (a new download); without it the saved segments are continued (a retry or a later run).
- */
-async function segmentedBody(
-  job: Job,
-  ctx: FetchContext,
-  state: Progress,
-  first: GetResponse | undefined,
-  extra: number,
-): Promise<Done> {
-  const { opts } = ctx;
-  const rel = state.rel!;
-  const total = state.total!;
-  const finalPath = targetPath(opts.dir, rel);
-  const partPath = partPathOf(finalPath);
-  const fresh = first !== undefined;
-  if (fresh) {
-    state.segments = planSegments(total, 1 + extra);
-    // A state from an earlier attempt would describe this .part as contiguous bytes: it goes, or is replaced.
-    if (state.validator === undefined && state.meta) removeResumeState(partPath);
-    state.meta = state.validator !== undefined;
-  } else {
-    const left = state.segments!.filter((s) => s.pos < s.end).length;
-    extra = left > 1 ? ((await ctx.slots?.borrow(job, Math.min(opts.split, left) - 1)) ?? 0) : 0;
-    state.resumed = true;
-  }
-  const segments = state.segments!;
-  // Until downloadSegments owns them, the first body and the lent slots are ours to release.
-  try {
-    await ctx.dirs.ensure(path.dirname(finalPath));
-    ctx.emit({
-      type: 'start',
-      id: job.id,
-      url: job.displayUrl,
-      path: rel,
-      attempt: state.attempts,
-      total,
-      offset: segmentBytes(segments),
-    });
-  } catch (err) {
-    first?.body.destroy();
-    if (extra > 0) ctx.slots?.giveBack(job, extra);
-    throw err;
-  }
-  await downloadSegments({
-    job,
-    ctx,
-    partPath,
-    rel,
-    total,
-    validator: state.validator,
-    segments,
-    fresh,
-    first,
-    extra,
-    attempt: state.attempts,
-    onRetry: () => state.segmentRetries++,
-  });
-  const init = { url: job.displayUrl, attempt: state.attempts };
-  // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
-  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
-  await commitPart(partPath, finalPath);
-  if (state.meta) removeResumeState(partPath);
-  state.meta = false;
-  state.segments = undefined;
-  return { bytes: total, digest };
 }
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */
@@ -512,142 +329,6 @@ const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Bytes of a streamed body held in memory while its `.part` is being opened, before the body is paused. */
 const EARLY_MAX_BYTES = 1024 * 1024;
-
-/** Bodies up to this size are collected in memory and written with one synchronous writev. */
-const SMALL_BODY_BYTES = 256 * 1024;
-
-async function smallBody(
-  job: Job,
-  ctx: FetchContext,
-  state: Progress,
-  res: GetResponse,
-  total: number,
-  partPath: string,
-  finalPath: string,
-  init: { url: string; attempt: number },
-): Promise<Done> {
-  const rel = state.rel!;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  // 'data' events take each chunk as it is parsed, from now on (also while the directory is made); with
-  // for-await, chunks still buffered in the stream when the connection fails die with it.
-  const arrived = new Promise<void>((resolve, reject) => {
-    const body = res.body;
-    const failed = () =>
-      body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
-    if (body.destroyed) return reject(failed());
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > total) {
-        body.destroy();
-        return resolve();
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve());
-    body.once('error', reject);
-    body.once('close', () => (body.readableEnded ? resolve() : reject(failed())));
-  });
-  arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
-  try {
-    await ctx.dirs.ensure(path.dirname(finalPath));
-  } catch (err) {
-    res.body.destroy();
-    throw err;
-  }
-  ctx.emit({
-    type: 'start',
-    id: job.id,
-    url: job.displayUrl,
-    path: rel,
-    attempt: init.attempt,
-    total,
-    offset: 0,
-  });
-  try {
-    await arrived;
-  } catch (err) {
-    // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
-    if (chunks.length > 0) {
-      keepResumeState(job, state, partPath);
-      writePartSync(partPath, chunks);
-    }
-    throw err;
-  }
-  if (received !== total) {
-    res.body.destroy();
-    throw new LengthMismatchError(total, received, init);
-  }
-  ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
-  const algorithm = algorithmFor(job, ctx, rel);
-  const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
-  for (const c of chunks) tap?.update(c);
-  if (algorithm === undefined || tap) {
-    const digest = await digestOf(job, ctx, state, partPath, tap, init);
-    writeWholeSync(partPath, finalPath, chunks);
-    if (state.meta) removeResumeState(partPath);
-    return { bytes: received, digest };
-  }
-  // A pool hashes files by path: write the .part, hash it, then rename.
-  writePartSync(partPath, chunks);
-  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
-  await commitPart(partPath, finalPath);
-  if (state.meta) removeResumeState(partPath);
-  return { bytes: received, digest };
-}
-
-/** Digest of a file already under its final name, or 'mismatch' when it is not the expected file. */
-async function checkPresent(
-  job: Job,
-  ctx: FetchContext,
-  rel: string,
-): Promise<Digest | undefined | 'mismatch'> {
-  const want = expectedFor(job, ctx, rel);
-  if (!want) return undefined;
-  const file = path.join(ctx.opts.dir, rel);
-  let hex: string;
-  try {
-    hex = await ctx.hasher.hashFile(file, want.algorithm);
-  } catch (err) {
-    throw fileError(err, 'hash', file);
-  }
-  return hex === want.hex ? { algorithm: want.algorithm, hex, verified: true } : 'mismatch';
-}
-
-/** The expected digest of a job: aria2's per-URL checksum= first, then the --checksums file. */
-function expectedFor(job: Job, ctx: FetchContext, rel: string): Expected | undefined {
-  return job.entry.checksum ?? ctx.expected?.get(rel);
-}
-
-function algorithmFor(job: Job, ctx: FetchContext, rel: string): string | undefined {
-  return expectedFor(job, ctx, rel)?.algorithm ?? ctx.opts.hash;
-}
-
-/** Digest of the complete .part (from the inline tap or the pool), checked against the expected one. */
-async function digestOf(
-  job: Job,
-  ctx: FetchContext,
-  state: Progress,
-  partPath: string,
-  tap: Hash | undefined,
-  init: { url: string; attempt: number },
-): Promise<Digest | undefined> {
-  const rel = state.rel!;
-  const want = expectedFor(job, ctx, rel);
-  const algorithm = want?.algorithm ?? ctx.opts.hash;
-  if (algorithm === undefined) return undefined;
-  let hex: string;
-  if (tap) hex = tap.digest('hex');
-  else {
-    try {
-      hex = await ctx.hasher.hashFile(partPath, algorithm);
-    } catch (err) {
-      throw fileError(err, 'hash', partPath);
-    }
-  }
-  if (want && hex !== want.hex) throw new ChecksumMismatchError(algorithm, want.hex, hex, init);
-  return { algorithm, hex, verified: want !== undefined };
-}
 
 async function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): Promise<string> {
   const offered = filenameFromContentDisposition(res.headers['content-disposition']);
@@ -676,44 +357,4 @@ function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOpti
       ? ''
       : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
-}
-
-/**
- * Pipes the body into the `.part` file. Unlike stream.pipeline, a failing body (cut connection, timeout,
- * abort) does not destroy the file stream: what was received is flushed first, so a retry or a later run
- * resumes from every byte that arrived.
- */
-function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (body.readableEnded) {
-      // The whole body arrived while the file was being opened (it waited in memory and is written).
-      ws.end((err?: Error | null) => (err ? reject(fileError(err, 'write', partPath)) : resolve()));
-      return;
-    }
-    if (body.destroyed) {
-      // The connection failed while the file was being opened: what arrived before is written, and the
-      // next attempt resumes from what is on disk.
-      const err =
-        body.errored ??
-        Object.assign(new Error('the response closed before it was read'), { code: 'UND_ERR_SOCKET' });
-      ws.end(() => reject(err));
-      return;
-    }
-    let failed = false;
-    ws.once('error', (err) => {
-      failed = true;
-      body.destroy();
-      reject(fileError(err, 'write', partPath));
-    });
-    body.once('error', (err) => {
-      if (failed) return;
-      failed = true;
-      body.unpipe(ws);
-      ws.end(() => reject(err));
-    });
-    ws.once('finish', () => {
-      if (!failed) resolve();
-    });
-    body.pipe(ws);
-  });
 }

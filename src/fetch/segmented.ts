@@ -6,7 +6,7 @@ import { openPartHandle } from '../file/part.js';
 import { type Segment, writeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
-import type { FetchContext } from './fetch-file.js';
+import type { FetchContext } from './context.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
 import { contentRange, header } from './response.js';
 import { retryDelay } from './retry.js';

@@ -1,0 +1,206 @@
+import type { WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { LengthMismatchError } from '../errors.js';
+import { partPathOf, writePartSync, writeWholeSync } from '../file/part.js';
+import { removeResumeState } from '../file/resume-state.js';
+import type { Job } from '../jobs/job.js';
+import { targetPath } from '../jobs/naming.js';
+import { fileError } from './classify.js';
+import type { Done, FetchContext, Progress } from './context.js';
+import { algorithmFor, digestOf } from './digest.js';
+import type { GetResponse } from './http.js';
+import { finishPart, keepResumeState } from './part-state.js';
+import { downloadSegments, planSegments, segmentBytes } from './segmented.js';
+
+/** How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x). */
+/** Bodies up to this size are collected in memory and written with one synchronous writev. */
+export const SMALL_BODY_BYTES = 256 * 1024;
+
+export async function smallBody(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  res: GetResponse,
+  total: number,
+  partPath: string,
+  finalPath: string,
+  init: { url: string; attempt: number },
+): Promise<Done> {
+  const rel = state.rel!;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  // 'data' events take each chunk as it is parsed, from now on (also while the directory is made); with
+  // for-await, chunks still buffered in the stream when the connection fails die with it.
+  const arrived = new Promise<void>((resolve, reject) => {
+    const body = res.body;
+    const failed = () =>
+      body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
+    if (body.destroyed) return reject(failed());
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > total) {
+        body.destroy();
+        return resolve();
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve());
+    body.once('error', reject);
+    body.once('close', () => (body.readableEnded ? resolve() : reject(failed())));
+  });
+  arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
+  try {
+    await ctx.dirs.ensure(path.dirname(finalPath));
+  } catch (err) {
+    res.body.destroy();
+    throw err;
+  }
+  ctx.emit({
+    type: 'start',
+    id: job.id,
+    url: job.displayUrl,
+    path: rel,
+    attempt: init.attempt,
+    total,
+    offset: 0,
+  });
+  try {
+    await arrived;
+  } catch (err) {
+    // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
+    if (chunks.length > 0) {
+      keepResumeState(job, state, partPath);
+      writePartSync(partPath, chunks);
+    }
+    throw err;
+  }
+  if (received !== total) {
+    res.body.destroy();
+    throw new LengthMismatchError(total, received, init);
+  }
+  ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
+  const algorithm = algorithmFor(job, ctx, rel);
+  const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
+  for (const c of chunks) tap?.update(c);
+  if (algorithm === undefined || tap) {
+    const digest = await digestOf(job, ctx, state, partPath, tap, init);
+    if (state.meta) removeResumeState(partPath); // before the rename: see finishPart
+    state.meta = false;
+    writeWholeSync(partPath, finalPath, chunks);
+    return { bytes: received, digest };
+  }
+  // A pool hashes files by path: write the .part, hash it, then rename.
+  writePartSync(partPath, chunks);
+  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
+  await finishPart(state, partPath, finalPath);
+  return { bytes: received, digest };
+}
+
+/**
+ * A file fetched as byte ranges over several connections (-x), written in place into one `.part` that is
+ * hashed by path and renamed when every range is complete. `first` is the 200 answer that feeds the range
+ * starting at 0 (a new download); without it the saved segments are continued (a retry or a later run).
+ */
+export async function segmentedBody(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  first: GetResponse | undefined,
+  extra: number,
+): Promise<Done> {
+  const { opts } = ctx;
+  const rel = state.rel!;
+  const total = state.total!;
+  const finalPath = targetPath(opts.dir, rel);
+  const partPath = partPathOf(finalPath);
+  const fresh = first !== undefined;
+  if (fresh) {
+    state.segments = planSegments(total, 1 + extra);
+    // A state from an earlier attempt would describe this .part as contiguous bytes: it goes, or is replaced.
+    if (state.validator === undefined && state.meta) removeResumeState(partPath);
+    state.meta = state.validator !== undefined;
+  } else {
+    const left = state.segments!.filter((s) => s.pos < s.end).length;
+    extra = left > 1 ? ((await ctx.slots?.borrow(job, Math.min(opts.split, left) - 1)) ?? 0) : 0;
+    state.resumed = true;
+  }
+  const segments = state.segments!;
+  // Until downloadSegments owns them, the first body and the lent slots are ours to release.
+  try {
+    await ctx.dirs.ensure(path.dirname(finalPath));
+    ctx.emit({
+      type: 'start',
+      id: job.id,
+      url: job.displayUrl,
+      path: rel,
+      attempt: state.attempts,
+      total,
+      offset: segmentBytes(segments),
+    });
+  } catch (err) {
+    first?.body.destroy();
+    if (extra > 0) ctx.slots?.giveBack(job, extra);
+    throw err;
+  }
+  await downloadSegments({
+    job,
+    ctx,
+    partPath,
+    rel,
+    total,
+    validator: state.validator,
+    segments,
+    fresh,
+    first,
+    extra,
+    attempt: state.attempts,
+    onRetry: () => state.segmentRetries++,
+  });
+  const init = { url: job.displayUrl, attempt: state.attempts };
+  // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
+  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
+  await finishPart(state, partPath, finalPath);
+  state.segments = undefined;
+  return { bytes: total, digest };
+}
+
+/**
+ * Pipes the body into the `.part` file. Unlike stream.pipeline, a failing body (cut connection, timeout,
+ * abort) does not destroy the file stream: what was received is flushed first, so a retry or a later run
+ * resumes from every byte that arrived.
+ */
+export function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (body.readableEnded) {
+      // The whole body arrived while the file was being opened (it waited in memory and is written).
+      ws.end((err?: Error | null) => (err ? reject(fileError(err, 'write', partPath)) : resolve()));
+      return;
+    }
+    if (body.destroyed) {
+      // The connection failed while the file was being opened: what arrived before is written, and the
+      // next attempt resumes from what is on disk.
+      const err =
+        body.errored ??
+        Object.assign(new Error('the response closed before it was read'), { code: 'UND_ERR_SOCKET' });
+      ws.end(() => reject(err));
+      return;
+    }
+    let failed = false;
+    ws.once('error', (err) => {
+      failed = true;
+      body.destroy();
+      reject(fileError(err, 'write', partPath));
+    });
+    body.once('error', (err) => {
+      if (failed) return;
+      failed = true;
+      body.unpipe(ws);
+      ws.end(() => reject(err));
+    });
+    ws.once('finish', () => {
+      if (!failed) resolve();
+    });
+    body.pipe(ws);
+  });
+}

@@ -1,0 +1,72 @@
+import type { Dispatcher } from 'undici';
+import type { Digest, EventListener } from '../events.js';
+import type { DirMaker } from '../file/part.js';
+import type { Segment } from '../file/resume-state.js';
+import type { Hasher } from '../hash/hasher.js';
+import type { Job } from '../jobs/job.js';
+import type { NameClaimer } from '../jobs/naming.js';
+import type { NormalizedOptions } from '../options.js';
+import type { Expected } from '../verify/checksums.js';
+
+/** What fetchFile and its helpers share: the run's context and one download's state across attempts. */
+/** What one download needs from its run; shared by every job of the run. */
+export interface FetchContext {
+  opts: NormalizedOptions;
+  dispatcher: Dispatcher;
+  /** Claims final names for the run (in threads mode, a worker asks the main thread). */
+  names: NameClaimer;
+  dirs: DirMaker;
+  signal: AbortSignal;
+  emit: EventListener;
+  random?: () => number;
+  /** Where digests are computed (inline, threads, processes); pools start on first use. */
+  hasher: Hasher;
+  /** Expected digests from --checksums, by path relative to the output directory. */
+  expected: ReadonlyMap<string, Expected> | undefined;
+  /** PEM text of --ca-certificate, read once; thread workers build their own dispatcher from it. */
+  ca?: string | undefined;
+  /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
+  slots?: ConnectionLender | undefined;
+  /** Keys of the warnings already given (sayOnce). */
+  said?: Set<string> | undefined;
+}
+
+export interface ConnectionLender {
+  /** Up to `max` extra connections for `job`, as many as are free now (possibly 0). */
+  borrow(job: Job, max: number): number | Promise<number>;
+  giveBack(job: Job, n: number): void;
+}
+
+export interface Done {
+  bytes: number;
+  digest: Digest | undefined;
+}
+
+/** Per-download state that survives from one attempt to the next. */
+export interface Progress {
+  rel: string | undefined;
+  /** Bytes of the `.part` file the next attempt may continue from. */
+  offset: number;
+  /** Expected full size, once a server said. */
+  total: number | undefined;
+  /** Strong ETag or Last-Modified of the first answer, sent as If-Range on resume. */
+  validator: string | undefined;
+  attempts: number;
+  resumed: boolean;
+  /** A checksum mismatch gets one fresh download; set once it has been used. */
+  checksumRetried: boolean;
+  /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */
+  meta: boolean;
+  /** Set while the `.part` is a segmented download (-x): where each range stands. */
+  segments: Segment[] | undefined;
+  /** Retries of single segments (each also counts in the result's attempts). */
+  segmentRetries: number;
+}
+
+/** A warning given once per run (per worker in --mode threads) for each `key`. */
+export function sayOnce(ctx: FetchContext, key: string, message: string): void {
+  const said = (ctx.said ??= new Set());
+  if (said.has(key)) return;
+  said.add(key);
+  ctx.emit({ type: 'warning', message });
+}
