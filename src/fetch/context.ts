@@ -61,6 +61,8 @@ export interface Progress {
   segments: Segment[] | undefined;
   /** Retries of single segments (each also counts in the result's attempts). */
   segmentRetries: number;
+  /** Set when the server turned out not to serve ranges: this file is not split again. */
+  noSplit: boolean;
 }
 
 /** A warning given once per run (per worker in --mode threads) for each `key`. */

@@ -15,7 +15,7 @@ import { type GetResponse, getFollowingRedirects } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
-import { FileChangedError, segmentBytes } from './segmented.js';
+import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -45,6 +45,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     meta: false,
     segments: undefined,
     segmentRetries: 0,
+    noSplit: false,
   };
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
@@ -117,6 +118,14 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
         await dropPart(state, partPath);
       }
       if (partPath && caught instanceof FileChangedError) await dropPart(state, partPath);
+      if (caught instanceof RangesIgnoredError) {
+        state.noSplit = true;
+        sayOnce(
+          ctx,
+          `ranges-ignored ${job.host}`,
+          `${job.host} answers range requests with the whole file: -x falls back to one connection per file`,
+        );
+      }
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
       // (A segmented .part is sized in advance: its segments say what it holds.)
       if (partPath && !state.segments) state.offset = await partSize(partPath);
@@ -240,7 +249,13 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   }
   const finalPath = targetPath(opts.dir, state.rel);
   const partPath = partPathOf(finalPath);
-  if (offset === 0 && total !== undefined && opts.split > 1 && total > opts.minSplitSizeBytes) {
+  if (
+    offset === 0 &&
+    total !== undefined &&
+    opts.split > 1 &&
+    !state.noSplit &&
+    total > opts.minSplitSizeBytes
+  ) {
     if (!acceptsRanges(res)) {
       sayOnce(
         ctx,

@@ -8,7 +8,7 @@ import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import type { FetchContext } from './context.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
-import { contentRange, header } from './response.js';
+import { contentRange, header, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
@@ -50,6 +50,18 @@ export class FileChangedError extends DlpoolError {
       init,
     );
     this.name = 'FileChangedError';
+  }
+}
+
+/**
+ * A 200 with the same validator and length as the first answer, to a range request: the file did not change,
+ * the server (or a CDN in front of it) just does not serve ranges although it said so. Restarting with ranges
+ * would only loop; the file is fetched again over one connection.
+ */
+export class RangesIgnoredError extends FileChangedError {
+  constructor(init: { url: string; attempt: number }) {
+    super('the server answered a range request with the whole file', init);
+    this.name = 'RangesIgnoredError';
   }
 }
 
@@ -250,6 +262,11 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         etag !== d.validator;
       if (!range || range.start !== seg.pos || range.total !== total || otherVersion) {
         await res.body.dump().catch(() => {});
+        const sameFile =
+          res.statusCode === 200 &&
+          lengthOf(res) === total &&
+          (d.validator === undefined ? validatorOf(res) === undefined : validatorOf(res) === d.validator);
+        if (sameFile) throw new RangesIgnoredError(init);
         const why =
           res.statusCode === 206
             ? `Content-Range '${String(res.headers['content-range'])}' for bytes ${seg.pos}-${seg.end - 1} of ${total}`

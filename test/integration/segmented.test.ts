@@ -12,6 +12,8 @@ const KiB = 1024;
 interface FileServerOptions {
   /** Answer Range requests (and say so with Accept-Ranges). @default true */
   ranges?: boolean;
+  /** Say `Accept-Ranges: bytes` but answer every request with the whole file (some CDNs do). */
+  rangesClaimedOnly?: boolean;
   /** Bytes per second per response (paced in 16 KiB writes). */
   rate?: number;
   /** The version served, read per request, so a test can change the file mid-download. */
@@ -42,7 +44,7 @@ function fileServer(o: FileServerOptions = {}): Promise<TestServer> {
     const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
     const ifRange = req.headers['if-range'];
     let status = 200;
-    if (o.ranges !== false && m && (ifRange === undefined || ifRange === etag)) {
+    if (o.ranges !== false && !o.rangesClaimedOnly && m && (ifRange === undefined || ifRange === etag)) {
       start = Number(m[1]);
       end = m[2] ? Math.min(size, Number(m[2]) + 1) : size;
       if (start >= size) {
@@ -166,6 +168,37 @@ describe.each(MODES)('%s mode', (mode) => {
         message: expect.stringMatching(/does not accept byte ranges: -x 4 falls back to one connection/),
       });
       expect((await fs.readFile(path.join(dir, 'b.bin'))).equals(bodyOf('/300001/b.bin', 300001))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('falls back to one connection when a server claims ranges but sends the whole file', async () => {
+    const s = await fileServer({ rangesClaimedOnly: true });
+    try {
+      const dir = await tmpDir();
+      const { events, onEvent } = collect();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/600000/liar.bin`],
+        dir,
+        split: 4,
+        minSplitSizeBytes: 100 * KiB,
+        retry: FAST_RETRY,
+        onEvent,
+      });
+      expect(summary.failed).toBe(0);
+      expect((await fs.readFile(path.join(dir, 'liar.bin'))).equals(bodyOf('/600000/liar.bin', 600000))).toBe(
+        true,
+      );
+      expect(
+        events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message),
+      ).toEqual([
+        expect.stringMatching(/answers range requests with the whole file: -x falls back to one connection/),
+      ]);
+      // One split attempt (the first answer and up to 3 ranges), then a single plain request.
+      expect(s.requests.at(-1)?.headers.range).toBeUndefined();
+      expect(s.requests.length).toBeLessThanOrEqual(5);
     } finally {
       await s.close();
     }
