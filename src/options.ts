@@ -239,7 +239,11 @@ export function parseHeaders(input: Record<string, string> | string[] | undefine
       const i = h.indexOf(':');
       const key = i > 0 ? h.slice(0, i).trim() : '';
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
-        throw new UsageError(`headers: expected "Name: value", got ${JSON.stringify(h)}`);
+        // Only the first word is echoed: the rest may be a token (`-H "Authorization Bearer xyz"`).
+        const shown = /^\S{0,40}/.exec(h)?.[0] ?? '';
+        throw new UsageError(
+          `headers: expected "Name: value" (a colon after the name), got ${JSON.stringify(shown + (shown.length < h.length ? ' …' : ''))}`,
+        );
       }
       out[key.toLowerCase()] = h.slice(i + 1).trim();
     }

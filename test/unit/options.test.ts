@@ -90,5 +90,8 @@ describe('parseHeaders', () => {
     });
     expect(() => parseHeaders(['no colon'])).toThrow(/^headers: /);
     expect(() => parseHeaders([': empty'])).toThrow(/^headers: /);
+    // A header without its colon is echoed by its first word only: the rest may be a secret.
+    expect(() => parseHeaders(['Authorization Bearer s3cret-token'])).toThrow(/got "Authorization …"$/);
+    expect(() => parseHeaders(['Authorization Bearer s3cret-token'])).not.toThrow(/s3cret/);
   });
 });
