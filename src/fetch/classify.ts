@@ -16,6 +16,18 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
 ]);
 
+/** Certificate and handshake failures: a retry would meet the same certificate, so they are final. */
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|^ERR_TLS_|^ERR_SSL_/;
+
+function tlsCodeOf(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const code = 'code' in e ? String(e.code) : '';
+    if (TLS_CODE.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export interface ErrorContext {
   url: string;
   attempt: number;
@@ -32,6 +44,8 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new TimeoutError('headers', ctx.timeoutMs, init);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError('body', ctx.timeoutMs, init);
   const message = err instanceof Error ? err.message : String(err);
+  const tls = tlsCodeOf(err);
+  if (tls !== undefined) return new DlpoolError('ERR_DL_TLS', `${message} (${tls})`, init);
   if (NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {
     // The socket's errno hides under undici's wrapper; surface it.
     const errno = errnoOf(err) ?? errnoOf((err as { cause?: unknown }).cause);
