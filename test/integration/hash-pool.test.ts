@@ -84,7 +84,8 @@ describe('process hash pool', () => {
     } finally {
       await hasher.close();
     }
-  });
+    // Three waits of up to 10 s each: a loaded 2-core machine (the whole suite in parallel) has needed more than 30 s.
+  }, 60_000);
 
   it('children exit within seconds when the parent is killed with SIGKILL', async () => {
     const dir = await tmpDir();
