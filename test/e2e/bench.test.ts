@@ -71,7 +71,8 @@ describe('dlpool bench (CLI)', () => {
     expect(report.workloads.map((w) => w.name)).toEqual(['many-small']);
     expect(report.workloads[0]!.configs.length).toBe(6);
     expect(report.workloads[0]!.configs.every((c) => c.ok)).toBe(true);
-  });
+    // Six configurations of 600 files, each in its own process: ~10 s on a quiet machine, more in the full suite.
+  }, 90_000);
 
   it('rejects bad axes with the flag name', async () => {
     const r = await run(['bench', '--demo', '--modes', 'fibers']);
