@@ -6,11 +6,30 @@ import { baseName, parseWorkload, synthSha256, workloadFiles } from '../server/w
 import type { BenchWorkload } from './run.js';
 
 /** Built-in workloads of `dlpool bench --demo`, served by the embedded server on 127.0.0.1. */
-export const DEMO_WORKLOADS = [
+export const DEMO_WORKLOADS: readonly DemoWorkload[] = [
   { name: 'many-small', spec: '600x16K', latencyMs: 0, description: 'many small files' },
   { name: 'few-large', spec: '4x32M', latencyMs: 0, description: 'a few large files' },
   { name: 'latency', spec: '200x8K', latencyMs: 20, description: 'small files behind 20 ms of latency each' },
-] as const;
+  // Only when named (--workloads capped): it is there to show what -x does, at ~2 s per configuration.
+  {
+    name: 'capped',
+    spec: '2x32M',
+    latencyMs: 0,
+    rateBytesPerSec: 16 * 1024 * 1024,
+    optIn: true,
+    description: 'two large files from a server that caps each connection at 16 MiB/s (try --split 1,4)',
+  },
+];
+
+interface DemoWorkload {
+  name: string;
+  spec: string;
+  latencyMs: number;
+  rateBytesPerSec?: number;
+  /** Left out unless named with --workloads. */
+  optIn?: boolean;
+  description: string;
+}
 
 export interface DemoSetup {
   workloads: BenchWorkload[];
@@ -22,16 +41,17 @@ export interface DemoSetup {
  * Expected digests come from the synthetic file definition, not from a download.
  */
 export async function startDemo(names?: string[]): Promise<DemoSetup> {
-  const chosen = DEMO_WORKLOADS.filter((w) => !names || names.includes(w.name));
-  const servers = new Map<number, RunningServer>();
+  const chosen = DEMO_WORKLOADS.filter((w) => (names ? names.includes(w.name) : !w.optIn));
+  const servers = new Map<string, RunningServer>();
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dlpool-bench-lists-'));
   try {
     const workloads: BenchWorkload[] = [];
     for (const w of chosen) {
-      let server = servers.get(w.latencyMs);
+      const key = `${w.latencyMs}/${w.rateBytesPerSec ?? 0}`;
+      let server = servers.get(key);
       if (!server) {
-        server = await createServer({ latencyMs: w.latencyMs });
-        servers.set(w.latencyMs, server);
+        server = await createServer({ latencyMs: w.latencyMs, rateBytesPerSec: w.rateBytesPerSec });
+        servers.set(key, server);
       }
       const files = [...workloadFiles(w.spec, parseWorkload(w.spec)!)];
       const list = path.join(dir, `${w.name}.txt`);

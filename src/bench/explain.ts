@@ -18,7 +18,8 @@ function label(c: BenchConfig): string {
     c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes' ? ` -w ${c.workers}` : '';
   const h =
     c.hashPool === 'none' ? '' : c.hashPool === 'inline' ? ', hashing inline' : `, hashing in ${c.hashPool}`;
-  return `${c.mode} -j ${c.concurrency}${w}${h}`;
+  const x = (c.split ?? 1) > 1 ? ` -x ${c.split}` : '';
+  return `${c.mode} -j ${c.concurrency}${x}${w}${h}`;
 }
 
 /** How the CPU figures read: I/O-bound when the CPUs mostly waited, CPU-bound when they were the limit. */

@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startDemo } from '../bench/demo-workloads.js';
+import { DEMO_WORKLOADS, startDemo } from '../bench/demo-workloads.js';
 import { renderHtml } from '../bench/html.js';
 import { explain } from '../bench/explain.js';
 import { configFlags, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
@@ -82,7 +82,14 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
   if (a.demo && sources.length > 0)
     throw new UsageError('--demo: runs the built-in workloads; give no sources with it');
 
-  const demo = a.demo ? await startDemo(a.workloads?.split(',')) : undefined;
+  const names = a.workloads?.split(',').map((w) => w.trim());
+  const unknown = names?.find((w) => !DEMO_WORKLOADS.some((d) => d.name === w));
+  if (unknown !== undefined) {
+    throw new UsageError(
+      `--workloads: unknown '${unknown}' (try ${DEMO_WORKLOADS.map((d) => d.name).join(', ')})`,
+    );
+  }
+  const demo = a.demo ? await startDemo(names) : undefined;
   const controller = new AbortController();
   const stop = () => controller.abort(new UsageError('bench: interrupted'));
   process.once('SIGINT', stop);

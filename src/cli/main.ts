@@ -192,7 +192,7 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('workloads', {
             type: 'string',
-            describe: 'with --demo: many-small,few-large,latency [all]',
+            describe: 'with --demo: many-small,few-large,latency,capped [the first three]',
           })
           .option('modes', { type: 'string', describe: 'engines to compare [async,threads]' })
           .option('concurrency', { alias: 'j', type: 'string', describe: '-j values [1,4,16,64]' })

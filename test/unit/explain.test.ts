@@ -80,4 +80,19 @@ describe('bench explanation', () => {
     expect(lines.join('\n')).toMatch(/Threads won: the single loop was 99 % busy/);
     expect(best?.key).toBe('threads -j 16 -w 2 hash=none');
   });
+
+  it('compares -x against one connection per file, both ways, and names -x in the verdict', () => {
+    const base = cfg('async', 16, 1, 'none', 2000, 800, 0.3);
+    const split = (wallMs: number) => {
+      const c = { ...cfg('async', 16, 1, 'none', wallMs, 900, 0.4), split: 4 };
+      return { ...c, key: configKey(c) };
+    };
+    const faster = explain(workload([base, split(800)]), 2);
+    expect(faster.lines.join('\n')).toMatch(/-x 4 took 0\.80 s against 2\.00 s .*2\.50x faster.*held back/);
+    expect(faster.lines.at(-1)).toMatch(/Fastest verified: async -j 16 -x 4 \(0\.80 s\)/);
+    expect(faster.best?.split).toBe(4);
+    const slower = explain(workload([base, split(2600)]), 2);
+    expect(slower.lines.join('\n')).toMatch(/1\.30x slower: one connection already filled the link/);
+    expect(slower.best?.split).toBeUndefined();
+  });
 });
