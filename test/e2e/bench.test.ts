@@ -78,6 +78,11 @@ describe('dlpool bench (CLI)', () => {
     const r = await run(['bench', '--demo', '--modes', 'fibers']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^dlpool: --modes: unknown 'fibers'/);
+    const w = await run(['bench', '--demo', '--workloads', 'many-small,huge']);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(
+      /^dlpool: --workloads: unknown 'huge' \(try many-small, few-large, latency, capped\)/,
+    );
   });
 
   it.skipIf(!HAVE_CHROMIUM)(
