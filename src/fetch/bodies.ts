@@ -7,10 +7,11 @@ import { removeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { targetPath } from '../jobs/naming.js';
 import { fileError } from './classify.js';
-import type { Done, FetchContext, Progress } from './context.js';
+import { type Done, emitStart, type FetchContext, type Progress } from './context.js';
 import { algorithmFor, digestOf } from './digest.js';
 import type { GetResponse } from './http.js';
 import { finishPart, keepResumeState } from './part-state.js';
+import { bodyFailure } from './response.js';
 import { downloadSegments, planSegments, segmentBytes } from './segmented.js';
 
 /** How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x). */
@@ -34,9 +35,7 @@ export async function smallBody(
   // for-await, chunks still buffered in the stream when the connection fails die with it.
   const arrived = new Promise<void>((resolve, reject) => {
     const body = res.body;
-    const failed = () =>
-      body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
-    if (body.destroyed) return reject(failed());
+    if (body.destroyed) return reject(bodyFailure(body));
     body.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > total) {
@@ -47,7 +46,7 @@ export async function smallBody(
     });
     body.once('end', () => resolve());
     body.once('error', reject);
-    body.once('close', () => (body.readableEnded ? resolve() : reject(failed())));
+    body.once('close', () => (body.readableEnded ? resolve() : reject(bodyFailure(body))));
   });
   arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
   try {
@@ -56,15 +55,7 @@ export async function smallBody(
     res.body.destroy();
     throw err;
   }
-  ctx.emit({
-    type: 'start',
-    id: job.id,
-    url: job.displayUrl,
-    path: rel,
-    attempt: init.attempt,
-    total,
-    offset: 0,
-  });
+  emitStart(ctx, job, state, total, 0);
   try {
     await arrived;
   } catch (err) {
@@ -129,15 +120,7 @@ export async function segmentedBody(
   // Until downloadSegments owns them, the first body and the lent slots are ours to release.
   try {
     await ctx.dirs.ensure(path.dirname(finalPath));
-    ctx.emit({
-      type: 'start',
-      id: job.id,
-      url: job.displayUrl,
-      path: rel,
-      attempt: state.attempts,
-      total,
-      offset: segmentBytes(segments),
-    });
+    emitStart(ctx, job, state, total, segmentBytes(segments));
   } catch (err) {
     first?.body.destroy();
     if (extra > 0) ctx.slots?.giveBack(job, extra);
@@ -180,9 +163,7 @@ export function drainInto(body: Readable, ws: WriteStream, partPath: string): Pr
     if (body.destroyed) {
       // The connection failed while the file was being opened: what arrived before is written, and the
       // next attempt resumes from what is on disk.
-      const err =
-        body.errored ??
-        Object.assign(new Error('the response closed before it was read'), { code: 'UND_ERR_SOCKET' });
+      const err = bodyFailure(body);
       ws.end(() => reject(err));
       return;
     }

@@ -72,3 +72,22 @@ export function sayOnce(ctx: FetchContext, key: string, message: string): void {
   said.add(key);
   ctx.emit({ type: 'warning', message });
 }
+
+/** The `start` event of an attempt: the file's name, its size when known, and where this attempt begins. */
+export function emitStart(
+  ctx: FetchContext,
+  job: Job,
+  state: Progress,
+  total: number | undefined,
+  offset: number,
+): void {
+  ctx.emit({
+    type: 'start',
+    id: job.id,
+    url: job.displayUrl,
+    path: state.rel!,
+    attempt: state.attempts,
+    total,
+    offset,
+  });
+}

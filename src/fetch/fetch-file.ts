@@ -9,7 +9,7 @@ import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/
 import type { NormalizedOptions } from '../options.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
-import { type Done, type FetchContext, type Progress, sayOnce } from './context.js';
+import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
 import { algorithmFor, checkPresent, digestOf } from './digest.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
@@ -317,15 +317,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     res.body.destroy();
     throw err;
   }
-  ctx.emit({
-    type: 'start',
-    id: job.id,
-    url: job.displayUrl,
-    path: state.rel,
-    attempt: state.attempts,
-    total,
-    offset,
-  });
+  emitStart(ctx, job, state, total, offset);
   for (const chunk of early) ws.write(chunk);
   early = undefined;
   await drainInto(res.body, ws, partPath);

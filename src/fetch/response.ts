@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { GetResponse } from './http.js';
 
 /** What a response's headers say about the body: its length, range and validator. */
@@ -33,4 +34,12 @@ export function acceptsRanges(res: GetResponse): boolean {
     .toLowerCase()
     .split(',')
     .some((v) => v.trim() === 'bytes');
+}
+
+/**
+ * Why a body that did not end normally failed: its own error, or (closed without one) a socket error, so
+ * the attempt is classified as a network failure and retried.
+ */
+export function bodyFailure(body: Readable): Error {
+  return body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
 }

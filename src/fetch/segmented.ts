@@ -8,7 +8,7 @@ import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import type { FetchContext } from './context.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
-import { contentRange, header, lengthOf, validatorOf } from './response.js';
+import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
@@ -194,9 +194,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         if (body.readableEnded) return settle();
         if (body.destroyed) {
           // Cut while nobody was reading yet (the first answer waits while the file is opened).
-          return settle(
-            body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' }),
-          );
+          return settle(bodyFailure(body));
         }
         body.on('data', (chunk: Buffer) => {
           const room = seg.end - seg.pos - bytes;
@@ -226,13 +224,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         });
         body.once('end', () => settle());
         body.once('error', (err) => settle(err));
-        body.once('close', () =>
-          settle(
-            body.readableEnded
-              ? undefined
-              : Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' }),
-          ),
-        );
+        body.once('close', () => settle(body.readableEnded ? undefined : bodyFailure(body)));
       });
 
     const request = async (seg: Segment): Promise<GetResponse> => {
