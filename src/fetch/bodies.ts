@@ -1,6 +1,5 @@
 import type { WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { LengthMismatchError } from '../errors.js';
 import { partPathOf, writePartSync, writeWholeSync } from '../file/part.js';
 import { removeResumeState } from '../file/resume-state.js';
@@ -9,6 +8,7 @@ import { targetPath } from '../jobs/naming.js';
 import { fileError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress } from './context.js';
 import { algorithmFor, digestOf } from './digest.js';
+import type { ResponseBody } from './body.js';
 import type { GetResponse } from './http.js';
 import { finishPart, keepResumeState } from './part-state.js';
 import { bodyFailure } from './response.js';
@@ -149,11 +149,12 @@ export async function segmentedBody(
 }
 
 /**
- * Pipes the body into the `.part` file. Unlike stream.pipeline, a failing body (cut connection, timeout,
- * abort) does not destroy the file stream: what was received is flushed first, so a retry or a later run
- * resumes from every byte that arrived.
+ * Writes the body into the `.part` file as it arrives, pausing the body while the file stream holds more than
+ * its highWaterMark. Unlike stream.pipeline, a failing body (cut connection, timeout, abort) does not destroy
+ * the file stream: what was received is flushed first, so a retry or a later run resumes from every byte
+ * that arrived.
  */
-export function drainInto(body: Readable, ws: WriteStream, partPath: string): Promise<void> {
+export function drainInto(body: ResponseBody, ws: WriteStream, partPath: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (body.readableEnded) {
       // The whole body arrived while the file was being opened (it waited in memory and is written).
@@ -173,15 +174,23 @@ export function drainInto(body: Readable, ws: WriteStream, partPath: string): Pr
       body.destroy();
       reject(fileError(err, 'write', partPath));
     });
-    body.once('error', (err) => {
+    ws.on('drain', () => body.resume());
+    body.on('data', (chunk: Buffer) => {
+      if (!failed && !ws.write(chunk)) body.pause();
+    });
+    body.once('end', () => {
       if (failed) return;
+      ws.end((err?: Error | null) => {
+        if (!err) resolve();
+      });
+    });
+    body.once('close', () => {
+      if (failed || body.readableEnded) return;
       failed = true;
-      body.unpipe(ws);
+      const err = bodyFailure(body);
       ws.end(() => reject(err));
     });
-    ws.once('finish', () => {
-      if (!failed) resolve();
-    });
-    body.pipe(ws);
+    // A body that was paused while the file was opened flows again.
+    body.resume();
   });
 }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
+import { dispatchGet, type ResponseBody } from './body.js';
 import { parseRetryAfter } from './retry.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -21,7 +22,7 @@ export interface GetOptions {
 export interface GetResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
   /** The URL that answered, after redirects. */
   finalUrl: URL;
 }
@@ -47,10 +48,9 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
     const requestUrl = new URL(url.href);
     requestUrl.username = '';
     requestUrl.password = '';
-    const res = await opts.dispatcher.request({
+    const res = await dispatchGet(opts.dispatcher, {
       origin: requestUrl.origin,
       path: `${requestUrl.pathname}${requestUrl.search}`,
-      method: 'GET',
       headers,
       signal: opts.signal,
     });

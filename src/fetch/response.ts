@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { ResponseBody } from './body.js';
 import type { GetResponse } from './http.js';
 
 /** What a response's headers say about the body: its length, range and validator. */
@@ -40,6 +40,6 @@ export function acceptsRanges(res: GetResponse): boolean {
  * Why a body that did not end normally failed: its own error, or (closed without one) a socket error, so
  * the attempt is classified as a network failure and retried.
  */
-export function bodyFailure(body: Readable): Error {
+export function bodyFailure(body: ResponseBody): Error {
   return body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
 }
