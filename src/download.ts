@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
-import { ThreadsEngine } from './engine/threads.js';
 import type { Engine } from './engine/engine.js';
 import type { FileResult } from './events.js';
 import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
@@ -15,9 +14,10 @@ import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
 
-const ENGINES: Record<EngineMode, () => Engine> = {
+/** The threads engine (and worker_threads) loads only when a run asks for it. */
+const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
   async: () => new AsyncEngine(),
-  threads: () => new ThreadsEngine(),
+  threads: async () => new (await import('./engine/threads.js')).ThreadsEngine(),
 };
 
 async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem> | undefined) {
@@ -64,7 +64,7 @@ export async function download(
     expected,
     ca,
   };
-  const engine = engineOverride ?? ENGINES[opts.mode]();
+  const engine = engineOverride ?? (await ENGINES[opts.mode]());
   try {
     await ctx.dirs.ensure(opts.dir);
     const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { packageUrl } from './paths.js';
 
-/** The package version, read once from package.json (dist/ and src/ both sit one level below it). */
+/** The package version, read once from package.json. */
 export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(packageUrl('package.json'), 'utf8')) as { version: string }
 ).version;

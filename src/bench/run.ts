@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { packageUrl } from '../paths.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -44,12 +45,8 @@ export interface BenchOptions {
   signal?: AbortSignal;
 }
 
-// The probe runs compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
-const PROBE = fileURLToPath(
-  import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/cli/bench-probe.js', import.meta.url)
-    : new URL('../cli/bench-probe.js', import.meta.url),
-);
+// The probe runs compiled JS (also under the test runner, and from the bundled CLI).
+const PROBE = fileURLToPath(packageUrl('dist/cli/bench-probe.js'));
 
 const MiB = 1024 * 1024;
 

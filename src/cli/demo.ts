@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { packageUrl } from '../paths.js';
 import { runGet } from './get.js';
 
 /** The port samples/*.txt point at: fixed so the sample lists are plain files anyone can read and reuse. */
 export const DEMO_PORT = 18719;
 
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const root = (p: string) => fileURLToPath(packageUrl(p));
 
 /**
  * `dlpool demo` (npm start): starts `dlpool serve --port 18719` as a child process, downloads

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { packageUrl } from '../paths.js';
 import type { FileResult } from '../events.js';
 import type { FetchContext } from '../fetch/fetch-file.js';
 import type { Job, JobOrResult } from '../jobs/job.js';
@@ -13,10 +14,8 @@ import {
 } from './protocol.js';
 import { schedule, Slots } from './schedule.js';
 
-// Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/engine/thread-worker.js', import.meta.url)
-  : new URL('./thread-worker.js', import.meta.url);
+// Workers run compiled JS (also under the test runner, and from the bundled CLI).
+const WORKER_URL = packageUrl('dist/engine/thread-worker.js');
 
 export interface ThreadsEngineHooks {
   /** Called with every worker started, replacements included (tests use it to kill one mid-run). */

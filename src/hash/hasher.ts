@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { Tinypool } from 'tinypool';
+import { packageUrl } from '../paths.js';
+import type { Tinypool } from 'tinypool';
 import hashFileInline from './worker.js';
 
 export type HashPoolKind = 'inline' | 'threads' | 'processes';
@@ -29,14 +30,12 @@ class InlineHasher implements Hasher {
   async close(): Promise<void> {}
 }
 
-// Workers run compiled JS: under the test runner this module is TypeScript in src/, so point at dist/.
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/hash/worker.js', import.meta.url)
-  : new URL('./worker.js', import.meta.url);
+// Workers run compiled JS (also under the test runner, and from the bundled CLI).
+const WORKER_URL = packageUrl('dist/hash/worker.js');
 
 /** A tinypool of worker threads or child processes, started on first use and sized by --workers. */
 class PoolHasher implements Hasher {
-  private pool: Tinypool | undefined;
+  private pool: Promise<Tinypool> | undefined;
   constructor(
     readonly kind: 'threads' | 'processes',
     private readonly workers: number,
@@ -46,8 +45,15 @@ class PoolHasher implements Hasher {
     return undefined;
   }
 
-  private start(): Tinypool {
-    this.pool ??= new Tinypool({
+  /** tinypool (and with it child_process and worker_threads) loads only when a pool is used. */
+  private start(): Promise<Tinypool> {
+    this.pool ??= this.create();
+    return this.pool;
+  }
+
+  private async create(): Promise<Tinypool> {
+    const { Tinypool } = await import('tinypool');
+    const pool = new Tinypool({
       filename: WORKER_URL.href,
       runtime: this.kind === 'processes' ? 'child_process' : 'worker_threads',
       minThreads: 0,
@@ -59,19 +65,19 @@ class PoolHasher implements Hasher {
     });
     // A worker dying outside a task (at start-up, while idle) is reported here; without a listener the
     // 'error' event would end dlpool. Tasks in flight are rejected and retried by hashFile.
-    this.pool.on('error', () => {});
+    pool.on('error', () => {});
     // tinypool listens once per task in flight; up to -j tasks at a time is expected, not a leak.
-    this.pool.setMaxListeners(0);
-    return this.pool;
+    pool.setMaxListeners(0);
+    return pool;
   }
 
   async hashFile(path: string, algorithm: string): Promise<string> {
     try {
-      return (await this.start().run({ path, algorithm })) as string;
+      return (await (await this.start()).run({ path, algorithm })) as string;
     } catch (err) {
       // A worker that crashed or was killed fails only this file's hash: try once more on a fresh worker.
       // A file that cannot be read fails the same way again, and that error is the one reported.
-      if (isWorkerDeath(err)) return (await this.start().run({ path, algorithm })) as string;
+      if (isWorkerDeath(err)) return (await (await this.start()).run({ path, algorithm })) as string;
       throw err;
     }
   }
@@ -79,7 +85,7 @@ class PoolHasher implements Hasher {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.destroy();
+    await (await pool)?.destroy();
   }
 }
 
