@@ -18,6 +18,8 @@ export interface WorkerInit {
   expected: ReadonlyMap<string, Expected> | undefined;
   /** PEM text of --ca-certificate, read once by the main thread. */
   ca: string | undefined;
+  /** The output directory held nothing when the run started (see DirMaker). */
+  rootWasEmpty: boolean;
 }
 
 export interface WireJob {

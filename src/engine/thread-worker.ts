@@ -87,7 +87,7 @@ const ctx: FetchContext = {
     borrow: async (job, max) => Number(await ask({ type: 'borrow', id: job.id, max })),
     giveBack: (job, n) => post({ type: 'giveBack', id: job.id, n }),
   },
-  dirs: new DirMaker(opts.dir),
+  dirs: new DirMaker(opts.dir, init.rootWasEmpty),
   signal: controller.signal,
   emit,
   hasher,

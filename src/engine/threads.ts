@@ -118,6 +118,7 @@ class DownloadWorkers {
         opts: wireOptions(this.ctx.opts),
         expected: this.ctx.expected,
         ca: this.ctx.ca,
+        rootWasEmpty: this.ctx.dirs.rootWasEmpty,
       } satisfies WorkerInit,
     });
     const slot: Slot = { worker, inflight: new Map(), ready: false, closing: false, error: undefined };

@@ -39,12 +39,16 @@ export class ResponseBody extends EventEmitter {
     private resumeSocket: (() => void) | undefined,
   ) {
     super();
-    this.on('newListener', (event: string) => {
-      if (event === 'data' && !this.#flowing) {
-        this.#flowing = true;
-        this.#schedule();
-      }
-    });
+  }
+
+  /** A 'data' listener starts the flow, as on a Readable. */
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.on(event, listener as (...args: unknown[]) => void);
+    if (event === 'data' && !this.#flowing) {
+      this.#flowing = true;
+      this.#schedule();
+    }
+    return this;
   }
 
   /** From the dispatch handler: returns false when the socket should pause. */

@@ -59,12 +59,15 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     ...fields,
   });
 
-  if (state.rel !== undefined && !opts.overwrite) {
+  const known = state.rel;
+  // In a folder that was empty when the run started, nothing of this name can be there yet.
+  const mayExist = known !== undefined && ctx.dirs.mayExist(known);
+  if (mayExist && !opts.overwrite) {
     try {
-      const size = existingSize(path.join(opts.dir, state.rel));
+      const size = existingSize(path.join(opts.dir, known));
       if (size !== undefined) {
         // A file already there is kept only if it is provably the expected one (when a checksum is known).
-        const present = await checkPresent(job, ctx, state.rel);
+        const present = await checkPresent(job, ctx, known);
         if (present !== 'mismatch') return result({ status: 'skipped', bytes: size, digest: present });
       }
     } catch (err) {
@@ -72,7 +75,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     }
   }
 
-  if (state.rel !== undefined) await resumeFromEarlierRun(job, opts, state);
+  if (mayExist) await resumeFromEarlierRun(job, opts, state);
 
   for (;;) {
     state.attempts++;
@@ -239,7 +242,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
       res.body.destroy();
       throw err;
     }
-    if (!opts.overwrite) {
+    if (!opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       const size = existingSize(path.join(opts.dir, state.rel));
       if (size !== undefined) {
         await res.body.dump().catch(() => {});

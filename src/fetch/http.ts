@@ -45,12 +45,10 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
   const auth = basicAuth(start);
   if (auth && headers['authorization'] === undefined) headers['authorization'] = auth;
   for (let hop = 0; ; hop++) {
-    const requestUrl = new URL(url.href);
-    requestUrl.username = '';
-    requestUrl.password = '';
+    // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
     const res = await dispatchGet(opts.dispatcher, {
-      origin: requestUrl.origin,
-      path: `${requestUrl.pathname}${requestUrl.search}`,
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       headers,
       signal: opts.signal,
     });
