@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// scripts/bench.js: `dlpool get` against `curl --parallel` on a loopback server, in the same run.
+// scripts/bench.js: `dlpool get` against `curl --parallel`, wget2 and the Node floor on a loopback server,
+// in the same run.
 //
 //   npm run bench                      (= npm run build && node scripts/bench.js)
 //   RUNS=3 WORKLOADS=small TOOLS=curl node scripts/bench.js
@@ -7,7 +8,14 @@
 //   npm run bench:threads              (async vs --mode threads -w 1/2/4, with and without sha256)
 //
 // Workloads: small = 2000 x 16 KiB, big = 8 x 64 MiB, both at concurrency 16 (-j 16 / --parallel-max 16);
+// latency = the small files with every response held back 40 ms (and the first on each connection 40 ms
+// more: ../shared/bench/delay_server.js when it is there, else `dlpool serve --latency 40`), whose floor is
+// 2000 / 16 x 40 ms = 5.0 s; small-https and big-https = the same over TLS (nginx with a self-signed
+// certificate made here, HTTP/2 offered; every tool gets the certificate as its CA);
 // small-hash and big-hash are the same downloads with `--hash $HASH` (sha256; dlpool only).
+// Tools: dlpool (and variants), node-floor (scripts/node-floor.mjs: the cheapest correct Node + undici
+// program for the same work, the reference for what dlpool's own code costs), curl, wget2. A peer that is
+// not installed is reported as skipped.
 // Server: nginx with its own minimal config when an nginx binary is found, else `dlpool serve --root`;
 // either runs in its own process on 127.0.0.1 only and is stopped on exit (also on errors and Ctrl-C).
 // Every run downloads into a new, empty dir, is timed (wall clock; client user+sys CPU and max RSS
@@ -17,9 +25,9 @@
 //
 // Knobs (environment):
 //   RUNS=5 WARMUP=1          timed / warm-up runs per tool and workload
-//   WORKLOADS=small,big      which workloads (also small-hash, big-hash)
+//   WORKLOADS=small,big,latency,small-https,big-https   which workloads (also small-hash, big-hash)
 //   HASH=sha256              algorithm of the -hash workloads (any node:crypto name)
-//   TOOLS=dlpool,curl        which tools (TOOLS=curl tests the harness without dlpool); dlpool variants:
+//   TOOLS=dlpool,node-floor,curl,wget2   which tools (TOOLS=curl tests the harness without dlpool); variants:
 //                            dlpool (async), dlpool-threads-1, dlpool-threads-2, dlpool-threads-4,
 //                            dlpool-hashpool-2 (async, --hash-pool threads -w 2)
 //   BENCH_DIR=DIR            keep/reuse the corpus in DIR/www (+ DIR/lists/SET.SHA256SUMS, the same
@@ -55,15 +63,22 @@ const SETS = {
   big: { count: 8, size: 64 * MiB, name: (i) => `b${i}.bin` },
 };
 
-// Workloads: a corpus set, and whether dlpool also digests every file (HASH, default sha256, with the
-// default inline pool). curl has no hashing, so it is left out of the -hash workloads.
+// Workloads: a corpus set, the server it comes from (plain nginx, nginx over TLS, or the delay server), and
+// whether dlpool also digests every file (HASH, default sha256, with the default inline pool). The peers have
+// no hashing, so only dlpool runs the -hash workloads.
 const WORKLOAD_DEFS = {
-  small: { set: 'small', hash: false },
-  big: { set: 'big', hash: false },
-  'small-hash': { set: 'small', hash: true },
-  'big-hash': { set: 'big', hash: true },
+  small: { set: 'small', hash: false, via: 'http' },
+  big: { set: 'big', hash: false, via: 'http' },
+  latency: { set: 'small', hash: false, via: 'latency' },
+  'small-https': { set: 'small', hash: false, via: 'https' },
+  'big-https': { set: 'big', hash: false, via: 'https' },
+  'small-hash': { set: 'small', hash: true, via: 'http' },
+  'big-hash': { set: 'big', hash: true, via: 'http' },
 };
 const setOf = (w) => WORKLOAD_DEFS[w].set;
+/** Milliseconds the latency workload holds back each response (and the first on each connection, again). */
+const LATENCY_MS = 40;
+const SHARED_DELAY_SERVER = path.resolve(REPO, '..', 'shared', 'bench', 'delay_server.js');
 
 // dlpool variants: the async engine, and --mode threads at 1, 2 and 4 workers.
 const DLPOOL_VARIANTS = {
@@ -75,8 +90,8 @@ const DLPOOL_VARIANTS = {
   'dlpool-hashpool-2': ['--hash-pool', 'threads', '-w', '2'],
 };
 
-// Reference figures from shared/bench/RESULTS.md (2026-11-22, nginx, output on ext4): a different run.
-const REF = { small: { wget2: 0.597, curl: 0.255 }, big: { wget2: 0.368, curl: 0.708 } };
+/** The tools dlpool is compared with; one that is not installed is reported as skipped. */
+const PEERS = ['node-floor', 'curl', 'wget2'];
 
 function intEnv(name, def) {
   const v = process.env[name];
@@ -106,11 +121,19 @@ const RUNS = intEnv('RUNS', 5);
 const WARMUP = intEnv('WARMUP', 1);
 const RUN_TIMEOUT_S = intEnv('RUN_TIMEOUT', 300);
 const RECENT_DELETE_WAIT_S = intEnv('RECENT_DELETE_WAIT', 65);
-const WORKLOADS = listEnv('WORKLOADS', ['small', 'big'], Object.keys(WORKLOAD_DEFS));
-const ALL_TOOLS = listEnv('TOOLS', ['dlpool', 'curl'], [...Object.keys(DLPOOL_VARIANTS), 'curl']);
+const WORKLOADS = listEnv(
+  'WORKLOADS',
+  ['small', 'big', 'latency', 'small-https', 'big-https'],
+  Object.keys(WORKLOAD_DEFS),
+);
+const ALL_TOOLS = listEnv(
+  'TOOLS',
+  ['dlpool', 'node-floor', 'curl', 'wget2'],
+  [...Object.keys(DLPOOL_VARIANTS), ...PEERS],
+);
 const HASH = process.env.HASH || 'sha256';
 const SETS_USED = [...new Set(WORKLOADS.map(setOf))];
-const toolsFor = (w) => ALL_TOOLS.filter((t) => t !== 'curl' || !WORKLOAD_DEFS[w].hash);
+const toolsFor = (w) => ALL_TOOLS.filter((t) => t in DLPOOL_VARIANTS || !WORKLOAD_DEFS[w].hash);
 const SERVER = process.env.SERVER || 'auto';
 if (!['auto', 'nginx', 'dlpool'].includes(SERVER)) die(`SERVER must be auto, nginx or dlpool, got ${SERVER}`);
 
@@ -123,7 +146,7 @@ for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_
 // ---------------------------------------------------------------------------------------------
 // Clean-up: everything started or made is recorded here and undone on exit, error or signal.
 
-const state = { workDir: null, outBase: null, server: null, running: null, cleaned: false };
+const state = { workDir: null, outBase: null, server: null, delay: null, running: null, cleaned: false };
 const DELETE_STAMP = path.join(os.tmpdir(), 'dlpool-bench.last-mass-delete');
 
 function killTree(child, signal) {
@@ -142,6 +165,7 @@ function cleanupSync() {
   state.cleaned = true;
   killTree(state.running, 'SIGKILL');
   if (state.server) state.server.stopSync();
+  if (state.delay) state.delay.stopSync();
   const dirs = [state.outBase, state.workDir].filter((d) => d && fs.existsSync(d));
   if (dirs.length > 0) {
     log('removing output dirs and temp files');
@@ -351,12 +375,56 @@ function firstFile(set) {
   return `${set}/${SETS[set].name(0)}`;
 }
 
+/** A self-signed certificate for 127.0.0.1 (EC P-256), made fresh for each run; it is also the CA. */
+function makeCertificate(dir) {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ];
+  const made = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (made.status !== 0)
+    throw new Error(`openssl could not make a certificate: ${made.stderr || made.error}`);
+  return { cert, key };
+}
+
 async function startNginx(nginxBin, www, workDir) {
   const dir = path.join(workDir, 'nginx');
   for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true });
   }
   const port = await freePort();
+  const tls = WORKLOADS.some((w) => WORKLOAD_DEFS[w].via === 'https')
+    ? { port: await freePort(), ...makeCertificate(dir) }
+    : null;
+  // HTTP/2 is offered (ALPN) as a production server would; each client uses what it prefers.
+  const tlsServer = tls
+    ? `
+  server {
+    listen ${HOST}:${tls.port} ssl http2;
+    server_name localhost;
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    root ${www};
+    location / { try_files $uri =404; }
+  }`
+    : '';
   const conf = path.join(dir, 'nginx.conf');
   const errLog = path.join(dir, 'error.log');
   // As root the worker runs as root as well, so it can read the corpus whatever the temp dir's modes.
@@ -389,7 +457,7 @@ http {
     server_name localhost;
     root ${www};
     location / { try_files $uri =404; }
-  }
+  }${tlsServer}
 }
 `,
   );
@@ -401,6 +469,10 @@ http {
   server.kind = 'nginx';
   server.version = (v.stderr || '').trim().replace(/^nginx version: /, '');
   server.baseUrl = `http://${HOST}:${port}/`;
+  if (tls) {
+    server.tlsUrl = `https://${HOST}:${tls.port}/`;
+    server.caFile = tls.cert;
+  }
   await waitHttp(server.baseUrl + firstFile(SETS_USED[0]), server.child, 'nginx');
   return server;
 }
@@ -455,6 +527,25 @@ async function startCustom(template, www, workDir) {
   return server;
 }
 
+/**
+ * The latency workload's server: shared/bench's delay_server.js when this checkout sits beside it (every
+ * response held back LATENCY_MS, the first on each connection LATENCY_MS more), else `dlpool serve --latency`.
+ */
+async function startDelayServer(www, workDir) {
+  const port = await freePort();
+  const shared = fs.existsSync(SHARED_DELAY_SERVER);
+  const argv = shared
+    ? [SHARED_DELAY_SERVER, '--root', www, '--port', String(port), '--delay-ms', String(LATENCY_MS)]
+    : [DLPOOL_BIN, 'serve', '--root', www, '--port', String(port), '--latency', String(LATENCY_MS)];
+  if (shared) argv.push('--conn-delay-ms', String(LATENCY_MS));
+  const server = spawnServer(process.execPath, argv, path.join(workDir, 'delay-server.log'));
+  state.delay = server;
+  server.kind = shared ? 'shared/bench/delay_server.js' : 'dlpool serve --latency';
+  server.baseUrl = `http://${HOST}:${port}/`;
+  await waitHttp(server.baseUrl + firstFile('small'), server.child, server.kind);
+  return server;
+}
+
 async function startServer(www, workDir) {
   if (process.env.SERVER_CMD) return startCustom(process.env.SERVER_CMD, www, workDir);
   const nginx = findExecutable('nginx', ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
@@ -499,6 +590,7 @@ function machineBusySeconds() {
 // Runs
 
 function toolArgv(tool, dir, files, hash) {
+  const ca = files.ca;
   if (tool in DLPOOL_VARIANTS) {
     return [
       process.execPath,
@@ -509,14 +601,42 @@ function toolArgv(tool, dir, files, hash) {
       '-q',
       ...DLPOOL_VARIANTS[tool],
       ...(hash ? ['--hash', HASH] : []),
+      ...(ca ? ['--ca-certificate', ca] : []),
       '-d',
       dir,
       files.list,
     ];
   }
+  if (tool === 'node-floor') {
+    const floor = path.join(REPO, 'scripts', 'node-floor.mjs');
+    return [
+      process.execPath,
+      floor,
+      files.list,
+      dir,
+      '-j',
+      String(J),
+      ...(ca ? ['--ca-certificate', ca] : []),
+    ];
+  }
+  if (tool === 'wget2') {
+    return [
+      'wget2',
+      '--no-config',
+      '--quiet',
+      '--no-robots',
+      `--max-threads=${J}`,
+      ...(ca ? [`--ca-certificate=${ca}`] : []),
+      '-i',
+      files.list,
+      '-P',
+      dir,
+    ];
+  }
   return [
     'curl',
-    '-q',
+    '-q', // first: no ~/.curlrc
+    ...(ca ? ['--cacert', ca] : []),
     '--no-progress-meter',
     '--show-error',
     '--fail',
@@ -606,7 +726,7 @@ async function runOne(ctx, tool, w, label) {
   syncFs(state.outBase); // nothing of the previous run is written back during this one
   const logFile = path.join(ctx.logDir, `${w}.${tool}.${label}.log`);
   const timeFile = path.join(ctx.workDir, `time.${++timeFileSeq}.txt`);
-  const argv = toolArgv(tool, dir, ctx.files[setOf(w)], WORKLOAD_DEFS[w].hash);
+  const argv = toolArgv(tool, dir, ctx.files[w], WORKLOAD_DEFS[w].hash);
   const cmd = ctx.gnuTime ? [ctx.gnuTime, '-f', '%e %U %S %M', '-o', timeFile, ...argv] : argv;
 
   const busy0 = machineBusySeconds();
@@ -715,11 +835,11 @@ function markdownTable(w, res) {
   );
   out.push('');
   out.push(
-    '| tool | ok runs | median s | min–max s | files/s | MiB/s | × curl | client CPU s (user+sys) | ' +
-      'max RSS MiB (median / peak) | server CPU s | machine busy CPU-s |',
+    '| tool | ok runs | median s | min–max s | files/s | MiB/s | × curl | × wget2 | × node-floor | ' +
+      'client CPU s (user+sys) | max RSS MiB (median / peak) | server CPU s | machine busy CPU-s |',
   );
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const curlMed = res.tools.curl?.median_s ?? null;
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const med = (t) => res.tools[t]?.median_s ?? null;
   for (const t of tools) {
     const s = res.tools[t];
     const cpu =
@@ -728,18 +848,18 @@ function markdownTable(w, res) {
         : `${fmt(s.cpu_s_median, 2)} (${fmt(s.user_s_median, 2)}+${fmt(s.sys_s_median, 2)})`;
     out.push(
       `| ${t} | ${s.ok_runs}/${s.runs} | ${fmt(s.median_s, 3)} | ${s.min_s === null ? '–' : `${fmt(s.min_s, 3)}–${fmt(s.max_s, 3)}`} | ` +
-        `${fmt(s.files_per_s, 0)} | ${fmt(s.mib_per_s, 1)} | ${fmt(ratio(s.median_s, curlMed), 2)} | ${cpu} | ` +
+        `${fmt(s.files_per_s, 0)} | ${fmt(s.mib_per_s, 1)} | ${fmt(ratio(s.median_s, med('curl')), 2)} | ` +
+        `${fmt(ratio(s.median_s, med('wget2')), 2)} | ${fmt(ratio(s.median_s, med('node-floor')), 2)} | ${cpu} | ` +
         `${fmt(s.maxrss_mib_median, 1)} / ${fmt(s.maxrss_mib_peak, 1)} | ${fmt(s.server_cpu_s_median, 2)} | ` +
         `${fmt(s.machine_busy_s_median, 2)} |`,
     );
   }
-  if (res.ratio) {
-    const r = res.ratio;
+  if (res.ratio && Object.keys(res.ratio).length > 0) {
     out.push('');
-    out.push(
-      `dlpool/curl: time ${fmt(r.time, 2)}×, client CPU ${fmt(r.cpu, 2)}×, max RSS ${fmt(r.maxrss, 2)}×` +
-        ` (< 1 means dlpool is faster / uses less)`,
+    const parts = Object.entries(res.ratio).map(
+      ([p, r]) => `dlpool/${p}: time ${fmt(r.time, 2)}×, client CPU ${fmt(r.cpu, 2)}×`,
     );
+    out.push(`${parts.join('; ')} (< 1 means dlpool is faster / uses less)`);
   }
   for (const t of tools) {
     for (const f of res.tools[t].failures) out.push(`- failed: ${t} run ${f}`);
@@ -747,36 +867,50 @@ function markdownTable(w, res) {
   return out.join('\n');
 }
 
-function targets(results, serverKind) {
-  const lines = ['### Targets', ''];
+/**
+ * Issue 12's targets, from this run only: each a ratio of dlpool's median to a peer's median (or, for the
+ * latency list, to its floor of 2000 / 16 x 40 ms), PASS when at or under the limit.
+ */
+function targets(results) {
+  const lines = ['### Targets (ratios of medians in this run)', ''];
   const t = {};
-  const small = results.small?.tools.dlpool;
-  if (small?.median_s) {
-    const ref = REF.small.wget2;
-    const curl = results.small.tools.curl?.median_s;
-    t.small_vs_wget2_ref = { dlpool_s: small.median_s, wget2_ref_s: ref, ratio: ratio(small.median_s, ref) };
-    let l =
-      `- small: dlpool ${fmt(small.median_s, 3)} s vs wget2's ${ref} s reference (shared/bench/RESULTS.md, ` +
-      `nginx, a different run): ${fmt(ratio(small.median_s, ref), 2)}× → ${small.median_s <= ref ? 'PASS' : 'MISS'}`;
-    if (curl) {
-      // curl's median here against curl's in that run calibrates how this run's machine/server compare
-      const scaled = (small.median_s * REF.small.curl) / curl;
-      t.small_vs_wget2_ref.dlpool_scaled_by_curl_s = round(scaled, 3);
-      l +=
-        `; scaled by curl (${fmt(curl, 3)} s here vs ${REF.small.curl} s there): ` +
-        `${fmt(scaled, 3)} s → ${scaled <= ref ? 'PASS' : 'MISS'}`;
+  const check = (key, label, w, peer, limit) => {
+    const r = results[w];
+    const ours = r?.tools.dlpool?.median_s;
+    const ref = peer === 'floor' ? (SETS.small.count / J) * (LATENCY_MS / 1000) : r?.tools[peer]?.median_s;
+    if (!ours || !ref) {
+      lines.push(`- ${label}: not measured (needs dlpool and ${peer} in ${w})`);
+      return;
     }
-    if (serverKind !== 'nginx') l += ` (server here: ${serverKind}, not nginx)`;
-    lines.push(l);
-  } else lines.push('- small: no dlpool result');
-  const big = results.big;
-  if (big?.ratio?.time) {
-    t.big_vs_curl = { ratio: big.ratio.time, pass: big.ratio.time < 1 };
+    const x = ratio(ours, ref);
+    t[key] = {
+      workload: w,
+      against: peer,
+      dlpool_s: ours,
+      ref_s: round(ref, 3),
+      ratio: x,
+      limit,
+      pass: x <= limit,
+    };
     lines.push(
-      `- big: dlpool/curl time ${fmt(big.ratio.time, 2)}× (< 1 means faster) → ` +
-        `${big.ratio.time < 1 ? 'PASS' : 'MISS'}`,
+      `- ${label}: dlpool ${fmt(ours, 3)} s / ${peer} ${fmt(ref, 3)} s = ${fmt(x, 2)}× (≤ ${limit}) → ` +
+        `${x <= limit ? 'PASS' : 'MISS'}`,
     );
-  } else lines.push('- big: no dlpool/curl ratio');
+  };
+  check('small_vs_wget2', 'small no slower than wget2', 'small', 'wget2', 1);
+  check('small_vs_curl', 'small within 2× curl (aim)', 'small', 'curl', 2);
+  check('big_vs_curl', 'big no slower than curl', 'big', 'curl', 1);
+  check('big_vs_wget2', 'big no slower than wget2 (aim)', 'big', 'wget2', 1);
+  check('latency_vs_floor', 'latency within 1.05× its floor', 'latency', 'floor', 1.05);
+  check('small_https_vs_wget2', 'https small no slower than wget2', 'small-https', 'wget2', 1);
+  check('big_https_vs_curl', 'https big no slower than curl', 'big-https', 'curl', 1);
+  for (const w of Object.keys(results)) {
+    const x = results[w].ratio?.['node-floor']?.time;
+    if (x)
+      lines.push(
+        `- ${w}: dlpool / node-floor ${fmt(x, 2)}× (what dlpool's own code costs over Node + undici)`,
+      );
+  }
   const rs = results.small?.tools.dlpool?.maxrss_mib_peak;
   const rb = results.big?.tools.dlpool?.maxrss_mib_peak;
   if (rs && rb) {
@@ -821,21 +955,37 @@ async function main() {
     `server: ${server.kind}${server.version ? ` (${server.version})` : ''} at ${server.baseUrl}, pid ${server.pid}`,
   );
 
+  const delay = WORKLOADS.some((w) => WORKLOAD_DEFS[w].via === 'latency')
+    ? await startDelayServer(www, state.workDir)
+    : null;
+  if (delay) log(`latency server: ${delay.kind} at ${delay.baseUrl}, ${LATENCY_MS} ms per response`);
+
+  // One URL list (and curl config) per workload: the set's files from the workload's server.
   const files = {};
-  for (const set of SETS_USED) {
-    const urls = [...sums[set].keys()].sort().map((n) => `${server.baseUrl}${set}/${n}`);
-    const list = path.join(state.workDir, `${set}.urls`);
-    const curlrc = path.join(state.workDir, `${set}.curlrc`);
+  const skippedWorkloads = new Set();
+  for (const w of WORKLOADS) {
+    const { set, via } = WORKLOAD_DEFS[w];
+    const base = via === 'latency' ? delay.baseUrl : via === 'https' ? server.tlsUrl : server.baseUrl;
+    if (!base) {
+      log(`${w}: skipped (https needs the nginx server)`);
+      skippedWorkloads.add(w);
+      continue;
+    }
+    const urls = [...sums[set].keys()].sort().map((n) => `${base}${set}/${n}`);
+    const list = path.join(state.workDir, `${w}.urls`);
+    const curlrc = path.join(state.workDir, `${w}.curlrc`);
     fs.writeFileSync(list, urls.map((u) => `${u}\n`).join(''));
     fs.writeFileSync(curlrc, urls.map((u) => `url = "${u}"\n`).join(''));
-    files[set] = { list, curlrc };
+    files[w] = { list, curlrc, ca: via === 'https' ? server.caFile : undefined };
   }
   const ctx = { workDir: state.workDir, logDir, files, sums, gnuTime };
+  const missing = new Set(['curl', 'wget2'].filter((t) => ALL_TOOLS.includes(t) && !findExecutable(t)));
+  for (const t of missing) log(`${t}: not installed, skipped`);
 
   const results = {};
-  for (const w of WORKLOADS) {
+  for (const w of WORKLOADS.filter((x) => !skippedWorkloads.has(x))) {
     const def = SETS[setOf(w)];
-    const TOOLS = toolsFor(w);
+    const TOOLS = toolsFor(w).filter((t) => !missing.has(t));
     log(`== ${w}: ${def.count} x ${fmtBytes(def.size)}, -j ${J}, tools: ${TOOLS.join(', ')}`);
     const runs = Object.fromEntries(TOOLS.map((t) => [t, []]));
     const skip = new Set();
@@ -864,20 +1014,29 @@ async function main() {
     results[w] = {
       files: def.count,
       bytes: def.count * def.size,
+      via: WORKLOAD_DEFS[w].via,
       hash: WORKLOAD_DEFS[w].hash ? HASH : null,
       tools,
     };
-    if (tools.dlpool && tools.curl) {
-      results[w].ratio = {
-        time: ratio(tools.dlpool.median_s, tools.curl.median_s),
-        cpu: ratio(tools.dlpool.cpu_s_median, tools.curl.cpu_s_median),
-        maxrss: ratio(tools.dlpool.maxrss_mib_median, tools.curl.maxrss_mib_median),
-      };
+    // dlpool's time and client CPU against each peer measured in this run (< 1: dlpool is faster / cheaper).
+    if (tools.dlpool) {
+      results[w].ratio = Object.fromEntries(
+        PEERS.filter((p) => tools[p]).map((p) => [
+          p,
+          {
+            time: ratio(tools.dlpool.median_s, tools[p].median_s),
+            cpu: ratio(tools.dlpool.cpu_s_median, tools[p].cpu_s_median),
+            maxrss: ratio(tools.dlpool.maxrss_mib_median, tools[p].maxrss_mib_median),
+          },
+        ]),
+      );
     }
   }
 
   server.stopSync();
   state.server = null;
+  delay?.stopSync();
+  state.delay = null;
 
   const cpus = os.cpus();
   const meta = {
@@ -891,13 +1050,16 @@ async function main() {
     warmup: WARMUP,
     timing: gnuTime ? '/usr/bin/time -f "%e %U %S %M" (wall clock from the parent)' : 'wall clock only',
     commands: {
-      dlpool: 'node bin/dlpool.js get -j 16 -q [--mode threads -w N] [--hash HASH] -d OUT LIST',
+      dlpool:
+        'node bin/dlpool.js get -j 16 -q [--mode threads -w N] [--hash HASH] [--ca-certificate CA] -d OUT LIST',
+      'node-floor': 'node scripts/node-floor.mjs LIST OUT -j 16 [--ca-certificate CA]',
       curl:
-        'curl -q --no-progress-meter --show-error --fail --parallel --parallel-max 16 ' +
+        'curl -q [--cacert CA] --no-progress-meter --show-error --fail --parallel --parallel-max 16 ' +
         '--remote-name-all --output-dir OUT -K CURLRC',
+      wget2: 'wget2 --no-config --quiet --no-robots --max-threads=16 [--ca-certificate=CA] -i LIST -P OUT',
     },
   };
-  const tg = targets(results, server.kind);
+  const tg = targets(results);
 
   const md = [
     `## dlpool bench: ${meta.date}`,
@@ -906,7 +1068,7 @@ async function main() {
       `${meta.curl ?? 'curl ?'}; ${cpus.length} CPUs; ${RUNS} timed runs per tool after ${WARMUP} warm-up, ` +
       'interleaved; medians of the runs that passed verification.',
     '',
-    ...WORKLOADS.map((w) => `${markdownTable(w, results[w])}\n`),
+    ...Object.keys(results).map((w) => `${markdownTable(w, results[w])}\n`),
     tg.text,
     '',
   ].join('\n');
@@ -918,7 +1080,7 @@ async function main() {
     `${JSON.stringify({ ...meta, workloads: results, targets: tg.json }, null, 2)}\n`,
   );
   log(`wrote ${path.relative(REPO, RESULTS_FILE)}`);
-  const failed = WORKLOADS.flatMap((w) => toolsFor(w).flatMap((t) => results[w].tools[t].failures));
+  const failed = Object.values(results).flatMap((r) => Object.values(r.tools).flatMap((t) => t.failures));
   return failed.length > 0 ? 1 : 0;
 }
 

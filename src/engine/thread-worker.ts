@@ -6,7 +6,14 @@ import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/part.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
-import { fromWireError, fromWireJob, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import {
+  fromWireError,
+  fromWireJob,
+  type FromWorker,
+  Outbox,
+  type ToWorker,
+  type WorkerInit,
+} from './protocol.js';
 
 /**
  * One download worker of `--mode threads`: its own event loop and undici Agent, running whatever jobs the
@@ -16,7 +23,8 @@ import { fromWireError, fromWireJob, type FromWorker, type ToWorker, type Worker
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const post = (m: FromWorker) => port.postMessage(m);
+const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
+const post = (m: FromWorker) => outbox.post(m);
 
 // Requests to the main thread (name claims, pooled hashes), answered by `reply` messages.
 let nextReq = 0;
@@ -95,7 +103,11 @@ const ctx: FetchContext = {
   ca: init.ca,
 };
 
-port.on('message', (m: ToWorker) => {
+port.on('message', (batch: ToWorker[]) => {
+  for (const m of batch) onMessage(m);
+});
+
+function onMessage(m: ToWorker): void {
   switch (m.type) {
     case 'job': {
       const job = fromWireJob(m.job);
@@ -117,11 +129,13 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'close':
       clearTimeout(flushTimer);
+      flush();
+      outbox.flush();
       void dispatcher
         .destroy()
         .catch(() => {})
         .finally(() => port.close());
       break;
   }
-});
+}
 post({ type: 'ready' });

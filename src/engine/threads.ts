@@ -6,6 +6,7 @@ import type { Job, JobOrResult } from '../jobs/job.js';
 import type { Engine } from './engine.js';
 import {
   type FromWorker,
+  Outbox,
   type ToWorker,
   toWireError,
   toWireJob,
@@ -14,8 +15,8 @@ import {
 } from './protocol.js';
 import { schedule, Slots } from './schedule.js';
 
-// Workers run compiled JS (also under the test runner, and from the bundled CLI).
-const WORKER_URL = packageUrl('dist/engine/thread-worker.js');
+// Workers run the bundled worker (scripts/bundle.mjs), also under the test runner and from the library.
+const WORKER_URL = packageUrl('dist/dlpool-thread-worker.js');
 
 export interface ThreadsEngineHooks {
   /** Called with every worker started, replacements included (tests use it to kill one mid-run). */
@@ -66,6 +67,7 @@ interface InFlight {
 
 interface Slot {
   worker: Worker;
+  outbox: Outbox<ToWorker>;
   inflight: Map<number, InFlight>;
   ready: boolean;
   closing: boolean;
@@ -95,7 +97,10 @@ class DownloadWorkers {
 
   abort(reason: unknown): void {
     this.aborted = { reason };
-    for (const s of this.slots) s.worker.postMessage({ type: 'abort', reason } satisfies ToWorker);
+    for (const s of this.slots) {
+      s.outbox.post({ type: 'abort', reason });
+      s.outbox.flush();
+    }
   }
 
   async close(): Promise<void> {
@@ -103,7 +108,8 @@ class DownloadWorkers {
       this.slots.map(async (s) => {
         s.closing = true;
         const exited = new Promise((r) => s.worker.once('exit', r));
-        s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+        s.outbox.post({ type: 'close' });
+        s.outbox.flush();
         // A worker stuck in a synchronous call gets a moment, then is stopped.
         const timer = setTimeout(() => void s.worker.terminate(), 2_000);
         await exited;
@@ -121,9 +127,19 @@ class DownloadWorkers {
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
       } satisfies WorkerInit,
     });
-    const slot: Slot = { worker, inflight: new Map(), ready: false, closing: false, error: undefined };
+    const outbox = new Outbox<ToWorker>((batch) => worker.postMessage(batch));
+    const slot: Slot = {
+      worker,
+      outbox,
+      inflight: new Map(),
+      ready: false,
+      closing: false,
+      error: undefined,
+    };
     this.slots.push(slot);
-    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('message', (batch: FromWorker[]) => {
+      for (const m of batch) this.onMessage(slot, m);
+    });
     // An uncaught error ends the worker; 'exit' follows and handles its downloads.
     worker.on('error', (err) => (slot.error = err));
     worker.on('exit', () => this.onExit(slot));
@@ -139,7 +155,7 @@ class DownloadWorkers {
     }
     best ??= this.spawn();
     best.inflight.set(p.job.id, p);
-    best.worker.postMessage({ type: 'job', job: toWireJob(p.job) } satisfies ToWorker);
+    best.outbox.post({ type: 'job', job: toWireJob(p.job) });
     this.hooks.onDispatch?.(best.worker, p.job);
   }
 
@@ -148,9 +164,8 @@ class DownloadWorkers {
       Promise.resolve()
         .then(work)
         .then(
-          (value) => slot.worker.postMessage({ type: 'reply', req, value } satisfies ToWorker),
-          (err: unknown) =>
-            slot.worker.postMessage({ type: 'reply', req, error: toWireError(err) } satisfies ToWorker),
+          (value) => slot.outbox.post({ type: 'reply', req, value }),
+          (err: unknown) => slot.outbox.post({ type: 'reply', req, error: toWireError(err) }),
         );
     };
     switch (m.type) {
