@@ -27,6 +27,8 @@
 //   RUNS=5 WARMUP=1          timed / warm-up runs per tool and workload
 //   WORKLOADS=small,big,latency,small-https,big-https   which workloads (also small-hash, big-hash)
 //   HASH=sha256              algorithm of the -hash workloads (any node:crypto name)
+//   BASELINE_BIN=PATH        adds tool 'baseline': another checkout's bin/dlpool.js (built), for before/after
+//                            figures in one run (git worktree add ../base REF && cd ../base && npm ci)
 //   TOOLS=dlpool,node-floor,curl,wget2   which tools (TOOLS=curl tests the harness without dlpool); variants:
 //                            dlpool (async), dlpool-threads-1, dlpool-threads-2, dlpool-threads-4,
 //                            dlpool-hashpool-2 (async, --hash-pool threads -w 2)
@@ -92,6 +94,8 @@ const DLPOOL_VARIANTS = {
 
 /** The tools dlpool is compared with; one that is not installed is reported as skipped. */
 const PEERS = ['node-floor', 'curl', 'wget2'];
+const BASELINE_BIN = process.env.BASELINE_BIN ? path.resolve(process.env.BASELINE_BIN) : null;
+if (BASELINE_BIN) PEERS.push('baseline');
 
 function intEnv(name, def) {
   const v = process.env[name];
@@ -128,7 +132,7 @@ const WORKLOADS = listEnv(
 );
 const ALL_TOOLS = listEnv(
   'TOOLS',
-  ['dlpool', 'node-floor', 'curl', 'wget2'],
+  ['dlpool', 'node-floor', 'curl', 'wget2', ...(BASELINE_BIN ? ['baseline'] : [])],
   [...Object.keys(DLPOOL_VARIANTS), ...PEERS],
 );
 const HASH = process.env.HASH || 'sha256';
@@ -606,6 +610,17 @@ function toolArgv(tool, dir, files, hash) {
       dir,
       files.list,
     ];
+  }
+  if (tool === 'baseline') {
+    return [
+      process.execPath,
+      BASELINE_BIN,
+      'get',
+      '-j',
+      String(J),
+      '-q',
+      ...(ca ? ['--ca-certificate', ca] : []),
+    ].concat(['-d', dir, files.list]);
   }
   if (tool === 'node-floor') {
     const floor = path.join(REPO, 'scripts', 'node-floor.mjs');

@@ -51,6 +51,34 @@ for (const f of fs.readdirSync(path.join(root, 'dist'))) {
     fs.rmSync(path.join(root, 'dist', f));
 }
 
+/**
+ * undici's HTTP/2 client loads node:http2 (and with it TLS) at start-up, ~14 ms of every run, to read ten
+ * protocol constants; dlpool never enables HTTP/2 (allowH2 is off). The constants are fixed by RFC 9113, so
+ * they are written out and node:http2 is loaded on first use. The build fails if undici's code changed shape.
+ */
+const H2_LOAD =
+  "let http2\ntry {\n  http2 = require('node:http2')\n} catch {\n  // @ts-ignore\n  http2 = { constants: {} }\n}\n";
+const H2_LAZY =
+  'let http2 = {\n' +
+  "  get connect () { return require('node:http2').connect },\n" +
+  '  constants: {\n' +
+  "    HTTP2_HEADER_AUTHORITY: ':authority', HTTP2_HEADER_METHOD: ':method', HTTP2_HEADER_PATH: ':path',\n" +
+  "    HTTP2_HEADER_SCHEME: ':scheme', HTTP2_HEADER_CONTENT_LENGTH: 'content-length', HTTP2_HEADER_EXPECT: 'expect',\n" +
+  "    HTTP2_HEADER_STATUS: ':status', HTTP2_HEADER_PROTOCOL: ':protocol', NGHTTP2_REFUSED_STREAM: 7, NGHTTP2_CANCEL: 8\n" +
+  '  }\n' +
+  '}\n';
+const lazyHttp2 = {
+  name: 'lazy-http2',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!text.includes(H2_LOAD))
+        throw new Error(`lazy-http2: ${args.path} no longer loads node:http2 as expected`);
+      return { contents: text.replace(H2_LOAD, H2_LAZY), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 await build({
   absWorkingDir: root,
   // The download worker of --mode threads is bundled too: each worker starts ~100 ms sooner.
@@ -68,7 +96,7 @@ await build({
   banner: {
     js: "import { createRequire as __dlpoolRequire } from 'node:module'; const require = __dlpoolRequire(import.meta.url);",
   },
-  plugins: [lightTextWidth, undiciAgentsOnly],
+  plugins: [lightTextWidth, undiciAgentsOnly, lazyHttp2],
   legalComments: 'none',
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -141,8 +141,11 @@ export function sanitizeSubdir(dir: string): string {
 export function targetPath(outDir: string, rel: string): string {
   const root = path.resolve(outDir);
   const full = path.resolve(root, rel);
-  const inside = path.relative(root, full);
-  if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+  // A prefix test rather than path.relative (which showed in per-file profiles); Windows compares paths
+  // without regard to case.
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const fold = (p: string) => (path.sep === '\\' ? p.toLowerCase() : p);
+  if (full.length <= prefix.length || !fold(full).startsWith(fold(prefix))) {
     throw new UnsafeNameError(`path ${quote(rel)} escapes the output directory ${root}`);
   }
   return full;

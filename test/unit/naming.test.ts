@@ -143,6 +143,9 @@ describe('targetPath', () => {
     expect(() => targetPath('/out', '../outside/x')).toThrow(/escapes/);
     expect(() => targetPath('/out', '')).toThrow(/escapes/);
     expect(() => targetPath('/out', '.')).toThrow(/escapes/);
+    // A sibling whose name starts with the output directory's is outside it.
+    expect(() => targetPath('/out', '../out2/x')).toThrow(/escapes/);
+    expect(targetPath('/', 'a')).toBe(path.resolve('/a'));
   });
 });
 
