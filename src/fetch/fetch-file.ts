@@ -75,7 +75,14 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     }
   }
 
-  if (mayExist) await resumeFromEarlierRun(job, opts, state);
+  if (mayExist) {
+    try {
+      await resumeFromEarlierRun(job, opts, state);
+    } catch (err) {
+      // A symbolic link or special file at NAME.part.meta: refused, like one at NAME.part.
+      return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
+    }
+  }
 
   for (;;) {
     state.attempts++;
@@ -136,7 +143,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
       if (delay === 'stop') {
         // Keep partial data for a later resume; an empty .part is just clutter.
         const kept = state.segments ? segmentBytes(state.segments) : state.offset;
-        if (partPath && kept === 0) await dropPart(state, partPath);
+        // (What is refused as unsafe there is not ours: it stays for the user to look at.)
+        if (partPath && kept === 0 && err.code !== 'ERR_DL_UNSAFE_NAME') await dropPart(state, partPath);
         return result({ status: 'failed', bytes: kept, error: errorInfo(err, job, state, opts) });
       }
       ctx.emit({

@@ -4,20 +4,91 @@ import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
 
-const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Open flags that refuse a symbolic link in the last component (ELOOP): dlpool never writes through one. */
 export const WRITE_NEW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
 const WRITE_AT = O_RDWR | O_NOFOLLOW;
+/** Reads dlpool's own small files (`NAME.part.meta`): never through a symbolic link. */
+export const READ_OWN = O_RDONLY | O_NOFOLLOW;
 
 function symlinkError(p: string): UnsafeNameError {
   return new UnsafeNameError(`'${p}' is a symbolic link; dlpool never writes through one (remove it)`);
 }
 
-/** Maps ELOOP from an O_NOFOLLOW open to the unsafe-name error; other errors name the path as usual. */
+function specialFileError(
+  p: string,
+  what = 'not a regular file (a FIFO, socket or device)',
+): UnsafeNameError {
+  return new UnsafeNameError(`'${p}' is ${what}; dlpool only writes regular files (remove it)`);
+}
+
+/**
+ * Maps an open's failure: ELOOP from O_NOFOLLOW is a symbolic link, ENXIO from O_NONBLOCK a FIFO nobody reads
+ * (or a device without its driver): both unsafe names. Other errors name the path as usual.
+ */
 function openError(err: unknown, action: string, p: string) {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ELOOP'
-    ? symlinkError(p)
-    : fileError(err, action, p);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ELOOP') return symlinkError(p);
+  if (code === 'ENXIO' || code === 'ENODEV') return specialFileError(p);
+  return fileError(err, action, p);
+}
+
+/**
+ * Opens `p` without ever blocking and only if it is a regular file. A plain open of a FIFO waits for the other
+ * end for ever (synchronously: the event loop, and with it Ctrl-C, would hang); O_NONBLOCK makes it fail
+ * (ENXIO) or return at once, and fstat then refuses whatever is not a regular file (FIFO, socket, device).
+ * O_NONBLOCK changes nothing for a regular file.
+ */
+export function openRegularSync(p: string, flags: number, action = 'open'): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, flags | O_NONBLOCK, 0o666);
+  } catch (err) {
+    throw openError(err, action, p);
+  }
+  let regular = false;
+  try {
+    regular = fs.fstatSync(fd).isFile();
+  } finally {
+    if (!regular) fs.closeSync(fd);
+  }
+  if (!regular) throw specialFileError(p);
+  return fd;
+}
+
+/** openRegularSync for the event loop, as a plain descriptor (a stream takes it over; a FileHandle would close it when collected). */
+export async function openRegularFd(p: string, flags: number): Promise<number> {
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(p, flags | O_NONBLOCK, 0o666, (err, fd) =>
+      err ? reject(openError(err, 'open', p)) : resolve(fd),
+    ),
+  );
+  const regular = await new Promise<boolean>((resolve) =>
+    fs.fstat(fd, (err, st) => resolve(!err && st.isFile())),
+  );
+  if (!regular) {
+    fs.close(fd, () => {});
+    throw specialFileError(p);
+  }
+  return fd;
+}
+
+/** openRegularSync for the event loop, as a FileHandle. */
+export async function openRegular(p: string, flags: number): Promise<fsp.FileHandle> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(p, flags | O_NONBLOCK, 0o666);
+  } catch (err) {
+    throw openError(err, 'open', p);
+  }
+  let regular = false;
+  try {
+    regular = (await fh.stat()).isFile();
+  } finally {
+    if (!regular) await fh.close().catch(() => {});
+  }
+  if (!regular) throw specialFileError(p);
+  return fh;
 }
 
 /** Data arrives in `NAME.part`; only a complete (and, later, verified) file is renamed to `NAME`. */
@@ -31,16 +102,9 @@ export async function openPart(
   offset: number,
   highWaterMark: number,
 ): Promise<fs.WriteStream> {
-  const ws = fs.createWriteStream(partPath, {
-    flags: (offset > 0 ? WRITE_AT : WRITE_NEW) as unknown as string,
-    start: offset,
-    highWaterMark,
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('ready', () => resolve());
-    ws.once('error', (err) => reject(openError(err, 'open', partPath)));
-  });
-  return ws;
+  const fd = await openRegularFd(partPath, offset > 0 ? WRITE_AT : WRITE_NEW);
+  // The stream owns the descriptor from here and closes it when it ends or fails.
+  return fs.createWriteStream('', { fd, start: offset, highWaterMark });
 }
 
 /**
@@ -53,12 +117,7 @@ export async function openPartHandle(
   fresh: boolean,
   total: number,
 ): Promise<fsp.FileHandle> {
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(partPath, fresh ? O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW : WRITE_AT, 0o666);
-  } catch (err) {
-    throw openError(err, 'open', partPath);
-  }
+  const fh = await openRegular(partPath, fresh ? O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW : WRITE_AT);
   try {
     if (fresh) await fh.truncate(total);
   } catch (err) {
@@ -106,6 +165,7 @@ export function existingSize(finalPath: string): number | undefined {
   if (st === undefined) return undefined;
   if (st.isFile()) return st.size;
   if (st.isSymbolicLink()) throw symlinkError(finalPath);
+  if (!st.isDirectory()) throw specialFileError(finalPath);
   throw fileError(Object.assign(new Error('not a regular file'), { code: 'EISDIR' }), 'write', finalPath);
 }
 
@@ -125,17 +185,16 @@ export function writeWholeSync(partPath: string, finalPath: string, chunks: Buff
 
 /** Writes `chunks` as the whole content of the `.part` file. */
 export function writePartSync(partPath: string, chunks: Buffer[]): void {
-  let fd: number | undefined;
+  const fd = openRegularSync(partPath, WRITE_NEW, 'write');
   try {
-    fd = fs.openSync(partPath, WRITE_NEW, 0o666);
     const total = chunks.reduce((n, c) => n + c.length, 0);
     const written = fs.writevSync(fd, chunks);
     // A regular file takes a writev whole unless the disk fills; write the rest so ENOSPC surfaces.
     if (written < total) fs.writeSync(fd, Buffer.concat(chunks).subarray(written));
   } catch (err) {
-    throw openError(err, 'write', partPath);
+    throw fileError(err, 'write', partPath);
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 

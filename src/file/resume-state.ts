@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { WRITE_NEW } from './part.js';
+import { UnsafeNameError } from '../errors.js';
+import { openRegularSync, READ_OWN, WRITE_NEW } from './part.js';
 
 /**
  * What a later run needs to resume a `.part` file safely, kept beside it as `NAME.part.meta`: the URL it came
@@ -40,10 +41,25 @@ export function metaPathOf(partPath: string): string {
   return `${partPath}.meta`;
 }
 
-/** The state kept for `partPath`, or undefined when there is none or it cannot be read. */
+/**
+ * The state kept for `partPath`, or undefined when there is none or it cannot be read. A symbolic link or a
+ * special file (a FIFO would block the read for ever) there throws UnsafeNameError.
+ */
 export function readResumeState(partPath: string): ResumeState | undefined {
+  let text: string;
   try {
-    const v = JSON.parse(fs.readFileSync(metaPathOf(partPath), 'utf8')) as Partial<ResumeState> & {
+    const fd = openRegularSync(metaPathOf(partPath), READ_OWN, 'read');
+    try {
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    if (err instanceof UnsafeNameError) throw err;
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<ResumeState> & {
       v?: number;
     };
     if (v.v !== 1 || typeof v.url !== 'string' || typeof v.validator !== 'string' || v.validator === '') {
@@ -66,11 +82,16 @@ export function readResumeState(partPath: string): ResumeState | undefined {
 export function writeResumeState(partPath: string, s: ResumeState): void {
   try {
     const segments = s.segments?.map((g) => [g.start, g.pos, g.end]);
-    fs.writeFileSync(metaPathOf(partPath), JSON.stringify({ v: 1, ...s, segments }), {
-      flag: WRITE_NEW as unknown as string,
-    });
-  } catch {
-    // Without the state a later run restarts this file from zero: slower, never wrong.
+    const fd = openRegularSync(metaPathOf(partPath), WRITE_NEW, 'write');
+    try {
+      fs.writeSync(fd, JSON.stringify({ v: 1, ...s, segments }));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    // A symbolic link or special file there is refused, as at NAME.part.
+    if (err instanceof UnsafeNameError) throw err;
+    // Otherwise: without the state a later run restarts this file from zero: slower, never wrong.
   }
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,17 +136,46 @@ describe.each(MODES)('%s mode', (mode) => {
     for (const v of victims) expect(await fs.readFile(v, 'utf8'), v).toBe('precious');
     expect((await fs.readdir(outside)).sort()).toEqual(victims.map((v) => path.basename(v)).sort());
     const byLine = new Map(summary.results.map((r) => [r.line, r]));
-    for (const line of [1, 2, 3, 5, 7]) {
+    for (const line of [1, 2, 3, 4, 5, 7]) {
       expect(byLine.get(line)?.status, `line ${line}`).toBe('failed');
       expect(byLine.get(line)?.error?.code, `line ${line}`).toBe('ERR_DL_UNSAFE_NAME');
       expect(byLine.get(line)?.error?.message).toMatch(/symbolic link/);
       expect(byLine.get(line)?.attempts, 'not retried').toBeLessThanOrEqual(1);
     }
-    // A planted .part.meta only costs the resume state: the file itself downloads, and the link is left alone.
-    expect(byLine.get(4)?.status).toBe('downloaded');
+    // A link at NAME.part.meta is refused like one at NAME.part, and left where it is.
+    expect((await fs.lstat(path.join(out, 'meta.bin.part.meta'))).isSymbolicLink()).toBe(true);
     expect(byLine.get(9)?.status).toBe('downloaded');
     const fine = await fs.readFile(path.join(out, 'fine.bin'));
     expect(fine.equals(bodyFor(`${u}/fine.bin${big}`))).toBe(true);
     expect((await fs.lstat(path.join(out, 'final.bin'))).isSymbolicLink()).toBe(true);
   });
+
+  it('refuses a FIFO at the file, its .part or its .part.meta at once, without blocking', async () => {
+    const base = await tmpDir();
+    const out = path.join(base, 'out');
+    await fs.mkdir(out);
+    // An open of a FIFO waits for its other end: before this was refused, the run hung for ever (SIGINT too).
+    for (const name of ['final.bin', 'small.bin.part', 'big.bin.part', 'meta.bin.part.meta']) {
+      execFileSync('mkfifo', [path.join(out, name)]);
+    }
+    const u = server.url;
+    const big = '?size=600000';
+    const list = path.join(base, 'list.txt');
+    await fs.writeFile(
+      list,
+      [`${u}/final.bin`, `${u}/small.bin`, `${u}/big.bin${big}`, `${u}/meta.bin`, `${u}/fine.bin`].join('\n'),
+    );
+    const summary = await download({ ...engine(mode), sources: [list], dir: out, retry: FAST_RETRY });
+    const byLine = new Map(summary.results.map((r) => [r.line, r]));
+    for (const line of [1, 2, 3, 4]) {
+      expect(byLine.get(line)?.status, `line ${line}`).toBe('failed');
+      expect(byLine.get(line)?.error?.code, `line ${line}`).toBe('ERR_DL_UNSAFE_NAME');
+      expect(byLine.get(line)?.error?.message, `line ${line}`).toMatch(/not a regular file/);
+    }
+    expect(byLine.get(5)?.status).toBe('downloaded');
+    // The FIFOs are left as they were.
+    for (const name of ['final.bin', 'small.bin.part', 'big.bin.part', 'meta.bin.part.meta']) {
+      expect((await fs.lstat(path.join(out, name))).isFIFO(), name).toBe(true);
+    }
+  }, 20_000);
 });
