@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
 import type { Engine } from './engine/engine.js';
-import type { FileResult } from './events.js';
+import { DlpoolError } from './errors.js';
+import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
 import type { FetchContext } from './fetch/fetch-file.js';
-import { DirMaker } from './file/part.js';
+import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
@@ -53,6 +54,7 @@ export async function download(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const dispatcher = createDispatcher(opts, ca);
   const summary = new SummaryBuilder(opts.keepResults);
+  const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {
     opts,
     dispatcher,
@@ -66,7 +68,7 @@ export async function download(
   };
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   try {
-    await ctx.dirs.ensure(opts.dir);
+    ctx.dirs.open();
     const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });
     await engine.run(jobs, ctx, (r: FileResult) => {
       summary.add(r);
@@ -79,9 +81,16 @@ export async function download(
     await sourceItems.close();
     await dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
-    await manifest?.close();
+    ctx.dirs.close();
+    try {
+      await manifest?.close();
+    } catch (err) {
+      // The files are there, but the manifest the user asked for is not: said, and the run fails.
+      const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err));
+      runErrors.push({ code: e.code, message: e.message, errno: e.errno });
+    }
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
-  return summary.build(opts.dir, Math.round(performance.now() - started), interrupted);
+  return summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
 }

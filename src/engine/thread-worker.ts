@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent, ProgressEvent } from '../events.js';
 import { createDispatcher } from '../fetch/agent.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
-import { DirMaker } from '../file/part.js';
+import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import {
@@ -129,6 +129,7 @@ function onMessage(m: ToWorker): void {
       break;
     case 'close':
       clearTimeout(flushTimer);
+      ctx.dirs.close();
       flush();
       outbox.flush();
       void dispatcher

@@ -1,10 +1,8 @@
 import type { WriteStream } from 'node:fs';
-import path from 'node:path';
 import { LengthMismatchError } from '../errors.js';
-import { partPathOf, writePartSync, writeWholeSync } from '../file/part.js';
+import { writePartSync, writeWholeSync } from '../file/part.js';
 import { removeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
-import { targetPath } from '../jobs/naming.js';
 import { fileError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress } from './context.js';
 import { algorithmFor, digestOf } from './digest.js';
@@ -49,12 +47,6 @@ export async function smallBody(
     body.once('close', () => (body.readableEnded ? resolve() : reject(bodyFailure(body))));
   });
   arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
-  try {
-    await ctx.dirs.ensure(path.dirname(finalPath));
-  } catch (err) {
-    res.body.destroy();
-    throw err;
-  }
   emitStart(ctx, job, state, total, 0);
   try {
     await arrived;
@@ -103,8 +95,9 @@ export async function segmentedBody(
   const { opts } = ctx;
   const rel = state.rel!;
   const total = state.total!;
-  const finalPath = targetPath(opts.dir, rel);
-  const partPath = partPathOf(finalPath);
+  // Pinned already when this continues a saved .part; made and pinned here for a new split.
+  const site = (state.site ??= ctx.dirs.site(rel, true)!);
+  const partPath = site.part;
   const fresh = first !== undefined;
   if (fresh) {
     state.segments = planSegments(total, 1 + extra);
@@ -119,7 +112,6 @@ export async function segmentedBody(
   const segments = state.segments!;
   // Until downloadSegments owns them, the first body and the lent slots are ours to release.
   try {
-    await ctx.dirs.ensure(path.dirname(finalPath));
     emitStart(ctx, job, state, total, segmentBytes(segments));
   } catch (err) {
     first?.body.destroy();
@@ -143,7 +135,7 @@ export async function segmentedBody(
   const init = { url: job.displayUrl, attempt: state.attempts };
   // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
   const digest = await digestOf(job, ctx, state, partPath, undefined, init);
-  await finishPart(state, partPath, finalPath);
+  await finishPart(state, partPath, site.final);
   state.segments = undefined;
   return { bytes: total, digest };
 }

@@ -1,4 +1,5 @@
 import { DlpoolError, errnoOf, TimeoutError } from '../errors.js';
+import { shownPath } from '../file/shown.js';
 
 const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
@@ -58,5 +59,8 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
 export function fileError(err: unknown, action: string, path: string): DlpoolError {
   const errno = errnoOf(err);
   const reason = errno ?? (err instanceof Error ? err.message : String(err));
-  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${path}': ${reason}`, { cause: err, errno });
+  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${shownPath(path)}': ${reason}`, {
+    cause: err,
+    errno,
+  });
 }

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Digest, EventListener } from '../events.js';
-import type { DirMaker } from '../file/part.js';
+import type { DirMaker, Site } from '../file/dirs.js';
 import type { Segment } from '../file/resume-state.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
@@ -63,6 +63,8 @@ export interface Progress {
   segmentRetries: number;
   /** Set when the server turned out not to serve ranges: this file is not split again. */
   noSplit: boolean;
+  /** The file's folder, pinned while this download runs (see DirMaker); released when it ends. */
+  site: Site | undefined;
 }
 
 /** A warning given once per run (per worker in --mode threads) for each `key`. */

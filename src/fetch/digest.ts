@@ -1,5 +1,4 @@
 import type { Hash } from 'node:crypto';
-import path from 'node:path';
 import { ChecksumMismatchError } from '../errors.js';
 import type { Digest } from '../events.js';
 import type { Job } from '../jobs/job.js';
@@ -13,10 +12,11 @@ export async function checkPresent(
   job: Job,
   ctx: FetchContext,
   rel: string,
+  /** The file, as the download opens it (through its pinned folder). */
+  file: string,
 ): Promise<Digest | undefined | 'mismatch'> {
   const want = expectedFor(job, ctx, rel);
   if (!want) return undefined;
-  const file = path.join(ctx.opts.dir, rel);
   let hex: string;
   try {
     hex = await ctx.hasher.hashFile(file, want.algorithm);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { ErrorInfo, FileResult } from '../events.js';
-import { existingSize, openPart, partPathOf, partSize } from '../file/part.js';
+import { existingSize, openPart, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
@@ -32,9 +32,17 @@ class Skipped {
  * Never throws: every outcome is a FileResult.
  */
 export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult> {
-  const started = performance.now();
-  const { opts } = ctx;
-  const state: Progress = {
+  const state = newProgress(job);
+  try {
+    return await fetchWithRetries(job, ctx, state);
+  } finally {
+    // The folder this download pinned may be closed now (see DirMaker).
+    state.site?.release();
+  }
+}
+
+function newProgress(job: Job): Progress {
+  return {
     rel: job.rel,
     offset: 0,
     total: undefined,
@@ -46,7 +54,13 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     segments: undefined,
     segmentRetries: 0,
     noSplit: false,
+    site: undefined,
   };
+}
+
+async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): Promise<FileResult> {
+  const started = performance.now();
+  const { opts } = ctx;
   const result = (fields: Partial<FileResult> & Pick<FileResult, 'status' | 'bytes'>): FileResult => ({
     id: job.id,
     url: job.displayUrl,
@@ -61,25 +75,19 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 
   const known = state.rel;
   // In a folder that was empty when the run started, nothing of this name can be there yet.
-  const mayExist = known !== undefined && ctx.dirs.mayExist(known);
-  if (mayExist && !opts.overwrite) {
+  if (known !== undefined && ctx.dirs.mayExist(known)) {
     try {
-      const size = existingSize(path.join(opts.dir, known));
-      if (size !== undefined) {
+      // Its folder, if it exists, pinned (a link there is refused); a missing folder holds nothing.
+      const site = (state.site = ctx.dirs.site(known, false));
+      const size = site && !opts.overwrite ? existingSize(site.final) : undefined;
+      if (site && size !== undefined) {
         // A file already there is kept only if it is provably the expected one (when a checksum is known).
-        const present = await checkPresent(job, ctx, known);
+        const present = await checkPresent(job, ctx, known, site.final);
         if (present !== 'mismatch') return result({ status: 'skipped', bytes: size, digest: present });
       }
+      // A symbolic link or special file at NAME.part.meta is refused, like one at NAME.part.
+      if (site) await resumeFromEarlierRun(job, state, site.part);
     } catch (err) {
-      return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
-    }
-  }
-
-  if (mayExist) {
-    try {
-      await resumeFromEarlierRun(job, opts, state);
-    } catch (err) {
-      // A symbolic link or special file at NAME.part.meta: refused, like one at NAME.part.
       return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
     }
   }
@@ -100,7 +108,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
             connectTimeoutMs: opts.connectTimeoutMs,
             timeoutMs: opts.timeoutMs,
           });
-      const partPath = state.rel === undefined ? undefined : partPathOf(path.join(opts.dir, state.rel));
+      const partPath = state.site?.part;
       if (err instanceof ChecksumMismatchError) {
         // Wrong bytes are never kept, not even as a .part to resume from.
         if (partPath) await dropPart(state, partPath);
@@ -199,7 +207,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     await res.body.dump().catch(() => {});
     // Our offset does not fit the resource (it shrank or changed): start over on the next attempt.
     state.offset = 0;
-    if (state.rel) await dropPart(state, partPathOf(path.join(opts.dir, state.rel)));
+    if (state.site) await dropPart(state, state.site.part);
     throw new DlpoolError(
       'ERR_DL_LENGTH_MISMATCH',
       'range not satisfiable: the file changed; restarting',
@@ -251,15 +259,32 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
       throw err;
     }
     if (!opts.overwrite && ctx.dirs.mayExist(state.rel)) {
-      const size = existingSize(path.join(opts.dir, state.rel));
+      let size: number | undefined;
+      try {
+        state.site ??= ctx.dirs.site(state.rel, false);
+        size = state.site ? existingSize(state.site.final) : undefined;
+      } catch (err) {
+        res.body.destroy();
+        throw err;
+      }
       if (size !== undefined) {
         await res.body.dump().catch(() => {});
         throw new Skipped(state.rel, size);
       }
     }
   }
-  const finalPath = targetPath(opts.dir, state.rel);
-  const partPath = partPathOf(finalPath);
+  let finalPath: string;
+  let partPath: string;
+  try {
+    targetPath(opts.dir, state.rel); // the lexical check: never outside --dir
+    // The folder, made if missing and pinned: every file operation of this download goes through it.
+    state.site ??= ctx.dirs.site(state.rel, true)!;
+    finalPath = state.site.final;
+    partPath = state.site.part;
+  } catch (err) {
+    res.body.destroy();
+    throw err;
+  }
   if (
     offset === 0 &&
     total !== undefined &&
@@ -321,7 +346,6 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   });
   let ws: WriteStream;
   try {
-    await ctx.dirs.ensure(path.dirname(finalPath));
     ws = await openPart(partPath, offset, opts.writeHighWaterMark);
     if (offset === 0) keepResumeState(job, state, partPath);
   } catch (err) {

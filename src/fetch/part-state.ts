@@ -1,8 +1,6 @@
-import path from 'node:path';
-import { commitPart, discardPart, partSize, partPathOf } from '../file/part.js';
+import { commitPart, discardPart, partSize } from '../file/part.js';
 import { readResumeState, removeResumeState, writeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
-import type { NormalizedOptions } from '../options.js';
 import type { Progress } from './context.js';
 
 /** The `.part` file's resume state across attempts and runs (`NAME.part.meta`). */
@@ -10,12 +8,7 @@ import type { Progress } from './context.js';
  * A `.part` left by an earlier run is continued only when the state beside it names the same URL and a
  * validator: the request then carries `If-Range`, so a changed file comes back whole (200) and restarts.
  */
-export async function resumeFromEarlierRun(
-  job: Job,
-  opts: NormalizedOptions,
-  state: Progress,
-): Promise<void> {
-  const partPath = partPathOf(path.join(opts.dir, state.rel!));
+export async function resumeFromEarlierRun(job: Job, state: Progress, partPath: string): Promise<void> {
   const saved = readResumeState(partPath);
   if (!saved) return;
   state.meta = true;

@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
+import { shownPath } from './shown.js';
 
 const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Open flags that refuse a symbolic link in the last component (ELOOP): dlpool never writes through one. */
@@ -12,14 +13,16 @@ const WRITE_AT = O_RDWR | O_NOFOLLOW;
 export const READ_OWN = O_RDONLY | O_NOFOLLOW;
 
 function symlinkError(p: string): UnsafeNameError {
-  return new UnsafeNameError(`'${p}' is a symbolic link; dlpool never writes through one (remove it)`);
+  return new UnsafeNameError(
+    `'${shownPath(p)}' is a symbolic link; dlpool never writes through one (remove it)`,
+  );
 }
 
 function specialFileError(
   p: string,
   what = 'not a regular file (a FIFO, socket or device)',
 ): UnsafeNameError {
-  return new UnsafeNameError(`'${p}' is ${what}; dlpool only writes regular files (remove it)`);
+  return new UnsafeNameError(`'${shownPath(p)}' is ${what}; dlpool only writes regular files (remove it)`);
 }
 
 /**
@@ -195,92 +198,6 @@ export function writePartSync(partPath: string, chunks: Buffer[]): void {
     throw fileError(err, 'write', partPath);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/**
- * mkdir -p below the output directory, remembered per run so 10,000 files in one folder cost one call.
- * Every component below the root is checked with lstat: a symbolic link planted there (`OUT/sub -> /etc`)
- * fails the entry instead of leading writes outside. The root itself is the user's choice and may be a link.
- */
-export class DirMaker {
-  private readonly made = new Map<string, Promise<void>>();
-  private readonly root: string;
-  /**
-   * Directories that held nothing when this run met them (made by it, or found empty). A name there that this
-   * run has not written yet cannot exist, so the per-file existence and resume checks (an lstat and a read of
-   * NAME.part.meta, ~50 us each on the main thread) are skipped. Names are unique within a run.
-   */
-  private readonly empty = new Set<string>();
-  private rootEmpty: boolean;
-
-  /** `rootWasEmpty`: the run's first DirMaker found the root empty (download workers are told so). */
-  constructor(root: string, rootWasEmpty = false) {
-    this.root = path.resolve(root);
-    this.rootEmpty = rootWasEmpty;
-  }
-
-  /** Whether the output directory held nothing when the run started. */
-  get rootWasEmpty(): boolean {
-    return this.rootEmpty;
-  }
-
-  /** May `rel` (relative to the root, `/`-separated) exist from before this run? */
-  mayExist(rel: string): boolean {
-    if (this.rootEmpty) return false;
-    if (this.empty.size === 0) return true;
-    const slash = rel.lastIndexOf('/');
-    return slash < 0 || !this.empty.has(path.join(this.root, rel.slice(0, slash)));
-  }
-
-  ensure(dir: string): Promise<void> {
-    const full = path.resolve(dir);
-    let p = this.made.get(full);
-    if (!p) {
-      p = this.make(full).catch((err: unknown) => {
-        this.made.delete(full);
-        throw err instanceof UnsafeNameError ? err : fileError(err, 'create directory', full);
-      });
-      this.made.set(full, p);
-    }
-    return p;
-  }
-
-  private async make(full: string): Promise<void> {
-    const rel = path.relative(this.root, full);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-      const made = await fsp.mkdir(full, { recursive: true });
-      if (rel === '' && !this.rootEmpty) this.rootEmpty = made !== undefined || (await isEmptyDir(full));
-      return;
-    }
-    await this.ensure(this.root);
-    let at = this.root;
-    for (const part of rel.split(path.sep)) {
-      at = path.join(at, part);
-      await fsp.mkdir(at).then(
-        () => this.empty.add(at),
-        (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        },
-      );
-      const st = await fsp.lstat(at);
-      if (st.isSymbolicLink()) throw symlinkError(at);
-      if (!st.isDirectory())
-        throw fileError(
-          Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }),
-          'create directory',
-          at,
-        );
-    }
-  }
-}
-
-async function isEmptyDir(dir: string): Promise<boolean> {
-  const d = await fsp.opendir(dir);
-  try {
-    return (await d.read()) === null;
-  } finally {
-    await d.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FileResult } from '../events.js';
+import type { ErrorInfo, FileResult } from '../events.js';
 
 export interface DownloadSummary {
   /** Every entry's result, in the order they finished; empty with `keepResults: false`. */
@@ -14,6 +14,8 @@ export interface DownloadSummary {
   /** Set when the run was stopped by its AbortSignal; the reason given to abort(), if a string. */
   interrupted: string | undefined;
   dir: string;
+  /** Outputs of the run itself that could not be written (the --manifest): the run fails (exit 1). */
+  errors: ErrorInfo[];
 }
 
 /** Counts results as they arrive; keeps them only when asked (a million-URL run must not grow). */
@@ -37,18 +39,25 @@ export class SummaryBuilder {
     if (r.attempts > 1) this.retries += r.attempts - 1;
   }
 
-  build(dir: string, elapsedMs: number, interrupted: string | undefined): DownloadSummary {
+  build(
+    dir: string,
+    elapsedMs: number,
+    interrupted: string | undefined,
+    errors: ErrorInfo[] = [],
+  ): DownloadSummary {
     const { results, downloaded, skipped, failed, bytes, retries } = this;
-    return { results, downloaded, skipped, failed, bytes, retries, elapsedMs, interrupted, dir };
+    return { results, downloaded, skipped, failed, bytes, retries, elapsedMs, interrupted, dir, errors };
   }
 }
 
 /** Documented exit codes (README): the one function that maps a run to one. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
 
-export function exitCodeFor(summary: Pick<DownloadSummary, 'failed' | 'interrupted'>): number {
+export function exitCodeFor(
+  summary: Pick<DownloadSummary, 'failed' | 'interrupted'> & { errors?: readonly unknown[] },
+): number {
   if (summary.interrupted === 'SIGINT') return EXIT.SIGINT;
   if (summary.interrupted === 'SIGTERM') return EXIT.SIGTERM;
   if (summary.interrupted !== undefined) return EXIT.SIGINT;
-  return summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+  return summary.failed > 0 || (summary.errors?.length ?? 0) > 0 ? EXIT.FAILED : EXIT.OK;
 }

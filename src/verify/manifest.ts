@@ -54,11 +54,16 @@ export class ManifestWriter {
     else this.out.write(`${digest.algorithm.toUpperCase()} (${path}) = ${digest.hex}\n`);
   }
 
+  /** Flushes and closes; a write that failed at any point (a full disk, /dev/full) throws ERR_DL_FILE. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.out.end(() => resolve()));
-    if (this.failure) {
-      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${String(this.failure)}`, {
-        cause: this.failure,
+    // The error reaches end()'s callback before the 'error' event: take it from either.
+    const ended = await new Promise<Error | null | undefined>((resolve) => this.out.end(resolve));
+    const failure = this.failure ?? ended;
+    if (failure) {
+      const reason = errnoOf(failure) ?? String(failure);
+      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {
+        cause: failure,
+        errno: errnoOf(failure),
       });
     }
   }

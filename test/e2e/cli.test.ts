@@ -133,6 +133,19 @@ describe('dlpool CLI', () => {
     expect(await listFiles(dir)).toEqual([]);
   });
 
+  it('a manifest that cannot be written (a full disk: /dev/full) fails the run with its path, -q and --json too', async () => {
+    const dir = await tmpDir();
+    for (const extra of [[], ['-q'], ['--json']]) {
+      const out = path.join(dir, `out${extra.join('')}`);
+      const r = await run([`${server.url}gen/1K/a.bin`, '-d', out, '--manifest', '/dev/full', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(1);
+      expect(r.stderr).toContain("cannot write manifest '/dev/full': ENOSPC [ERR_DL_FILE]");
+      // The download itself is complete.
+      expect(await listFiles(out)).toEqual(['a.bin']);
+      if (extra[0] === '--json') expect(JSON.parse(r.stdout).errors[0].code).toBe('ERR_DL_FILE');
+    }
+  });
+
   it('exits 2 for a bad option value, naming the option', async () => {
     const r = await run(['-j', '0', `${server.url}gen/1/x`]);
     expect(r.code).toBe(2);

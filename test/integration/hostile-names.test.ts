@@ -6,6 +6,13 @@ import { download } from '../../src/index.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { engine, FAST_RETRY, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+
 /** The body of every URL is its path, repeated to `?size=` bytes, with a strong ETag; `?cd=` sets Content-Disposition. */
 function bodyFor(url: string): Buffer {
   const u = new URL(url, 'http://x');
@@ -15,9 +22,15 @@ function bodyFor(url: string): Buffer {
 }
 
 let server: TestServer;
+/** Requests to /hold/... wait for `release()` before they are answered (set by the test that needs it). */
+let held: { arrived: () => void; until: Promise<void> } | undefined;
 beforeAll(async () => {
-  server = await startServer((req, res) => {
+  server = await startServer(async (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname.startsWith('/hold/') && held) {
+      held.arrived();
+      await held.until;
+    }
     const body = bodyFor(req.url ?? '/');
     const headers: Record<string, string | number> = {
       'content-length': body.length,
@@ -178,4 +191,57 @@ describe.each(MODES)('%s mode', (mode) => {
       expect((await fs.lstat(path.join(out, name))).isFIFO(), name).toBe(true);
     }
   }, 20_000);
+
+  it('never writes outside --dir when a folder is swapped for a link while a download waits for its answer', async () => {
+    const base = await tmpDir();
+    const out = path.join(base, 'out');
+    const outside = path.join(base, 'outside');
+    await fs.mkdir(outside);
+    const u = server.url;
+    let arrived!: () => void;
+    let release!: () => void;
+    const came = new Promise<void>((r) => (arrived = r));
+    held = { arrived, until: new Promise<void>((r) => (release = r)) };
+    const list = path.join(base, 'list.txt');
+    await fs.writeFile(list, `${u}/first.bin\n  dir=sub\n${u}/hold/a2.bin\n  dir=sub\n  out=a2.txt\n`);
+    const run = download({ ...engine(mode), sources: [list], dir: out, retry: FAST_RETRY });
+    try {
+      // The first file is in sub/, the second request waits at the server: now swap sub/ for a link.
+      await came;
+      for (let i = 0; i < 200 && !(await exists(path.join(out, 'sub', 'first.bin'))); i++) await sleep(10);
+      await fs.rename(path.join(out, 'sub'), path.join(out, 'sub.real'));
+      await fs.symlink(outside, path.join(out, 'sub'));
+    } finally {
+      release();
+    }
+    const summary = await run;
+    held = undefined;
+    expect(await fs.readdir(outside)).toEqual([]);
+    const second = summary.results.find((r) => r.line === 3)!;
+    // Safe either way: a download that pinned sub/ before the swap finishes there; one that did not meets the
+    // link and is refused.
+    if (second.status === 'downloaded') {
+      const got = await fs.readFile(path.join(out, 'sub.real', 'a2.txt'));
+      expect(got.equals(bodyFor(`${u}/hold/a2.bin`))).toBe(true);
+    } else {
+      expect(second.error?.code).toBe('ERR_DL_UNSAFE_NAME');
+      expect(second.error?.message).toMatch(/symbolic link/);
+    }
+  }, 20_000);
+
+  it('does not count a file behind a linked folder as present (the skip follows the write rules)', async () => {
+    const base = await tmpDir();
+    const out = path.join(base, 'out');
+    const outside = path.join(base, 'outside');
+    await fs.mkdir(out);
+    await fs.mkdir(outside);
+    await fs.writeFile(path.join(outside, 'secret.txt'), 'not yours');
+    await fs.symlink(outside, path.join(out, 'sub'));
+    const list = path.join(base, 'list.txt');
+    await fs.writeFile(list, `${server.url}/secret.txt\n  dir=sub\n`);
+    const summary = await download({ ...engine(mode), sources: [list], dir: out, retry: FAST_RETRY });
+    expect(summary.results[0]?.status).toBe('failed');
+    expect(summary.results[0]?.error?.code).toBe('ERR_DL_UNSAFE_NAME');
+    expect(await fs.readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe('not yours');
+  });
 });

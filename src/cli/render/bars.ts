@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { DownloadEvent } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { formatBytes, formatRate } from '../format.js';
-import { resultLine, totalsLine, warningLine } from './lines.js';
+import { resultLine, runErrorLines, totalsLine, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
 
 const MAX_FILE_BARS = 6;
@@ -108,6 +108,7 @@ export class BarsRenderer implements Renderer {
 
   finish(s: DownloadSummary): void {
     this.multi.stop();
+    this.io.err.write(runErrorLines(s));
     if (!this.quiet) this.io.out.write(`${totalsLine(s)}\n`);
   }
 

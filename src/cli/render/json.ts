@@ -1,6 +1,6 @@
 import type { DownloadEvent, FileResult } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
-import { warningLine } from './lines.js';
+import { runErrorLines, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
 
 /**
@@ -34,6 +34,7 @@ export class JsonRenderer implements Renderer {
   }
 
   finish(s: DownloadSummary): void {
+    this.io.err.write(runErrorLines(s));
     const { results: _results, ...totals } = s;
     const doc = JSON.stringify({ ...totals, interrupted: totals.interrupted ?? null });
     this.open();

@@ -17,6 +17,11 @@ export function resultLine(r: FileResult): string {
   return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${r.url}`;
 }
 
+/** Failures of the run's own outputs (the --manifest): printed in every mode, -q included, like failed entries. */
+export function runErrorLines(s: DownloadSummary): string {
+  return s.errors.map((e) => `dlpool: ${e.message} [${e.code}]\n`).join('');
+}
+
 export function warningLine(w: WarningEvent): string {
   const where = w.source ? `${w.source}${w.line ? `:${w.line}` : ''}: ` : '';
   return `dlpool: warning: ${where}${w.message}`;

@@ -1,6 +1,6 @@
 import type { DownloadEvent } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
-import { resultLine, totalsLine, warningLine } from './lines.js';
+import { resultLine, runErrorLines, totalsLine, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
 
 /**
@@ -25,6 +25,7 @@ export class PlainRenderer implements Renderer {
   }
 
   finish(s: DownloadSummary): void {
+    this.io.err.write(runErrorLines(s));
     if (!this.quiet) this.io.out.write(`${totalsLine(s)}\n`);
   }
 
