@@ -2,11 +2,10 @@ import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
-import type { ErrorInfo, FileResult } from '../events.js';
+import type { FileResult } from '../events.js';
 import { existingSize, openPart, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
-import type { NormalizedOptions } from '../options.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
@@ -14,6 +13,7 @@ import { algorithmFor, checkPresent, digestOf } from './digest.js';
 import { type GetResponse, getFollowingRedirects } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
+import { errorInfo } from './error-info.js';
 import { retryDelay } from './retry.js';
 import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
@@ -381,22 +381,4 @@ async function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetRespo
   const base = sanitizeName(offered.split(/[/\\]/).pop() ?? '');
   const sub = dir ? sanitizeSubdir(dir) : '';
   return ctx.names.claim(sub ? path.posix.join(sub, base) : base);
-}
-
-function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOptions): ErrorInfo {
-  const e =
-    err instanceof DlpoolError
-      ? err
-      : classifyNetworkError(err, {
-          url: job.displayUrl,
-          attempt: state.attempts,
-          connectTimeoutMs: opts.connectTimeoutMs,
-          timeoutMs: opts.timeoutMs,
-        });
-  const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
-  const where =
-    e.code === 'ERR_DL_FILE'
-      ? ''
-      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
-  return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
 }

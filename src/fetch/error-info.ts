@@ -1,0 +1,25 @@
+import { DlpoolError } from '../errors.js';
+import type { ErrorInfo } from '../events.js';
+import type { Job } from '../jobs/job.js';
+import type { NormalizedOptions } from '../options.js';
+import { classifyNetworkError } from './classify.js';
+import type { Progress } from './context.js';
+
+/** A download's failure as its result reports it: the code, and a message that says what and where. */
+export function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOptions): ErrorInfo {
+  const e =
+    err instanceof DlpoolError
+      ? err
+      : classifyNetworkError(err, {
+          url: job.displayUrl,
+          attempt: state.attempts,
+          connectTimeoutMs: opts.connectTimeoutMs,
+          timeoutMs: opts.timeoutMs,
+        });
+  const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
+  const where =
+    e.code === 'ERR_DL_FILE'
+      ? ''
+      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
+  return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
+}
