@@ -49,9 +49,11 @@ export class ManifestWriter {
     }
   }
 
-  add(path: string, digest: Digest): void {
-    if (digest.algorithm === this.algorithm) this.out.write(manifestLine(digest.hex, path));
-    else this.out.write(`${digest.algorithm.toUpperCase()} (${path}) = ${digest.hex}\n`);
+  add(rel: string, digest: Digest): void {
+    // `sha256sum -c` reads a file named `-` as standard input: `./-` names the file (dlpool verify drops `./`).
+    const name = rel === '-' ? './-' : rel;
+    if (digest.algorithm === this.algorithm) this.out.write(manifestLine(digest.hex, name));
+    else this.out.write(`${digest.algorithm.toUpperCase()} (${name}) = ${digest.hex}\n`);
   }
 
   /** Flushes and closes; a write that failed at any point (a full disk, /dev/full) throws ERR_DL_FILE. */

@@ -59,6 +59,25 @@ describe.each(MODES)('%s mode', (mode) => {
         expect(stdout.trim().split('\n').sort()).toEqual(['a.bin: OK', 'b.bin: OK', 'c.bin: OK']);
       });
 
+      it('names a file called `-` so that sha256sum -c reads the file, not standard input', async () => {
+        const dir = await tmpDir();
+        const out = path.join(dir, 'out');
+        const summary = await download({
+          ...engine(mode),
+          entries: [new URL('/gen/1000/-', server.url).href],
+          dir: out,
+          hashPool,
+          hash: 'sha256',
+          manifest: path.join(out, 'SHA256SUMS'),
+        });
+        expect(summary.downloaded).toBe(1);
+        const text = await fs.readFile(path.join(out, 'SHA256SUMS'), 'utf8');
+        expect(text).toBe(`${sha256(synthBytes('/gen/1000/-', 0, 1000))}  ./-\n`);
+        // stdin is empty: were `-` read from it, the check would fail.
+        const { stdout } = await promisify(execFile)('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out });
+        expect(stdout.trim()).toBe('./-: OK');
+      });
+
       it('verifies against a checksum file; a wrong file is fetched once more, then fails with nothing left behind', async () => {
         // The server sends wrong bytes for `flaky` on the first request only, and always for `bad`.
         const good = Buffer.alloc(400_000, 9);
