@@ -46,18 +46,27 @@ export function redactUrl(url: string): string {
     }
     return u.href;
   } catch {
-    // Unparseable, so where the userinfo ends is a guess: a password may hold an unescaped `/` or `@`.
-    // Everything from `//` to the last `@` before a blank goes; hiding a little too much beats a password.
-    return url.replace(/\/\/\S*@/g, '//');
+    // Unparseable, so where the userinfo ends is a guess: a password may hold an unescaped `/`, `@`, a blank
+    // or a tab. Everything from the first `//` to the last `@` goes; hiding a little too much beats a password.
+    return url.replace(/\/\/[\s\S]*@/, '//');
   }
 }
 
 /**
- * Removes userinfo from every URL-like word of a text (a list line may hold several URLs, tab-separated);
- * words without `//...@` are left exactly as written.
+ * Removes userinfo from every URL of a text (a list line may hold several, tab-separated). A password may hold
+ * a tab, so a field with `//` and no `@` runs on through the next fields up to one with `@` (and no `//` of its
+ * own). Fields without `//...@` are left exactly as written.
  */
 export function redactText(text: string): string {
-  return text.replace(/\S*\/\/\S*@\S*/g, (word) => redactUrl(word));
+  const fields = text.split('\t');
+  for (let i = 0; i < fields.length; i++) {
+    if (!fields[i]!.includes('//')) continue;
+    let j = i;
+    while (!fields[j]!.includes('@') && j + 1 < fields.length && !fields[j + 1]!.includes('//')) j++;
+    if (!fields[j]!.includes('@')) continue;
+    fields.splice(i, j - i + 1, redactUrl(fields.slice(i, j + 1).join('\t')));
+  }
+  return fields.join('\t');
 }
 
 export class DlpoolError extends Error {

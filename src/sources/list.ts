@@ -85,21 +85,26 @@ export function shownText(text: string): string {
   return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 3)}...` : t;
 }
 
-/** Is `text` a URL dlpool can download? Messages quote the URL without credentials. */
-export function checkUrl(text: string): UrlCheck {
+/**
+ * Is `text` a URL dlpool can download? Messages quote `context` (the URL itself, or the whole list line it
+ * came from: a password holding a tab is cut in two there, and only the whole line shows where it ends)
+ * without credentials.
+ */
+export function checkUrl(text: string, context: string = text): UrlCheck {
   const t = text.trim();
+  const shown = shownText(context);
   let url: URL;
   try {
     url = new URL(t);
   } catch {
-    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shownText(t)}` };
+    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shown}` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     const scheme = url.protocol.length > 20 ? `${url.protocol.slice(0, 17)}...` : url.protocol;
     return {
       ok: false,
       code: 'ERR_DL_UNSUPPORTED_SCHEME',
-      message: `unsupported scheme '${scheme}' (only http: and https:): ${shownText(t)}`,
+      message: `unsupported scheme '${scheme}' (only http: and https:): ${shown}`,
     };
   }
   return { ok: true, url };
@@ -172,9 +177,9 @@ export async function* parseList(
           continue;
         }
         const [first = '', ...mirrors] = trimmed.split('\t').filter((s) => s.trim() !== '');
-        const checked = checkUrl(first);
+        const checked = checkUrl(first, trimmed);
         if (!checked.ok) {
-          yield lineError(source, n, first, checked.message, checked.code);
+          yield lineError(source, n, trimmed, checked.message, checked.code);
           continue;
         }
         if (mirrors.length > 0) {

@@ -14,6 +14,9 @@ describe('redactUrl', () => {
     // An unescaped `/` in the password makes the URL invalid; the password still goes.
     expect(redactUrl('http://ann:s3c/ret@[bad/y.bin')).toBe('http://[bad/y.bin');
     expect(redactUrl('http://ann:s3c@ret@[bad')).toBe('http://[bad');
+    // A blank or a tab in the password (and a port out of range): nothing of it may show.
+    expect(redactUrl('http://user:se cret@host:99999/a')).toBe('http://host:99999/a');
+    expect(redactUrl('http://user:se\tcret@host:99999/a')).toBe('http://host:99999/a');
   });
 });
 
@@ -25,6 +28,14 @@ describe('redactText', () => {
     expect(redactText('HTTP://Example.com  checksum=sha-256=00')).toBe(
       'HTTP://Example.com  checksum=sha-256=00',
     );
+  });
+
+  it('redacts a password that holds a blank or a tab (the tab would otherwise split it into two fields)', () => {
+    expect(redactText('http://user:se cret@host:99999/a')).toBe('http://host:99999/a');
+    expect(redactText('http://user:se\tcret@host:99999/a\thttp://h2/b')).toBe(
+      'http://host:99999/a\thttp://h2/b',
+    );
+    expect(redactText('http://user:se\tcret@host/a')).not.toMatch(/user|se|cret/);
   });
 });
 

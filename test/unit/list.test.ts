@@ -28,6 +28,18 @@ function openFds(file: string): number {
   return n;
 }
 
+describe('credentials in list lines that do not parse', () => {
+  it('never show a password that holds a tab (which cuts the line in two) or a blank', async () => {
+    const items = await parse('http://user:se\tcret@127.0.0.1:99999/b\nhttp://ann:pa ss@host:99999/c\n');
+    const errors = items.filter((i): i is ListLineError => i.kind === 'error');
+    expect(errors).toHaveLength(2);
+    for (const e of errors) {
+      expect(`${e.message} ${e.text}`).not.toMatch(/user|se\b|cret|ann|pa ss/);
+    }
+    expect(errors[0]!.message).toContain('http://127.0.0.1:99999/b');
+  });
+});
+
 describe('checkUrl', () => {
   it('accepts http: and https: only', () => {
     expect(checkUrl('https://h/x')).toMatchObject({ ok: true, url: new URL('https://h/x') });
