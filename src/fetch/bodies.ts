@@ -63,7 +63,7 @@ export async function smallBody(
     throw new LengthMismatchError(total, received, init);
   }
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
-  const algorithm = algorithmFor(job, ctx, rel);
+  const algorithm = algorithmFor(job, ctx);
   const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
   for (const c of chunks) tap?.update(c);
   if (algorithm === undefined || tap) {

@@ -2,6 +2,7 @@ import type { Hash } from 'node:crypto';
 import { ChecksumMismatchError } from '../errors.js';
 import type { Digest } from '../events.js';
 import type { Job } from '../jobs/job.js';
+import { relativeName } from '../jobs/naming.js';
 import type { Expected } from '../verify/checksums.js';
 import { fileError } from './classify.js';
 import type { FetchContext, Progress } from './context.js';
@@ -11,11 +12,10 @@ import type { FetchContext, Progress } from './context.js';
 export async function checkPresent(
   job: Job,
   ctx: FetchContext,
-  rel: string,
   /** The file, as the download opens it (through its pinned folder). */
   file: string,
 ): Promise<Digest | undefined | 'mismatch'> {
-  const want = expectedFor(job, ctx, rel);
+  const want = expectedFor(job, ctx);
   if (!want) return undefined;
   let hex: string;
   try {
@@ -26,13 +26,27 @@ export async function checkPresent(
   return hex === want.hex ? { algorithm: want.algorithm, hex, verified: true } : 'mismatch';
 }
 
-/** The expected digest of a job: aria2's per-URL checksum= first, then the --checksums file. */
-export function expectedFor(job: Job, ctx: FetchContext, rel: string): Expected | undefined {
-  return job.entry.checksum ?? ctx.expected?.get(rel);
+/**
+ * The expected digest of a job: aria2's per-URL checksum= first, then the --checksums entry for the name the
+ * list gives it (its claimed name; with --content-disposition, the name its URL, out= and dir= would give).
+ * Never the name a server offers: the server does not get to choose the checksum it is checked against.
+ */
+export function expectedFor(job: Job, ctx: FetchContext): Expected | undefined {
+  if (job.entry.checksum) return job.entry.checksum;
+  if (!ctx.expected) return undefined;
+  return ctx.expected.get(job.rel ?? listName(job));
 }
 
-export function algorithmFor(job: Job, ctx: FetchContext, rel: string): string | undefined {
-  return expectedFor(job, ctx, rel)?.algorithm ?? ctx.opts.hash;
+function listName(job: Job): string {
+  try {
+    return relativeName({ url: job.url, out: job.entry.out, dir: job.entry.dir });
+  } catch {
+    return '';
+  }
+}
+
+export function algorithmFor(job: Job, ctx: FetchContext): string | undefined {
+  return expectedFor(job, ctx)?.algorithm ?? ctx.opts.hash;
 }
 
 /** Digest of the complete .part (from the inline tap or the pool), checked against the expected one. */
@@ -44,8 +58,7 @@ export async function digestOf(
   tap: Hash | undefined,
   init: { url: string; attempt: number },
 ): Promise<Digest | undefined> {
-  const rel = state.rel!;
-  const want = expectedFor(job, ctx, rel);
+  const want = expectedFor(job, ctx);
   const algorithm = want?.algorithm ?? ctx.opts.hash;
   if (algorithm === undefined) return undefined;
   let hex: string;

@@ -2,7 +2,7 @@ import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
-import type { FileResult } from '../events.js';
+import type { Digest, FileResult } from '../events.js';
 import { existingSize, openPart, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
@@ -24,6 +24,7 @@ class Skipped {
   constructor(
     readonly rel: string,
     readonly bytes: number,
+    readonly digest: Digest | undefined,
   ) {}
 }
 
@@ -82,7 +83,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
       const size = site && !opts.overwrite ? existingSize(site.final) : undefined;
       if (site && size !== undefined) {
         // A file already there is kept only if it is provably the expected one (when a checksum is known).
-        const present = await checkPresent(job, ctx, known, site.final);
+        const present = await checkPresent(job, ctx, site.final);
         if (present !== 'mismatch') return result({ status: 'skipped', bytes: size, digest: present });
       }
       // A symbolic link or special file at NAME.part.meta is refused, like one at NAME.part.
@@ -99,7 +100,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest });
     } catch (caught) {
       if (caught instanceof Skipped)
-        return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel });
+        return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -267,9 +268,17 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
         res.body.destroy();
         throw err;
       }
-      if (size !== undefined) {
+      // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
+      let present: Awaited<ReturnType<typeof checkPresent>> = 'mismatch';
+      try {
+        if (size !== undefined) present = await checkPresent(job, ctx, state.site!.final);
+      } catch (err) {
+        res.body.destroy();
+        throw err;
+      }
+      if (size !== undefined && present !== 'mismatch') {
         await res.body.dump().catch(() => {});
-        throw new Skipped(state.rel, size);
+        throw new Skipped(state.rel, size, present);
       }
     }
   }
@@ -310,7 +319,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   let received = offset;
   let lastEmit = 0;
   const rel = state.rel;
-  const algorithm = algorithmFor(job, ctx, rel);
+  const algorithm = algorithmFor(job, ctx);
   // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
   const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
   // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are

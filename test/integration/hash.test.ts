@@ -213,3 +213,60 @@ describe.each(MODES)('%s mode', (mode) => {
     });
   });
 });
+
+describe.each(MODES)('checksums with --content-disposition (%s mode)', (mode) => {
+  // The server names every file `other.bin`; the checksum file lists the name the list gives (`x.bin`).
+  const body = Buffer.alloc(50_000, 7);
+  const wrong = '0'.repeat(64);
+
+  async function run(sumsHex: string, present?: Buffer) {
+    const s = await startServer((_req, res) => {
+      res.writeHead(200, {
+        'content-length': String(body.length),
+        'content-disposition': 'attachment; filename="other.bin"',
+      });
+      res.end(body);
+    });
+    try {
+      const dir = await tmpDir();
+      const out = path.join(dir, 'out');
+      await fs.mkdir(out);
+      if (present) await fs.writeFile(path.join(out, 'other.bin'), present);
+      const sums = path.join(dir, 'SUMS');
+      await fs.writeFile(sums, `${sumsHex}  x.bin\n`);
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/x.bin`],
+        dir: out,
+        checksums: sums,
+        contentDisposition: true,
+        retry: FAST_RETRY,
+      });
+      return { summary, out };
+    } finally {
+      await s.close();
+    }
+  }
+
+  it('checks the file against the entry of the list name, whatever name the server offers', async () => {
+    const bad = await run(wrong);
+    expect(bad.summary.failed).toBe(1);
+    expect(bad.summary.results[0]?.error?.code).toBe('ERR_DL_CHECKSUM');
+    expect(await listFiles(bad.out)).toEqual([]);
+
+    const good = await run(sha256(body));
+    expect(good.summary.results[0]).toMatchObject({ status: 'downloaded', path: 'other.bin' });
+    expect(good.summary.results[0]?.digest?.verified).toBe(true);
+  });
+
+  it('does not skip a present file the server names unless it matches the expected digest', async () => {
+    const stale = Buffer.alloc(50_000, 1);
+    const r = await run(sha256(body), stale);
+    expect(r.summary.results[0]?.status).toBe('downloaded');
+    expect((await fs.readFile(path.join(r.out, 'other.bin'))).equals(body)).toBe(true);
+
+    const same = await run(sha256(body), body);
+    expect(same.summary.results[0]?.status).toBe('skipped');
+    expect(same.summary.results[0]?.digest?.verified).toBe(true);
+  });
+});
