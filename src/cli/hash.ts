@@ -1,5 +1,6 @@
 import type { HashPoolKind } from '../hash/hasher.js';
 import { hashFiles } from '../hash/hash-files.js';
+import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
 
 export interface HashArgs {
@@ -20,7 +21,7 @@ export async function runHash(a: HashArgs): Promise<void> {
       if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
       else {
         failed++;
-        process.stderr.write(`dlpool: ${r.file}: ${r.error ?? 'cannot read'}\n`);
+        process.stderr.write(`${safeText(`dlpool: ${r.file}: ${r.error ?? 'cannot read'}`)}\n`);
       }
     },
   });

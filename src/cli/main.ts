@@ -8,6 +8,7 @@ import type { BenchArgs } from './bench.js';
 import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
 import type { ServeArgs } from './serve.js';
+import { safeText } from './render/safe-text.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
 
@@ -236,7 +237,7 @@ export async function main(argv: string[]): Promise<void> {
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof DlpoolError && (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT')) {
-      process.stderr.write(`dlpool: ${err.message}\n`);
+      process.stderr.write(`${safeText(`dlpool: ${err.message}`)}\n`);
       if (err.code === 'ERR_DL_USAGE') process.stderr.write('Try dlpool --help.\n');
       process.exitCode = EXIT.USAGE;
       return;

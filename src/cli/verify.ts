@@ -1,4 +1,5 @@
 import type { HashPoolKind } from '../hash/hasher.js';
+import { safeText } from './render/safe-text.js';
 import { verify } from '../verify/verify.js';
 
 export interface VerifyArgs {
@@ -24,7 +25,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       signal: controller.signal,
       onResult: (r) => {
         if (a.json) return;
-        const line = `${r.name}: ${r.status}\n`;
+        const line = `${safeText(r.name)}: ${r.status}\n`;
         if (r.status === 'OK') {
           if (!a.quiet) process.stdout.write(line);
         } else process.stdout.write(line);
@@ -33,7 +34,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
     if (a.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
-      for (const b of summary.badLines) process.stderr.write(`dlpool: warning: ${b}\n`);
+      for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {
         process.stderr.write(`dlpool: WARNING: ${summary.unreadable} listed file(s) could not be read\n`);
       }

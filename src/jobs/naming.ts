@@ -12,7 +12,8 @@ export const MAX_NAME_BYTES = 255 - '.part.meta'.length;
 const MAX_KEPT_EXT_BYTES = 16;
 /** Windows device names, reserved with any extension (`NUL.tar.gz`) and trailing spaces (`CON .txt`). */
 const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(?:\.|$)/i;
-const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*]/g;
+/** Also bidi embeddings, overrides and isolates and line separators: `\u202etxt.exe` must not show as `exe.txt`. */
+const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** Compressed tarballs keep their two-part extension together: `a.tar.gz` -> `a.1.tar.gz`. */
 const DOUBLE_EXTENSION = /\.tar\.(?:gz|bz2|xz|zst)$/i;
@@ -87,7 +88,8 @@ function trimEnds(text: string): string {
 
 /**
  * One path component, safe on Linux, macOS and Windows:
- * - `/`, `\`, NUL, C0/C1 control characters, DEL, `<>:"|?*` and lone UTF-16 surrogates become `_`;
+ * - `/`, `\`, NUL, C0/C1 control characters, DEL, `<>:"|?*`, bidi embeddings, overrides and isolates, line
+ *   separators and lone UTF-16 surrogates become `_`;
  * - leading and trailing spaces and trailing dots go;
  * - `.`, `..` and a name left empty become `_` (never `index.html`: that is a real name a URL may also have);
  * - Windows device names (`CON`, `nul.txt`, `LPT1.tar.gz`, ...) get a `_` prefix;

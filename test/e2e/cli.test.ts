@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +145,43 @@ describe('dlpool CLI', () => {
       // The download itself is complete.
       expect(await listFiles(out)).toEqual(['a.bin']);
       if (extra[0] === '--json') expect(JSON.parse(r.stdout).errors[0].code).toBe('ERR_DL_FILE');
+    }
+  });
+
+  it('terminal control sequences from a server never reach the terminal (a hostile Content-Range)', async () => {
+    const body = Buffer.alloc(2 * 1024 * 1024, 3);
+    // Ranges are promised, then answered with a Content-Range holding raw 8-bit CSIs (0x9b: ESC [ to a
+    // terminal); Node's server refuses to send ESC itself in a header, the attack pass used raw TCP for that.
+    const hostile = http.createServer((req, res) => {
+      if (req.headers.range) {
+        res.writeHead(206, { 'content-range': 'bytes 0-1/2\u009b41m\u009b2J', 'content-length': '2' });
+        res.end(body.subarray(0, 2));
+        return;
+      }
+      res.writeHead(200, { 'content-length': String(body.length), 'accept-ranges': 'bytes', etag: '"v1"' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = hostile.address() as AddressInfo;
+      const dir = await tmpDir();
+      const r = await run([
+        `http://127.0.0.1:${port}/big.bin`,
+        '-d',
+        dir,
+        '-x',
+        '2',
+        '--min-split-size',
+        '1M',
+        '--retries',
+        '0',
+      ]);
+      expect(r.stderr + r.stdout).toMatch(/Content-Range/);
+      expect(r.stderr + r.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+      expect(r.stderr).toContain('\\x9b41m\\x9b2J');
+    } finally {
+      hostile.closeAllConnections();
+      await new Promise((r) => hostile.close(r));
     }
   });
 

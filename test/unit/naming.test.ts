@@ -132,6 +132,13 @@ describe('sanitizeSubdir and relativeName', () => {
   });
 });
 
+describe('sanitizeName and bidi characters', () => {
+  it('replaces bidi overrides, isolates and line separators, so a name shows as what it is', () => {
+    expect(sanitizeName('\u202etxt.exe')).toBe('_txt.exe');
+    expect(sanitizeName('a\u2066b\u2069c\u2028d')).toBe('a_b_c_d');
+  });
+});
+
 describe('targetPath', () => {
   it('confines paths to the output directory', () => {
     expect(targetPath('/out', 'a/b')).toBe(path.resolve('/out/a/b'));

@@ -3,6 +3,7 @@ import type { DownloadEvent } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { formatBytes, formatRate } from '../format.js';
 import { resultLine, runErrorLines, totalsLine, warningLine } from './lines.js';
+import { safeText } from './safe-text.js';
 import type { Output, Renderer } from './renderer.js';
 
 const MAX_FILE_BARS = 6;
@@ -117,6 +118,7 @@ export class BarsRenderer implements Renderer {
   }
 }
 
-function shorten(name: string): string {
+function shorten(raw: string): string {
+  const name = safeText(raw);
   return name.length > 32 ? `…${name.slice(-31)}` : name.padEnd(32);
 }

@@ -1,9 +1,14 @@
 import type { FileResult, WarningEvent } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { formatBytes, formatRate, formatSeconds } from '../format.js';
+import { safeText } from './safe-text.js';
 
 /** One line per finished entry: what happened, where it went, and from which URL. */
 export function resultLine(r: FileResult): string {
+  return safeText(rawResultLine(r));
+}
+
+function rawResultLine(r: FileResult): string {
   if (r.status === 'failed') {
     const msg = r.error?.message ?? 'failed';
     return `FAILED      ${msg} [${r.error?.code ?? 'ERR_DL_NETWORK'}]`;
@@ -19,12 +24,12 @@ export function resultLine(r: FileResult): string {
 
 /** Failures of the run's own outputs (the --manifest): printed in every mode, -q included, like failed entries. */
 export function runErrorLines(s: DownloadSummary): string {
-  return s.errors.map((e) => `dlpool: ${e.message} [${e.code}]\n`).join('');
+  return s.errors.map((e) => `${safeText(`dlpool: ${e.message} [${e.code}]`)}\n`).join('');
 }
 
 export function warningLine(w: WarningEvent): string {
   const where = w.source ? `${w.source}${w.line ? `:${w.line}` : ''}: ` : '';
-  return `dlpool: warning: ${where}${w.message}`;
+  return safeText(`dlpool: warning: ${where}${w.message}`);
 }
 
 export function totalsLine(s: DownloadSummary): string {
@@ -32,5 +37,7 @@ export function totalsLine(s: DownloadSummary): string {
   const rate = formatRate(s.bytes, s.elapsedMs);
   const retries = s.retries > 0 ? `, ${s.retries} retries` : '';
   const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
-  return `dlpool: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`;
+  return safeText(
+    `dlpool: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`,
+  );
 }
