@@ -1,5 +1,5 @@
 import type { HashPoolKind } from '../hash/hasher.js';
-import { safeText } from './render/safe-text.js';
+import { safeJson, safeText } from './render/safe-text.js';
 import { verify } from '../verify/verify.js';
 
 export interface VerifyArgs {
@@ -32,7 +32,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       },
     });
     if (a.json) {
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(`${safeJson(JSON.stringify(summary, null, 2))}\n`);
     } else {
       for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {

@@ -2,6 +2,7 @@ import type { DownloadEvent, FileResult } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { runErrorLines, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
+import { safeJson } from './safe-text.js';
 
 /**
  * --json: one JSON document on stdout, written as the run goes so a million results are never held:
@@ -29,14 +30,14 @@ export class JsonRenderer implements Renderer {
     if (e.type === 'warning' && !this.quiet) this.io.err.write(`${warningLine(e)}\n`);
     else if (e.type === 'result') {
       this.open();
-      this.io.out.write(`${this.count++ === 0 ? '' : ','}${JSON.stringify(toJson(e.result))}\n`);
+      this.io.out.write(`${this.count++ === 0 ? '' : ','}${safeJson(JSON.stringify(toJson(e.result)))}\n`);
     }
   }
 
   finish(s: DownloadSummary): void {
     this.io.err.write(runErrorLines(s));
     const { results: _results, ...totals } = s;
-    const doc = JSON.stringify({ ...totals, interrupted: totals.interrupted ?? null });
+    const doc = safeJson(JSON.stringify({ ...totals, interrupted: totals.interrupted ?? null }));
     this.open();
     this.io.out.write(`],${doc.slice(1)}\n`);
     this.opened = false;

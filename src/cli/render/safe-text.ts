@@ -16,3 +16,11 @@ export function safeText(text: string): string {
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });
 }
+
+/** What JSON.stringify leaves raw but a terminal would act on or reorder: DEL, C1, bidi and line separators. */
+const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** JSON text with those characters as `\u` escapes: the same document to a parser, inert on a terminal. */
+export function safeJson(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resultLine, warningLine } from '../../../src/cli/render/lines.js';
-import { safeText } from '../../../src/cli/render/safe-text.js';
+import { safeJson, safeText } from '../../../src/cli/render/safe-text.js';
 
 describe('safeText', () => {
   it('shows terminal controls and bidi characters as escapes instead of passing them on', () => {
@@ -29,5 +29,14 @@ describe('safeText', () => {
     expect(warningLine({ type: 'warning', message: 'Content-Range \u009b2J' })).toBe(
       'dlpool: warning: Content-Range \\x9b2J',
     );
+  });
+});
+
+describe('safeJson', () => {
+  it('escapes C1 and bidi characters that JSON.stringify leaves raw; the value parses back the same', () => {
+    const value = { message: 'x\u009b2J\u202e\u2028y', plain: 'é日本' };
+    const text = safeJson(JSON.stringify(value));
+    expect(text).not.toMatch(/[\u007f-\u009f\u2028\u202e]/);
+    expect(JSON.parse(text)).toEqual(value);
   });
 });
