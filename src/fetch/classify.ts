@@ -45,6 +45,18 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new TimeoutError('headers', ctx.timeoutMs, init);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError('body', ctx.timeoutMs, init);
   const message = err instanceof Error ? err.message : String(err);
+  // Errors that come back every time: retrying only delays the report.
+  const parser = err instanceof Error && err.name === 'HTTPParserError';
+  if (parser || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW') {
+    return new DlpoolError('ERR_DL_PROTOCOL', code ? `${message} (${code})` : message, init);
+  }
+  if (
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_HTTP_INVALID_HEADER_VALUE'
+  ) {
+    return new DlpoolError('ERR_DL_REQUEST', message, init);
+  }
   const tls = tlsCodeOf(err);
   if (tls !== undefined) return new DlpoolError('ERR_DL_TLS', `${message} (${tls})`, init);
   if (NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {

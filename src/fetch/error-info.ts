@@ -20,6 +20,11 @@ export function errorInfo(err: unknown, job: Job, state: Progress, opts: Normali
   const where =
     e.code === 'ERR_DL_FILE'
       ? ''
-      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${opts.retry.retries + 1})`;
+      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${maxAttempts(state, opts)})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
+}
+
+/** Attempts this download may make: --retries + 1, and one more after a wrong checksum (never `2/1`). */
+function maxAttempts(state: Progress, opts: NormalizedOptions): number {
+  return Math.max(opts.retry.retries + 1 + (state.checksumRetried ? 1 : 0), state.attempts);
 }

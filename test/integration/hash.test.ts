@@ -270,3 +270,28 @@ describe.each(MODES)('checksums with --content-disposition (%s mode)', (mode) =>
     expect(same.summary.results[0]?.digest?.verified).toBe(true);
   });
 });
+
+describe.each(MODES)('attempt counts (%s mode)', (mode) => {
+  it('counts the fresh download after a wrong checksum in the total: attempt 2/2 with --retries 0, never 2/1', async () => {
+    const s = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '4' });
+      res.end('abcd');
+    });
+    try {
+      const dir = await tmpDir();
+      const sums = path.join(dir, 'SUMS');
+      await fs.writeFile(sums, `${'0'.repeat(64)}  x.bin\n`);
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/x.bin`],
+        dir: path.join(dir, 'out'),
+        checksums: sums,
+        retries: 0,
+      });
+      expect(summary.results[0]?.error?.code).toBe('ERR_DL_CHECKSUM');
+      expect(summary.results[0]?.error?.message).toMatch(/\(attempt 2\/2\)/);
+    } finally {
+      await s.close();
+    }
+  });
+});

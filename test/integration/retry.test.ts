@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,44 @@ import { startMswServer, startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
 describe.each(MODES)('%s mode', (mode) => {
+  describe('errors that recur every time are final', () => {
+    it('a malformed answer is ERR_DL_PROTOCOL, tried once; an invalid header value is ERR_DL_REQUEST, tried once', async () => {
+      let connections = 0;
+      // Raw TCP: a space in a header name, which no HTTP server would send.
+      const raw = net.createServer((sock) => {
+        connections++;
+        sock.on('data', () => sock.end('HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 2\r\n\r\nhi'));
+      });
+      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+      try {
+        const { port } = raw.address() as net.AddressInfo;
+        const dir = await tmpDir();
+        const bad = await download({
+          ...engine(mode),
+          entries: [`http://127.0.0.1:${port}/x.bin`],
+          dir,
+          retry: FAST_RETRY,
+        });
+        expect(bad.results[0]?.error?.code).toBe('ERR_DL_PROTOCOL');
+        expect(bad.results[0]?.attempts).toBe(1);
+        expect(connections).toBe(1);
+
+        const header = await download({
+          ...engine(mode),
+          entries: [`http://127.0.0.1:${port}/y.bin`],
+          dir,
+          headers: ['X-Bad: a\u0001b'],
+          retry: FAST_RETRY,
+        });
+        expect(header.results[0]?.error?.code).toBe('ERR_DL_REQUEST');
+        expect(header.results[0]?.attempts).toBe(1);
+        expect(header.results[0]?.error?.message).toMatch(/attempt 1\/6/);
+      } finally {
+        await new Promise((r) => raw.close(r));
+      }
+    });
+  });
+
   describe('retries', () => {
     it('waits out 503 + Retry-After, then succeeds', async () => {
       let calls = 0;
