@@ -65,6 +65,14 @@ export interface DownloadOptions {
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
   timeoutMs?: number;
+  /**
+   * An attempt slower than this many bytes per second for `speedTimeMs` is abandoned (and retried, resuming),
+   * like curl's --speed-limit: a server that trickles a byte now and then never holds a download for ever.
+   * 0 turns it off. @default 100
+   */
+  speedLimitBytes?: number;
+  /** The window of `speedLimitBytes` (curl's --speed-time). @default 60000 */
+  speedTimeMs?: number;
   /** Retries per download; shorthand for `retry.retries`. @default 5 */
   retries?: number;
   retry?: Partial<RetryPolicy>;
@@ -134,6 +142,8 @@ export interface NormalizedOptions {
   caCertificate: string | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
+  speedLimitBytes: number;
+  speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
   contentDisposition: boolean;
@@ -162,6 +172,8 @@ export const DEFAULTS = {
   allowInsecureRedirects: false,
   connectTimeoutMs: 10_000,
   timeoutMs: 30_000,
+  speedLimitBytes: 100,
+  speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
   contentDisposition: false,
@@ -188,6 +200,8 @@ const KNOWN_KEYS = new Set<string>([
   'caCertificate',
   'connectTimeoutMs',
   'timeoutMs',
+  'speedLimitBytes',
+  'speedTimeMs',
   'retries',
   'retry',
   'overwrite',
@@ -334,6 +348,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     caCertificate: options.caCertificate,
     connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+    speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
+    speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),

@@ -24,6 +24,8 @@ export interface GetArgs {
   'ca-certificate'?: string | undefined;
   'connect-timeout'?: number | undefined;
   timeout?: number | undefined;
+  'speed-limit'?: string | undefined;
+  'speed-time'?: number | undefined;
   retries?: number | undefined;
   overwrite?: boolean | undefined;
   'content-disposition'?: boolean | undefined;
@@ -84,6 +86,17 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (connect !== undefined) o.connectTimeoutMs = connect;
   const idle = seconds('--timeout', a.timeout);
   if (idle !== undefined) o.timeoutMs = idle;
+  if (a['speed-limit'] !== undefined) {
+    const min = parseSize(String(a['speed-limit']));
+    if (min === undefined) {
+      throw new UsageError(
+        `--speed-limit: expected bytes per second such as 0, 500 or 10K, got ${a['speed-limit']}`,
+      );
+    }
+    o.speedLimitBytes = min;
+  }
+  const window = seconds('--speed-time', a['speed-time']);
+  if (window !== undefined) o.speedTimeMs = window;
   if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
   if (a.overwrite !== undefined) o.overwrite = a.overwrite;
   if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];

@@ -73,6 +73,14 @@ function getOptions(y: Argv) {
       type: 'number',
       describe: `seconds without a byte before an attempt is abandoned [${DEFAULTS.timeoutMs / 1000}]`,
     })
+    .option('speed-limit', {
+      type: 'string',
+      describe: `abandon (and retry) an attempt slower than BYTES per second, e.g. 1K; 0: never [${DEFAULTS.speedLimitBytes}]`,
+    })
+    .option('speed-time', {
+      type: 'number',
+      describe: `seconds over which --speed-limit is measured [${DEFAULTS.speedTimeMs / 1000}]`,
+    })
     .option('retries', { type: 'number', describe: `retries per download [${DEFAULTS.retry.retries}]` })
     .option('overwrite', { type: 'boolean', describe: 're-download files that already exist' })
     .option('content-disposition', {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
+import { DlpoolError } from '../errors.js';
 
 /** Bytes that may wait in a body nobody reads yet (or that is paused) before the socket is paused too. */
 const QUEUE_MAX_BYTES = 1024 * 1024;
@@ -191,15 +192,28 @@ function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefin
  * following as a ResponseBody. Rejects when the request fails before the headers (connect errors, timeouts,
  * `signal`). `signal` aborting later destroys the body with the signal's reason.
  */
+/** A floor under the body's speed: fewer than `minBytesPerSec` per second over `windowMs` ends the attempt. */
+export interface SpeedFloor {
+  minBytesPerSec: number;
+  windowMs: number;
+}
+
 export function dispatchGet(
   dispatcher: Dispatcher,
-  req: { origin: string; path: string; headers: Record<string, string>; signal: AbortSignal },
+  req: {
+    origin: string;
+    path: string;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    speed?: SpeedFloor | undefined;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = req;
     let abort: ((reason: Error) => void) | undefined;
     let body: ResponseBody | undefined;
     let settled = false;
+    let windowBytes = 0;
     const reasonOf = () => (signal.reason instanceof Error ? signal.reason : abortError(signal.reason));
     const onAbort = () => {
       if (body) body.destroy(reasonOf());
@@ -216,11 +230,18 @@ export function dispatchGet(
       onHeaders(statusCode, rawHeaders, resume) {
         if (statusCode < 200) return true; // informational: the real answer follows
         body = new ResponseBody(abort ?? (() => {}), resume);
+        if (req.speed && req.speed.minBytesPerSec > 0)
+          watchSpeed(body, req.speed, () => {
+            const n = windowBytes;
+            windowBytes = 0;
+            return n;
+          });
         settled = true;
         resolve({ statusCode, headers: parseHeaders(rawHeaders as unknown as Buffer[]), body });
         return true;
       },
       onData(chunk) {
+        windowBytes += chunk.length;
         return body!.push(chunk);
       },
       onComplete() {
@@ -245,6 +266,26 @@ export function dispatchGet(
       reject(err);
     }
   });
+}
+
+/**
+ * Every `windowMs`, the bytes that arrived in it must reach the floor, or the body fails with ERR_DL_TIMEOUT
+ * (retried, resuming from what arrived): curl's --speed-limit / --speed-time, aria2's lowest-speed-limit.
+ */
+function watchSpeed(body: ResponseBody, floor: SpeedFloor, takeWindow: () => number): void {
+  const need = (floor.minBytesPerSec * floor.windowMs) / 1000;
+  const timer = setInterval(() => {
+    const got = takeWindow();
+    if (got >= need) return;
+    body.destroy(
+      new DlpoolError(
+        'ERR_DL_TIMEOUT',
+        `slower than ${floor.minBytesPerSec} bytes/s for ${floor.windowMs / 1000} s (${got} bytes; --speed-limit, --speed-time)`,
+      ),
+    );
+  }, floor.windowMs);
+  timer.unref();
+  body.once('close', () => clearInterval(timer));
 }
 
 function abortError(reason: unknown): Error {

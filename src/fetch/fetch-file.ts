@@ -10,7 +10,7 @@ import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.
 import { classifyNetworkError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
 import { algorithmFor, checkPresent, digestOf } from './digest.js';
-import { type GetResponse, getFollowingRedirects } from './http.js';
+import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
@@ -197,6 +197,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     maxRedirects: opts.maxRedirects,
     allowInsecureRedirects: opts.allowInsecureRedirects,
     signal: ctx.signal,
+    speed: speedFloor(job, opts),
     attempt: state.attempts,
     displayUrl: job.displayUrl,
   });

@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici';
+import type { Job } from '../jobs/job.js';
+import type { NormalizedOptions } from '../options.js';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
-import { dispatchGet, type ResponseBody } from './body.js';
+import { dispatchGet, type ResponseBody, type SpeedFloor } from './body.js';
 import { parseRetryAfter } from './retry.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -14,6 +16,8 @@ export interface GetOptions {
   /** Follow https: -> http: redirects; off, they throw ERR_DL_INSECURE_REDIRECT. */
   allowInsecureRedirects: boolean;
   signal: AbortSignal;
+  /** The body's speed floor (--speed-limit, --speed-time, lowest-speed-limit=). */
+  speed?: SpeedFloor | undefined;
   /** For error messages: the attempt number. */
   attempt: number;
   displayUrl: string;
@@ -51,6 +55,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       path: `${url.pathname}${url.search}`,
       headers,
       signal: opts.signal,
+      speed: opts.speed,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {
@@ -117,4 +122,9 @@ const STATUS_TEXT: Record<number, string> = {
 
 export function statusText(status: number): string {
   return STATUS_TEXT[status] ?? '';
+}
+
+/** A job's speed floor: its list's `lowest-speed-limit=`, else --speed-limit; over --speed-time. */
+export function speedFloor(job: Job, opts: NormalizedOptions): SpeedFloor {
+  return { minBytesPerSec: job.entry.lowestSpeedLimit ?? opts.speedLimitBytes, windowMs: opts.speedTimeMs };
 }

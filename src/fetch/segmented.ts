@@ -7,7 +7,7 @@ import { type Segment, writeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import type { FetchContext } from './context.js';
-import { type GetResponse, getFollowingRedirects } from './http.js';
+import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
 
@@ -240,6 +240,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         maxRedirects: opts.maxRedirects,
         allowInsecureRedirects: opts.allowInsecureRedirects,
         signal: stop.signal,
+        speed: speedFloor(job, opts),
         attempt: d.attempt,
         displayUrl: job.displayUrl,
       });

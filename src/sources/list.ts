@@ -48,7 +48,6 @@ const KNOWN_UNUSED = new Set([
   'http-user',
   'https-proxy',
   'index-out',
-  'lowest-speed-limit',
   'max-connection-per-server',
   'max-download-limit',
   'max-file-not-found',
@@ -237,6 +236,17 @@ function applyOption(entry: ListEntry, text: string): string | { warning: string
     case 'dir':
       entry.dir = value === '' ? undefined : value;
       return undefined;
+    case 'lowest-speed-limit': {
+      // aria2's form: bytes per second, with an optional K or M.
+      const m = /^(\d+)([km]?)$/i.exec(value);
+      const limit = m
+        ? Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024)
+        : undefined;
+      if (limit === undefined || !Number.isSafeInteger(limit))
+        return `option 'lowest-speed-limit': expected bytes per second such as 0, 500 or 10K`;
+      entry.lowestSpeedLimit = limit;
+      return undefined;
+    }
     case 'checksum': {
       const checksum = parseChecksum(value);
       if (typeof checksum === 'string') return checksum;

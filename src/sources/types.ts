@@ -12,6 +12,8 @@ export interface ListEntry {
   dir?: string | undefined;
   /** aria2 `checksum=TYPE=HEX`, kept for checksum verification. */
   checksum?: { algorithm: string; hex: string } | undefined;
+  /** aria2 `lowest-speed-limit=`: this entry's speed floor in bytes per second (0: none), over --speed-time. */
+  lowestSpeedLimit?: number | undefined;
   /** Every aria2 option line under this URL, as given (known and unknown). */
   options: Record<string, string>;
 }

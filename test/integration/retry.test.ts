@@ -8,6 +8,65 @@ import { startMswServer, startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
 describe.each(MODES)('%s mode', (mode) => {
+  describe('a trickling server (--speed-limit, --speed-time, lowest-speed-limit=)', () => {
+    /** 20 bytes, one every 100 ms: 10 bytes/s. */
+    const trickle = () =>
+      startServer((_req, res) => {
+        res.writeHead(200, { 'content-length': '20', etag: '"t"' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write('x');
+          if (++sent === 20) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 100);
+        res.on('close', () => clearInterval(timer));
+      });
+
+    it('abandons an attempt slower than the floor, keeping what arrived for the resume', async () => {
+      const s = await trickle();
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/slow.bin`],
+          dir,
+          speedLimitBytes: 100,
+          speedTimeMs: 500,
+          retries: 0,
+        });
+        expect(summary.results[0]?.error?.code).toBe('ERR_DL_TIMEOUT');
+        expect(summary.results[0]?.error?.message).toMatch(/slower than 100 bytes\/s for 0.5 s/);
+        const part = await fs.readFile(path.join(dir, 'slow.bin.part'), 'utf8');
+        expect(part).toMatch(/^x+$/);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('lowest-speed-limit=0 in the list lifts the floor for that entry, as in aria2', async () => {
+      const s = await trickle();
+      try {
+        const dir = await tmpDir();
+        const list = path.join(dir, 'list.txt');
+        await fs.writeFile(list, `${s.url}/slow.bin\n  lowest-speed-limit=0\n`);
+        const summary = await download({
+          ...engine(mode),
+          sources: [list],
+          dir: path.join(dir, 'out'),
+          speedLimitBytes: 100,
+          speedTimeMs: 500,
+          retries: 0,
+        });
+        expect(summary.results[0]?.status).toBe('downloaded');
+        expect(await fs.readFile(path.join(dir, 'out', 'slow.bin'), 'utf8')).toBe('x'.repeat(20));
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
   describe('errors that recur every time are final', () => {
     it('a malformed answer is ERR_DL_PROTOCOL, tried once; an invalid header value is ERR_DL_REQUEST, tried once', async () => {
       let connections = 0;
