@@ -15,6 +15,8 @@ export class AsyncEngine implements Engine {
       slots: {
         borrow: (job, max) => slots.borrow(job.host, max),
         giveBack: (job, n) => slots.giveBack(job.host, n),
+        park: (job) => slots.park(job.host),
+        unpark: (job) => slots.unpark(job.host),
       },
     };
     return schedule(jobs, slots, ctx.signal, (job) => fetchFile(job, withSlots), onResult);

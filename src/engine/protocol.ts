@@ -56,7 +56,9 @@ export type FromWorker =
   | { type: 'claim'; req: number; rel: string }
   | { type: 'hash'; req: number; path: string; algorithm: string }
   | { type: 'borrow'; req: number; id: number; max: number }
-  | { type: 'giveBack'; id: number; n: number };
+  | { type: 'giveBack'; id: number; n: number }
+  | { type: 'park'; id: number }
+  | { type: 'unpark'; req: number; id: number };
 
 /**
  * Messages to one thread, posted together once per turn of the event loop: a postMessage costs ~25 us on each

@@ -54,6 +54,36 @@ export class Slots {
     return n;
   }
 
+  /**
+   * A download that will sleep (a retry's backoff, a Retry-After) lets another use its slot meanwhile: its slot
+   * is lent to the queue like a slot given back. `unpark` waits until a slot is free again and takes it back.
+   */
+  park(host: string): void {
+    this.giveBack(host, 1);
+  }
+
+  async unpark(host: string): Promise<void> {
+    const g = this.global;
+    const h = this.host(host);
+    // A placeholder queued like any download: when it runs, a slot is free; lowering the limits by one turns
+    // that slot into the parked download's own again, and the placeholder ends.
+    await new Promise<void>((resolve) => {
+      const take = async () => {
+        g.concurrency -= 1;
+        if (h !== g) h.concurrency -= 1;
+        resolve();
+      };
+      void (h === g ? g(take) : h(() => g(take)));
+    });
+  }
+
+  /** Undoes a park() whose download ended without unpark (its worker died). */
+  takeBack(host: string): void {
+    this.global.concurrency -= 1;
+    const h = this.hosts.get(host);
+    if (h) h.concurrency -= 1;
+  }
+
   giveBack(host: string, n: number): void {
     if (n <= 0) return;
     this.global.concurrency += n;

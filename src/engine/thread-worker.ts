@@ -33,7 +33,8 @@ function ask(
   m:
     | { type: 'claim'; rel: string }
     | { type: 'hash'; path: string; algorithm: string }
-    | { type: 'borrow'; id: number; max: number },
+    | { type: 'borrow'; id: number; max: number }
+    | { type: 'unpark'; id: number },
 ) {
   const req = ++nextReq;
   return new Promise<string>((resolve, reject) => {
@@ -94,6 +95,10 @@ const ctx: FetchContext = {
   slots: {
     borrow: async (job, max) => Number(await ask({ type: 'borrow', id: job.id, max })),
     giveBack: (job, n) => post({ type: 'giveBack', id: job.id, n }),
+    park: (job) => post({ type: 'park', id: job.id }),
+    unpark: async (job) => {
+      await ask({ type: 'unpark', id: job.id });
+    },
   },
   dirs: new DirMaker(opts.dir, init.rootWasEmpty),
   signal: controller.signal,

@@ -61,6 +61,8 @@ interface InFlight {
   crashes: number;
   /** Extra -j slots lent to this job's segments (-x), given back at the latest when it ends. */
   borrowed: number;
+  /** Its own slot is lent out while it sleeps before a retry (park/unpark). */
+  parked: boolean;
   resolve: (r: FileResult) => void;
   reject: (err: unknown) => void;
 }
@@ -91,7 +93,15 @@ class DownloadWorkers {
       for (let i = 0; i < this.ctx.opts.workers; i++) this.spawn();
     }
     return new Promise((resolve, reject) =>
-      this.dispatch({ job, started: performance.now(), crashes: 0, borrowed: 0, resolve, reject }),
+      this.dispatch({
+        job,
+        started: performance.now(),
+        crashes: 0,
+        borrowed: 0,
+        parked: false,
+        resolve,
+        reject,
+      }),
     );
   }
 
@@ -197,6 +207,22 @@ class DownloadWorkers {
           return String(n);
         });
         break;
+      case 'park': {
+        const p = slot.inflight.get(m.id);
+        if (!p || p.parked) break;
+        p.parked = true;
+        this.lender.park(p.job.host);
+        break;
+      }
+      case 'unpark':
+        reply(m.req, async () => {
+          const p = slot.inflight.get(m.id);
+          if (!p || !p.parked) return '';
+          await this.lender.unpark(p.job.host);
+          p.parked = false;
+          return '';
+        });
+        break;
       case 'giveBack': {
         const p = slot.inflight.get(m.id);
         if (!p) break;
@@ -211,6 +237,11 @@ class DownloadWorkers {
   private returnSlots(p: InFlight): void {
     this.lender.giveBack(p.job.host, p.borrowed);
     p.borrowed = 0;
+    // A job that ends while parked (its worker died) takes back the slot it lent, so -j is -j again.
+    if (p.parked) {
+      p.parked = false;
+      this.lender.takeBack(p.job.host);
+    }
   }
 
   private onExit(slot: Slot): void {

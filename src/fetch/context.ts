@@ -35,6 +35,10 @@ export interface ConnectionLender {
   /** Up to `max` extra connections for `job`, as many as are free now (possibly 0). */
   borrow(job: Job, max: number): number | Promise<number>;
   giveBack(job: Job, n: number): void;
+  /** The job's own slot is free for others while it sleeps before a retry... */
+  park?(job: Job): void;
+  /** ...and is its own again (after waiting for one) before the retry starts. */
+  unpark?(job: Job): Promise<void>;
 }
 
 export interface Done {

@@ -164,10 +164,15 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
         delayMs: delay,
         error: errorInfo(err, job, state, opts),
       });
+      // A long wait (Retry-After can ask for minutes) does not hold a -j slot: others run meanwhile.
+      const park = delay >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
+      if (park) ctx.slots!.park!(job);
       try {
         await sleep(delay, undefined, { signal: ctx.signal });
       } catch {
         // Interrupted while waiting: the loop's next attempt sees the aborted signal.
+      } finally {
+        if (park) await ctx.slots!.unpark!(job);
       }
     }
   }
@@ -375,6 +380,9 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   await finishPart(state, partPath, finalPath);
   return { bytes: received, digest };
 }
+
+/** Waits shorter than this keep their slot: handing it over costs more than it gains. */
+const PARK_AFTER_MS = 1000;
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */
 const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);

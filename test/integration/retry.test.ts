@@ -8,6 +8,37 @@ import { startMswServer, startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
 describe.each(MODES)('%s mode', (mode) => {
+  describe('slots while waiting', () => {
+    it('a download waiting out Retry-After does not hold its -j slot: the next one runs meanwhile', async () => {
+      const order: string[] = [];
+      let busy = true;
+      const s = await startServer((req, res) => {
+        order.push(req.url ?? '');
+        if (req.url === '/a.bin' && busy) {
+          busy = false;
+          res.writeHead(503, { 'retry-after': '1', 'content-length': '4' }).end('busy');
+          return;
+        }
+        res.writeHead(200, { 'content-length': '2' }).end('ok');
+      });
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
+          dir,
+          concurrency: 1,
+          retry: FAST_RETRY,
+        });
+        expect(summary.downloaded).toBe(2);
+        // With its slot held, b.bin could only start after a.bin's retry: a, a, b.
+        expect(order).toEqual(['/a.bin', '/b.bin', '/a.bin']);
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
   describe('a trickling server (--speed-limit, --speed-time, lowest-speed-limit=)', () => {
     /** 20 bytes, one every 100 ms: 10 bytes/s. */
     const trickle = () =>

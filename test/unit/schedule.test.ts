@@ -63,3 +63,33 @@ describe('schedule', () => {
     await running;
   });
 });
+
+describe('Slots.park / unpark', () => {
+  it('lends a sleeping download’s slot to the queue and takes one back before it goes on; -j holds throughout', async () => {
+    const slots = new Slots({ concurrency: 2, perHost: 2 });
+    let running = 0;
+    let max = 0;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const work = async (parks: boolean) => {
+      running++;
+      max = Math.max(max, running);
+      if (parks) {
+        running--;
+        slots.park('h');
+        await sleep(30);
+        await slots.unpark('h');
+        running++;
+        max = Math.max(max, running);
+      }
+      await sleep(10);
+      running--;
+    };
+    const started: Promise<void>[] = [];
+    started.push(slots.global(() => work(true)));
+    for (let i = 0; i < 6; i++) started.push(slots.global(() => work(false)));
+    await Promise.all(started);
+    expect(max).toBe(2);
+    expect(slots.global.concurrency).toBe(2);
+    expect(slots.global.activeCount).toBe(0);
+  });
+});
