@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -182,6 +183,56 @@ describe('dlpool CLI', () => {
     } finally {
       hostile.closeAllConnections();
       await new Promise((r) => hostile.close(r));
+    }
+  });
+
+  it('a certificate subject with terminal sequences is printed, not obeyed (hostname mismatch message)', async (t) => {
+    const dir = await tmpDir();
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    // A CA that dlpool trusts, for a name that is not the host's: Node's error quotes the certificate's CN.
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-utf8',
+      '-subj',
+      '/CN=evil\u001b]2;pwned\u0007\u001b[41mred',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    if (made.status !== 0) return t.skip('openssl cannot make the test certificate here');
+    const server = https.createServer(
+      { key: await fs.readFile(key), cert: await fs.readFile(cert) },
+      (_q, r) => r.end('x'),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await run([
+        `https://localhost:${port}/a.bin`,
+        '-d',
+        dir,
+        '--ca-certificate',
+        cert,
+        '--retries',
+        '0',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ERR_DL_TLS/);
+      expect(r.stderr + r.stdout).not.toMatch(/[\u001b\u0007]/);
+      expect(r.stderr).toContain('\\x1b]2;pwned\\x07');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 
