@@ -1,22 +1,21 @@
 import type { WriteStream } from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { Digest, FileResult } from '../events.js';
 import { existingSize, openPart, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
-import { relativeName, sanitizeName, sanitizeSubdir, targetPath } from '../jobs/naming.js';
+import { targetPath } from '../jobs/naming.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
 import { algorithmFor, checkPresent, digestOf } from './digest.js';
-import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+import { getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
+import { chooseNameFromResponse } from './response-name.js';
 import { retryDelay } from './retry.js';
 import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
-import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
 
@@ -389,14 +388,3 @@ const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Bytes of a streamed body held in memory while its `.part` is being opened, before the body is paused. */
 const EARLY_MAX_BYTES = 1024 * 1024;
-
-async function chooseNameFromResponse(job: Job, ctx: FetchContext, res: GetResponse): Promise<string> {
-  const offered = filenameFromContentDisposition(res.headers['content-disposition']);
-  const { out, dir } = job.entry;
-  if (offered === undefined || out !== undefined)
-    return ctx.names.claim(relativeName({ url: job.url, out, dir }));
-  // Only the last component of what the server offers is used: a server never picks the folder.
-  const base = sanitizeName(offered.split(/[/\\]/).pop() ?? '');
-  const sub = dir ? sanitizeSubdir(dir) : '';
-  return ctx.names.claim(sub ? path.posix.join(sub, base) : base);
-}
