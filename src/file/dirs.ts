@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
-import { registerShown, shownPath, unregisterShown } from './shown.js';
+import { registerShown, unregisterShown } from './shown.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const OPEN_DIR = O_RDONLY | O_DIRECTORY | O_NONBLOCK;
@@ -234,4 +234,3 @@ function isEmptyDir(dir: string): boolean {
   }
 }
 
-export { shownPath };

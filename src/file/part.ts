@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
 import { shownPath } from './shown.js';
@@ -199,8 +198,4 @@ export function writePartSync(partPath: string, chunks: Buffer[]): void {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-export function parentDir(p: string): string {
-  return path.dirname(p);
 }
