@@ -233,4 +233,3 @@ function isEmptyDir(dir: string): boolean {
     d.closeSync();
   }
 }
-
