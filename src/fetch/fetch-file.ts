@@ -266,16 +266,11 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     }
     if (!opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       let size: number | undefined;
-      try {
-        state.site ??= ctx.dirs.site(state.rel, false);
-        size = state.site ? existingSize(state.site.final) : undefined;
-      } catch (err) {
-        res.body.destroy();
-        throw err;
-      }
       // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
       let present: Awaited<ReturnType<typeof checkPresent>> = 'mismatch';
       try {
+        state.site ??= ctx.dirs.site(state.rel, false);
+        size = state.site ? existingSize(state.site.final) : undefined;
         if (size !== undefined) present = await checkPresent(job, ctx, state.site!.final);
       } catch (err) {
         res.body.destroy();

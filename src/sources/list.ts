@@ -91,19 +91,18 @@ export function shownText(text: string): string {
  */
 export function checkUrl(text: string, context: string = text): UrlCheck {
   const t = text.trim();
-  const shown = shownText(context);
   let url: URL;
   try {
     url = new URL(t);
   } catch {
-    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shown}` };
+    return { ok: false, code: 'ERR_DL_LIST_LINE', message: `not a valid URL: ${shownText(context)}` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     const scheme = url.protocol.length > 20 ? `${url.protocol.slice(0, 17)}...` : url.protocol;
     return {
       ok: false,
       code: 'ERR_DL_UNSUPPORTED_SCHEME',
-      message: `unsupported scheme '${scheme}' (only http: and https:): ${shown}`,
+      message: `unsupported scheme '${scheme}' (only http: and https:): ${shownText(context)}`,
     };
   }
   return { ok: true, url };
