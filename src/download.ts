@@ -8,6 +8,7 @@ import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
+import { OfferedNames } from './jobs/offered-names.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources } from './sources/sources.js';
@@ -46,9 +47,12 @@ export async function download(
   const sourceItems = await openSources(opts.sources, opts.stdin ? { stdin: opts.stdin } : {});
   const items = concat(sourceItems, opts.entries ? entriesFrom(opts.entries) : undefined);
   const names = new NameRegistry();
+  const offered = opts.contentDisposition ? new OfferedNames(names) : undefined;
   const controller = new AbortController();
   // Every in-flight request and backoff sleep listens to this one signal; -j 64 is not a leak.
   setMaxListeners(0, controller.signal);
+  // Interrupted downloads that wait for their turn to claim an offered name claim at once (nothing is lost).
+  if (offered) controller.signal.addEventListener('abort', () => offered.release(), { once: true });
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -58,7 +62,10 @@ export async function download(
   const ctx: FetchContext = {
     opts,
     dispatcher,
-    names,
+    names: {
+      claim: (rel) => names.claim(rel),
+      claimOffered: (id, rel, wait) => (offered ? offered.claim(id, rel, wait) : names.claim(rel)),
+    },
     dirs: new DirMaker(opts.dir),
     signal: controller.signal,
     emit: opts.onEvent,
@@ -69,8 +76,9 @@ export async function download(
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   try {
     ctx.dirs.open();
-    const jobs = toJobs(items, { names, nameFromResponse: opts.contentDisposition, emit: opts.onEvent });
+    const jobs = toJobs(items, { names, offered, emit: opts.onEvent });
     await engine.run(jobs, ctx, (r: FileResult) => {
+      offered?.settle(r.id);
       summary.add(r);
       if (r.digest && r.path) manifest?.add(r.path, r.digest);
       opts.onEvent({ type: 'result', result: r });

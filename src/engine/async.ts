@@ -1,6 +1,6 @@
 import type { FileResult } from '../events.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
-import type { JobOrResult } from '../jobs/job.js';
+import type { Job, JobOrResult } from '../jobs/job.js';
 import type { Engine } from './engine.js';
 import { schedule, Slots } from './schedule.js';
 
@@ -10,15 +10,30 @@ export class AsyncEngine implements Engine {
 
   run(jobs: AsyncIterable<JobOrResult>, ctx: FetchContext, onResult: (r: FileResult) => void): Promise<void> {
     const slots = new Slots(ctx.opts);
+    /** Jobs whose slot is lent out: one that ends so takes it back (see ConnectionLender.park). */
+    const parked = new Set<number>();
     const withSlots: FetchContext = {
       ...ctx,
       slots: {
         borrow: (job, max) => slots.borrow(job.host, max),
         giveBack: (job, n) => slots.giveBack(job.host, n),
-        park: (job) => slots.park(job.host),
-        unpark: (job) => slots.unpark(job.host),
+        park: (job) => {
+          parked.add(job.id);
+          slots.park(job.host);
+        },
+        unpark: async (job) => {
+          await slots.unpark(job.host);
+          parked.delete(job.id);
+        },
       },
     };
-    return schedule(jobs, slots, ctx.signal, (job) => fetchFile(job, withSlots), onResult);
+    const run = async (job: Job) => {
+      try {
+        return await fetchFile(job, withSlots);
+      } finally {
+        if (parked.delete(job.id)) slots.takeBack(job.host);
+      }
+    };
+    return schedule(jobs, slots, ctx.signal, run, onResult);
   }
 }

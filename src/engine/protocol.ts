@@ -54,6 +54,8 @@ export type FromWorker =
   | { type: 'events'; events: DownloadEvent[] }
   | { type: 'result'; result: FileResult }
   | { type: 'claim'; req: number; rel: string }
+  /** A server-offered name, claimed in list order; the reply is '' when it is not this job's turn yet. */
+  | { type: 'claimOffered'; req: number; id: number; rel: string; wait: boolean }
   | { type: 'hash'; req: number; path: string; algorithm: string }
   | { type: 'borrow'; req: number; id: number; max: number }
   | { type: 'giveBack'; id: number; n: number }

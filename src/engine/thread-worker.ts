@@ -32,6 +32,7 @@ const waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Erro
 function ask(
   m:
     | { type: 'claim'; rel: string }
+    | { type: 'claimOffered'; id: number; rel: string; wait: boolean }
     | { type: 'hash'; path: string; algorithm: string }
     | { type: 'borrow'; id: number; max: number }
     | { type: 'unpark'; id: number },
@@ -90,7 +91,10 @@ const dispatcher = createDispatcher(opts, init.ca);
 const ctx: FetchContext = {
   opts,
   dispatcher,
-  names: { claim: (rel) => ask({ type: 'claim', rel }) },
+  names: {
+    claim: (rel) => ask({ type: 'claim', rel }),
+    claimOffered: async (id, rel, wait) => (await ask({ type: 'claimOffered', id, rel, wait })) || undefined,
+  },
   // -j is counted on the main thread: extra connections for segments (-x) are borrowed from it per job.
   slots: {
     borrow: async (job, max) => Number(await ask({ type: 'borrow', id: job.id, max })),

@@ -195,6 +195,9 @@ class DownloadWorkers {
       case 'claim':
         reply(m.req, () => this.ctx.names.claim(m.rel));
         break;
+      case 'claimOffered':
+        reply(m.req, async () => (await this.ctx.names.claimOffered(m.id, m.rel, m.wait)) ?? '');
+        break;
       case 'hash':
         reply(m.req, () => this.ctx.hasher.hashFile(m.path, m.algorithm));
         break;

@@ -26,7 +26,8 @@ export async function smallBody(
   finalPath: string,
   init: { url: string; attempt: number },
 ): Promise<Done> {
-  const rel = state.rel!;
+  // (Shown in events: the offered name, not the temporary one; see nameFromResponse.)
+  const rel = state.offered ?? state.rel!;
   const chunks: Buffer[] = [];
   let received = 0;
   // 'data' events take each chunk as it is parsed, from now on (also while the directory is made); with
@@ -122,7 +123,7 @@ export async function segmentedBody(
     job,
     ctx,
     partPath,
-    rel,
+    rel: state.offered ?? rel,
     total,
     validator: state.validator,
     segments,

@@ -35,7 +35,10 @@ export interface ConnectionLender {
   /** Up to `max` extra connections for `job`, as many as are free now (possibly 0). */
   borrow(job: Job, max: number): number | Promise<number>;
   giveBack(job: Job, n: number): void;
-  /** The job's own slot is free for others while it sleeps before a retry... */
+  /**
+   * The job's own slot is free for others while it sleeps before a retry, or waits for its turn to take a name
+   * (nameInTurn)... A job may end parked: its slot is then simply not taken back.
+   */
   park?(job: Job): void;
   /** ...and is its own again (after waiting for one) before the retry starts. */
   unpark?(job: Job): Promise<void>;
@@ -49,6 +52,11 @@ export interface Done {
 /** Per-download state that survives from one attempt to the next. */
 export interface Progress {
   rel: string | undefined;
+  /**
+   * A --content-disposition download whose answer came before its turn to claim a name: the name offered, to
+   * be claimed when the download is complete; until then `rel` is a temporary name (see nameFromResponse).
+   */
+  offered: string | undefined;
   /** Bytes of the `.part` file the next attempt may continue from. */
   offset: number;
   /** Expected full size, once a server said. */
@@ -91,7 +99,7 @@ export function emitStart(
     type: 'start',
     id: job.id,
     url: job.displayUrl,
-    path: state.rel!,
+    path: state.offered ?? state.rel!,
     attempt: state.attempts,
     total,
     offset,

@@ -2,7 +2,7 @@ import type { WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { Digest, FileResult } from '../events.js';
-import { existingSize, openPart, partSize } from '../file/part.js';
+import { commitPart, discardPart, existingSize, openPart, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { targetPath } from '../jobs/naming.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
@@ -13,7 +13,7 @@ import { getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
-import { chooseNameFromResponse } from './response-name.js';
+import { nameFromResponse } from './response-name.js';
 import { retryDelay } from './retry.js';
 import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
 
@@ -44,6 +44,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 function newProgress(job: Job): Progress {
   return {
     rel: job.rel,
+    offered: undefined,
     offset: 0,
     total: undefined,
     validator: undefined,
@@ -66,7 +67,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
     url: job.displayUrl,
     source: job.source,
     line: job.line,
-    path: state.rel,
+    path: state.offered ?? state.rel,
     attempts: state.attempts + state.segmentRetries,
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
@@ -96,6 +97,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
     state.attempts++;
     try {
       const done = await attempt(job, ctx, state);
+      if (state.offered !== undefined) await nameInTurn(job, ctx, state);
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest });
     } catch (caught) {
       if (caught instanceof Skipped)
@@ -151,8 +153,10 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
       if (delay === 'stop') {
         // Keep partial data for a later resume; an empty .part is just clutter.
         const kept = state.segments ? segmentBytes(state.segments) : state.offset;
-        // (What is refused as unsafe there is not ours: it stays for the user to look at.)
-        if (partPath && kept === 0 && err.code !== 'ERR_DL_UNSAFE_NAME') await dropPart(state, partPath);
+        // (What is refused as unsafe there is not ours: it stays for the user to look at.) A temporary name
+        // (see nameFromResponse) is never resumed by a later run: removed.
+        if (partPath && (kept === 0 || state.offered !== undefined) && err.code !== 'ERR_DL_UNSAFE_NAME')
+          await dropPart(state, partPath);
         return result({ status: 'failed', bytes: kept, error: errorInfo(err, job, state, opts) });
       }
       ctx.emit({
@@ -259,12 +263,15 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
 
   if (state.rel === undefined) {
     try {
-      state.rel = await chooseNameFromResponse(job, ctx, res);
+      const named = await nameFromResponse(job, ctx, res);
+      state.rel = named.rel;
+      state.offered = named.offered;
     } catch (err) {
       res.body.destroy();
       throw err;
     }
-    if (!opts.overwrite && ctx.dirs.mayExist(state.rel)) {
+    // (A download under a temporary name checks for a file already there when it gets its name.)
+    if (state.offered === undefined && !opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       let size: number | undefined;
       // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
       let present: Awaited<ReturnType<typeof checkPresent>> = 'mismatch';
@@ -318,7 +325,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   }
   let received = offset;
   let lastEmit = 0;
-  const rel = state.rel;
+  const rel = state.offered ?? state.rel;
   const algorithm = algorithmFor(job, ctx);
   // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
   const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
@@ -373,6 +380,44 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   const digest = await digestOf(job, ctx, state, partPath, tap, init);
   await finishPart(state, partPath, finalPath);
   return { bytes: received, digest };
+}
+
+/**
+ * A --content-disposition download that completed under a temporary name (its answer came before its turn)
+ * waits for its turn with its -j slot lent out (the earlier downloads it waits for may need one), claims the
+ * offered name and takes it. A file already there under that name is kept as for any download (when it is
+ * provably the expected one, the new copy goes and the result says skipped).
+ */
+async function nameInTurn(job: Job, ctx: FetchContext, state: Progress): Promise<void> {
+  const temp = state.site!.final;
+  const parks = ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
+  if (parks) ctx.slots!.park!(job);
+  try {
+    const name = (await ctx.names.claimOffered(job.id, state.offered!, true))!;
+    // From here on the download has its own name (a retry fetches it again under that name).
+    state.offered = undefined;
+    state.rel = name;
+    const tempSite = state.site!;
+    state.site = ctx.dirs.site(name, true)!;
+    tempSite.release();
+    const final = state.site.final;
+    if (!ctx.opts.overwrite && ctx.dirs.mayExist(name)) {
+      const size = existingSize(final);
+      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);
+      if (size !== undefined && present !== 'mismatch') {
+        await discardPart(temp);
+        // Ends the download (the caller's loop turns it into its result), so it may end parked.
+        throw new Skipped(name, size, present);
+      }
+    }
+    await commitPart(temp, final);
+  } catch (err) {
+    if (err instanceof Skipped) throw err;
+    await discardPart(temp);
+    // A failure here may be retried: the next attempt holds a slot again.
+    if (parks) await ctx.slots!.unpark!(job);
+    throw err;
+  }
 }
 
 /** Waits shorter than this keep their slot: handing it over costs more than it gains. */

@@ -4,11 +4,15 @@ import { checkUrl } from '../sources/list.js';
 import type { ListEntry, SourceItem } from '../sources/types.js';
 import type { JobOrResult } from './job.js';
 import { type NameRegistry, relativeName, sanitizeSubdir } from './naming.js';
+import type { OfferedNames } from './offered-names.js';
 
 export interface JobsOptions {
   names: NameRegistry;
-  /** With --content-disposition the name is chosen from the response; nothing is claimed here. */
-  nameFromResponse: boolean;
+  /**
+   * With --content-disposition the name is chosen from the response: nothing is claimed here, but the job
+   * takes its turn among the names servers offer (claimed in list order).
+   */
+  offered?: OfferedNames | undefined;
   emit: EventListener;
 }
 
@@ -62,7 +66,7 @@ export async function* toJobs(
     const url = checked.url;
     let rel: string | undefined;
     try {
-      if (!opts.nameFromResponse || item.out !== undefined) {
+      if (!opts.offered || item.out !== undefined) {
         rel = opts.names.claim(relativeName({ url, out: item.out, dir: item.dir }));
       } else if (item.dir) {
         // The name comes later, from the response; a bad dir= is still an error of this list line.
@@ -74,6 +78,7 @@ export async function* toJobs(
       yield { result: failed(item, id, redactUrl(item.url), { code: e.code, message }) };
       continue;
     }
+    if (rel === undefined) opts.offered?.expect(id);
     yield {
       job: {
         id,

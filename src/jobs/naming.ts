@@ -222,9 +222,14 @@ function key(rel: string): string {
 /** Hands out final names; the registry itself, or (in a worker thread) a proxy to the main thread's. */
 export interface NameClaimer {
   claim(rel: string): string | Promise<string>;
+  /**
+   * A name a server offered (--content-disposition) for download `id`, claimed in list order: see
+   * OfferedNames. `undefined` (only without `wait`) when an earlier download has yet to claim.
+   */
+  claimOffered(id: number, rel: string, wait: boolean): string | undefined | Promise<string | undefined>;
 }
 
-export class NameRegistry implements NameClaimer {
+export class NameRegistry {
   /**
    * Keys of the files claimed, and of their folders with a trailing `/`. `X.part` and `X.part.meta` are derived
    * from `X` when checking, not stored: one short string per claim, off the JS heap (CompactStringSet).

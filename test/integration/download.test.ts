@@ -183,6 +183,71 @@ describe.each(MODES)('%s mode', (mode) => {
       }
     });
 
+    it('gives a name several servers offer to the earliest list entry, whatever the order of the answers', async () => {
+      // /a is held until /b and /c were answered completely, so the answers arrive c, b, a (or b, c, a);
+      // /c first fails with 503 Retry-After: 1, so it waits parked while the others finish.
+      let answered = 0;
+      let cTries = 0;
+      const held: (() => void)[] = [];
+      const s = await startServer((req, res) => {
+        const name = req.url!.slice(1);
+        const send = () => {
+          res.writeHead(200, { 'content-disposition': 'attachment; filename="same.bin"' });
+          res.end(name);
+          if (++answered === 2) for (const h of held.splice(0)) h();
+        };
+        if (name === 'c' && cTries++ === 0) {
+          res.writeHead(503, { 'retry-after': '1' });
+          res.end();
+          return;
+        }
+        if (name === 'a' && answered < 2) held.push(send);
+        else send();
+      });
+      try {
+        const dir = await tmpDir();
+        const summary = await download({
+          ...engine(mode),
+          entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
+          dir,
+          concurrency: 3,
+          contentDisposition: true,
+          retry: { ...FAST_RETRY, retries: 2 },
+        });
+        expect(summary.failed).toBe(0);
+        expect(summary.results.map((r) => [r.url.slice(-1), r.path]).sort()).toEqual([
+          ['a', 'same.bin'],
+          ['b', 'same.1.bin'],
+          ['c', 'same.2.bin'],
+        ]);
+        expect(await fs.readFile(path.join(dir, 'same.bin'), 'utf8')).toBe('a');
+        expect(await fs.readFile(path.join(dir, 'same.1.bin'), 'utf8')).toBe('b');
+        expect(await fs.readFile(path.join(dir, 'same.2.bin'), 'utf8')).toBe('c');
+        expect(await listFiles(dir)).toEqual(['same.1.bin', 'same.2.bin', 'same.bin']);
+
+        // Again, answers in the same disorder: each finds its own file present (no temporary left behind).
+        answered = 0;
+        cTries = 0;
+        const again = await download({
+          ...engine(mode),
+          entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
+          dir,
+          concurrency: 3,
+          contentDisposition: true,
+          retry: { ...FAST_RETRY, retries: 2 },
+        });
+        expect(again.results.map((r) => [r.url.slice(-1), r.status, r.path]).sort()).toEqual([
+          ['a', 'skipped', 'same.bin'],
+          ['b', 'skipped', 'same.1.bin'],
+          ['c', 'skipped', 'same.2.bin'],
+        ]);
+        expect(await listFiles(dir)).toEqual(['same.1.bin', 'same.2.bin', 'same.bin']);
+        expect(await fs.readFile(path.join(dir, 'same.2.bin'), 'utf8')).toBe('c');
+      } finally {
+        await s.close();
+      }
+    });
+
     it('reports bad list lines as FILE:LINE failures and downloads the rest', async () => {
       const dir = await tmpDir();
       const list = path.join(dir, 'bad.txt');
