@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { packageUrl } from '../paths.js';
 import type { Tinypool } from 'tinypool';
-import hashFileInline from './worker.js';
+import { type FileFailure, hashFileAsync } from './worker.js';
 
 export type HashPoolKind = 'inline' | 'threads' | 'processes';
 
@@ -25,7 +25,7 @@ class InlineHasher implements Hasher {
     return crypto.createHash(algorithm);
   }
   hashFile(path: string, algorithm: string): Promise<string> {
-    return hashFileInline({ path, algorithm });
+    return hashFileAsync(path, algorithm);
   }
   async close(): Promise<void> {}
 }
@@ -72,14 +72,16 @@ class PoolHasher implements Hasher {
   }
 
   async hashFile(path: string, algorithm: string): Promise<string> {
+    let out: string | FileFailure;
     try {
-      return (await (await this.start()).run({ path, algorithm })) as string;
-    } catch (err) {
+      out = (await (await this.start()).run({ path, algorithm })) as string | FileFailure;
+    } catch {
       // A worker that crashed or was killed fails only this file's hash: try once more on a fresh worker.
-      // A file that cannot be read fails the same way again, and that error is the one reported.
-      if (isWorkerDeath(err)) return (await (await this.start()).run({ path, algorithm })) as string;
-      throw err;
+      // (A file that cannot be read is not a throw: the worker answers with its error code.)
+      out = (await (await this.start()).run({ path, algorithm })) as string | FileFailure;
     }
+    if (typeof out === 'string') return out;
+    throw Object.assign(new Error(out.message), { code: out.code, path });
   }
 
   async close(): Promise<void> {
@@ -87,12 +89,6 @@ class PoolHasher implements Hasher {
     this.pool = undefined;
     await (await pool)?.destroy();
   }
-}
-
-function isWorkerDeath(err: unknown): boolean {
-  const code = err && typeof err === 'object' && 'code' in err ? err.code : undefined;
-  // A read error from the file comes back with its errno; anything else is the worker going away.
-  return typeof code !== 'string' || !/^E[A-Z]+$/.test(code);
 }
 
 export function createHasher(kind: HashPoolKind, workers: number): Hasher {

@@ -33,15 +33,27 @@ function alive(pid: number): boolean {
   }
 }
 
-/** True while one of the process's threads is blocked opening a FIFO (kernel wait channel). */
-function openingFifo(pid: number): boolean {
+/** True while the process has `file` open (Linux /proc). */
+function reading(pid: number, file: string): boolean {
   try {
-    return fs
-      .readdirSync(`/proc/${pid}/task`)
-      .some((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8').includes('wait_for_partner'));
+    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
   } catch {
     return false;
   }
+}
+
+/** A sparse file of 64 GiB: hashing it keeps a worker busy for a minute, on no disk space. */
+function endlessFile(dir: string): string {
+  const file = path.join(dir, 'big');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 64 * 1024 ** 3);
+  return file;
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
@@ -56,70 +68,77 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 describe('process hash pool', () => {
   it('retries a hash once on a fresh worker when its child process is killed mid-file', async () => {
     const dir = await tmpDir();
-    // A FIFO blocks the worker's read until we write: the child is certainly busy with this file when killed.
-    const fifo = path.join(dir, 'pipe');
-    execFileSync('mkfifo', [fifo]);
+    // Hashing 64 GiB keeps the child busy with this file well past the kill.
+    const big = endlessFile(dir);
     const hasher = createHasher('processes', 1);
     const before = new Set(childrenOf(process.pid));
     try {
-      const digest = hasher.hashFile(fifo, 'sha256');
+      const digest = hasher.hashFile(big, 'sha256');
       let victim: number | undefined;
       await waitFor(() => {
         victim = childrenOf(process.pid).find((p) => !before.has(p));
         return victim !== undefined;
       }, 10_000);
       expect(victim).toBeDefined();
-      // Wait until the child is inside this file (blocked opening the FIFO), then kill it for real.
-      expect(await waitFor(() => openingFifo(victim!), 10_000)).toBe(true);
-      process.kill(victim!, 'SIGKILL');
-      await waitFor(() => !alive(victim!), 5_000);
-      // The retry opens the FIFO again; feed it and the digest must be right.
+      expect(await waitFor(() => reading(victim!, big), 10_000)).toBe(true);
+      // The retry opens the name again: it now holds a small file, whose digest must come back.
       const payload = Buffer.alloc(100_000, 42);
-      await new Promise<void>((resolve, reject) => {
-        const ws = fs.createWriteStream(fifo);
-        ws.on('error', reject);
-        ws.end(payload, () => resolve());
-      });
+      fs.writeFileSync(`${big}.new`, payload);
+      fs.renameSync(`${big}.new`, big);
+      process.kill(victim!, 'SIGKILL');
       expect(await digest).toBe(crypto.createHash('sha256').update(payload).digest('hex'));
     } finally {
       await hasher.close();
     }
-    // Three waits of up to 10 s each: a loaded 2-core machine (the whole suite in parallel) has needed more than 30 s.
+    // Waits of up to 10 s each: a loaded 2-core machine (the whole suite in parallel) has needed more than 30 s.
   }, 60_000);
 
-  it('children exit within seconds when the parent is killed with SIGKILL', async () => {
+  it('children exit within seconds when the parent is killed with SIGKILL, even in the middle of a file', async () => {
     const dir = await tmpDir();
-    const fifo = path.join(dir, 'pipe');
-    execFileSync('mkfifo', [fifo]);
+    const big = endlessFile(dir);
     const hasherModule = fileURLToPath(new URL('../../dist/hash/hasher.js', import.meta.url));
-    // A parent that starts two hash workers (both blocked on the FIFO) and then waits forever.
+    // A parent that starts two hash workers (both busy with the 64 GiB file) and then waits forever.
     const code = `
       import { createHasher } from ${JSON.stringify(hasherModule)};
       const h = createHasher('processes', 2);
-      h.hashFile(${JSON.stringify(fifo)}, 'sha256').catch(() => {});
-      h.hashFile(${JSON.stringify(fifo)}, 'sha256').catch(() => {});
+      h.hashFile(${JSON.stringify(big)}, 'sha256').catch(() => {});
+      h.hashFile(${JSON.stringify(big)}, 'sha256').catch(() => {});
       setInterval(() => {}, 1000);
     `;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
+    let kids: number[] = [];
     try {
-      let kids: number[] = [];
       await waitFor(() => {
         kids = childrenOf(parent.pid!);
         return kids.length >= 2;
       }, 10_000);
       expect(kids.length).toBeGreaterThanOrEqual(2);
-      expect(await waitFor(() => kids.every(openingFifo), 10_000)).toBe(true);
+      expect(await waitFor(() => kids.every((k) => reading(k, big)), 10_000)).toBe(true);
       parent.kill('SIGKILL');
       const gone = await waitFor(() => kids.every((k) => !alive(k)), 5_000);
       expect(gone).toBe(true);
     } finally {
       parent.kill('SIGKILL');
-      // Unblock anything still reading the FIFO so nothing lingers.
+      for (const k of kids) {
+        try {
+          process.kill(k, 'SIGKILL');
+        } catch {
+          // Gone already: the expected case.
+        }
+      }
+    }
+  }, 40_000);
+
+  it('refuses a FIFO instead of waiting for a writer forever (every pool kind)', async () => {
+    const dir = await tmpDir();
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const kind of ['inline', 'threads', 'processes'] as const) {
+      const hasher = createHasher(kind, 1);
       try {
-        const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-        fs.closeSync(fd);
-      } catch {
-        // No reader left: that is the expected case.
+        await expect(hasher.hashFile(fifo, 'sha256'), kind).rejects.toMatchObject({ code: 'EINVAL' });
+      } finally {
+        await hasher.close();
       }
     }
   });
