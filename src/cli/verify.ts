@@ -16,6 +16,10 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
   const controller = new AbortController();
   const onInt = () => controller.abort('SIGINT');
   process.once('SIGINT', onInt);
+  // --json: the same document as JSON.stringify(summary, null, 2), written as the results come (a checksum
+  // file of a million lines is never held in memory, neither are its results).
+  let jsonStarted = false;
+  const writeJson = (text: string) => process.stdout.write(safeJson(text));
   try {
     const summary = await verify({
       sums: a.sums ?? '',
@@ -23,8 +27,14 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       signal: controller.signal,
+      keepResults: false,
       onResult: (r) => {
-        if (a.json) return;
+        if (a.json) {
+          const item = JSON.stringify(r, null, 2).replace(/\n/g, '\n    ');
+          writeJson(`${jsonStarted ? ',\n' : '{\n  "results": [\n'}    ${item}`);
+          jsonStarted = true;
+          return;
+        }
         const line = `${safeText(r.name)}: ${r.status}\n`;
         if (r.status === 'OK') {
           if (!a.quiet) process.stdout.write(line);
@@ -32,7 +42,9 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       },
     });
     if (a.json) {
-      process.stdout.write(`${safeJson(JSON.stringify(summary, null, 2))}\n`);
+      const { results: _none, ...rest } = summary;
+      const tail = JSON.stringify(rest, null, 2).slice(1);
+      writeJson(`${jsonStarted ? '\n  ],' : '{\n  "results": [],'}${tail}\n`);
     } else {
       for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {
@@ -47,7 +59,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
         );
       }
     }
-    const bad = summary.failed + summary.unreadable > 0 || summary.results.length === 0;
+    const bad = summary.failed + summary.unreadable > 0 || summary.ok === 0;
     process.exitCode = controller.signal.aborted ? 130 : bad ? 1 : 0;
   } finally {
     process.off('SIGINT', onInt);

@@ -3,7 +3,7 @@ import type { DownloadEvent, FileResult } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import type { ListEntry } from '../sources/types.js';
-import type { Expected } from '../verify/checksums.js';
+import type { SharedCompactMap } from '../jobs/string-set.js';
 
 /**
  * Messages between the threads engine and its workers. Everything here survives structured cloning:
@@ -15,7 +15,8 @@ export type WireOptions = Omit<NormalizedOptions, 'sources' | 'entries' | 'stdin
 
 export interface WorkerInit {
   opts: WireOptions;
-  expected: ReadonlyMap<string, Expected> | undefined;
+  /** The --checksums digests, shared memory (ExpectedDigests): read in place, not copied. */
+  expected: SharedCompactMap | undefined;
   /** PEM text of --ca-certificate, read once by the main thread. */
   ca: string | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */

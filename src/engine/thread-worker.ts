@@ -6,6 +6,7 @@ import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
+import { ExpectedDigests } from '../verify/manifest.js';
 import {
   fromWireError,
   fromWireJob,
@@ -108,7 +109,7 @@ const ctx: FetchContext = {
   signal: controller.signal,
   emit,
   hasher,
-  expected: init.expected,
+  expected: init.expected ? ExpectedDigests.fromShared(init.expected) : undefined,
   ca: init.ca,
 };
 

@@ -132,7 +132,7 @@ class DownloadWorkers {
     const worker = new Worker(WORKER_URL, {
       workerData: {
         opts: wireOptions(this.ctx.opts),
-        expected: this.ctx.expected,
+        expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
       } satisfies WorkerInit,

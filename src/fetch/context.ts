@@ -6,7 +6,7 @@ import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
-import type { Expected } from '../verify/checksums.js';
+import type { ExpectedDigests } from '../verify/manifest.js';
 
 /** What fetchFile and its helpers share: the run's context and one download's state across attempts. */
 /** What one download needs from its run; shared by every job of the run. */
@@ -22,7 +22,7 @@ export interface FetchContext {
   /** Where digests are computed (inline, threads, processes); pools start on first use. */
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
-  expected: ReadonlyMap<string, Expected> | undefined;
+  expected: ExpectedDigests | undefined;
   /** PEM text of --ca-certificate, read once; thread workers build their own dispatcher from it. */
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */

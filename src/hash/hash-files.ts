@@ -36,8 +36,9 @@ export async function hashFiles(
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError('workers: expected a whole number >= 1');
   const hasher = createHasher(options.hashPool ?? DEFAULTS.hashPool, workers);
+  const results: HashFileResult[] = [];
   try {
-    return await mapOrdered(
+    await mapOrdered(
       files,
       workers * 2,
       async (file): Promise<HashFileResult> => {
@@ -48,8 +49,12 @@ export async function hashFiles(
           return { file, algorithm, hex: undefined, error: code };
         }
       },
-      (r) => options.onResult?.(r),
+      (r) => {
+        results.push(r);
+        options.onResult?.(r);
+      },
     );
+    return results;
   } finally {
     await hasher.close();
   }

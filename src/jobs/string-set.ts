@@ -1,95 +1,239 @@
 /**
- * A set of strings kept as UTF-8 in one growing buffer, indexed by an open-addressing hash table of typed
- * arrays: about 24 bytes per short string, none of it on the JS heap. A `Set<string>` of a million file names
- * held ~51 MiB of heap, and V8 lets the old generation grow to a few times what is live before it collects,
- * so those names cost far more RSS than their size (issue 6: a million URLs under 300 MB).
- * Only `add` and `has`: a run never forgets a name.
+ * A map from strings to small byte values, kept as UTF-8 in pages of shared memory and indexed by an
+ * open-addressing hash table of typed arrays: about 10 bytes per key besides its bytes and the value's, none of it on the JS
+ * heap. A `Set<string>` of a million file names held ~51 MiB of heap, and V8 lets the old generation grow to a
+ * few times what is live before it collects, so those names cost far more RSS than their size (issue 6: a
+ * million URLs under 300 MB); a `Map` of a million checksum lines cost ~400 MB (issue 13).
+ * Only adds and lookups: nothing is ever removed. The memory is SharedArrayBuffers, so a finished map can be
+ * handed to worker threads (`shared()` / `fromShared()`) without a copy; only the thread that built it adds.
  */
-export class CompactStringSet {
-  /** Entries back to back: a 4-byte little-endian length, then the UTF-8 bytes. */
-  #bytes = Buffer.allocUnsafe(64 * 1024);
-  #used = 0;
-  /** Per slot: entry offset + 1 (0 = empty), and the entry's hash, compared before the bytes. */
-  #slots = new Uint32Array(1024);
-  #hashes = new Uint32Array(1024);
+export class CompactStringMap {
+  /** Entries back to back within a page: u16 key length, key bytes, u8 value length, value bytes. */
+  #pages: Buffer[] = [];
+  /** Bytes used in the last page. */
+  #used = PAGE_BYTES;
+  /**
+   * Per slot: entry reference + 1 (0 = empty; reference = page * PAGE_BYTES + offset), and the top byte of its
+   * key's hash, compared before the bytes (a byte, not the whole hash: a million keys, 6 MB less).
+   */
+  #slots: Uint32Array;
+  #tags: Uint8Array;
   #size = 0;
-  /** The string being looked up, encoded once per call. */
+  /** The key being looked up (see #key): as it is when ASCII, else its UTF-8 in the scratch buffer. */
+  #ascii: string | undefined;
   #scratch = Buffer.allocUnsafe(1024);
+  #hash = 0;
+
+  constructor(shared?: SharedCompactMap) {
+    if (!shared) {
+      this.#slots = sharedU32(1024);
+      this.#tags = sharedU8(1024);
+      return;
+    }
+    this.#pages = shared.pages.map((p) => Buffer.from(p));
+    this.#slots = new Uint32Array(shared.slots);
+    this.#tags = new Uint8Array(shared.tags);
+    this.#size = shared.size;
+    this.#used = shared.used;
+  }
+
+  /** A map that reads the same memory (in another thread), for lookups only. */
+  static fromShared(shared: SharedCompactMap): CompactStringMap {
+    return new CompactStringMap(shared);
+  }
+
+  /** The memory, to post to a worker thread: shared, not copied. */
+  shared(): SharedCompactMap {
+    return {
+      pages: this.#pages.map((p) => p.buffer as SharedArrayBuffer),
+      slots: this.#slots.buffer as SharedArrayBuffer,
+      tags: this.#tags.buffer as SharedArrayBuffer,
+      size: this.#size,
+      used: this.#used,
+    };
+  }
 
   get size(): number {
     return this.#size;
   }
 
-  has(text: string): boolean {
-    const n = this.#encode(text);
-    const hash = fnv1a(this.#scratch, n);
-    return this.#slots[this.#find(hash, n)] !== 0;
+  has(key: string): boolean {
+    const n = this.#key(key);
+    return this.#slots[this.#find(this.#hash, n)] !== 0;
   }
 
-  add(text: string): void {
-    const n = this.#encode(text);
-    const hash = fnv1a(this.#scratch, n);
+  /** The value stored for `key` (a copy), or undefined. */
+  get(key: string): Buffer | undefined {
+    const n = this.#key(key);
+    const at = this.#slots[this.#find(this.#hash, n)]!;
+    if (at === 0) return undefined;
+    const p = this.#pages[(at - 1) >>> PAGE_SHIFT]!;
+    const v = ((at - 1) & PAGE_MASK) + 2 + n;
+    return Buffer.from(p.subarray(v + 1, v + 1 + p[v]!));
+  }
+
+  /** Adds `key` with `value`, or gives a key already there this value (the last one wins, as in a Map). */
+  set(key: string, value: Uint8Array = EMPTY): void {
+    const n = this.#key(key);
+    const hash = this.#hash;
     const slot = this.#find(hash, n);
-    if (this.#slots[slot] !== 0) return;
-    if (this.#used + 4 + n > this.#bytes.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#used + 4 + n));
-      this.#bytes.copy(bigger, 0, 0, this.#used);
-      this.#bytes = bigger;
+    const had = this.#slots[slot]!;
+    if (had !== 0) {
+      const p = this.#pages[(had - 1) >>> PAGE_SHIFT]!;
+      const v = ((had - 1) & PAGE_MASK) + 2 + n;
+      // The same length (a set's empty value, a digest of the same algorithm): in place.
+      if (p[v] === value.length) {
+        p.set(value, v + 1);
+        return;
+      }
     }
-    this.#bytes.writeUInt32LE(n, this.#used);
-    this.#scratch.copy(this.#bytes, this.#used + 4, 0, n);
-    this.#slots[slot] = this.#used + 1;
-    this.#hashes[slot] = hash;
-    this.#used += 4 + n;
+    if (n > 0xffff || value.length > 0xff) {
+      throw new RangeError(`a key of ${n} bytes or a value of ${value.length} is too long`);
+    }
+    const need = 3 + n + value.length;
+    if (this.#used + need > PAGE_BYTES) {
+      if (this.#pages.length >= MAX_PAGES) throw new RangeError('the map is full (4 GiB)');
+      this.#pages.push(Buffer.from(new SharedArrayBuffer(PAGE_BYTES)));
+      this.#used = 0;
+    }
+    const page = this.#pages.length - 1;
+    const p = this.#pages[page]!;
+    const off = this.#used;
+    p.writeUInt16LE(n, off);
+    const ascii = this.#ascii;
+    if (ascii !== undefined) for (let i = 0; i < n; i++) p[off + 2 + i] = ascii.charCodeAt(i);
+    else this.#scratch.copy(p, off + 2, 0, n);
+    p[off + 2 + n] = value.length;
+    p.set(value, off + 3 + n);
+    this.#slots[slot] = page * PAGE_BYTES + off + 1;
+    this.#tags[slot] = hash >>> 24;
+    this.#used += need;
+    // (A key given a value of another length points to its new entry; the old bytes stay unused.)
+    if (had !== 0) return;
     this.#size++;
     // Linear probing stays short below 70 % full.
     if (this.#size * 10 > this.#slots.length * 7) this.#grow();
   }
 
-  /** UTF-8 of `text` into the scratch buffer; returns its length. */
-  #encode(text: string): number {
-    if (text.length * 3 > this.#scratch.length) this.#scratch = Buffer.allocUnsafe(text.length * 3);
-    return this.#scratch.write(text, 0, 'utf8');
+  /**
+   * Prepares a lookup of `text`: its UTF-8 length (returned) and FNV-1a hash (#hash). ASCII text (most names)
+   * is read where it is (#ascii); other text is encoded into the scratch buffer. Native calls per lookup
+   * (encode, copy, compare) cost more than these loops.
+   */
+  #key(text: string): number {
+    let h = 0x811c9dc5;
+    const len = text.length;
+    let i = 0;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (i === len) {
+      this.#ascii = text;
+      this.#hash = h >>> 0;
+      return len;
+    }
+    this.#ascii = undefined;
+    if (len * 3 > this.#scratch.length) this.#scratch = Buffer.allocUnsafe(len * 3);
+    const n = this.#scratch.write(text, 0, 'utf8');
+    this.#hash = fnv1a(this.#scratch, 0, n);
+    return n;
   }
 
-  /** The slot holding the scratch bytes, or the empty slot where they would go. */
+  /** The slot holding the scratch bytes as a key, or the empty slot where they would go. */
   #find(hash: number, n: number): number {
     const mask = this.#slots.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const at = this.#slots[i]!;
       if (at === 0) return i;
-      if (this.#hashes[i] !== hash) continue;
-      const off = at - 1;
-      if (
-        this.#bytes.readUInt32LE(off) === n &&
-        this.#bytes.compare(this.#scratch, 0, n, off + 4, off + 4 + n) === 0
-      ) {
-        return i;
-      }
+      if (this.#tags[i] !== hash >>> 24) continue;
+      const p = this.#pages[(at - 1) >>> PAGE_SHIFT]!;
+      const off = (at - 1) & PAGE_MASK;
+      if (p.readUInt16LE(off) === n && this.#sameKey(p, off + 2, n)) return i;
     }
   }
 
+  /** Are `p[at, at + n)` the scratch bytes? Short keys compared here: a native call costs more. */
+  #sameKey(p: Buffer, at: number, n: number): boolean {
+    const ascii = this.#ascii;
+    if (ascii !== undefined) {
+      for (let i = 0; i < n; i++) if (p[at + i] !== ascii.charCodeAt(i)) return false;
+      return true;
+    }
+    const k = this.#scratch;
+    if (n > SHORT) return p.compare(k, 0, n, at, at + n) === 0;
+    for (let i = 0; i < n; i++) if (p[at + i] !== k[i]) return false;
+    return true;
+  }
+
+  /** Twice the slots; each key's hash is computed again from its bytes (only its top byte is kept). */
   #grow(): void {
-    const slots = new Uint32Array(this.#slots.length * 2);
-    const hashes = new Uint32Array(this.#slots.length * 2);
+    const slots = sharedU32(this.#slots.length * 2);
+    const tags = sharedU8(this.#slots.length * 2);
     const mask = slots.length - 1;
     for (let j = 0; j < this.#slots.length; j++) {
       const at = this.#slots[j]!;
       if (at === 0) continue;
-      const hash = this.#hashes[j]!;
+      const p = this.#pages[(at - 1) >>> PAGE_SHIFT]!;
+      const off = (at - 1) & PAGE_MASK;
+      const hash = fnv1a(p, off + 2, p.readUInt16LE(off));
       let i = hash & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = at;
-      hashes[i] = hash;
+      tags[i] = hash >>> 24;
     }
     this.#slots = slots;
-    this.#hashes = hashes;
+    this.#tags = tags;
   }
 }
 
-/** 32-bit FNV-1a of `buf[0, n)`. */
-function fnv1a(buf: Buffer, n: number): number {
+/** A CompactStringMap's memory, as posted to a worker thread. */
+export interface SharedCompactMap {
+  pages: SharedArrayBuffer[];
+  slots: SharedArrayBuffer;
+  tags: SharedArrayBuffer;
+  size: number;
+  used: number;
+}
+
+/** A set of strings on the same off-heap table (the name registry's claims). */
+export class CompactStringSet {
+  readonly #map = new CompactStringMap();
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  has(text: string): boolean {
+    return this.#map.has(text);
+  }
+
+  add(text: string): void {
+    this.#map.set(text);
+  }
+}
+
+/** 4 MiB pages: small enough that a short map costs little; 1,023 of them keep every reference in a u32. */
+const PAGE_SHIFT = 22;
+const PAGE_BYTES = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE_BYTES - 1;
+const MAX_PAGES = 1023;
+const EMPTY = new Uint8Array(0);
+/** Keys up to this many bytes are compared in JavaScript. */
+const SHORT = 64;
+
+function sharedU32(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * 4));
+}
+
+function sharedU8(length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length));
+}
+
+/** 32-bit FNV-1a of `buf[from, from + n)`. */
+function fnv1a(buf: Buffer, from: number, n: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  for (let i = from; i < from + n; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
   return h >>> 0;
 }

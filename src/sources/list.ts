@@ -306,7 +306,7 @@ function parseChecksum(value: string): { algorithm: string; hex: string } | stri
 }
 
 /** Passes bytes through, but drops everything after MAX_LINE_BYTES of any one line (the newline is kept). */
-async function* capLines(input: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+export async function* capLines(input: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   let run = 0;
   for await (const c of input) {
     let chunk: Buffer;

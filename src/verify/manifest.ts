@@ -2,15 +2,70 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import type { Digest, EventListener } from '../events.js';
-import { type Expected, manifestLine, normalizeSumsName, readChecksumFile } from './checksums.js';
+import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  checksumLines,
+  type Expected,
+  manifestLine,
+  normalizeSumsName,
+  openChecksumFile,
+} from './checksums.js';
+
+/** Expected digests by path relative to --dir (what a download is checked against). */
+export interface ExpectedLookup {
+  get(name: string): Expected | undefined;
+}
+
+/**
+ * The digests of a checksum file, off the JS heap (CompactStringMap: a million lines in ~85 MB instead of
+ * ~400 MB as a Map), shareable with worker threads without a copy. Each value is one byte for the algorithm
+ * (its index in CHECKSUM_ALGORITHMS; 255 = its name follows, ended by a 0 byte) and the digest's bytes.
+ */
+export class ExpectedDigests implements ExpectedLookup {
+  constructor(readonly map: CompactStringMap = new CompactStringMap()) {}
+
+  static fromShared(shared: SharedCompactMap): ExpectedDigests {
+    return new ExpectedDigests(CompactStringMap.fromShared(shared));
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The value being stored, built in one reused buffer. */
+  #scratch = Buffer.allocUnsafe(256);
+
+  set(name: string, e: Expected): void {
+    const b = this.#scratch;
+    const known = CHECKSUM_ALGORITHMS.indexOf(e.algorithm);
+    let n = 1;
+    b[0] = known < 0 ? 255 : known;
+    if (known < 0) {
+      n += b.write(e.algorithm, 1, 'latin1');
+      b[n++] = 0;
+    }
+    n += b.write(e.hex, n, 'hex');
+    this.map.set(name, b.subarray(0, n));
+  }
+
+  get(name: string): Expected | undefined {
+    const v = this.map.get(name);
+    if (!v) return undefined;
+    if (v[0] !== 255) return { algorithm: CHECKSUM_ALGORITHMS[v[0]!]!, hex: v.toString('hex', 1) };
+    const zero = v.indexOf(0, 1);
+    return { algorithm: v.toString('latin1', 1, zero), hex: v.toString('hex', zero + 1) };
+  }
+}
 
 /** --checksums FILE -> expected digest by path relative to --dir; bad lines are warned about with FILE:LINE. */
-export async function loadExpected(file: string, emit: EventListener): Promise<Map<string, Expected>> {
-  const { entries, problems } = await readChecksumFile(file);
-  for (const p of problems) emit({ type: 'warning', source: file, line: p.line, message: p.message });
-  const map = new Map<string, Expected>();
-  for (const e of entries) map.set(normalizeSumsName(e.name), { algorithm: e.algorithm, hex: e.hex });
-  return map;
+export async function loadExpected(file: string, emit: EventListener): Promise<ExpectedDigests> {
+  const digests = new ExpectedDigests();
+  await checksumLines(await openChecksumFile(file), (e) => {
+    if ('name' in e) digests.set(normalizeSumsName(e.name), e);
+    else emit({ type: 'warning', source: file, line: e.line, message: e.message });
+  });
+  return digests;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mapOrdered } from '../hash/ordered.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
-import { normalizeSumsName, readChecksumFile } from './checksums.js';
+import { type ChecksumEntry, normalizeSumsName, openChecksumFile, parseChecksumLine } from './checksums.js';
 
 export type VerifyStatus = 'OK' | 'FAILED' | 'FAILED open or read';
 
@@ -31,9 +31,16 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Called once per entry, in checksum-file order (as `sha256sum -c` prints). */
   onResult?: (r: VerifyResult) => void;
+  /**
+   * Keep every result in the summary. Off, `results` stays empty and memory stays flat however long the
+   * checksum file is (results still reach `onResult`).
+   * @default true
+   */
+  keepResults?: boolean;
 }
 
 export interface VerifySummary {
+  /** Every result, in file order (empty with `keepResults: false`). */
   results: VerifyResult[];
   ok: number;
   failed: number;
@@ -43,6 +50,9 @@ export interface VerifySummary {
   elapsedMs: number;
 }
 
+/** Bad lines of a checksum file kept for the summary; the rest are counted. */
+const MAX_BAD_LINES = 1000;
+
 /** `dlpool verify`: checks files on disk against a checksum file, hashing them in parallel in the pool. */
 export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const started = performance.now();
@@ -50,13 +60,35 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError(`workers: expected a whole number >= 1`);
   const dir = path.resolve(options.dir ?? '.');
-  const { entries, problems } = await readChecksumFile(options.sums);
+  const lines = await openChecksumFile(options.sums);
+  const keep = options.keepResults ?? true;
+  const summary: VerifySummary = { results: [], ok: 0, failed: 0, unreadable: 0, badLines: [], elapsedMs: 0 };
+  const count = (r: VerifyResult) => {
+    if (r.status === 'OK') summary.ok++;
+    else if (r.status === 'FAILED') summary.failed++;
+    else summary.unreadable++;
+    if (keep) summary.results.push(r);
+    options.onResult?.(r);
+  };
+  // Bad lines are reported after the results, the first MAX_BAD_LINES of them (memory stays flat).
+  let bad = 0;
+  async function* entries(): AsyncGenerator<ChecksumEntry> {
+    let n = 0;
+    for await (const batch of lines) {
+      for (const raw of batch) {
+        const item = parseChecksumLine(raw, ++n);
+        if (item === undefined) continue;
+        if ('name' in item) yield item;
+        else if (++bad <= MAX_BAD_LINES)
+          summary.badLines.push(`${options.sums}:${item.line}: ${item.message}`);
+      }
+    }
+  }
   const hasher = createHasher(options.hashPool ?? DEFAULTS.hashPool, workers);
-  let done: VerifyResult[];
   try {
     // Enough files in flight to keep every worker busy, few enough to keep memory flat.
-    done = await mapOrdered(
-      entries,
+    await mapOrdered(
+      entries(),
       workers * 2,
       async (e): Promise<VerifyResult> => {
         const base = { name: e.name, line: e.line, algorithm: e.algorithm, expected: e.hex };
@@ -70,17 +102,15 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
           return { ...base, status: 'FAILED open or read', actual: undefined, error: code };
         }
       },
-      (r) => options.onResult?.(r),
+      count,
     );
   } finally {
     await hasher.close();
+    await lines.return();
   }
-  return {
-    results: done,
-    ok: done.filter((r) => r.status === 'OK').length,
-    failed: done.filter((r) => r.status === 'FAILED').length,
-    unreadable: done.filter((r) => r.status === 'FAILED open or read').length,
-    badLines: problems.map((p) => `${options.sums}:${p.line}: ${p.message}`),
-    elapsedMs: Math.round(performance.now() - started),
-  };
+  if (bad > MAX_BAD_LINES) {
+    summary.badLines.push(`${options.sums}: ${bad - MAX_BAD_LINES} more lines that are not checksum lines`);
+  }
+  summary.elapsedMs = Math.round(performance.now() - started);
+  return summary;
 }

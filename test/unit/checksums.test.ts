@@ -1,5 +1,18 @@
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { escapeName, manifestLine, parseChecksumLine } from '../../src/verify/checksums.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  escapeName,
+  manifestLine,
+  parseChecksumLine,
+} from '../../src/verify/checksums.js';
+import { ExpectedDigests } from '../../src/verify/manifest.js';
+
+/** The compiled module, for the worker thread (which does not run TypeScript). */
+const MANIFEST_JS = fileURLToPath(new URL('../../dist/verify/manifest.js', import.meta.url));
 
 const H64 = 'ab'.repeat(32);
 
@@ -53,6 +66,46 @@ describe('parseChecksumLine', () => {
     expect(parseChecksumLine(`FOO (x) = ${H64}`, 3)).toMatchObject({
       message: expect.stringMatching(/unknown checksum tag/),
     });
+    // Characters that only look like hex digits with a bit flipped are not digits.
+    const fake = `${'\u0011'.repeat(32)}${'a'.repeat(32)}  x`;
+    expect(parseChecksumLine(fake, 4)).toMatchObject({ message: expect.stringMatching(/not a checksum/) });
+    expect(parseChecksumLine(`${'g'.repeat(64)}  x`, 5)).toMatchObject({ message: expect.any(String) });
+    expect(parseChecksumLine(`${H64}  `, 6)).toMatchObject({ message: expect.any(String) });
+    expect(parseChecksumLine(`${H64.toUpperCase()} *b.bin`, 7)).toMatchObject({ name: 'b.bin', hex: H64 });
+  });
+});
+
+describe('ExpectedDigests (the --checksums lookup)', () => {
+  it('gives back what was stored, for every algorithm, the last entry of a name winning', () => {
+    const d = new ExpectedDigests();
+    const all = CHECKSUM_ALGORITHMS.map((algorithm, i) => ({
+      name: `f${i}`,
+      algorithm,
+      hex: crypto.createHash(algorithm).update(String(i)).digest('hex'),
+    }));
+    for (const e of all) d.set(e.name, e);
+    d.set('other', { algorithm: 'not-in-the-table', hex: 'abcd' });
+    d.set('f0', { algorithm: 'sha256', hex: H64 });
+    expect(d.get('f0')).toEqual({ algorithm: 'sha256', hex: H64 });
+    for (const e of all.slice(1)) expect(d.get(e.name)).toEqual({ algorithm: e.algorithm, hex: e.hex });
+    expect(d.get('other')).toEqual({ algorithm: 'not-in-the-table', hex: 'abcd' });
+    expect(d.get('missing')).toBeUndefined();
+    expect(d.size).toBe(all.length + 1);
+  });
+
+  it('is read in place by another thread (shared memory, not a copy)', async () => {
+    const d = new ExpectedDigests();
+    for (let i = 0; i < 20_000; i++) d.set(`dir/é${i}.bin`, { algorithm: 'sha256', hex: H64 });
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { ExpectedDigests } = await import(${JSON.stringify(MANIFEST_JS)});
+      const d = ExpectedDigests.fromShared(workerData);
+      parentPort.postMessage([d.size, d.get('dir/é19999.bin')?.hex, d.get('nope') ?? null]);
+    `;
+    const w = new Worker(`(async () => { ${code} })()`, { eval: true, workerData: d.map.shared() });
+    const [reply] = (await once(w, 'message')) as [unknown];
+    await w.terminate();
+    expect(reply).toEqual([20_000, H64, null]);
   });
 });
 

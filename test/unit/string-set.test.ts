@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompactStringSet } from '../../src/jobs/string-set.js';
+import { CompactStringMap, CompactStringSet } from '../../src/jobs/string-set.js';
 
 describe('CompactStringSet', () => {
   it('answers has() exactly as a Set does, through many grows', () => {
@@ -40,5 +40,33 @@ describe('CompactStringSet', () => {
     expect(set.has('a')).toBe(false);
     expect(set.has('abc')).toBe(false);
     expect(set.has('ab')).toBe(true);
+  });
+});
+
+describe('CompactStringMap', () => {
+  it('stores values by key like a Map: ASCII and other keys, replaced values of any length', () => {
+    const map = new CompactStringMap();
+    const model = new Map<string, string>();
+    for (let i = 0; i < 30_000; i++) {
+      const key = i % 2 ? `k${i % 7000}` : `ключ/${i % 5000}/日`;
+      const value = 'v'.repeat(i % 5) + String(i);
+      map.set(key, Buffer.from(value));
+      model.set(key, value);
+    }
+    expect(map.size).toBe(model.size);
+    for (const [k, v] of model) expect(map.get(k)?.toString(), k).toBe(v);
+    expect(map.get('k7000')).toBeUndefined();
+    expect(map.has('ключ/1/日')).toBe(false);
+    expect(map.has('ключ/2/日')).toBe(true);
+  });
+
+  it('spans pages: keys and values added after the first 4 MiB are found', () => {
+    const map = new CompactStringMap();
+    const value = Buffer.alloc(250, 7);
+    for (let i = 0; i < 40_000; i++) map.set(`p${i}`, value);
+    expect(map.get('p0')?.equals(value)).toBe(true);
+    expect(map.get('p39999')?.equals(value)).toBe(true);
+    expect(map.shared().pages.length).toBeGreaterThan(2);
+    expect(() => map.set('too long a value', Buffer.alloc(256))).toThrow(RangeError);
   });
 });
