@@ -31,7 +31,7 @@
 //                            figures in one run (git worktree add ../base REF && cd ../base && npm ci)
 //   TOOLS=dlpool,node-floor,curl,wget2   which tools (TOOLS=curl tests the harness without dlpool); variants:
 //                            dlpool (async), dlpool-threads-1, dlpool-threads-2, dlpool-threads-4,
-//                            dlpool-hashpool-2 (async, --hash-pool threads -w 2)
+//                            dlpool-hashpool-1, dlpool-hashpool-2 (async, --hash-pool threads -w 1 / 2)
 //   BENCH_DIR=DIR            keep/reuse the corpus in DIR/www (+ DIR/lists/SET.SHA256SUMS, the same
 //                            layout as shared/bench, so its corpus can be reused too); default: a
 //                            fresh temp dir, removed at the end
@@ -89,6 +89,7 @@ const DLPOOL_VARIANTS = {
   'dlpool-threads-2': ['--mode', 'threads', '-w', '2'],
   'dlpool-threads-4': ['--mode', 'threads', '-w', '4'],
   // async downloads, hashing in a pool of 2 worker threads (for the -hash workloads)
+  'dlpool-hashpool-1': ['--hash-pool', 'threads', '-w', '1'],
   'dlpool-hashpool-2': ['--hash-pool', 'threads', '-w', '2'],
 };
 

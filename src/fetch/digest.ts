@@ -1,4 +1,4 @@
-import type { Hash } from 'node:crypto';
+import type { Tap } from '../hash/stream-tap.js';
 import { ChecksumMismatchError } from '../errors.js';
 import type { Digest } from '../events.js';
 import type { Job } from '../jobs/job.js';
@@ -55,14 +55,20 @@ export async function digestOf(
   ctx: FetchContext,
   state: Progress,
   partPath: string,
-  tap: Hash | undefined,
+  tap: Tap | undefined,
   init: { url: string; attempt: number },
 ): Promise<Digest | undefined> {
   const want = expectedFor(job, ctx);
   const algorithm = want?.algorithm ?? ctx.opts.hash;
   if (algorithm === undefined) return undefined;
   let hex: string;
-  if (tap) hex = tap.digest('hex');
+  let fromTap: string | undefined;
+  try {
+    fromTap = await tap?.digest();
+  } catch {
+    // Its digest thread died: the file is hashed whole instead, below.
+  }
+  if (fromTap !== undefined) hex = fromTap;
   else {
     try {
       hex = await ctx.hasher.hashFile(partPath, algorithm);

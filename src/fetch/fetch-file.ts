@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { Digest, FileResult } from '../events.js';
 import { commitPart, discardPart, existingSize, openPart, partSize } from '../file/part.js';
+import type { Tap } from '../hash/stream-tap.js';
 import type { Job } from '../jobs/job.js';
 import { targetPath } from '../jobs/naming.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
 import { algorithmFor, checkPresent, digestOf } from './digest.js';
-import { getFollowingRedirects, speedFloor } from './http.js';
+import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
@@ -323,12 +324,48 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
     return smallBody(job, ctx, state, res, total, partPath, finalPath, init);
   }
+  const rel = state.offered ?? state.rel!;
+  const algorithm = algorithmFor(job, ctx);
+  // A tap sees every byte only when the body starts at zero; a resumed file is hashed whole later.
+  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
+  try {
+    return await streamBody(job, ctx, state, res, {
+      offset,
+      total,
+      limit,
+      rel,
+      tap,
+      partPath,
+      finalPath,
+      init,
+    });
+  } catch (err) {
+    tap?.release();
+    throw err;
+  }
+}
+
+/** The body of `attempt` for a body streamed to `.part` (fed to `tap` on the way when there is one). */
+async function streamBody(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  res: GetResponse,
+  o: {
+    offset: number;
+    total: number | undefined;
+    limit: number | undefined;
+    rel: string;
+    tap: Tap | undefined;
+    partPath: string;
+    finalPath: string;
+    init: { url: string; attempt: number };
+  },
+): Promise<Done> {
+  const { opts } = ctx;
+  const { offset, total, limit, rel, tap, partPath, finalPath, init } = o;
   let received = offset;
   let lastEmit = 0;
-  const rel = state.offered ?? state.rel;
-  const algorithm = algorithmFor(job, ctx);
-  // Inline hashing sees every byte only when the body starts at zero; a resumed file is hashed whole later.
-  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
   // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
   // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
   let early: Buffer[] | undefined = [];
@@ -339,7 +376,11 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
       res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
       return;
     }
-    tap?.update(chunk);
+    // A digest thread that falls behind pauses the body until it catches up (memory stays bounded).
+    if (tap && !tap.update(chunk)) {
+      res.body.pause();
+      void tap.whenDrained().then(() => res.body.resume());
+    }
     if (early) {
       early.push(chunk);
       earlyBytes += chunk.length;

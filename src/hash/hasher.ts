@@ -1,19 +1,20 @@
-import crypto from 'node:crypto';
 import { packageUrl } from '../paths.js';
 import type { Tinypool } from 'tinypool';
+import { InlineTap, type Tap, TapPool } from './stream-tap.js';
 import { type FileFailure, hashFileAsync } from './worker.js';
 
 export type HashPoolKind = 'inline' | 'threads' | 'processes';
 
 /**
  * Where digests are computed. `inline` hashes bytes on the main thread as they stream in (tap) and finished
- * files there too; `threads` and `processes` hash finished files by path in a pool. The engine never branches
- * on the kind: it asks for a tap, and if there is none, asks for the file's digest.
+ * files there too; `threads` hashes downloads as they stream in on digest threads (TapPool) and finished
+ * files by path in a pool; `processes` hashes finished files by path in a pool of child processes. The
+ * engine never branches on the kind: it asks for a tap, and if there is none, asks for the file's digest.
  */
 export interface Hasher {
   readonly kind: HashPoolKind;
-  /** An incremental hash fed with the body as it arrives, or undefined when this hasher hashes finished files. */
-  tap(algorithm: string): crypto.Hash | undefined;
+  /** An incremental digest fed with the body as it arrives, or undefined when this hasher hashes finished files. */
+  tap(algorithm: string): Tap | undefined;
   /** Digest (hex) of a finished file. */
   hashFile(path: string, algorithm: string): Promise<string>;
   close(): Promise<void>;
@@ -21,8 +22,8 @@ export interface Hasher {
 
 class InlineHasher implements Hasher {
   readonly kind = 'inline';
-  tap(algorithm: string): crypto.Hash {
-    return crypto.createHash(algorithm);
+  tap(algorithm: string): Tap {
+    return new InlineTap(algorithm);
   }
   hashFile(path: string, algorithm: string): Promise<string> {
     return hashFileAsync(path, algorithm);
@@ -36,13 +37,21 @@ const WORKER_URL = packageUrl('dist/hash/worker.js');
 /** A tinypool of worker threads or child processes, started on first use and sized by --workers. */
 class PoolHasher implements Hasher {
   private pool: Promise<Tinypool> | undefined;
+  /** Digest threads for downloads (threads kind only), started on the first tap. */
+  private taps: TapPool | undefined;
   constructor(
     readonly kind: 'threads' | 'processes',
     private readonly workers: number,
   ) {}
 
-  tap(): undefined {
-    return undefined;
+  /**
+   * Threads: a digest thread hashes the body as it arrives (the event loop only copies it into 1 MiB buffers).
+   * Processes: none (bytes would be copied through IPC): the finished file is hashed by path.
+   */
+  tap(algorithm: string): Tap | undefined {
+    if (this.kind !== 'threads') return undefined;
+    this.taps ??= new TapPool(this.workers);
+    return this.taps.tap(algorithm);
   }
 
   /** tinypool (and with it child_process and worker_threads) loads only when a pool is used. */
@@ -87,7 +96,9 @@ class PoolHasher implements Hasher {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await (await pool)?.destroy();
+    const taps = this.taps;
+    this.taps = undefined;
+    await Promise.all([(async () => (await pool)?.destroy())(), taps?.close()]);
   }
 }
 
