@@ -3,7 +3,8 @@
 // pool at 1..N workers, against coreutils `sha256sum -c`, `xargs -P N sha256sum` and the Python seed's
 // ProcessPoolExecutor script (../shared/bench/peers/seed_hash_procs.py, when there), in the same run; then
 // peak RSS of `verify` and `get -c` with a checksum file of LINES (1,000,000) lines. Prints the issue's
-// targets as ratios of this run. `get --hash` against plain `get` is `npm run bench` (WORKLOADS=big,big-hash).
+// targets as ratios of this run. `npm run bench:hash` then runs `get --hash` against plain `get` (scripts/bench.js,
+// WORKLOADS=big,big-hash, inline and --hash-pool threads).
 // Knobs: RUNS (default 3), FILES (8), SIZE_MIB (64), MAX_WORKERS (default: cores, at least 2), LINES,
 // BASELINE_BIN (another build's bin/dlpool.js: its verify rows run too, for before/after).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

@@ -927,6 +927,18 @@ function targets(results) {
         `- ${w}: dlpool / node-floor ${fmt(x, 2)}× (what dlpool's own code costs over Node + undici)`,
       );
   }
+  // Issue 13: digests as the bytes arrive cost little next to the download itself.
+  for (const tool of ['dlpool', 'dlpool-hashpool-1', 'dlpool-hashpool-2']) {
+    const plain = results.big?.tools.dlpool?.median_s;
+    const hashed = results['big-hash']?.tools[tool]?.median_s;
+    if (!plain || !hashed) continue;
+    const x = ratio(hashed, plain);
+    t[`big_hash_${tool}`] = { plain_s: plain, hashed_s: hashed, ratio: x, limit: 1.15, pass: x <= 1.15 };
+    lines.push(
+      `- get --hash ${HASH} (${tool}) / plain get (dlpool), big: ${fmt(hashed, 3)} s / ${fmt(plain, 3)} s = ` +
+        `${fmt(x, 2)}× (≤ 1.15) → ${x <= 1.15 ? 'PASS' : 'MISS'}`,
+    );
+  }
   const rs = results.small?.tools.dlpool?.maxrss_mib_peak;
   const rb = results.big?.tools.dlpool?.maxrss_mib_peak;
   if (rs && rb) {
