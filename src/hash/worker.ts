@@ -10,7 +10,9 @@ export const READ_BYTES = 256 * 1024;
 /** Opened without blocking (a FIFO would wait for a writer forever) and refused unless a regular file. */
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 
-function notRegular(path: string): NodeJS.ErrnoException {
+/** A directory is EISDIR (as sha256sum says), anything else not a regular file EINVAL. */
+function notRegular(path: string, st: fs.Stats): NodeJS.ErrnoException {
+  if (st.isDirectory()) return Object.assign(new Error(`${path}: is a directory`), { code: 'EISDIR', path });
   return Object.assign(new Error(`${path}: not a regular file`), { code: 'EINVAL', path });
 }
 
@@ -43,7 +45,8 @@ function hashFileSync(path: string, algorithm: string): string {
   const buf = (buffer ??= Buffer.allocUnsafeSlow(READ_BYTES));
   const fd = fs.openSync(path, OPEN_FLAGS);
   try {
-    if (!fs.fstatSync(fd).isFile()) throw notRegular(path);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw notRegular(path, st);
     for (let reads = 1; ; reads++) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -66,7 +69,8 @@ export async function hashFileAsync(path: string, algorithm: string): Promise<st
   const hash = crypto.createHash(algorithm);
   const fh = await fs.promises.open(path, OPEN_FLAGS);
   try {
-    if (!(await fh.stat()).isFile()) throw notRegular(path);
+    const st = await fh.stat();
+    if (!st.isFile()) throw notRegular(path, st);
     const buf = Buffer.allocUnsafeSlow(READ_BYTES);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);

@@ -129,7 +129,7 @@ describe('process hash pool', () => {
     }
   }, 40_000);
 
-  it('refuses a FIFO instead of waiting for a writer forever (every pool kind)', async () => {
+  it('refuses a FIFO instead of waiting for a writer forever, and a directory as EISDIR (every pool kind)', async () => {
     const dir = await tmpDir();
     const fifo = path.join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
@@ -137,6 +137,7 @@ describe('process hash pool', () => {
       const hasher = createHasher(kind, 1);
       try {
         await expect(hasher.hashFile(fifo, 'sha256'), kind).rejects.toMatchObject({ code: 'EINVAL' });
+        await expect(hasher.hashFile(dir, 'sha256'), kind).rejects.toMatchObject({ code: 'EISDIR' });
       } finally {
         await hasher.close();
       }
