@@ -7,14 +7,17 @@ import { parseSize } from '../server/index.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
-import { STDIN_TOKEN } from './stdin-token.js';
+import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 
 export interface GetArgs {
   sources?: string[] | undefined;
+  /** Words yargs did not take as options or positionals: the command's name, and what followed `--`. */
+  _?: (string | number)[] | undefined;
   dir?: string | undefined;
   concurrency?: number | undefined;
   'per-host'?: number | undefined;
-  header?: string[] | undefined;
+  /** One string, or several when -H was repeated. */
+  header?: string | string[] | undefined;
   'user-agent'?: string | undefined;
   'max-redirects'?: number | undefined;
   'max-size'?: string | undefined;
@@ -55,14 +58,16 @@ function whole(flag: string, v: number | undefined): number | undefined {
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs): DownloadOptions {
-  const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
+  const sources = [...(a.sources ?? []), ...afterDoubleDash(a._, 'get')].map((s) =>
+    s === STDIN_TOKEN ? '-' : s,
+  );
   if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   // The renderers take each result from its event; holding them all would grow with the list.
   const o: DownloadOptions = { sources, stdin: process.stdin, keepResults: false };
   if (a.dir !== undefined) o.dir = a.dir;
   if (a.concurrency !== undefined) o.concurrency = whole('--concurrency', a.concurrency)!;
   if (a['per-host'] !== undefined) o.perHost = whole('--per-host', a['per-host']);
-  if (a.header !== undefined) o.headers = a.header;
+  if (a.header !== undefined) o.headers = Array.isArray(a.header) ? a.header : [a.header];
   if (a['user-agent'] !== undefined) o.userAgent = a['user-agent'];
   if (a['max-redirects'] !== undefined) o.maxRedirects = whole('--max-redirects', a['max-redirects'])!;
   if (a['max-size'] !== undefined) {

@@ -35,8 +35,9 @@ function getOptions(y: Argv) {
     .option('header', {
       alias: 'H',
       type: 'string',
-      array: true,
-      describe: 'extra request header "Name: value"',
+      // One value per occurrence, as in curl (repeat -H for more): an array option would swallow the URLs
+      // after it.
+      describe: 'extra request header "Name: value" (repeat for more)',
     })
     .option('user-agent', { type: 'string', describe: `User-Agent header [${DEFAULTS.userAgent}]` })
     .option('max-redirects', {
@@ -175,7 +176,7 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => (await import('./verify.js')).runVerify(a),
     )
     .command<HashArgs>(
-      'hash <files..>',
+      'hash [files..]',
       'print coreutils-format digests of files (like sha256sum), computed in parallel, in argument order',
       (y) =>
         y

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer((_req, res) => res.end('x'));
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** The X-A / X-B headers each path was requested with. */
+function seen(): Record<string, string> {
+  return Object.fromEntries(
+    server.requests.map((r) => [r.path, `${r.headers['x-a'] ?? '-'} ${r.headers['x-b'] ?? '-'}`]),
+  );
+}
+
+describe('repeatable options take one value each, wherever they stand', () => {
+  const cases: [string, (u1: string, u2: string, d: string) => string[]][] = [
+    ['in front of the sources', (u1, u2, d) => ['-d', d, '-H', 'X-A: 1', '-H', 'X-B: 2', u1, u2]],
+    ['between the sources', (u1, u2, d) => [u1, '-H', 'X-A: 1', u2, '--header', 'X-B: 2', '-d', d]],
+    ['after the sources', (u1, u2, d) => [u1, u2, '-d', d, '-H', 'X-A: 1', '--header=X-B: 2']],
+    [
+      'with the get command and --',
+      (u1, u2, d) => ['get', '-H', 'X-A: 1', '-d', d, '-H', 'X-B: 2', '--', u1, u2],
+    ],
+    [
+      'on both sides of a source, then --',
+      (u1, u2, d) => ['-H', 'X-A: 1', u1, '-d', d, '-H', 'X-B: 2', '--', u2],
+    ],
+  ];
+  it.each(cases)('-H %s', async (_name, argv) => {
+    const dir = await tmpDir();
+    const tag = Math.random().toString(36).slice(2);
+    const u1 = `${server.url}/${tag}-1`;
+    const u2 = `${server.url}/${tag}-2`;
+    const r = await run(argv(u1, u2, dir));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await listFiles(dir)).toEqual([`${tag}-1`, `${tag}-2`]);
+    expect(seen()[`/${tag}-1`]).toBe('1 2');
+    expect(seen()[`/${tag}-2`]).toBe('1 2');
+  });
+});
+
+describe('--', () => {
+  it('ends the options of hash too: a file named like an option is hashed', async () => {
+    const dir = await tmpDir();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${dir}/-x.bin`, 'abc');
+    const r = await run(['hash', '--', `${dir}/-x.bin`]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  ${dir}/-x.bin\n`,
+    );
+  });
+});
