@@ -62,7 +62,11 @@ describe('a closed stdout (dlpool ... | head -1)', () => {
     expect(hash.code).toBe(0);
     expect(hash.first).toMatch(/^[0-9a-f]{64} {2}/);
     const { execFileSync } = await import('node:child_process');
-    const sums = execFileSync('sha256sum', files.map((f) => path.basename(f)), { cwd: dir });
+    const sums = execFileSync(
+      'sha256sum',
+      files.map((f) => path.basename(f)),
+      { cwd: dir },
+    );
     await fs.writeFile(path.join(dir, 'SUMS'), Buffer.concat([sums, Buffer.from(`${'0'.repeat(64)}  f0\n`)]));
     const verify = await runClosingStdout(['verify', path.join(dir, 'SUMS'), '-d', dir]);
     expect(verify.stderr).not.toMatch(/EPIPE|Error|internal/);
