@@ -112,6 +112,16 @@ export function checkUrl(text: string, context: string = text): UrlCheck {
  * Why a line (URL or option) cannot be used at all, or undefined. Shared with argv URLs.
  * @internal
  */
+/**
+ * The URLs of a URL line: a URL ends at whitespace (a raw space is never part of one); more URLs after it are
+ * mirrors of the same file (aria2 separates them with tabs); a word starting with `#` starts a comment.
+ */
+export function urlWords(line: string): string[] {
+  const words = line.split(/[ \t]+/).filter((w) => w !== '');
+  const comment = words.findIndex((w) => w.startsWith('#'));
+  return comment < 0 ? words : words.slice(0, comment);
+}
+
 export function lineProblem(line: string): string | undefined {
   if (line.length > MAX_LINE_LENGTH) return `line too long (more than ${MAX_LINE_LENGTH} characters)`;
   // Tab separates aria2 mirror URIs; anything else below U+0020 (and DEL, C1) means this is not a text list.
@@ -173,10 +183,23 @@ export async function* parseList(
           yield lineError(source, n, trimmed, problem);
           continue;
         }
-        const [first = '', ...mirrors] = trimmed.split('\t').filter((s) => s.trim() !== '');
+        const [first = '', ...mirrors] = urlWords(trimmed);
         const checked = checkUrl(first, trimmed);
         if (!checked.ok) {
           yield lineError(source, n, trimmed, checked.message, checked.code);
+          continue;
+        }
+        // A word after the URL that is not one either: most likely a URL with a raw space, which would be
+        // fetched cut short. Said, not guessed.
+        const stray = mirrors.find((m) => !checkUrl(m, trimmed).ok);
+        if (stray !== undefined) {
+          const shown = stray.length > 40 ? `${stray.slice(0, 37)}...` : stray;
+          yield lineError(
+            source,
+            n,
+            trimmed,
+            `'${shownText(shown)}' after the URL is neither a URL nor a # comment (write a space in a URL as %20)`,
+          );
           continue;
         }
         if (mirrors.length > 0) {

@@ -268,6 +268,30 @@ describe('parseList', () => {
     ]);
   });
 
+  it('ends a URL at whitespace: a word starting with # after it is a comment, not part of the URL', async () => {
+    const items = await parse(
+      'http://a/file.bin   # the big one\nhttp://a/2\t# tab, then a note\nhttp://a/3#frag\nhttp://a/4 http://b/4 #c\n',
+    );
+    expect(items.filter((i) => i.kind === 'entry').map((i) => i.kind === 'entry' && i.url)).toEqual([
+      'http://a/file.bin',
+      'http://a/2',
+      'http://a/3#frag',
+      'http://a/4',
+    ]);
+    // Only the line with a second URL has a mirror to mention.
+    expect(items.filter((i) => i.kind === 'warning').map((i) => i.line)).toEqual([4]);
+  });
+
+  it('refuses a URL line with a stray word (a raw space in a URL) instead of fetching it cut short', async () => {
+    const items = await parse('http://a/my file.txt\nhttp://a/ok\n');
+    expect(items[0]).toMatchObject({
+      kind: 'error',
+      line: 1,
+      message: expect.stringMatching(/'file\.txt' after the URL is neither a URL nor a # comment.*%20/),
+    });
+    expect(items[1]).toMatchObject({ kind: 'entry', url: 'http://a/ok' });
+  });
+
   it('streams: the first entry arrives before the input ends', async () => {
     const input = new PassThrough();
     const it = parseList(input, 'stream')[Symbol.asyncIterator]();
