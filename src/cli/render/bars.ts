@@ -27,6 +27,7 @@ export class BarsRenderer implements Renderer {
   private done = 0;
   private bytes = 0;
   private readonly started = performance.now();
+  private closed = false;
 
   constructor(
     private readonly io: Output,
@@ -108,12 +109,24 @@ export class BarsRenderer implements Renderer {
   }
 
   finish(s: DownloadSummary): void {
-    this.multi.stop();
+    this.close();
     this.io.err.write(runErrorLines(s));
     if (!this.quiet) this.io.out.write(`${totalsLine(s)}\n`);
   }
 
   stop(): void {
+    this.close();
+  }
+
+  /**
+   * cli-progress writes logged lines only when it redraws (8 times a second) and its stop() drops the ones
+   * still waiting: the last results of a run never reached the screen. One redraw first writes them (above the
+   * bars, which stop() then clears).
+   */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.multi.update();
     this.multi.stop();
   }
 }

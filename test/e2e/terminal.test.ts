@@ -1,0 +1,109 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { screen } from '../helpers/screen.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Runs dlpool in a real pseudo-terminal (util-linux `script`) and returns what it wrote to it. */
+function inTerminal(args: string[], whileRunning?: (pid: number) => void): Promise<string> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: { ...process.env, CI: '', NO_COLOR: '1', TERM: 'xterm', COLUMNS: '160' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+    if (whileRunning) whileRunning(child.pid!);
+  });
+}
+
+let server: TestServer;
+const held: (() => void)[] = [];
+beforeAll(async () => {
+  server = await startServer((req, res) => {
+    if (req.url?.startsWith('/missing')) {
+      res.writeHead(404);
+      res.end();
+    } else if (req.url?.startsWith('/slow')) {
+      res.writeHead(200, { 'content-length': '10' });
+      res.write('12345');
+      held.push(() => res.destroy());
+    } else res.end('x'.repeat(1000));
+  });
+});
+afterAll(async () => {
+  for (const h of held.splice(0)) h();
+  await server.close();
+});
+
+/** The pid of the dlpool process with `marker` among its arguments (Linux /proc). */
+function pidWith(marker: string): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // dlpool itself, not `script` or the shell around it (their command lines hold the same words).
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[1] === BIN && argv.includes(marker)) return Number(entry);
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return undefined;
+}
+
+describe.skipIf(!hasScript)('on a terminal (a real pseudo-terminal)', () => {
+  it('Ctrl-C: both interrupted downloads are shown as failed, above the totals', async () => {
+    const dir = await tmpDir();
+    const before = server.requests.length;
+    const raw = await inTerminal([`${server.url}/slow1`, `${server.url}/slow2`, '-d', dir], () => {
+      const poll = setInterval(() => {
+        const slow = server.requests.slice(before).filter((r) => r.path.startsWith('/slow')).length;
+        const pid = pidWith(dir);
+        if (slow < 2 || pid === undefined) return;
+        clearInterval(poll);
+        // Once both bodies have started and the bars have drawn them.
+        setTimeout(() => process.kill(pid, 'SIGINT'), 300);
+      }, 50);
+    });
+    const shown = screen(raw);
+    expect(shown.filter((l) => l.startsWith('FAILED'))).toHaveLength(2);
+    expect(shown.at(-1)).toMatch(/^dlpool: 0 downloaded, 0 already present, 2 failed.*interrupted/);
+  });
+
+  it.each(['auto', 'bars', 'plain'])(
+    '--progress %s: every result line stays on screen, above the totals',
+    async (progress) => {
+      const dir = await tmpDir();
+      const urls = ['a', 'b', 'c', 'd'].map((n) => `${server.url}/${n}.bin`);
+      const raw = await inTerminal([
+        ...urls,
+        `${server.url}/missing.bin`,
+        '-d',
+        dir,
+        '--retries',
+        '0',
+        '--progress',
+        progress,
+      ]);
+      const shown = screen(raw);
+      const results = shown.filter((l) => /^(downloaded|FAILED)/.test(l));
+      expect(results.map((l) => l.split(/\s+/)[0]).sort()).toEqual([
+        'FAILED',
+        'downloaded',
+        'downloaded',
+        'downloaded',
+        'downloaded',
+      ]);
+      expect(shown.find((l) => l.startsWith('FAILED'))).toMatch(/404/);
+      expect(shown.at(-1)).toMatch(/^dlpool: 4 downloaded, 0 already present, 1 failed/);
+    },
+  );
+});
