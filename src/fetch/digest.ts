@@ -7,8 +7,11 @@ import type { Expected } from '../verify/checksums.js';
 import { fileError } from './classify.js';
 import type { FetchContext, Progress } from './context.js';
 
-/** Digests of downloads and of files already present, checked against the expected checksums. */
-/** Digest of a file already under its final name, or 'mismatch' when it is not the expected file. */
+/**
+ * Digest of a file already under its final name, or 'mismatch' when it is not the expected file. Without an
+ * expected digest it is hashed only when digests were asked for (--hash, --manifest: a rerun's manifest lists
+ * the files that were already there too), else undefined.
+ */
 export async function checkPresent(
   job: Job,
   ctx: FetchContext,
@@ -16,14 +19,16 @@ export async function checkPresent(
   file: string,
 ): Promise<Digest | undefined | 'mismatch'> {
   const want = expectedFor(job, ctx);
-  if (!want) return undefined;
+  const algorithm = want?.algorithm ?? ctx.opts.hash;
+  if (algorithm === undefined) return undefined;
   let hex: string;
   try {
-    hex = await ctx.hasher.hashFile(file, want.algorithm);
+    hex = await ctx.hasher.hashFile(file, algorithm);
   } catch (err) {
     throw fileError(err, 'hash', file);
   }
-  return hex === want.hex ? { algorithm: want.algorithm, hex, verified: true } : 'mismatch';
+  if (!want) return { algorithm, hex, verified: false };
+  return hex === want.hex ? { algorithm, hex, verified: true } : 'mismatch';
 }
 
 /**

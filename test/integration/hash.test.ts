@@ -125,6 +125,27 @@ describe.each(MODES)('%s mode', (mode) => {
   );
 
   describe('files already present', () => {
+    it('are in the --manifest of a rerun (hashed), so the manifest lists every file of the list', async () => {
+      const dir = await tmpDir();
+      const out = path.join(dir, 'out');
+      const entries = FILES.map(([p]) => new URL(p, server.url).href);
+      // The first run gets two of the three files; the rerun finds them present and fetches the third.
+      await download({
+        ...engine(mode),
+        entries: entries.slice(0, 2),
+        dir: out,
+        manifest: path.join(dir, 'M1'),
+      });
+      const again = await download({ ...engine(mode), entries, dir: out, manifest: path.join(dir, 'M2') });
+      expect(again.results.map((r) => r.status).sort()).toEqual(['downloaded', 'skipped', 'skipped']);
+      const lines = (await fs.readFile(path.join(dir, 'M2'), 'utf8')).trim().split('\n').sort();
+      expect(lines).toEqual(
+        FILES.map(([p, size]) => `${sha256(synthBytes(p, 0, size))}  ${path.posix.basename(p)}`).sort(),
+      );
+      const { stdout } = await promisify(execFile)('sha256sum', ['-c', path.join(dir, 'M2')], { cwd: out });
+      expect(stdout.trim().split('\n')).toHaveLength(3);
+    });
+
     it('are verified when a checksum is known and fetched again when they do not match', async () => {
       const dir = await tmpDir();
       const p = '/gen/3000/keep.bin';
