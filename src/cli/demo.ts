@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../errors.js';
+import { createServer } from '../server/index.js';
 import { packageUrl } from '../paths.js';
 import { runGet } from './get.js';
 
@@ -11,39 +12,23 @@ export const DEMO_PORT = 18719;
 const root = (p: string) => fileURLToPath(packageUrl(p));
 
 /**
- * `dlpool demo` (npm start): starts `dlpool serve --port 18719` as a child process, downloads
- * samples/demo.txt into ./downloads, prints the summary and stops the server.
+ * `dlpool demo` (npm start): serves the built-in files on a free port of 127.0.0.1 in this process (so
+ * nothing is left holding a port when it is killed), downloads samples/demo.txt (pointed at that port) into
+ * ./downloads, prints the summary and stops the server.
  */
 export async function runDemo(): Promise<void> {
-  const child = spawn(process.execPath, [root('bin/dlpool.js'), 'serve', '--port', String(DEMO_PORT)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
+  const server = await createServer({ port: 0 });
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dlpool-demo-'));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        const m = /dlpool serve: (\S+)/.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child.once('exit', (code) =>
-        reject(
-          new UsageError(
-            `demo: dlpool serve could not start on 127.0.0.1:${DEMO_PORT} (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
-          ),
-        ),
-      );
-    });
-    process.stderr.write(`dlpool demo: serving ${url}, downloading samples/demo.txt into ./downloads\n`);
-    await runGet({ sources: [root('samples/demo.txt')], dir: 'downloads' });
+    const list = path.join(tmp, 'demo.txt');
+    const text = await fs.readFile(root('samples/demo.txt'), 'utf8');
+    await fs.writeFile(list, text.replaceAll(`http://127.0.0.1:${DEMO_PORT}/`, server.url));
+    process.stderr.write(
+      `dlpool demo: serving ${server.url}, downloading samples/demo.txt into ./downloads\n`,
+    );
+    await runGet({ sources: [list], dir: 'downloads' });
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await server.close();
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { DlpoolError, UsageError } from '../errors.js';
 import { createServer, parseSize, type ServeOptions } from '../server/index.js';
 
 export interface ServeArgs {
@@ -48,9 +48,27 @@ export function toServeOptions(a: ServeArgs): ServeOptions {
   return o;
 }
 
+/** The server, or a one-line error for the ways listening can fail (exit 2, no stack trace). */
+export async function listen(options: ServeOptions): Promise<Awaited<ReturnType<typeof createServer>>> {
+  try {
+    return await createServer(options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`;
+    const why: Record<string, string> = {
+      EADDRINUSE: `${where} is in use (another dlpool serve?): choose another --port, or --port 0 for any free one`,
+      EACCES: `not allowed to listen on ${where} (ports below 1024 need privileges): choose another --port`,
+      EADDRNOTAVAIL: `${options.host ?? '127.0.0.1'} is not an address of this machine (--host)`,
+    };
+    const message = code && why[code] ? why[code] : `cannot listen on ${where}: ${code ?? String(err)}`;
+    throw new DlpoolError('ERR_DL_INPUT', `serve: ${message}`, { cause: err });
+  }
+}
+
 /** `dlpool serve`: prints its base URL, serves until SIGINT/SIGTERM, then closes every connection. */
 export async function runServe(a: ServeArgs): Promise<void> {
-  const server = await createServer(toServeOptions(a));
+  const options = toServeOptions(a);
+  const server = await listen(options);
   process.stdout.write(`dlpool serve: ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
