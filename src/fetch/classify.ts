@@ -14,7 +14,6 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'EAI_AGAIN',
-  'ENOTFOUND',
 ]);
 
 /** Certificate and handshake failures: a retry would meet the same certificate, so they are final. */
@@ -59,6 +58,15 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
   }
   const tls = tlsCodeOf(err);
   if (tls !== undefined) return new DlpoolError('ERR_DL_TLS', `${message} (${tls})`, init);
+  // The name server answered that the host does not exist: it will say so again (curl does not retry it).
+  // EAI_AGAIN, no answer in time, stays a retried network error.
+  const errno = errnoOf(err) ?? errnoOf((err as { cause?: unknown } | undefined)?.cause);
+  if (code === 'ENOTFOUND' || errno === 'ENOTFOUND') {
+    return new DlpoolError('ERR_DL_DNS', `${message} (ENOTFOUND: no such host)`, {
+      ...init,
+      errno: 'ENOTFOUND',
+    });
+  }
   if (NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {
     // The socket's errno hides under undici's wrapper; surface it.
     const errno = errnoOf(err) ?? errnoOf((err as { cause?: unknown }).cause);

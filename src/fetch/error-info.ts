@@ -3,6 +3,7 @@ import type { ErrorInfo } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError } from './classify.js';
+import { isRetryable } from './retry.js';
 import type { Progress } from './context.js';
 
 /** A download's failure as its result reports it: the code, and a message that says what and where. */
@@ -17,10 +18,11 @@ export function errorInfo(err: unknown, job: Job, state: Progress, opts: Normali
           timeoutMs: opts.timeoutMs,
         });
   const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
-  const where =
-    e.code === 'ERR_DL_FILE'
-      ? ''
-      : `: GET ${job.displayUrl} (attempt ${state.attempts}/${maxAttempts(state, opts)})`;
+  // An error that is never retried says so, rather than `1/6` (a count of retries that will not come).
+  // (A wrong checksum gets one fresh download: counted as N/M.)
+  const final = !isRetryable(e) && e.code !== 'ERR_DL_CHECKSUM';
+  const attempts = final ? `${state.attempts}, not retried` : `${state.attempts}/${maxAttempts(state, opts)}`;
+  const where = e.code === 'ERR_DL_FILE' ? '' : `: GET ${job.displayUrl} (attempt ${attempts})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
 }
 

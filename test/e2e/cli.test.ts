@@ -76,7 +76,9 @@ describe('dlpool CLI', () => {
     const r = await run([list, '-d', out, '--retries', '0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${list}:2: `);
-    expect(r.stderr).toMatch(/404 Not Found: GET http:\/\/127\.0\.0\.1:\d+\/nope\/x \(attempt 1\/1\)/);
+    expect(r.stderr).toMatch(
+      /404 Not Found: GET http:\/\/127\.0\.0\.1:\d+\/nope\/x \(attempt 1, not retried\)/,
+    );
     expect(await listFiles(out)).toEqual(['ok.bin']);
   });
 

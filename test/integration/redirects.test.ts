@@ -58,7 +58,7 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(r.attempts).toBe(1);
       expect(r.error?.message).toBe(
         `refused redirect from https: to ${plain.url}/f.txt (--allow-insecure-redirects follows it): ` +
-          `GET ${secure.url}/f.txt (attempt 1/4)`,
+          `GET ${secure.url}/f.txt (attempt 1, not retried)`,
       );
       expect(secure.requests).toHaveLength(1);
       expect(plain.requests).toHaveLength(0);
