@@ -11,6 +11,8 @@ import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 
 export interface GetArgs {
   sources?: string[] | undefined;
+  /** -i FILE (aria2c, wget): list files, one or several. */
+  'input-file'?: string | string[] | undefined;
   /** Words yargs did not take as options or positionals: the command's name, and what followed `--`. */
   _?: (string | number)[] | undefined;
   dir?: string | undefined;
@@ -58,7 +60,8 @@ function whole(flag: string, v: number | undefined): number | undefined {
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs): DownloadOptions {
-  const sources = [...(a.sources ?? []), ...afterDoubleDash(a._, 'get')].map((s) =>
+  const lists = a['input-file'] === undefined ? [] : ([] as string[]).concat(a['input-file']);
+  const sources = [...lists, ...(a.sources ?? []), ...afterDoubleDash(a._, 'get')].map((s) =>
     s === STDIN_TOKEN ? '-' : s,
   );
   if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');

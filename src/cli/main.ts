@@ -1,4 +1,8 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
+
+interface WithOptions {
+  getOptions(): ParsedOptions;
+}
 import { hideBin } from 'yargs/helpers';
 import { DlpoolError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
@@ -8,6 +12,7 @@ import type { BenchArgs } from './bench.js';
 import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
 import type { ServeArgs } from './serve.js';
+import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { safeText } from './render/safe-text.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
@@ -20,6 +25,11 @@ function getOptions(y: Argv) {
       describe: 'URLs, list files (one URL per line, aria2 input format accepted), or - for stdin',
       type: 'string',
       array: true,
+    })
+    .option('input-file', {
+      alias: 'i',
+      type: 'string',
+      describe: 'a URL list file, as aria2c -i and wget -i take it (repeat for more; same as naming it)',
     })
     .option('dir', {
       alias: 'd',
@@ -127,7 +137,8 @@ function getOptions(y: Argv) {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv.map((a) => (a === '-' ? STDIN_TOKEN : a)))
+  const tokens = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
+  const parser = yargs(tokens)
     .scriptName('dlpool')
     .version(VERSION)
     .usage('$0 [get] <URL | LIST | ->...  download URL lists concurrently')
@@ -239,8 +250,16 @@ export async function main(argv: string[]): Promise<void> {
     .alias('V', 'version')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
+    // Every value option got a value, every number is one (yargs drops the first and turns the second to NaN).
+    // (yargs passes its instance second; its types declare neither that nor getOptions().)
+    .middleware(((args: Record<string, unknown>, y: WithOptions) =>
+      checkValues(args, tokens, y.getOptions())) as unknown as MiddlewareFunction)
     .fail((msg, err) => {
-      throw err ?? new DlpoolError('ERR_DL_USAGE', msg);
+      if (err) throw err;
+      // The options of the command being parsed (yargs' instance holds them while it parses).
+      const opts = (parser as unknown as WithOptions).getOptions();
+      const known = Object.keys(opts.key).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+      throw new DlpoolError('ERR_DL_USAGE', unknownOptionsMessage(msg, known) ?? msg);
     });
   try {
     await parser.parseAsync();

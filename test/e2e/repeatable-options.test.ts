@@ -64,6 +64,29 @@ describe('repeatable options take one value each, wherever they stand', () => {
   });
 });
 
+describe('-i FILE (as aria2c and wget take a list)', () => {
+  it('reads each list given with -i, with URLs given as arguments too', async () => {
+    const dir = await tmpDir();
+    const { writeFile } = await import('node:fs/promises');
+    const tag = Math.random().toString(36).slice(2);
+    await writeFile(`${dir}/a.txt`, `${server.url}/${tag}-a\n`);
+    await writeFile(`${dir}/b.txt`, `${server.url}/${tag}-b\n`);
+    const out = `${dir}/out`;
+    const r = await run([
+      '-i',
+      `${dir}/a.txt`,
+      `${server.url}/${tag}-c`,
+      '--input-file',
+      `${dir}/b.txt`,
+      '-d',
+      out,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await listFiles(out)).toEqual([`${tag}-a`, `${tag}-b`, `${tag}-c`]);
+  });
+});
+
 describe('--', () => {
   it('ends the options of hash too: a file named like an option is hashed', async () => {
     const dir = await tmpDir();
@@ -74,5 +97,22 @@ describe('--', () => {
     expect(r.stdout).toBe(
       `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  ${dir}/-x.bin\n`,
     );
+  });
+});
+
+describe('messages for a mistyped command line (exit 2, nothing downloaded)', () => {
+  it.each([
+    [['-j', 'four'], /--concurrency: expected a number, got 'four'/],
+    [['-j'], /--concurrency: needs a value/],
+    [['-H'], /--header: needs a value/],
+    [['--per-hots', '2'], /unknown option --per-hots \(did you mean --per-host\?\)/],
+  ])('%j', async (args, message) => {
+    const dir = await tmpDir();
+    // (-d first: after -j or -H it would be taken as their missing value.)
+    const r = await run(['-d', dir, `${server.url}/typo`, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/NaN|internal error/);
+    expect(await listFiles(dir)).toEqual([]);
   });
 });

@@ -1,0 +1,111 @@
+// Checks of the command line that yargs does not make, or makes with messages a user cannot act on
+// (`got NaN`, an option silently dropped because its value is missing, no hint for a typo).
+
+import { UsageError } from '../errors.js';
+
+/** The spellings of an option on the command line: `--name` and `-a` for each alias. */
+function flagsOf(key: string, aliases: readonly string[]): string[] {
+  return [key, ...aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+}
+
+/** The text given to an option (`--name V`, `--name=V`, `-a V`), as typed; the last one wins, as in yargs. */
+export function rawValue(tokens: readonly string[], flags: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '--') break;
+    if (flags.includes(t)) found = tokens[i + 1];
+    else
+      for (const f of flags) if (f.startsWith('--') && t.startsWith(`${f}=`)) found = t.slice(f.length + 1);
+  }
+  return found;
+}
+
+/** Options that take a value but were given none (`-j` last, or followed by another option). */
+export function missingValue(tokens: readonly string[], flags: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '--') return false;
+    if (!flags.includes(t)) continue;
+    const next = tokens[i + 1];
+    if (next === undefined || next === '--' || (/^-[A-Za-z-]/.test(next) && !/^-\d/.test(next))) return true;
+  }
+  return false;
+}
+
+/** What yargs' getOptions() returns, as far as these checks read it. */
+export interface ParsedOptions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+  boolean: string[];
+  number: string[];
+}
+
+/**
+ * After yargs parsed `tokens` for a command with `options`: every value option has a value, and every number
+ * is a number (`-j four` says "got 'four'", not NaN). Throws a UsageError naming the option.
+ */
+export function checkValues(
+  argv: Record<string, unknown>,
+  tokens: readonly string[],
+  options: ParsedOptions,
+): void {
+  const aliasOf = new Set(Object.values(options.alias).flat());
+  for (const key of Object.keys(options.key)) {
+    // Each option once, under its long name; help and version are flags.
+    if (aliasOf.has(key) || options.boolean.includes(key) || key === 'help' || key === 'version') continue;
+    const flags = flagsOf(key, options.alias[key] ?? []);
+    if (missingValue(tokens, flags))
+      throw new UsageError(`--${key}: needs a value (${flags.join(', ')} VALUE)`);
+    if (!options.number.includes(key)) continue;
+    const v = argv[key];
+    const bad = (Array.isArray(v) ? v : [v]).some((x) => typeof x === 'number' && Number.isNaN(x));
+    if (bad) throw new UsageError(`--${key}: expected a number, got '${rawValue(tokens, flags) ?? ''}'`);
+  }
+}
+
+/** The known option closest to a mistyped one (at most 2 edits away), for "did you mean". */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = distance(name, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** yargs' "Unknown argument(s): a, b, aB" as one line per unknown option, with a suggestion where there is one. */
+export function unknownOptionsMessage(message: string, known: readonly string[]): string | undefined {
+  const m = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!m) return undefined;
+  // yargs lists the camelCase form of each dashed name too.
+  const names = m[1]!.split(', ').filter((n) => !/[a-z][A-Z]/.test(n));
+  return names
+    .map((n) => {
+      const shown = n.length === 1 ? `-${n}` : `--${n}`;
+      const guess = closest(n, known);
+      return `unknown option ${shown}${guess ? ` (did you mean --${guess}?)` : ''}`;
+    })
+    .join('; ');
+}
+
+/** Edit distance with swaps of neighbours counting one (`--prot` is one step from `--port`). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
