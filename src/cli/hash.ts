@@ -2,6 +2,7 @@ import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
 import { afterDoubleDash } from './stdin-token.js';
+import { errnoText } from './errno-text.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
 
@@ -27,7 +28,7 @@ export async function runHash(a: HashArgs): Promise<void> {
       if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
       else {
         failed++;
-        process.stderr.write(`${safeText(`dlpool: ${r.file}: ${r.error ?? 'cannot read'}`)}\n`);
+        process.stderr.write(`${safeText(`dlpool: ${r.file}: ${errnoText(r.error)}`)}\n`);
       }
     },
   });

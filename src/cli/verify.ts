@@ -1,4 +1,5 @@
 import type { HashPoolKind } from '../hash/hasher.js';
+import { errnoText } from './errno-text.js';
 import { safeJson, safeText } from './render/safe-text.js';
 import { verify } from '../verify/verify.js';
 
@@ -34,6 +35,10 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
           writeJson(`${jsonStarted ? ',\n' : '{\n  "results": [\n'}    ${item}`);
           jsonStarted = true;
           return;
+        }
+        // As sha256sum -c: why a file could not be read, on stderr, before its line.
+        if (r.status === 'FAILED open or read') {
+          process.stderr.write(`${safeText(`dlpool: ${r.name}: ${errnoText(r.error)}`)}\n`);
         }
         const line = `${safeText(r.name)}: ${r.status}\n`;
         if (r.status === 'OK') {

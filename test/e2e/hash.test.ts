@@ -69,7 +69,7 @@ describe('dlpool hash', () => {
         .split('\n')
         .map((l) => l.split('  ')[1]),
     ).toEqual(['one', 'empty']);
-    expect(r.stderr).toBe('dlpool: missing: ENOENT\n');
+    expect(r.stderr).toBe('dlpool: missing: No such file or directory\n');
     const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'nope'/);

@@ -44,6 +44,8 @@ describe('dlpool verify', () => {
       expect(bad.code).toBe(1);
       expect(bad.stdout).toBe('a.txt: OK\nsub/b.txt: OK\nc.txt: FAILED\nmissing.txt: FAILED open or read\n');
       expect(bad.stderr).toMatch(/1 computed checksum\(s\) did NOT match/);
+      // Why, as sha256sum -c says it.
+      expect(bad.stderr).toMatch(/^dlpool: missing\.txt: No such file or directory$/m);
 
       await fs.writeFile(sums, `${sha('alpha')}  a.txt\n${sha('gamma')}  ./c.txt\n`);
       const good = await run(['verify', sums, '-d', dir, '--hash-pool', pool, '-q']);
