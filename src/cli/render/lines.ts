@@ -35,7 +35,7 @@ export function warningLine(w: WarningEvent): string {
 export function totalsLine(s: DownloadSummary): string {
   const parts = [`${s.downloaded} downloaded`, `${s.skipped} already present`, `${s.failed} failed`];
   const rate = formatRate(s.bytes, s.elapsedMs);
-  const retries = s.retries > 0 ? `, ${s.retries} retries` : '';
+  const retries = s.retries > 0 ? `, ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}` : '';
   const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
   return safeText(
     `dlpool: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`,

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { totalsLine } from '../../../src/cli/render/lines.js';
+import type { DownloadSummary } from '../../../src/report/summary.js';
+
+const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
+  results: [],
+  downloaded: 1,
+  skipped: 0,
+  failed: 0,
+  bytes: 1024,
+  retries: 0,
+  elapsedMs: 1000,
+  interrupted: undefined,
+  dir: '/out',
+  errors: [],
+  ...over,
+});
+
+describe('the totals line', () => {
+  it('counts retries in words that agree with the number', () => {
+    expect(totalsLine(summary({ retries: 0 }))).not.toMatch(/retr/);
+    expect(totalsLine(summary({ retries: 1 }))).toMatch(/, 1 retry ->/);
+    expect(totalsLine(summary({ retries: 2 }))).toMatch(/, 2 retries ->/);
+  });
+});
