@@ -78,6 +78,12 @@ export interface DownloadOptions {
   retry?: Partial<RetryPolicy>;
   /** Re-download files that already exist under their final name. @default false */
   overwrite?: boolean;
+  /**
+   * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
+   * `checksums`).
+   * @default false
+   */
+  requireChecksum?: boolean;
   /** Name files from the Content-Disposition header when it gives a name. @default false */
   contentDisposition?: boolean;
   /**
@@ -146,6 +152,7 @@ export interface NormalizedOptions {
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
+  requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
   hashPool: HashPoolKind;
@@ -176,6 +183,7 @@ export const DEFAULTS = {
   speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
+  requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
   mode: 'async',
@@ -205,6 +213,7 @@ const KNOWN_KEYS = new Set<string>([
   'retries',
   'retry',
   'overwrite',
+  'requireChecksum',
   'contentDisposition',
   'mode',
   'hash',
@@ -352,6 +361,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,
     hashPool,

@@ -7,6 +7,7 @@ import { parseSize } from '../server/index.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
+import { safeText } from './render/safe-text.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 
 export interface GetArgs {
@@ -33,6 +34,7 @@ export interface GetArgs {
   'speed-time'?: number | undefined;
   retries?: number | undefined;
   overwrite?: boolean | undefined;
+  'require-checksum'?: boolean | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
   mode?: string | undefined;
@@ -107,6 +109,7 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (window !== undefined) o.speedTimeMs = window;
   if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
   if (a.overwrite !== undefined) o.overwrite = a.overwrite;
+  if (a['require-checksum'] !== undefined) o.requireChecksum = a['require-checksum'];
   if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];
   if (a.mode !== undefined) o.mode = a.mode as EngineMode;
   if (a.hash !== undefined) o.hash = a.hash;
@@ -162,6 +165,16 @@ export async function runGet(a: GetArgs): Promise<void> {
       onEvent: (e) => renderer?.onEvent(e),
     });
     renderer?.finish(summary);
+    // -c was given, yet some files were not checked against it: said, not silently passed.
+    if (options.checksums !== undefined && summary.unverified > 0 && !a.json) {
+      const n = summary.unverified;
+      process.stderr.write(
+        `${safeText(
+          `dlpool: warning: ${n} file${n === 1 ? '' : 's'} had no entry in ${options.checksums} and ` +
+            `${n === 1 ? 'was' : 'were'} not verified (--require-checksum fails them instead)`,
+        )}\n`,
+      );
+    }
     process.exitCode = exitCodeFor(summary);
   } catch (err) {
     renderer?.stop();

@@ -94,6 +94,10 @@ function getOptions(y: Argv) {
     })
     .option('retries', { type: 'number', describe: `retries per download [${DEFAULTS.retry.retries}]` })
     .option('overwrite', { type: 'boolean', describe: 're-download files that already exist' })
+    .option('require-checksum', {
+      type: 'boolean',
+      describe: 'fail (without fetching) every URL with no checksum in -c FILE or checksum=',
+    })
     .option('content-disposition', {
       type: 'boolean',
       describe: 'name files from the Content-Disposition header',

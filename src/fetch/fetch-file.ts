@@ -9,7 +9,7 @@ import { targetPath } from '../jobs/naming.js';
 import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
-import { algorithmFor, checkPresent, digestOf } from './digest.js';
+import { algorithmFor, checkPresent, digestOf, expectedFor } from './digest.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
@@ -75,6 +75,12 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
     ...fields,
   });
 
+  // Nothing is fetched that could not be verified, when that is what was asked.
+  if (opts.requireChecksum && expectedFor(job, ctx) === undefined) {
+    const name = job.rel ?? job.displayUrl;
+    const message = `no checksum for ${name} (give it in -c FILE or checksum=); --require-checksum refuses it`;
+    return result({ status: 'failed', bytes: 0, error: { code: 'ERR_DL_NO_CHECKSUM', message } });
+  }
   const known = state.rel;
   // In a folder that was empty when the run started, nothing of this name can be there yet.
   if (known !== undefined && ctx.dirs.mayExist(known)) {

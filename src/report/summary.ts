@@ -10,6 +10,8 @@ export interface DownloadSummary {
   bytes: number;
   /** Retries made across all downloads. */
   retries: number;
+  /** Files downloaded or already present whose digest was not checked against an expected one. */
+  unverified: number;
   elapsedMs: number;
   /** Set when the run was stopped by its AbortSignal; the reason given to abort(), if a string. */
   interrupted: string | undefined;
@@ -26,6 +28,7 @@ export class SummaryBuilder {
   failed = 0;
   bytes = 0;
   retries = 0;
+  unverified = 0;
 
   constructor(private readonly keep: boolean) {}
 
@@ -37,6 +40,7 @@ export class SummaryBuilder {
     } else if (r.status === 'skipped') this.skipped++;
     else this.failed++;
     if (r.attempts > 1) this.retries += r.attempts - 1;
+    if (r.status !== 'failed' && r.digest?.verified !== true) this.unverified++;
   }
 
   build(
@@ -45,8 +49,20 @@ export class SummaryBuilder {
     interrupted: string | undefined,
     errors: ErrorInfo[] = [],
   ): DownloadSummary {
-    const { results, downloaded, skipped, failed, bytes, retries } = this;
-    return { results, downloaded, skipped, failed, bytes, retries, elapsedMs, interrupted, dir, errors };
+    const { results, downloaded, skipped, failed, bytes, retries, unverified } = this;
+    return {
+      results,
+      downloaded,
+      skipped,
+      failed,
+      bytes,
+      retries,
+      unverified,
+      elapsedMs,
+      interrupted,
+      dir,
+      errors,
+    };
   }
 }
 

@@ -116,3 +116,26 @@ describe('messages for a mistyped command line (exit 2, nothing downloaded)', ()
     expect(await listFiles(dir)).toEqual([]);
   });
 });
+
+describe('-c SUMS that does not cover every URL', () => {
+  it('says how many files it did not verify; --require-checksum fails them without fetching', async () => {
+    const dir = await tmpDir();
+    const { writeFile } = await import('node:fs/promises');
+    const crypto = await import('node:crypto');
+    const tag = Math.random().toString(36).slice(2);
+    // The test server answers 'x' for every path.
+    await writeFile(`${dir}/SUMS`, `${crypto.createHash('sha256').update('x').digest('hex')}  ${tag}-a\n`);
+    const urls = ['a', 'b', 'c'].map((n) => `${server.url}/${tag}-${n}`);
+    const warned = await run([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/one`]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/warning: 2 files had no entry in .*SUMS and were not verified/);
+
+    const before = server.requests.length;
+    const strict = await run([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/two`, '--require-checksum']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr.match(/\[ERR_DL_NO_CHECKSUM\]/g)).toHaveLength(2);
+    expect(await listFiles(`${dir}/two`)).toEqual([`${tag}-a`]);
+    // Only the covered URL was requested.
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual([`/${tag}-a`]);
+  });
+});

@@ -9,6 +9,7 @@ const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
   failed: 0,
   bytes: 1024,
   retries: 0,
+  unverified: 0,
   elapsedMs: 1000,
   interrupted: undefined,
   dir: '/out',
