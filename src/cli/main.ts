@@ -14,6 +14,7 @@ import type { HashArgs } from './hash.js';
 import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { safeText } from './render/safe-text.js';
+import { ROUTES } from '../server/routes.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
 
@@ -137,7 +138,13 @@ function getOptions(y: Argv) {
       describe: 'write a sha256sum-format file of everything downloaded',
     })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
-    .option('json', { type: 'boolean', describe: 'print one JSON document with every result on stdout' });
+    .option('json', { type: 'boolean', describe: 'print one JSON document with every result on stdout' })
+    .example('$0 https://example.com/a.iso https://example.com/b.iso -d out', 'two files into out/')
+    .example(
+      '$0 -i list.txt -j 32 -c SHA256SUMS --manifest out/SHA256SUMS -d out',
+      'a list, checked and recorded',
+    )
+    .example('cat urls.txt | $0 - --json | jq -c .results[]', 'URLs from stdin, results as JSON');
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -170,7 +177,13 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'share of requests answered 503 + Retry-After: 1 [0]',
           })
           .option('drop-rate', { type: 'number', describe: 'share of bodies cut half-way [0]' })
-          .option('seed', { type: 'number', describe: 'seed of the fault dice, for reproducible runs [1]' }),
+          .option('seed', { type: 'number', describe: 'seed of the fault dice, for reproducible runs [1]' })
+          .example('$0 serve --port 0', 'serve on any free port of 127.0.0.1 (the URL is printed)')
+          .example(
+            '$0 serve --port 8080 --latency 40 --fail-rate 0.1',
+            'a slow server that fails 1 request in 10',
+          )
+          .epilog(ROUTES),
       async (a) => (await import('./serve.js')).runServe(a),
     )
     .command<VerifyArgs>(
@@ -187,7 +200,9 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
           .option('json', { type: 'boolean', describe: 'print one JSON document' })
-          .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' }),
+          .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
+          .example('$0 verify SHA256SUMS -d out', 'check the files of out/ as sha256sum -c would')
+          .example('$0 verify SHA256SUMS --hash-pool threads -w 4 -q', 'on 4 threads, print only failures'),
       async (a) => (await import('./verify.js')).runVerify(a),
     )
     .command<HashArgs>(
@@ -195,14 +210,26 @@ export async function main(argv: string[]): Promise<void> {
       'print coreutils-format digests of files (like sha256sum), computed in parallel, in argument order',
       (y) =>
         y
-          .positional('files', { type: 'string', array: true, describe: 'files to hash' })
+          .positional('files', {
+            type: 'string',
+            array: true,
+            describe: 'files to hash (one or more; -- before names starting with -)',
+          })
           .option('algo', { type: 'string', describe: 'any node:crypto algorithm [sha256]' })
           .option('hash-pool', {
             type: 'string',
             choices: ['inline', 'threads', 'processes'],
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
-          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` }),
+          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
+          .example(
+            '$0 hash *.iso --hash-pool threads -w 4 > SHA256SUMS',
+            'digests in argument order, 4 at a time',
+          )
+          .example(
+            '$0 hash --algo sha512 -- -odd-name.bin',
+            'another algorithm; -- before names that start with -',
+          ),
       async (a) => (await import('./hash.js')).runHash(a),
     )
     .command<BenchArgs>(
@@ -242,7 +269,16 @@ export async function main(argv: string[]): Promise<void> {
           .option('from', {
             type: 'string',
             describe: 'render a saved --json report again instead of running',
-          }),
+          })
+          .example(
+            '$0 bench --demo --workloads many-small --modes async -j 4,16 --runs 1',
+            'a quick look (~15 s here)',
+          )
+          .example('$0 bench list.txt --html report.html', 'your own list, every mode, with charts')
+          .epilog(
+            '--demo runs three workloads under every mode, -j, worker count and hash pool, 3 runs each: several ' +
+              'minutes. Narrow it with --workloads, --modes, -j, -w, --hash-pool and --runs 1.',
+          ),
       async (a) => (await import('./bench.js')).runBenchCommand(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>

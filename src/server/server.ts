@@ -1,3 +1,4 @@
+import { ROUTES } from './routes.js';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
@@ -149,6 +150,12 @@ function notFound(res: http.ServerResponse): void {
     .end('not found\n');
 }
 
+function sendText(req: http.IncomingMessage, res: http.ServerResponse, text: string): void {
+  const body = Buffer.from(text);
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 /** `/list/SPEC` and `/sums/SPEC` (synthetic mode): a workload's URL list or its sha256sum-format checksums. */
 function sendWorkload(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): boolean {
   const m = /^\/(list|sums)\/([^/]+)$/.exec(rawPath);
@@ -176,6 +183,10 @@ async function handle(
     return;
   }
   const rawPath = rawPathOf(req.url);
+  if (rawPath === '/' && root === undefined) {
+    sendText(req, res, ROUTES);
+    return;
+  }
   if (rawPath !== undefined && root === undefined && sendWorkload(req, res, rawPath)) return;
   const resource =
     rawPath === undefined
