@@ -4,6 +4,7 @@ import type { Engine } from './engine/engine.js';
 import { DlpoolError } from './errors.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
+import { RateLimiter } from './fetch/rate.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -67,6 +68,7 @@ export async function download(
       claimOffered: (id, rel, wait) => (offered ? offered.claim(id, rel, wait) : names.claim(rel)),
     },
     dirs: new DirMaker(opts.dir),
+    limiter: opts.limitRateBytes === undefined ? undefined : new RateLimiter(opts.limitRateBytes),
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),

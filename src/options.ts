@@ -73,6 +73,11 @@ export interface DownloadOptions {
   speedLimitBytes?: number;
   /** The window of `speedLimitBytes` (curl's --speed-time). @default 60000 */
   speedTimeMs?: number;
+  /**
+   * All downloads together take at most this many bytes per second (curl's and wget's --limit-rate). In
+   * --mode threads each worker thread takes an equal share. @default unlimited
+   */
+  limitRateBytes?: number | undefined;
   /** Retries per download; shorthand for `retry.retries`. @default 5 */
   retries?: number;
   retry?: Partial<RetryPolicy>;
@@ -149,6 +154,7 @@ export interface NormalizedOptions {
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
+  limitRateBytes: number | undefined;
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
@@ -209,6 +215,7 @@ const KNOWN_KEYS = new Set<string>([
   'connectTimeoutMs',
   'timeoutMs',
   'speedLimitBytes',
+  'limitRateBytes',
   'speedTimeMs',
   'retries',
   'retry',
@@ -358,6 +365,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
+    limitRateBytes:
+      options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
     speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),

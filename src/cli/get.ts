@@ -35,6 +35,7 @@ export interface GetArgs {
   retries?: number | undefined;
   overwrite?: boolean | undefined;
   'require-checksum'?: boolean | undefined;
+  'limit-rate'?: string | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
   mode?: string | undefined;
@@ -96,6 +97,15 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (connect !== undefined) o.connectTimeoutMs = connect;
   const idle = seconds('--timeout', a.timeout);
   if (idle !== undefined) o.timeoutMs = idle;
+  if (a['limit-rate'] !== undefined) {
+    const rate = parseSize(String(a['limit-rate']));
+    if (rate === undefined || rate < 1) {
+      throw new UsageError(
+        `--limit-rate: expected bytes per second such as 500K or 2M, got ${a['limit-rate']}`,
+      );
+    }
+    o.limitRateBytes = rate;
+  }
   if (a['speed-limit'] !== undefined) {
     const min = parseSize(String(a['speed-limit']));
     if (min === undefined) {

@@ -85,6 +85,10 @@ function getOptions(y: Argv) {
       type: 'number',
       describe: `seconds without a byte before an attempt is abandoned [${DEFAULTS.timeoutMs / 1000}]`,
     })
+    .option('limit-rate', {
+      type: 'string',
+      describe: 'all downloads together at most this many bytes per second, e.g. 500K, 2M (as curl, wget)',
+    })
     .option('speed-limit', {
       type: 'string',
       describe: `abandon (and retry) an attempt slower than BYTES per second, e.g. 1K; 0: never [${DEFAULTS.speedLimitBytes}]`,

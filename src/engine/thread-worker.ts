@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent, ProgressEvent } from '../events.js';
 import { createDispatcher } from '../fetch/agent.js';
+import { RateLimiter } from '../fetch/rate.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
@@ -106,6 +107,11 @@ const ctx: FetchContext = {
     },
   },
   dirs: new DirMaker(opts.dir, init.rootWasEmpty),
+  // --limit-rate in total: each worker thread takes an equal share.
+  limiter:
+    opts.limitRateBytes === undefined
+      ? undefined
+      : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
   signal: controller.signal,
   emit,
   hasher,

@@ -1,3 +1,4 @@
+import type { RateLimiter } from './rate.js';
 import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import { DlpoolError } from '../errors.js';
@@ -206,6 +207,8 @@ export function dispatchGet(
     headers: Record<string, string>;
     signal: AbortSignal;
     speed?: SpeedFloor | undefined;
+    /** --limit-rate: the run's shared bucket; the socket pauses while it refills. */
+    limiter?: RateLimiter | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -214,6 +217,7 @@ export function dispatchGet(
     let body: ResponseBody | undefined;
     let settled = false;
     let speed: Watched | undefined;
+    let resumeSocket: (() => void) | undefined;
     const reasonOf = () => (signal.reason instanceof Error ? signal.reason : abortError(signal.reason));
     const onAbort = () => {
       if (body) body.destroy(reasonOf());
@@ -229,6 +233,7 @@ export function dispatchGet(
       },
       onHeaders(statusCode, rawHeaders, resume) {
         if (statusCode < 200) return true; // informational: the real answer follows
+        resumeSocket = resume;
         body = new ResponseBody(abort ?? (() => {}), resume);
         if (req.speed && req.speed.minBytesPerSec > 0) speed = watchSpeed(body, req.speed);
         settled = true;
@@ -237,7 +242,15 @@ export function dispatchGet(
       },
       onData(chunk) {
         if (speed) speed.bytes += chunk.length;
-        return body!.push(chunk);
+        const more = body!.push(chunk);
+        const wait = req.limiter?.take(chunk.length) ?? 0;
+        if (wait === 0) return more;
+        // Over the rate: the socket rests until the bucket has refilled (a body that has ended meanwhile
+        // ignores the late resume).
+        setTimeout(() => {
+          if (!body?.destroyed) resumeSocket?.();
+        }, wait);
+        return false;
       },
       onComplete() {
         done();

@@ -7,6 +7,7 @@ import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
+import type { RateLimiter } from './rate.js';
 
 /** What fetchFile and its helpers share: the run's context and one download's state across attempts. */
 /** What one download needs from its run; shared by every job of the run. */
@@ -27,6 +28,8 @@ export interface FetchContext {
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;
+  /** --limit-rate: one bucket for every download of this event loop. */
+  limiter?: RateLimiter | undefined;
   /** Keys of the warnings already given (sayOnce). */
   said?: Set<string> | undefined;
 }

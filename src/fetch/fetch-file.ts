@@ -213,6 +213,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     allowInsecureRedirects: opts.allowInsecureRedirects,
     signal: ctx.signal,
     speed: speedFloor(job, opts),
+    limiter: ctx.limiter,
     attempt: state.attempts,
     displayUrl: job.displayUrl,
   });

@@ -3,6 +3,7 @@ import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
 import { dispatchGet, type ResponseBody, type SpeedFloor } from './body.js';
+import type { RateLimiter } from './rate.js';
 import { parseRetryAfter } from './retry.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -18,6 +19,8 @@ export interface GetOptions {
   signal: AbortSignal;
   /** The body's speed floor (--speed-limit, --speed-time, lowest-speed-limit=). */
   speed?: SpeedFloor | undefined;
+  /** --limit-rate: the run's shared bucket. */
+  limiter?: RateLimiter | undefined;
   /** For error messages: the attempt number. */
   attempt: number;
   displayUrl: string;
@@ -56,6 +59,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       headers,
       signal: opts.signal,
       speed: opts.speed,
+      limiter: opts.limiter,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {
@@ -126,5 +130,9 @@ export function statusText(status: number): string {
 
 /** A job's speed floor: its list's `lowest-speed-limit=`, else --speed-limit; over --speed-time. */
 export function speedFloor(job: Job, opts: NormalizedOptions): SpeedFloor {
-  return { minBytesPerSec: job.entry.lowestSpeedLimit ?? opts.speedLimitBytes, windowMs: opts.speedTimeMs };
+  const floor = job.entry.lowestSpeedLimit ?? opts.speedLimitBytes;
+  // A --limit-rate whose share per download is below the floor would make dlpool abandon its own downloads
+  // as too slow: the floor is off then.
+  const share = opts.limitRateBytes === undefined ? Infinity : opts.limitRateBytes / opts.concurrency;
+  return { minBytesPerSec: share < floor ? 0 : floor, windowMs: opts.speedTimeMs };
 }

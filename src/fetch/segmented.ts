@@ -241,6 +241,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         allowInsecureRedirects: opts.allowInsecureRedirects,
         signal: stop.signal,
         speed: speedFloor(job, opts),
+        limiter: ctx.limiter,
         attempt: d.attempt,
         displayUrl: job.displayUrl,
       });

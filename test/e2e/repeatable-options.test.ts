@@ -117,6 +117,35 @@ describe('messages for a mistyped command line (exit 2, nothing downloaded)', ()
   });
 });
 
+describe('--limit-rate', () => {
+  it('holds all downloads together to the rate (never faster; both modes)', async () => {
+    const { createServer } = await import('../../src/server/index.js');
+    const big = await createServer({});
+    try {
+      for (const mode of ['async', 'threads']) {
+        const dir = await tmpDir();
+        // 4 x 256 KiB at 512 KiB/s: one second's burst, then ~1 s more. Without the limit: a few ms.
+        const urls = [1, 2, 3, 4].map((i) => `${big.url}gen/256K/f${i}.bin`);
+        const started = performance.now();
+        const r = await run([...urls, '-d', dir, '--limit-rate', '512K', '--mode', mode, '-w', '2', '-q']);
+        const seconds = (performance.now() - started) / 1000;
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect((await listFiles(dir)).length).toBe(4);
+        expect(seconds, mode).toBeGreaterThan(0.9);
+      }
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('says what it expects for a bad rate', async () => {
+    const r = await run([`${server.url}/x`, '--limit-rate', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--limit-rate: expected bytes per second such as 500K or 2M, got fast/);
+  });
+});
+
 describe('-c SUMS that does not cover every URL', () => {
   it('says how many files it did not verify; --require-checksum fails them without fetching', async () => {
     const dir = await tmpDir();

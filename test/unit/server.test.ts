@@ -226,8 +226,9 @@ describe('createServer: synthetic files', () => {
     expect(ranged.body.length).toBe(0);
   });
 
-  it('answers 404 for unknown paths and unparsable sizes, 405 for other methods', async () => {
-    for (const p of ['/', '/nope', '/gen/', '/gen/12X/a.bin', '/gen/1.5M/a.bin', '/gen/16K/', '/gen/16K']) {
+  it('answers 404 for unknown paths and unparsable sizes, 405 for other methods; / is an index', async () => {
+    expect((await get(url('/'))).status).toBe(200);
+    for (const p of ['/nope', '/gen/', '/gen/12X/a.bin', '/gen/1.5M/a.bin', '/gen/16K/', '/gen/16K']) {
       expect((await get(url(p))).status, p).toBe(404);
     }
     const post = await request(url('/gen/10/a'), { method: 'POST', body: 'x' });

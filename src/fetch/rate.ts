@@ -1,0 +1,23 @@
+/**
+ * --limit-rate: one token bucket for every download of the run (curl's and wget's option: bytes per second in
+ * total). A body that takes more than the bucket holds pauses its socket until the bucket has refilled, so
+ * the server is slowed down by TCP, not buffered in memory. The bucket holds one second of bytes: a burst
+ * after a pause is at most that.
+ */
+export class RateLimiter {
+  #tokens: number;
+  #last = performance.now();
+
+  constructor(readonly bytesPerSec: number) {
+    this.#tokens = bytesPerSec;
+  }
+
+  /** Takes `n` bytes; returns how long (ms) their reader should wait before reading more (0: go on). */
+  take(n: number): number {
+    const now = performance.now();
+    this.#tokens = Math.min(this.bytesPerSec, this.#tokens + ((now - this.#last) * this.bytesPerSec) / 1000);
+    this.#last = now;
+    this.#tokens -= n;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens * 1000) / this.bytesPerSec);
+  }
+}
