@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
-
-const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let server: TestServer;
 beforeAll(async () => {
@@ -55,7 +37,7 @@ describe('repeatable options take one value each, wherever they stand', () => {
     const tag = Math.random().toString(36).slice(2);
     const u1 = `${server.url}/${tag}-1`;
     const u2 = `${server.url}/${tag}-2`;
-    const r = await run(argv(u1, u2, dir));
+    const r = await runCli(argv(u1, u2, dir));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(await listFiles(dir)).toEqual([`${tag}-1`, `${tag}-2`]);
@@ -72,7 +54,7 @@ describe('-i FILE (as aria2c and wget take a list)', () => {
     await writeFile(`${dir}/a.txt`, `${server.url}/${tag}-a\n`);
     await writeFile(`${dir}/b.txt`, `${server.url}/${tag}-b\n`);
     const out = `${dir}/out`;
-    const r = await run([
+    const r = await runCli([
       '-i',
       `${dir}/a.txt`,
       `${server.url}/${tag}-c`,
@@ -92,7 +74,7 @@ describe('--', () => {
     const dir = await tmpDir();
     const { writeFile } = await import('node:fs/promises');
     await writeFile(`${dir}/-x.bin`, 'abc');
-    const r = await run(['hash', '--', `${dir}/-x.bin`]);
+    const r = await runCli(['hash', '--', `${dir}/-x.bin`]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  ${dir}/-x.bin\n`,
@@ -109,7 +91,7 @@ describe('messages for a mistyped command line (exit 2, nothing downloaded)', ()
   ])('%j', async (args, message) => {
     const dir = await tmpDir();
     // (-d first: after -j or -H it would be taken as their missing value.)
-    const r = await run(['-d', dir, `${server.url}/typo`, ...args]);
+    const r = await runCli(['-d', dir, `${server.url}/typo`, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/NaN|internal error/);
@@ -127,7 +109,7 @@ describe('--limit-rate', () => {
         // 4 x 256 KiB at 512 KiB/s: one second's burst, then ~1 s more. Without the limit: a few ms.
         const urls = [1, 2, 3, 4].map((i) => `${big.url}gen/256K/f${i}.bin`);
         const started = performance.now();
-        const r = await run([...urls, '-d', dir, '--limit-rate', '512K', '--mode', mode, '-w', '2', '-q']);
+        const r = await runCli([...urls, '-d', dir, '--limit-rate', '512K', '--mode', mode, '-w', '2', '-q']);
         const seconds = (performance.now() - started) / 1000;
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
@@ -140,7 +122,7 @@ describe('--limit-rate', () => {
   });
 
   it('says what it expects for a bad rate', async () => {
-    const r = await run([`${server.url}/x`, '--limit-rate', 'fast']);
+    const r = await runCli([`${server.url}/x`, '--limit-rate', 'fast']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--limit-rate: expected bytes per second such as 500K or 2M, got fast/);
   });
@@ -155,12 +137,12 @@ describe('-c SUMS that does not cover every URL', () => {
     // The test server answers 'x' for every path.
     await writeFile(`${dir}/SUMS`, `${crypto.createHash('sha256').update('x').digest('hex')}  ${tag}-a\n`);
     const urls = ['a', 'b', 'c'].map((n) => `${server.url}/${tag}-${n}`);
-    const warned = await run([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/one`]);
+    const warned = await runCli([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/one`]);
     expect(warned.code).toBe(0);
     expect(warned.stderr).toMatch(/warning: 2 files had no entry in .*SUMS and were not verified/);
 
     const before = server.requests.length;
-    const strict = await run([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/two`, '--require-checksum']);
+    const strict = await runCli([...urls, '-c', `${dir}/SUMS`, '-d', `${dir}/two`, '--require-checksum']);
     expect(strict.code).toBe(1);
     expect(strict.stderr.match(/\[ERR_DL_NO_CHECKSUM\]/g)).toHaveLength(2);
     expect(await listFiles(`${dir}/two`)).toEqual([`${tag}-a`]);

@@ -1,29 +1,10 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORT } from '../../src/cli/demo.js';
+import { runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
-
-function run(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Holds a port on 127.0.0.1 (`port` 0: any free one) until closed. */
 async function holdPort(port: number): Promise<net.Server & { port: number }> {
@@ -39,7 +20,7 @@ describe('dlpool serve and the demo on a busy port', () => {
   it('serve: one line naming the port and what to do, exit 2, no stack trace', async () => {
     const busy = await holdPort(0);
     try {
-      const r = await run(['serve', '--port', String(busy.port)]);
+      const r = await runCli(['serve', '--port', String(busy.port)]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${busy.port} is in use.*--port`));
@@ -58,7 +39,7 @@ describe('dlpool serve and the demo on a busy port', () => {
     }
     try {
       const cwd = await tmpDir();
-      const r = await run(['demo'], cwd);
+      const r = await runCli(['demo'], { cwd });
       expect(r.stderr).not.toMatch(/internal error|could not start/);
       expect(r.code).toBe(0);
       const files = await fs.readdir(path.join(cwd, 'downloads'));
