@@ -93,7 +93,8 @@ describe('--json streams results as they finish', () => {
       expect(doc.results.at(-1)).toMatchObject({ url: `${server.url}/slow`, path: 'slow', bytes: 4 });
       expect(doc.results.find((r) => r.status === 'failed')).toMatchObject({
         path: 'missing',
-        error: { code: 'ERR_DL_HTTP_STATUS' },
+        // The HTTP status, as the library has it (a script should not parse it out of the message).
+        error: { code: 'ERR_DL_HTTP_STATUS', status: 404 },
       });
       expect(await fs.readFile(path.join(dir, 'slow'), 'utf8')).toBe('slow');
       expect(await fs.readFile(path.join(dir, 'fast'), 'utf8')).toBe('fast');

@@ -70,6 +70,13 @@ function toJson(r: FileResult) {
     digest: r.digest
       ? { algorithm: r.digest.algorithm, hex: r.digest.hex, verified: r.digest.verified }
       : null,
-    error: r.error ? { code: r.error.code, message: r.error.message, errno: r.error.errno ?? null } : null,
+    error: r.error
+      ? {
+          code: r.error.code,
+          message: r.error.message,
+          errno: r.error.errno ?? null,
+          status: r.error.status ?? null,
+        }
+      : null,
   };
 }
