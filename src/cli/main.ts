@@ -220,6 +220,12 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'files to hash (one or more; -- before names starting with -)',
           })
           .option('algo', { type: 'string', describe: 'any node:crypto algorithm [sha256]' })
+          .option('recursive', {
+            alias: 'r',
+            type: 'boolean',
+            describe:
+              'hash the files under each directory given (as find DIR -type f | sort; links not followed)',
+          })
           .option('hash-pool', {
             type: 'string',
             choices: ['inline', 'threads', 'processes'],

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/tmp.js';
+import { runCli } from '../helpers/cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
 
@@ -73,5 +74,31 @@ describe('dlpool hash', () => {
     const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'nope'/);
+  });
+});
+
+describe('hash -r DIR', () => {
+  it('hashes the files under a directory in a stable order; without -r it says how', async () => {
+    const { mkdtemp, mkdir, writeFile, symlink } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const root = await mkdtemp(`${os.tmpdir()}/dlpool-hash-r-`);
+    await mkdir(`${root}/d/sub`, { recursive: true });
+    await writeFile(`${root}/d/b.txt`, 'b');
+    await writeFile(`${root}/d/a.txt`, 'a');
+    await writeFile(`${root}/d/sub/c.txt`, 'c');
+    await symlink('/etc/hostname', `${root}/d/link`);
+    const r = await runCli(['hash', '-r', 'd'], { cwd: root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Names as find would give them, sorted; a symbolic link is not followed (as find -type f).
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('  ')[1]),
+    ).toEqual(['d/a.txt', 'd/b.txt', 'd/sub/c.txt']);
+    const plain = await runCli(['hash', 'd'], { cwd: root });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe('dlpool: d: Is a directory (dlpool hash -r d hashes the files in it)\n');
   });
 });
