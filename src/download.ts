@@ -23,6 +23,16 @@ const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
   threads: async () => new (await import('./engine/threads.js')).ThreadsEngine(),
 };
 
+/** Passes items through and reports how many there were once the stream has ended. */
+async function* counted<T>(items: AsyncIterable<T>, onEnd: (count: number) => void): AsyncGenerator<T> {
+  let n = 0;
+  for await (const item of items) {
+    n++;
+    yield item;
+  }
+  onEnd(n);
+}
+
 async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem> | undefined) {
   yield* a;
   if (b) yield* b;
@@ -78,7 +88,9 @@ export async function download(
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   try {
     ctx.dirs.open();
-    const jobs = toJobs(items, { names, offered, emit: opts.onEvent });
+    const jobs = counted(toJobs(items, { names, offered, emit: opts.onEvent }), (count) =>
+      opts.onEvent({ type: 'listed', count }),
+    );
     await engine.run(jobs, ctx, (r: FileResult) => {
       offered?.settle(r.id);
       summary.add(r);

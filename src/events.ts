@@ -86,6 +86,13 @@ export interface ResultEvent {
 }
 
 /** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
-export type DownloadEvent = StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent;
+/** Every source was read to its end: `count` entries in all (until now the count was still growing). */
+export interface ListedEvent {
+  type: 'listed';
+  count: number;
+}
+
+export type DownloadEvent =
+  StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent;
 
 export type EventListener = (event: DownloadEvent) => void;

@@ -36,6 +36,17 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-length': '10' });
       res.write('12345');
       held.push(() => res.destroy());
+    } else if (req.url?.startsWith('/drip')) {
+      // 1000 bytes over ~0.5 s: long enough for the bars to be drawn several times.
+      res.writeHead(200, { 'content-length': '1000' });
+      let sent = 0;
+      const t = setInterval(() => {
+        res.write('y'.repeat(100));
+        if ((sent += 100) >= 1000) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 50);
     } else res.end('x'.repeat(1000));
   });
 });
@@ -60,6 +71,18 @@ function pidWith(marker: string): number | undefined {
 }
 
 describe.skipIf(!hasScript)('on a terminal (a real pseudo-terminal)', () => {
+  it('the overall bar counts the whole list and makes up no ETA', async () => {
+    const dir = await tmpDir();
+    const urls = [1, 2, 3, 4, 5, 6].map((i) => `${server.url}/drip${i}`);
+    const raw = await inTerminal([...urls, '-d', dir, '-j', '2', '--progress', 'bars']);
+    const overall = raw.split(/[\r\n]/).filter((l) => l.includes(' files '));
+    expect(overall.length).toBeGreaterThan(0);
+    for (const l of overall) expect(l).not.toMatch(/ETA|NF|INF/);
+    // Six URLs on the command line: the total is 6 (not the 2 started so far), and final once the list is read.
+    expect(overall.some((l) => /files [0-5]\/6 \|/.test(l))).toBe(true);
+    expect(screen(raw).at(-1)).toMatch(/^dlpool: 6 downloaded/);
+  });
+
   it('Ctrl-C: both interrupted downloads are shown as failed, above the totals', async () => {
     const dir = await tmpDir();
     const before = server.requests.length;

@@ -28,6 +28,8 @@ export class BarsRenderer implements Renderer {
   private bytes = 0;
   private readonly started = performance.now();
   private closed = false;
+  /** Entries in all, once every source has been read. */
+  private listed: number | undefined;
 
   constructor(
     private readonly io: Output,
@@ -46,11 +48,13 @@ export class BarsRenderer implements Renderer {
       },
       cliProgress.Presets.shades_classic,
     );
+    // No ETA on the overall bar: the files still to come have no sizes yet, so any figure would be made up
+    // (it showed `ETA NFs`); each file's bar has its own. `+` after the total while the list is still read.
     this.overall = this.multi.create(
       1,
       0,
-      { label: 'files', info: '' },
-      { format: ' {bar} files {value}/{total} | {info} | ETA {eta_formatted}' },
+      { label: 'files', info: '', more: '+' },
+      { format: ' {bar} files {value}/{total}{more} | {info}' },
     );
   }
 
@@ -95,11 +99,17 @@ export class BarsRenderer implements Renderer {
       }
       case 'retry':
         break;
+      case 'listed':
+        this.listed = e.count;
+        break;
     }
     if (e.type === 'start') this.seen = Math.max(this.seen, e.id);
     const ms = performance.now() - this.started;
-    this.overall.setTotal(Math.max(1, this.seen));
-    this.overall.update(this.done, { info: `${formatBytes(this.bytes)} ${formatRate(this.bytes, ms)}` });
+    this.overall.setTotal(Math.max(1, this.listed ?? this.seen));
+    this.overall.update(this.done, {
+      info: `${formatBytes(this.bytes)} ${formatRate(this.bytes, ms)}`,
+      more: this.listed === undefined ? '+' : '',
+    });
   }
 
   private barCount(): number {
