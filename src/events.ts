@@ -24,6 +24,11 @@ export interface FileResult {
   status: FileStatus;
   /** Bytes in the final file (downloaded or already present). */
   bytes: number;
+  /**
+   * Bytes this run received over the network for this entry: `bytes` less what an earlier run had left in its
+   * `.part` (0 for a file already present).
+   */
+  transferred: number;
   /** HTTP attempts made (0 for skipped files and bad list lines). */
   attempts: number;
   /** Wall time spent on this entry. */

@@ -293,6 +293,7 @@ class DownloadWorkers {
       attempts: 1,
       ms: Math.round(performance.now() - p.started),
       resumed: false,
+      transferred: 0,
       error: { code, message: `${message}: GET ${p.job.displayUrl}` },
     };
   }

@@ -68,6 +68,8 @@ export interface Progress {
   validator: string | undefined;
   attempts: number;
   resumed: boolean;
+  /** Bytes an earlier run left in the `.part` this download continues (not transferred by this run). */
+  fromEarlierRun: number;
   /** A checksum mismatch gets one fresh download; set once it has been used. */
   checksumRetried: boolean;
   /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */

@@ -51,6 +51,7 @@ function newProgress(job: Job): Progress {
     validator: undefined,
     attempts: 0,
     resumed: false,
+    fromEarlierRun: 0,
     checksumRetried: false,
     meta: false,
     segments: undefined,
@@ -72,6 +73,10 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
     attempts: state.attempts + state.segmentRetries,
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
+    transferred:
+      fields.status === 'skipped'
+        ? 0
+        : Math.max(0, fields.bytes - Math.min(state.fromEarlierRun, fields.bytes)),
     ...fields,
   });
 
@@ -95,6 +100,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
       }
       // A symbolic link or special file at NAME.part.meta is refused, like one at NAME.part.
       if (site) await resumeFromEarlierRun(job, state, site.part);
+      state.fromEarlierRun = state.segments ? segmentBytes(state.segments) : state.offset;
     } catch (err) {
       return result({ status: 'failed', bytes: 0, error: errorInfo(err, job, state, opts) });
     }
@@ -256,6 +262,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     throw new DlpoolError('ERR_DL_LENGTH_MISMATCH', 'unexpected 206 answer to a full request', init);
   } else {
     // 200 (also to a Range request: the server sends the whole file, so we start again from zero).
+    state.fromEarlierRun = 0;
     const length = lengthOf(res);
     total = length;
     const v = validatorOf(res);

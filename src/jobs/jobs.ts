@@ -33,6 +33,7 @@ function failed(
     attempts: 0,
     ms: 0,
     resumed: false,
+    transferred: 0,
     error: err,
   };
 }

@@ -6,8 +6,10 @@ export interface DownloadSummary {
   downloaded: number;
   skipped: number;
   failed: number;
-  /** Bytes written by this run (skipped files not counted). */
+  /** Bytes in the files this run downloaded (skipped files not counted; a resumed file counts whole). */
   bytes: number;
+  /** Bytes this run received over the network (a resumed file only what it fetched; failed ones too). */
+  transferred: number;
   /** Retries made across all downloads. */
   retries: number;
   /** Files downloaded or already present whose digest was not checked against an expected one. */
@@ -29,6 +31,7 @@ export class SummaryBuilder {
   bytes = 0;
   retries = 0;
   unverified = 0;
+  transferred = 0;
 
   constructor(private readonly keep: boolean) {}
 
@@ -40,6 +43,7 @@ export class SummaryBuilder {
     } else if (r.status === 'skipped') this.skipped++;
     else this.failed++;
     if (r.attempts > 1) this.retries += r.attempts - 1;
+    this.transferred += r.transferred;
     if (r.status !== 'failed' && r.digest?.verified !== true) this.unverified++;
   }
 
@@ -49,13 +53,14 @@ export class SummaryBuilder {
     interrupted: string | undefined,
     errors: ErrorInfo[] = [],
   ): DownloadSummary {
-    const { results, downloaded, skipped, failed, bytes, retries, unverified } = this;
+    const { results, downloaded, skipped, failed, bytes, transferred, retries, unverified } = this;
     return {
       results,
       downloaded,
       skipped,
       failed,
       bytes,
+      transferred,
       retries,
       unverified,
       elapsedMs,

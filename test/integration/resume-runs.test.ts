@@ -76,6 +76,10 @@ describe.each(MODES)('resume across runs (%s mode)', (mode) => {
       expect(h['if-range']).toBe('"v1"');
       expect((await fs.readFile(path.join(r.dir, 'data.bin'))).equals(v.body)).toBe(true);
       expect(await listFiles(r.dir)).toEqual(['data.bin']);
+      // The rerun moved only what the first run had not: the file counts whole, the transfer does not.
+      const from = Number(/\d+/.exec(h.range!)![0]);
+      expect(r.r2.results[0]).toMatchObject({ bytes: size, transferred: size - from });
+      expect(r.r2).toMatchObject({ bytes: size, transferred: size - from });
     },
   );
 
@@ -86,6 +90,8 @@ describe.each(MODES)('resume across runs (%s mode)', (mode) => {
     expect(r.requests[0]!.headers['if-range']).toBe('"v1"');
     expect(r.r2.downloaded).toBe(1);
     expect(r.r2.results[0]!.resumed).toBe(false);
+    // Fetched whole again: all of it was transferred by this run.
+    expect(r.r2.results[0]!.transferred).toBe(1_000_000);
     // Not a splice of v1's first 400 KB and v2's rest: exactly v2.
     expect((await fs.readFile(path.join(r.dir, 'data.bin'))).equals(changed.body)).toBe(true);
   });

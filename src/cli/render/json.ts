@@ -64,6 +64,7 @@ function toJson(r: FileResult) {
     path: r.path ?? null,
     status: r.status,
     bytes: r.bytes,
+    transferred: r.transferred,
     attempts: r.attempts,
     ms: r.ms,
     resumed: r.resumed,

@@ -34,10 +34,15 @@ export function warningLine(w: WarningEvent): string {
 
 export function totalsLine(s: DownloadSummary): string {
   const parts = [`${s.downloaded} downloaded`, `${s.skipped} already present`, `${s.failed} failed`];
-  const rate = formatRate(s.bytes, s.elapsedMs);
+  // The speed is of what moved; file bytes are said apart when a resume made them differ.
+  const rate = formatRate(s.transferred, s.elapsedMs);
+  const moved =
+    s.transferred === s.bytes
+      ? formatBytes(s.bytes)
+      : `${formatBytes(s.bytes)} of files, ${formatBytes(s.transferred)} transferred`;
   const retries = s.retries > 0 ? `, ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}` : '';
   const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
   return safeText(
-    `dlpool: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`,
+    `dlpool: ${parts.join(', ')}; ${moved} in ${formatSeconds(s.elapsedMs)} (${rate})${retries} -> ${s.dir}${stopped}`,
   );
 }

@@ -8,6 +8,7 @@ const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
   skipped: 0,
   failed: 0,
   bytes: 1024,
+  transferred: 1024,
   retries: 0,
   unverified: 0,
   elapsedMs: 1000,
@@ -22,5 +23,11 @@ describe('the totals line', () => {
     expect(totalsLine(summary({ retries: 0 }))).not.toMatch(/retr/);
     expect(totalsLine(summary({ retries: 1 }))).toMatch(/, 1 retry ->/);
     expect(totalsLine(summary({ retries: 2 }))).toMatch(/, 2 retries ->/);
+  });
+
+  it('after a resume: file bytes and transferred bytes apart, the speed from what moved', () => {
+    const line = totalsLine(summary({ bytes: 128 * 1048576, transferred: 76 * 1048576, elapsedMs: 4000 }));
+    expect(line).toMatch(/128\.0 MiB of files, 76\.0 MiB transferred in 4\.00 s \(19\.0 MiB\/s\)/);
+    expect(totalsLine(summary({}))).toMatch(/; 1\.00 KiB in /);
   });
 });

@@ -23,6 +23,7 @@ describe('safeText', () => {
       attempts: 1,
       ms: 1,
       resumed: false,
+      transferred: 0,
       error: { code: 'ERR_DL_TLS', message: 'certificate subject \u001b]2;pwned\u0007\u001b[41m' },
     });
     expect(line).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e]/);
