@@ -1,7 +1,8 @@
 import type { WriteStream } from 'node:fs';
-import { LengthMismatchError } from '../errors.js';
-import { writePartSync, writeWholeSync } from '../file/part.js';
+import { LengthMismatchError, TooLargeError } from '../errors.js';
+import { openPart, writePartSync, writeWholeSync } from '../file/part.js';
 import { removeResumeState } from '../file/resume-state.js';
+import type { Tap } from '../hash/stream-tap.js';
 import type { Job } from '../jobs/job.js';
 import { fileError } from './classify.js';
 import { type Done, emitStart, type FetchContext, type Progress } from './context.js';
@@ -186,4 +187,85 @@ export function drainInto(body: ResponseBody, ws: WriteStream, partPath: string)
     // A body that was paused while the file was opened flows again.
     body.resume();
   });
+}
+
+/** Bytes of a streamed body held in memory while its `.part` is being opened, before the body is paused. */
+const EARLY_MAX_BYTES = 1024 * 1024;
+
+/** The body of `attempt` for a body streamed to `.part` (fed to `tap` on the way when there is one). */
+export async function streamBody(
+  job: Job,
+  ctx: FetchContext,
+  state: Progress,
+  res: GetResponse,
+  o: {
+    offset: number;
+    total: number | undefined;
+    limit: number | undefined;
+    rel: string;
+    tap: Tap | undefined;
+    partPath: string;
+    finalPath: string;
+    init: { url: string; attempt: number };
+  },
+): Promise<Done> {
+  const { opts } = ctx;
+  const { offset, total, limit, rel, tap, partPath, finalPath, init } = o;
+  let received = offset;
+  let lastEmit = 0;
+  // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
+  // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
+  let early: Buffer[] | undefined = [];
+  let earlyBytes = 0;
+  res.body.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (limit !== undefined && received > limit) {
+      res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
+      return;
+    }
+    // A digest thread that falls behind pauses the body until it catches up (memory stays bounded).
+    if (tap && !tap.update(chunk)) {
+      res.body.pause();
+      void tap.whenDrained().then(() => res.body.resume());
+    }
+    if (early) {
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      // A slow open must not let a fast body pile up in memory: pipe() resumes it once the file is open.
+      if (earlyBytes >= EARLY_MAX_BYTES) res.body.pause();
+      return;
+    }
+    const now = performance.now();
+    if (now - lastEmit >= opts.progressIntervalMs) {
+      lastEmit = now;
+      ctx.emit({
+        type: 'progress',
+        id: job.id,
+        url: job.displayUrl,
+        path: rel,
+        transferred: received,
+        total,
+      });
+    }
+  });
+  let ws: WriteStream;
+  try {
+    ws = await openPart(partPath, offset, opts.writeHighWaterMark);
+    if (offset === 0) keepResumeState(job, state, partPath);
+  } catch (err) {
+    res.body.destroy();
+    throw err;
+  }
+  emitStart(ctx, job, state, total, offset);
+  for (const chunk of early) ws.write(chunk);
+  early = undefined;
+  await drainInto(res.body, ws, partPath);
+  ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
+  if (total !== undefined && received !== total) {
+    throw new LengthMismatchError(total, received, init);
+  }
+  // Verified (when a checksum is known) before it gets its final name.
+  const digest = await digestOf(job, ctx, state, partPath, tap, init);
+  await finishPart(state, partPath, finalPath);
+  return { bytes: received, digest };
 }

@@ -110,3 +110,12 @@ export function emitStart(
     offset,
   });
 }
+
+/** Thrown inside a download when the file turns out to be there already: it ends as a `skipped` result. */
+export class Skipped {
+  constructor(
+    readonly rel: string,
+    readonly bytes: number,
+    readonly digest: Digest | undefined,
+  ) {}
+}

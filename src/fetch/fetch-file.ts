@@ -1,32 +1,22 @@
-import type { WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
-import type { Digest, FileResult } from '../events.js';
-import { commitPart, discardPart, existingSize, openPart, partSize } from '../file/part.js';
-import type { Tap } from '../hash/stream-tap.js';
+import { ChecksumMismatchError, DlpoolError, TooLargeError } from '../errors.js';
+import type { FileResult } from '../events.js';
+import { existingSize, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { targetPath } from '../jobs/naming.js';
-import { drainInto, segmentedBody, SMALL_BODY_BYTES, smallBody } from './bodies.js';
+import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
-import { type Done, emitStart, type FetchContext, type Progress, sayOnce } from './context.js';
-import { algorithmFor, checkPresent, digestOf, expectedFor } from './digest.js';
-import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
-import { dropPart, finishPart, keepResumeState, resumeFromEarlierRun } from './part-state.js';
+import { type Done, type FetchContext, type Progress, sayOnce, Skipped } from './context.js';
+import { algorithmFor, checkPresent, expectedFor } from './digest.js';
+import { getFollowingRedirects, speedFloor } from './http.js';
+import { dropPart, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
-import { nameFromResponse } from './response-name.js';
+import { nameFromResponse, nameInTurn } from './response-name.js';
 import { retryDelay } from './retry.js';
 import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
-
-class Skipped {
-  constructor(
-    readonly rel: string,
-    readonly bytes: number,
-    readonly digest: Digest | undefined,
-  ) {}
-}
 
 /**
  * Downloads one job to `NAME.part`, retrying and resuming, and renames it to `NAME` when complete.
@@ -359,127 +349,8 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   }
 }
 
-/** The body of `attempt` for a body streamed to `.part` (fed to `tap` on the way when there is one). */
-async function streamBody(
-  job: Job,
-  ctx: FetchContext,
-  state: Progress,
-  res: GetResponse,
-  o: {
-    offset: number;
-    total: number | undefined;
-    limit: number | undefined;
-    rel: string;
-    tap: Tap | undefined;
-    partPath: string;
-    finalPath: string;
-    init: { url: string; attempt: number };
-  },
-): Promise<Done> {
-  const { opts } = ctx;
-  const { offset, total, limit, rel, tap, partPath, finalPath, init } = o;
-  let received = offset;
-  let lastEmit = 0;
-  // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
-  // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
-  let early: Buffer[] | undefined = [];
-  let earlyBytes = 0;
-  res.body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (limit !== undefined && received > limit) {
-      res.body.destroy(new TooLargeError(limit, `the body (${received} bytes so far)`, init));
-      return;
-    }
-    // A digest thread that falls behind pauses the body until it catches up (memory stays bounded).
-    if (tap && !tap.update(chunk)) {
-      res.body.pause();
-      void tap.whenDrained().then(() => res.body.resume());
-    }
-    if (early) {
-      early.push(chunk);
-      earlyBytes += chunk.length;
-      // A slow open must not let a fast body pile up in memory: pipe() resumes it once the file is open.
-      if (earlyBytes >= EARLY_MAX_BYTES) res.body.pause();
-      return;
-    }
-    const now = performance.now();
-    if (now - lastEmit >= opts.progressIntervalMs) {
-      lastEmit = now;
-      ctx.emit({
-        type: 'progress',
-        id: job.id,
-        url: job.displayUrl,
-        path: rel,
-        transferred: received,
-        total,
-      });
-    }
-  });
-  let ws: WriteStream;
-  try {
-    ws = await openPart(partPath, offset, opts.writeHighWaterMark);
-    if (offset === 0) keepResumeState(job, state, partPath);
-  } catch (err) {
-    res.body.destroy();
-    throw err;
-  }
-  emitStart(ctx, job, state, total, offset);
-  for (const chunk of early) ws.write(chunk);
-  early = undefined;
-  await drainInto(res.body, ws, partPath);
-  ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
-  if (total !== undefined && received !== total) {
-    throw new LengthMismatchError(total, received, init);
-  }
-  // Verified (when a checksum is known) before it gets its final name.
-  const digest = await digestOf(job, ctx, state, partPath, tap, init);
-  await finishPart(state, partPath, finalPath);
-  return { bytes: received, digest };
-}
-
-/**
- * A --content-disposition download that completed under a temporary name (its answer came before its turn)
- * waits for its turn with its -j slot lent out (the earlier downloads it waits for may need one), claims the
- * offered name and takes it. A file already there under that name is kept as for any download (when it is
- * provably the expected one, the new copy goes and the result says skipped).
- */
-async function nameInTurn(job: Job, ctx: FetchContext, state: Progress): Promise<void> {
-  const temp = state.site!.final;
-  const parks = ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
-  if (parks) ctx.slots!.park!(job);
-  try {
-    const name = (await ctx.names.claimOffered(job.id, state.offered!, true))!;
-    // From here on the download has its own name (a retry fetches it again under that name).
-    state.offered = undefined;
-    state.rel = name;
-    const tempSite = state.site!;
-    state.site = ctx.dirs.site(name, true)!;
-    tempSite.release();
-    const final = state.site.final;
-    if (!ctx.opts.overwrite && ctx.dirs.mayExist(name)) {
-      const size = existingSize(final);
-      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);
-      if (size !== undefined && present !== 'mismatch') {
-        await discardPart(temp);
-        // Ends the download (the caller's loop turns it into its result), so it may end parked.
-        throw new Skipped(name, size, present);
-      }
-    }
-    await commitPart(temp, final);
-  } catch (err) {
-    if (err instanceof Skipped) throw err;
-    await discardPart(temp);
-    // A failure here may be retried: the next attempt holds a slot again.
-    if (parks) await ctx.slots!.unpark!(job);
-    throw err;
-  }
-}
-
 /** Waits shorter than this keep their slot: handing it over costs more than it gains. */
 const PARK_AFTER_MS = 1000;
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */
 const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
-
-/** Bytes of a streamed body held in memory while its `.part` is being opened, before the body is paused. */
-const EARLY_MAX_BYTES = 1024 * 1024;

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
-import type { FetchContext } from './context.js';
+import { commitPart, discardPart, existingSize } from '../file/part.js';
+import { type FetchContext, type Progress, Skipped } from './context.js';
+import { checkPresent } from './digest.js';
 import type { GetResponse } from './http.js';
 
 /**
@@ -34,4 +36,42 @@ export async function nameFromResponse(
   if (name !== undefined) return { rel: name };
   const slash = offered.lastIndexOf('/');
   return { rel: await ctx.names.claim(`${offered.slice(0, slash + 1)}.dlpool-offered-${job.id}`), offered };
+}
+
+/**
+ * A --content-disposition download that completed under a temporary name (its answer came before its turn)
+ * waits for its turn with its -j slot lent out (the earlier downloads it waits for may need one), claims the
+ * offered name and takes it. A file already there under that name is kept as for any download (when it is
+ * provably the expected one, the new copy goes and the result says skipped).
+ */
+export async function nameInTurn(job: Job, ctx: FetchContext, state: Progress): Promise<void> {
+  const temp = state.site!.final;
+  const parks = ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
+  if (parks) ctx.slots!.park!(job);
+  try {
+    const name = (await ctx.names.claimOffered(job.id, state.offered!, true))!;
+    // From here on the download has its own name (a retry fetches it again under that name).
+    state.offered = undefined;
+    state.rel = name;
+    const tempSite = state.site!;
+    state.site = ctx.dirs.site(name, true)!;
+    tempSite.release();
+    const final = state.site.final;
+    if (!ctx.opts.overwrite && ctx.dirs.mayExist(name)) {
+      const size = existingSize(final);
+      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);
+      if (size !== undefined && present !== 'mismatch') {
+        await discardPart(temp);
+        // Ends the download (the caller's loop turns it into its result), so it may end parked.
+        throw new Skipped(name, size, present);
+      }
+    }
+    await commitPart(temp, final);
+  } catch (err) {
+    if (err instanceof Skipped) throw err;
+    await discardPart(temp);
+    // A failure here may be retried: the next attempt holds a slot again.
+    if (parks) await ctx.slots!.unpark!(job);
+    throw err;
+  }
 }

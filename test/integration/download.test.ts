@@ -206,14 +206,16 @@ describe.each(MODES)('%s mode', (mode) => {
       });
       try {
         const dir = await tmpDir();
-        const summary = await download({
-          ...engine(mode),
-          entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
-          dir,
-          concurrency: 3,
-          contentDisposition: true,
-          retry: { ...FAST_RETRY, retries: 2 },
-        });
+        const run = () =>
+          download({
+            ...engine(mode),
+            entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
+            dir,
+            concurrency: 3,
+            contentDisposition: true,
+            retry: { ...FAST_RETRY, retries: 2 },
+          });
+        const summary = await run();
         expect(summary.failed).toBe(0);
         expect(summary.results.map((r) => [r.url.slice(-1), r.path]).sort()).toEqual([
           ['a', 'same.bin'],
@@ -228,14 +230,7 @@ describe.each(MODES)('%s mode', (mode) => {
         // Again, answers in the same disorder: each finds its own file present (no temporary left behind).
         answered = 0;
         cTries = 0;
-        const again = await download({
-          ...engine(mode),
-          entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
-          dir,
-          concurrency: 3,
-          contentDisposition: true,
-          retry: { ...FAST_RETRY, retries: 2 },
-        });
+        const again = await run();
         expect(again.results.map((r) => [r.url.slice(-1), r.status, r.path]).sort()).toEqual([
           ['a', 'skipped', 'same.bin'],
           ['b', 'skipped', 'same.1.bin'],
