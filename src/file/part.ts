@@ -4,7 +4,9 @@ import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
 import { shownPath } from './shown.js';
 
-const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_EXCL } = fs.constants;
+/** A file where nothing was: the kernel creates a regular file or fails (EEXIST); no link is followed. */
+const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL;
 /** Open flags that refuse a symbolic link in the last component (ELOOP): dlpool never writes through one. */
 export const WRITE_NEW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
 const WRITE_AT = O_RDWR | O_NOFOLLOW;
@@ -56,6 +58,20 @@ export function openRegularSync(p: string, flags: number, action = 'open'): numb
   }
   if (!regular) throw specialFileError(p);
   return fd;
+}
+
+/**
+ * Opens `p` as a new, empty regular file for writing. The usual case, nothing at `p`, takes one open with
+ * O_EXCL, which can only create a regular file, so no fstat is needed (a measured share of the per-file cost);
+ * when something is there (a `.part` of an earlier run, or a FIFO, a link) the checked open decides.
+ */
+export function createSync(p: string): number {
+  try {
+    return fs.openSync(p, CREATE_NEW | O_NONBLOCK, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw openError(err, 'write', p);
+  }
+  return openRegularSync(p, WRITE_NEW, 'write');
 }
 
 /** openRegularSync for the event loop, as a plain descriptor (a stream takes it over; a FileHandle would close it when collected). */
@@ -187,7 +203,7 @@ export function writeWholeSync(partPath: string, finalPath: string, chunks: Buff
 
 /** Writes `chunks` as the whole content of the `.part` file. */
 export function writePartSync(partPath: string, chunks: Buffer[]): void {
-  const fd = openRegularSync(partPath, WRITE_NEW, 'write');
+  const fd = createSync(partPath);
   try {
     const total = chunks.reduce((n, c) => n + c.length, 0);
     const written = fs.writevSync(fd, chunks);

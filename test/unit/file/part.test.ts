@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSync, writePartSync } from '../../../src/file/part.js';
+import { tmpDir } from '../../helpers/tmp.js';
+
+function written(p: string, text: string): void {
+  const fd = createSync(p);
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe('createSync', () => {
+  it('creates a new regular file, and empties one that is there (a .part of an earlier run)', async () => {
+    const dir = await tmpDir();
+    const p = path.join(dir, 'a.part');
+    written(p, 'first, longer');
+    expect(fs.readFileSync(p, 'utf8')).toBe('first, longer');
+    written(p, 'second');
+    expect(fs.readFileSync(p, 'utf8')).toBe('second');
+  });
+
+  it('refuses a symbolic link and a FIFO, and leaves both (and the link target) as they were', async () => {
+    const dir = await tmpDir();
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'keep');
+    fs.symlinkSync(target, path.join(dir, 'link.part'));
+    expect(() => createSync(path.join(dir, 'link.part'))).toThrow(
+      expect.objectContaining({ code: 'ERR_DL_UNSAFE_NAME' }),
+    );
+    expect(fs.readFileSync(target, 'utf8')).toBe('keep');
+    // A dangling link: O_EXCL does not create its target either.
+    fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling.part'));
+    expect(() => writePartSync(path.join(dir, 'dangling.part'), [Buffer.from('x')])).toThrow(
+      expect.objectContaining({ code: 'ERR_DL_UNSAFE_NAME' }),
+    );
+    expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
+    const fifo = path.join(dir, 'fifo.part');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => createSync(fifo)).toThrow(expect.objectContaining({ code: 'ERR_DL_UNSAFE_NAME' }));
+    expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+  });
+});
