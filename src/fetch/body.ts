@@ -224,8 +224,11 @@ export function dispatchGet(
       else abort?.(reasonOf());
     };
     if (signal.aborted) return reject(reasonOf());
-    signal.addEventListener('abort', onAbort, { once: true });
-    const done = () => signal.removeEventListener('abort', onAbort);
+    const unsubscribe = onAbortOf(signal, onAbort);
+    const done = () => {
+      unsubscribe();
+      if (speed) watched.delete(speed);
+    };
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortFn) {
         abort = abortFn;
@@ -298,18 +301,12 @@ const watched = new Set<Watched>();
 let ticker: NodeJS.Timeout | undefined;
 let tickMs = Infinity;
 
+/** Watches `body` until its request completes or fails (the dispatch handler removes it; see dispatchGet). */
 function watchSpeed(body: ResponseBody, floor: SpeedFloor): Watched {
   const w: Watched = { body, floor, since: performance.now(), bytes: 0 };
   watched.add(w);
-  body.once('close', () => {
-    watched.delete(w);
-    if (watched.size === 0 && ticker) {
-      clearInterval(ticker);
-      ticker = undefined;
-      tickMs = Infinity;
-    }
-  });
-  // Checked a few times per window, so a window is judged at most a quarter late.
+  // Checked a few times per window, so a window is judged at most a quarter late. The timer stops at a tick
+  // that finds nothing to watch (not when the last body ends: small files would start and stop it per file).
   const want = Math.max(10, Math.floor(floor.windowMs / 4));
   if (want < tickMs) {
     if (ticker) clearInterval(ticker);
@@ -321,8 +318,18 @@ function watchSpeed(body: ResponseBody, floor: SpeedFloor): Watched {
 }
 
 function checkSpeeds(): void {
+  if (watched.size === 0 && ticker) {
+    clearInterval(ticker);
+    ticker = undefined;
+    tickMs = Infinity;
+    return;
+  }
   const now = performance.now();
   for (const w of watched) {
+    if (w.body.destroyed) {
+      watched.delete(w);
+      continue;
+    }
     const elapsed = now - w.since;
     if (elapsed < w.floor.windowMs) continue;
     if (w.bytes >= (w.floor.minBytesPerSec * elapsed) / 1000) {
@@ -337,6 +344,33 @@ function checkSpeeds(): void {
       ),
     );
   }
+}
+
+/**
+ * One 'abort' listener per signal, however many requests wait on it: adding and removing a listener on Node's
+ * EventTarget costs microseconds, paid twice per file when every request listened to the run's signal itself.
+ * Returns the unsubscribe function.
+ */
+const abortSubscribers = new WeakMap<AbortSignal, Set<() => void>>();
+
+export function onAbortOf(signal: AbortSignal, fn: () => void): () => void {
+  let subscribers = abortSubscribers.get(signal);
+  if (subscribers === undefined) {
+    const set = new Set<() => void>();
+    abortSubscribers.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const f of [...set]) f();
+        set.clear();
+      },
+      { once: true },
+    );
+    subscribers = set;
+  }
+  const set = subscribers;
+  set.add(fn);
+  return () => set.delete(fn);
 }
 
 function abortError(reason: unknown): Error {
