@@ -1,3 +1,4 @@
+import { configFlags } from './matrix.js';
 import type { BenchConfig, BenchConfigResult, BenchStats, BenchWorkloadResult } from './types.js';
 
 type Measured = BenchConfigResult & { stats: BenchStats };
@@ -37,13 +38,13 @@ function boundness(st: BenchStats, cores: number): string {
 }
 
 /**
- * Sentences drawn from one workload's medians, and the configuration to recommend: the fastest verified one
- * that hashes (when any was measured: proving the bytes is dlpool's job), else the fastest verified one.
+ * Sentences drawn from one workload's medians, and the configurations to recommend: the fastest verified one,
+ * and the fastest verified one that hashes every file when that is another.
  */
 export function explain(
   w: BenchWorkloadResult,
   cores: number,
-): { lines: string[]; best: BenchConfig | undefined } {
+): { lines: string[]; best: BenchConfig | undefined; bestHashing: BenchConfig | undefined } {
   const all = w.configs.filter((c): c is Measured => c.ok && c.stats !== undefined);
   const lines: string[] = [];
   const failed = w.configs.filter((c) => !c.ok);
@@ -54,7 +55,7 @@ export function explain(
         '.',
     );
   }
-  if (all.length === 0) return { lines, best: undefined };
+  if (all.length === 0) return { lines, best: undefined, bestHashing: undefined };
   const plain = all.filter((c) => c.hashPool === 'none' && (c.split ?? 1) === 1);
 
   // Concurrency: sequential against the best concurrent setting of the same engine.
@@ -102,20 +103,28 @@ export function explain(
   }
 
   // Hashing: inline against none, and pools against inline, by workers.
-  const none = plain.find((c) => c.mode === 'async' && c.concurrency === asyncRef?.concurrency) ?? asyncRef;
   const inline = all.find((c) => c.mode === 'async' && c.hashPool === 'inline');
+  // Against the same -j without hashing (the matrix measures hashing at one -j).
+  const none = inline && plain.find((c) => c.mode === 'async' && c.concurrency === inline.concurrency);
   if (none && inline) {
     const extraCpu = inline.stats.cpuMs - none.stats.cpuMs;
-    // Below ~50 ms or a sixth of the run's CPU, the difference is noise, not hashing.
-    const measurable = extraCpu > 50 && extraCpu > none.stats.cpuMs * 0.15;
-    // A per-core hashing speed is worth quoting only where hashing dominates the difference (large files).
+    // A per-core hashing speed is worth quoting only where hashing dominates the difference (large files, and
+    // more than a sixth of the run's CPU); the CPU figures themselves are always given, never judged away.
     const mbps =
-      measurable && w.bytes / w.files >= 1024 * 1024 ? w.bytes / 1e6 / (extraCpu / 1000) : undefined;
+      extraCpu > none.stats.cpuMs / 6 && w.bytes / w.files >= 1024 * 1024
+        ? w.bytes / 1e6 / (extraCpu / 1000)
+        : undefined;
+    const cpu =
+      extraCpu > 0
+        ? `+${s(extraCpu)} of CPU (${s(inline.stats.cpuMs)} against ${s(none.stats.cpuMs)})`
+        : `no more CPU (${s(inline.stats.cpuMs)} against ${s(none.stats.cpuMs)})`;
     lines.push(
       `Hashing every file (sha256) inline took ${s(inline.stats.wallMs)} against ${s(none.stats.wallMs)} without: ` +
-        `${measurable ? `+${s(extraCpu)} of CPU` : 'no measurable extra CPU'}` +
-        (mbps ? ` (about ${Math.round(mbps)} MB/s per core)` : '') +
-        `. Hashing is CPU-bound: only cores make it faster, not concurrency.`,
+        cpu +
+        (mbps ? `, about ${Math.round(mbps)} MB/s per core` : '') +
+        (inline.stats.elu >= 0.9
+          ? `. With hashing the event loop was ${pct(inline.stats.elu)} busy: CPU-bound, so cores (a pool) can help where concurrency cannot.`
+          : `. The event loop was ${pct(inline.stats.elu)} busy with hashing, so it was not the limit.`),
     );
   }
   for (const pool of ['threads', 'processes'] as const) {
@@ -165,30 +174,46 @@ export function explain(
   }
 
   const hashing = all.filter((c) => c.hashPool !== 'none');
-  const bestAll = fastest(all)!;
-  const best = fastest(hashing) ?? bestAll;
+  const best = fastest(all)!;
+  const bestHashing = fastest(hashing);
   // Hashing is measured at one concurrency; say so when the sweep found a better -j for this list.
-  const sameJ = plain.find(
-    (c) => c.mode === best.mode && c.concurrency === best.concurrency && c.hashPool === 'none',
-  );
+  const sameJ =
+    bestHashing &&
+    plain.find(
+      (c) =>
+        c.mode === bestHashing.mode && c.concurrency === bestHashing.concurrency && c.hashPool === 'none',
+    );
   const bestJ = fastest(plain.filter((c) => c.mode === 'async'));
   if (
-    best.hashPool !== 'none' &&
+    bestHashing &&
     sameJ &&
     bestJ &&
-    bestJ.concurrency !== best.concurrency &&
+    bestJ.concurrency !== bestHashing.concurrency &&
     bestJ.stats.wallMs < sameJ.stats.wallMs * 0.9
   ) {
     lines.push(
-      `This list liked a different -j: -j ${bestJ.concurrency} took ${s(bestJ.stats.wallMs)} against ${s(sameJ.stats.wallMs)} at -j ${sameJ.concurrency} (hashing was measured at -j ${best.concurrency}; try both together).`,
+      `This list liked a different -j: -j ${bestJ.concurrency} took ${s(bestJ.stats.wallMs)} against ${s(sameJ.stats.wallMs)} at -j ${sameJ.concurrency} (hashing was measured at -j ${bestHashing.concurrency}; try both together).`,
     );
   }
   lines.push(
-    `Fastest verified: ${label(bestAll)} (${s(bestAll.stats.wallMs)})` +
-      (best !== bestAll
-        ? `; fastest that also hashes every file: ${label(best)} (${s(best.stats.wallMs)})`
+    `Fastest verified: ${label(best)} (${s(best.stats.wallMs)})` +
+      (bestHashing && bestHashing !== best
+        ? `; fastest that also hashes every file: ${label(bestHashing)} (${s(bestHashing.stats.wallMs)})`
         : '') +
       '.',
   );
-  return { lines, best };
+  return { lines, best, bestHashing: bestHashing === best ? undefined : bestHashing };
+}
+
+/**
+ * The command to recommend: the fastest verified configuration, and, when a slower one was the fastest that
+ * hashes every file, that one too (for those who want the proof; it is not what the fastest run did).
+ */
+export function recommendation(e: {
+  best: BenchConfig | undefined;
+  bestHashing?: BenchConfig | undefined;
+}): string | undefined {
+  if (!e.best) return undefined;
+  const main = `dlpool get ${configFlags(e.best)} LIST`;
+  return e.bestHashing ? `${main} (to hash every file: dlpool get ${configFlags(e.bestHashing)} LIST)` : main;
 }

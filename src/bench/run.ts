@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { download } from '../download.js';
-import { explain } from './explain.js';
-import { buildMatrix, configFlags, type MatrixAxes } from './matrix.js';
+import { explain, recommendation } from './explain.js';
+import { buildMatrix, type MatrixAxes } from './matrix.js';
 import type {
   BenchConfig,
   BenchConfigResult,
@@ -87,7 +87,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     };
     const e = explain(result, os.availableParallelism());
     result.explanation = e.lines;
-    result.recommendation = e.best ? `dlpool get ${configFlags(e.best)} LIST` : undefined;
+    result.recommendation = recommendation(e);
     workloads.push(result);
   }
   return {

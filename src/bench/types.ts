@@ -68,7 +68,7 @@ export interface BenchWorkloadResult {
   configs: BenchConfigResult[];
   /** Sentences derived from this workload's measurements. */
   explanation: string[];
-  /** The fastest verified configuration, as a command line. */
+  /** The fastest verified configuration as a command line, with the fastest that hashes every file when that is another. */
   recommendation: string | undefined;
 }
 

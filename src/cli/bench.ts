@@ -2,8 +2,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { DEMO_WORKLOADS, startDemo } from '../bench/demo-workloads.js';
 import { renderHtml } from '../bench/html.js';
-import { explain } from '../bench/explain.js';
-import { configFlags, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
+import { explain, recommendation } from '../bench/explain.js';
+import { DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
 import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
 import type { BenchHashPool, BenchReport } from '../bench/types.js';
@@ -143,7 +143,7 @@ export async function rerender(file: string, a: BenchArgs): Promise<void> {
   for (const w of report.workloads) {
     const e = explain(w, report.cores);
     w.explanation = e.lines;
-    w.recommendation = e.best ? `dlpool get ${configFlags(e.best)} LIST` : undefined;
+    w.recommendation = recommendation(e);
   }
   process.stdout.write(renderText(report));
   if (a.json) await fsp.writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);

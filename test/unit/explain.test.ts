@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../src/bench/explain.js';
+import { explain, recommendation } from '../../src/bench/explain.js';
 import { configKey } from '../../src/bench/matrix.js';
 import type { BenchConfigResult, BenchHashPool, BenchWorkloadResult } from '../../src/bench/types.js';
 import type { EngineMode } from '../../src/options.js';
@@ -38,7 +38,7 @@ function workload(configs: BenchConfigResult[]): BenchWorkloadResult {
 
 describe('bench explanation', () => {
   it('reads I/O-bound concurrency, losing threads and a winning pool from the numbers', () => {
-    const { lines, best } = explain(
+    const { lines, best, bestHashing } = explain(
       workload([
         cfg('async', 1, 1, 'none', 4000, 300, 0.05),
         cfg('async', 16, 1, 'none', 400, 300, 0.5),
@@ -53,11 +53,43 @@ describe('bench explanation', () => {
     expect(text).toMatch(/Sequential \(-j 1\) took 4\.00 s; .* took 0\.40 s: 10\.00x faster/);
     expect(text).toMatch(/I\/O-bound/);
     expect(text).toMatch(/Threads lost: the single loop was only 50 % busy/);
-    expect(text).toMatch(/\+1\.00 s of CPU \(about 1000 MB\/s per core\)/);
+    expect(text).toMatch(/\+1\.00 s of CPU \(1\.30 s against 0\.30 s\), about 1000 MB\/s per core/);
+    expect(text).toMatch(/event loop was 99 % busy: CPU-bound/);
     expect(text).toMatch(
       /worker-thread pool: -w 1 0\.90 s, -w 2 0\.70 s against 1\.40 s inline; more workers helped/,
     );
-    expect(best?.key).toBe('async -j 16 -w 2 hash=threads');
+    // The fastest run did not hash: that is what is recommended, the fastest hashing one beside it.
+    expect(best?.key).toBe('async -j 16 hash=none');
+    expect(bestHashing?.key).toBe('async -j 16 -w 2 hash=threads');
+    expect(recommendation({ best, bestHashing })).toBe(
+      'dlpool get -j 16 LIST (to hash every file: dlpool get -j 16 --hash sha256 --hash-pool threads -w 2 LIST)',
+    );
+  });
+
+  // Issue 14 (8): a run whose fastest configuration was async -j 64 recommended `-j 16 --hash sha256
+  // --hash-pool inline`, and called 0.63 s of CPU against 0.53 s "no measurable extra CPU".
+  it('recommends what was fastest, and gives the CPU that hashing cost in figures', () => {
+    const e = explain(
+      workload([
+        cfg('async', 1, 1, 'none', 9000, 400, 0.05),
+        cfg('async', 16, 1, 'none', 900, 530, 0.3),
+        cfg('async', 64, 1, 'none', 600, 560, 0.4),
+        cfg('async', 16, 1, 'inline', 950, 590, 0.35),
+      ]),
+      2,
+    );
+    const text = e.lines.join('\n');
+    expect(recommendation(e)).toBe(
+      'dlpool get -j 64 LIST (to hash every file: dlpool get -j 16 --hash sha256 --hash-pool inline LIST)',
+    );
+    expect(text).toMatch(
+      /inline took 0\.95 s against 0\.90 s without: \+0\.06 s of CPU \(0\.59 s against 0\.53 s\)/,
+    );
+    expect(text).not.toMatch(/no measurable/);
+    expect(text).toMatch(/event loop was 35 % busy with hashing, so it was not the limit/);
+    expect(e.lines.at(-1)).toBe(
+      'Fastest verified: async -j 64 (0.60 s); fastest that also hashes every file: async -j 16, hashing inline (0.95 s).',
+    );
   });
 
   it('says threads won when they did, and leaves failed configurations out', () => {
