@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
 import { afterDoubleDash } from './stdin-token.js';
 import { errnoText } from './errno-text.js';
+import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
 
@@ -15,6 +16,7 @@ export interface HashArgs {
   'hash-pool'?: string | undefined;
   workers?: number | undefined;
   recursive?: boolean | undefined;
+  json?: boolean | undefined;
 }
 
 /**
@@ -43,20 +45,38 @@ export async function runHash(a: HashArgs): Promise<void> {
     if (!isDir) files.push(f);
     else for await (const inner of filesUnder(f)) files.push(inner);
   }
-  await hashFiles(files, {
-    ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
-    ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
-    ...(a.workers !== undefined ? { workers: a.workers } : {}),
-    onResult: (r) => {
-      if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
-      else {
-        failed++;
-        // A directory without -r: say how to hash what is in it.
-        const how =
-          r.error === 'EISDIR' && !a.recursive ? ` (dlpool hash -r ${r.file} hashes the files in it)` : '';
-        process.stderr.write(`${safeText(`dlpool: ${r.file}: ${errnoText(r.error)}${how}`)}\n`);
-      }
-    },
-  });
+  const doc = a.json ? new JsonDocument(process.stdout) : undefined;
+  const started = performance.now();
+  let hashed = 0;
+  try {
+    await hashFiles(files, {
+      ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
+      ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
+      ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      onResult: (r) => {
+        if (r.hex !== undefined) hashed++;
+        else failed++;
+        if (doc) {
+          const status = r.hex !== undefined ? 'ok' : 'unreadable';
+          doc.result({
+            name: r.file,
+            status,
+            algorithm: r.algorithm,
+            hex: r.hex ?? null,
+            error: r.error ?? null,
+          });
+        } else if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
+        else {
+          // A directory without -r: say how to hash what is in it.
+          const how =
+            r.error === 'EISDIR' && !a.recursive ? ` (dlpool hash -r ${r.file} hashes the files in it)` : '';
+          process.stderr.write(`${safeText(`dlpool: ${r.file}: ${errnoText(r.error)}${how}`)}\n`);
+        }
+      },
+    });
+    doc?.finish({ ok: hashed, unreadable: failed, elapsedMs: Math.round(performance.now() - started) });
+  } finally {
+    doc?.stop();
+  }
   process.exitCode = failed > 0 ? 1 : 0;
 }

@@ -142,7 +142,10 @@ function getOptions(y: Argv) {
       describe: 'write a sha256sum-format file of everything downloaded',
     })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
-    .option('json', { type: 'boolean', describe: 'print one JSON document with every result on stdout' })
+    .option('json', {
+      type: 'boolean',
+      describe: 'print one JSON document on stdout, one result per line (schemas/get.schema.json)',
+    })
     .example('$0 https://example.com/a.iso https://example.com/b.iso -d out', 'two files into out/')
     .example(
       '$0 -i list.txt -j 32 -c SHA256SUMS --manifest out/SHA256SUMS -d out',
@@ -203,7 +206,10 @@ export async function main(argv: string[]): Promise<void> {
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
-          .option('json', { type: 'boolean', describe: 'print one JSON document' })
+          .option('json', {
+            type: 'boolean',
+            describe: 'print one JSON document, one result per line (schemas/verify.schema.json)',
+          })
           .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
           .example('$0 verify SHA256SUMS -d out', 'check the files of out/ as sha256sum -c would')
           .example('$0 verify SHA256SUMS --hash-pool threads -w 4 -q', 'on 4 threads, print only failures'),
@@ -232,6 +238,10 @@ export async function main(argv: string[]): Promise<void> {
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
+          .option('json', {
+            type: 'boolean',
+            describe: 'print one JSON document, one result per line (schemas/hash.schema.json)',
+          })
           .example(
             '$0 hash *.iso --hash-pool threads -w 4 > SHA256SUMS',
             'digests in argument order, 4 at a time',

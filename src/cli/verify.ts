@@ -1,6 +1,8 @@
 import type { HashPoolKind } from '../hash/hasher.js';
 import { errnoText } from './errno-text.js';
-import { safeJson, safeText } from './render/safe-text.js';
+import { JsonDocument } from './render/json-doc.js';
+import { safeText } from './render/safe-text.js';
+import type { VerifyStatus } from '../verify/verify.js';
 import { verify } from '../verify/verify.js';
 
 export interface VerifyArgs {
@@ -12,15 +14,19 @@ export interface VerifyArgs {
   quiet?: boolean | undefined;
 }
 
+/** Text lines say what `sha256sum -c` says, so scripts written for it read dlpool's too. */
+const SHA256SUM_WORDS: Record<VerifyStatus, string> = {
+  ok: 'OK',
+  failed: 'FAILED',
+  unreadable: 'FAILED open or read',
+};
+
 /** `dlpool verify SUMS`: lines like `sha256sum -c`, a summary, exit 0 only when every file matches. */
 export async function runVerify(a: VerifyArgs): Promise<void> {
   const controller = new AbortController();
   const onInt = () => controller.abort('SIGINT');
   process.once('SIGINT', onInt);
-  // --json: the same document as JSON.stringify(summary, null, 2), written as the results come (a checksum
-  // file of a million lines is never held in memory, neither are its results).
-  let jsonStarted = false;
-  const writeJson = (text: string) => process.stdout.write(safeJson(text));
+  const doc = a.json ? new JsonDocument(process.stdout) : undefined;
   try {
     const summary = await verify({
       sums: a.sums ?? '',
@@ -30,26 +36,30 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       signal: controller.signal,
       keepResults: false,
       onResult: (r) => {
-        if (a.json) {
-          const item = JSON.stringify(r, null, 2).replace(/\n/g, '\n    ');
-          writeJson(`${jsonStarted ? ',\n' : '{\n  "results": [\n'}    ${item}`);
-          jsonStarted = true;
+        if (doc) {
+          doc.result({
+            name: r.name,
+            line: r.line,
+            status: r.status,
+            algorithm: r.algorithm,
+            expected: r.expected,
+            actual: r.actual ?? null,
+            error: r.error ?? null,
+          });
           return;
         }
         // As sha256sum -c: why a file could not be read, on stderr, before its line.
-        if (r.status === 'FAILED open or read') {
+        if (r.status === 'unreadable') {
           process.stderr.write(`${safeText(`dlpool: ${r.name}: ${errnoText(r.error)}`)}\n`);
         }
-        const line = `${safeText(r.name)}: ${r.status}\n`;
-        if (r.status === 'OK') {
-          if (!a.quiet) process.stdout.write(line);
-        } else process.stdout.write(line);
+        if (r.status !== 'ok' || !a.quiet) {
+          process.stdout.write(`${safeText(r.name)}: ${SHA256SUM_WORDS[r.status]}\n`);
+        }
       },
     });
-    if (a.json) {
-      const { results: _none, ...rest } = summary;
-      const tail = JSON.stringify(rest, null, 2).slice(1);
-      writeJson(`${jsonStarted ? '\n  ],' : '{\n  "results": [],'}${tail}\n`);
+    if (doc) {
+      const { results: _none, ...totals } = summary;
+      doc.finish({ ...totals, interrupted: controller.signal.aborted ? 'SIGINT' : null });
     } else {
       for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {
@@ -67,6 +77,8 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
     const bad = summary.failed + summary.unreadable > 0 || summary.ok === 0;
     process.exitCode = controller.signal.aborted ? 130 : bad ? 1 : 0;
   } finally {
+    // A failure after results were written: what is on stdout still parses.
+    doc?.stop();
     process.off('SIGINT', onInt);
   }
 }

@@ -5,7 +5,11 @@ import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
 import { type ChecksumEntry, normalizeSumsName, openChecksumFile, parseChecksumLine } from './checksums.js';
 
-export type VerifyStatus = 'OK' | 'FAILED' | 'FAILED open or read';
+/**
+ * The file matched, did not, or could not be read: the words of the summary's counts (`dlpool verify` prints them
+ * as `sha256sum -c` does: OK, FAILED, FAILED open or read).
+ */
+export type VerifyStatus = 'ok' | 'failed' | 'unreadable';
 
 export interface VerifyResult {
   /** The name as written in the checksum file. */
@@ -64,8 +68,8 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const keep = options.keepResults ?? true;
   const summary: VerifySummary = { results: [], ok: 0, failed: 0, unreadable: 0, badLines: [], elapsedMs: 0 };
   const count = (r: VerifyResult) => {
-    if (r.status === 'OK') summary.ok++;
-    else if (r.status === 'FAILED') summary.failed++;
+    if (r.status === 'ok') summary.ok++;
+    else if (r.status === 'failed') summary.failed++;
     else summary.unreadable++;
     if (keep) summary.results.push(r);
     options.onResult?.(r);
@@ -93,13 +97,13 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
       async (e): Promise<VerifyResult> => {
         const base = { name: e.name, line: e.line, algorithm: e.algorithm, expected: e.hex };
         if (options.signal?.aborted)
-          return { ...base, status: 'FAILED open or read', actual: undefined, error: 'interrupted' };
+          return { ...base, status: 'unreadable', actual: undefined, error: 'interrupted' };
         try {
           const actual = await hasher.hashFile(path.resolve(dir, normalizeSumsName(e.name)), e.algorithm);
-          return { ...base, status: actual === e.hex ? 'OK' : 'FAILED', actual, error: undefined };
+          return { ...base, status: actual === e.hex ? 'ok' : 'failed', actual, error: undefined };
         } catch (err) {
           const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
-          return { ...base, status: 'FAILED open or read', actual: undefined, error: code };
+          return { ...base, status: 'unreadable', actual: undefined, error: code };
         }
       },
       count,

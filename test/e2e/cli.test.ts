@@ -55,7 +55,7 @@ describe('dlpool CLI', () => {
     expect(r.code).toBe(0);
     expect(await listFiles(dir)).toEqual(['a.bin', 'b.bin']);
     expect(r.stdout).toMatch(/^downloaded {2}a\.bin {2}\(1000 B/m);
-    expect(r.stdout).toMatch(/dlpool: 2 downloaded, 0 already present, 0 failed/);
+    expect(r.stdout).toMatch(/dlpool: 2 downloaded, 0 skipped \(already present\), 0 failed/);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\x1b/);
   });
 
@@ -65,7 +65,7 @@ describe('dlpool CLI', () => {
     expect((await run(['get', url, '-d', dir])).code).toBe(0);
     const again = await run([url, '-d', dir]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^present {5}same\.bin/m);
+    expect(again.stdout).toMatch(/^skipped {5}same\.bin/m);
   });
 
   it('exits 1 when an entry fails, naming FILE:LINE for bad list lines, and downloads the rest', async () => {

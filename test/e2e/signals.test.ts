@@ -59,7 +59,9 @@ describe.each(['async', 'threads'])('interruption (--mode %s)', (mode) => {
     expect(r.files).toEqual(['a.bin.part', 'a.bin.part.meta', 'b.bin.part', 'b.bin.part.meta']);
     // Every byte that arrived is kept for a resume.
     expect(r.partSizes).toEqual([100_000, 100_000]);
-    expect(r.stdout).toMatch(/0 downloaded, 0 already present, 2 failed; .*interrupted by SIGINT/);
+    expect(r.stdout).toMatch(
+      /0 downloaded, 0 skipped \(already present\), 2 failed; .*interrupted by SIGINT/,
+    );
     expect(r.ms).toBeLessThan(5000);
   });
 

@@ -98,7 +98,9 @@ describe.skipIf(!hasScript)('on a terminal (a real pseudo-terminal)', () => {
     });
     const shown = screen(raw);
     expect(shown.filter((l) => l.startsWith('FAILED'))).toHaveLength(2);
-    expect(shown.at(-1)).toMatch(/^dlpool: 0 downloaded, 0 already present, 2 failed.*interrupted/);
+    expect(shown.at(-1)).toMatch(
+      /^dlpool: 0 downloaded, 0 skipped \(already present\), 2 failed.*interrupted/,
+    );
   });
 
   it.each(['auto', 'bars', 'plain'])(
@@ -126,7 +128,7 @@ describe.skipIf(!hasScript)('on a terminal (a real pseudo-terminal)', () => {
         'downloaded',
       ]);
       expect(shown.find((l) => l.startsWith('FAILED'))).toMatch(/404/);
-      expect(shown.at(-1)).toMatch(/^dlpool: 4 downloaded, 0 already present, 1 failed/);
+      expect(shown.at(-1)).toMatch(/^dlpool: 4 downloaded, 0 skipped \(already present\), 1 failed/);
     },
   );
 });

@@ -60,7 +60,7 @@ describe('dlpool verify', () => {
     await fs.writeFile(path.join(dir, 'SUMS'), `${sha('alpha')}  a\n`);
     const r = await run(['verify', path.join(dir, 'SUMS'), '-d', dir, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: 1, failed: 0, results: [{ name: 'a', status: 'OK' }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: 1, failed: 0, results: [{ name: 'a', status: 'ok' }] });
     const missing = await run(['verify', path.join(dir, 'NOPE')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read checksum file .*NOPE/);

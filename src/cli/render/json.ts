@@ -2,57 +2,32 @@ import type { DownloadEvent, FileResult } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { runErrorLines, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
-import { safeJson } from './safe-text.js';
+import { JsonDocument } from './json-doc.js';
 
-/**
- * --json: one JSON document on stdout, written as the run goes so a million results are never held:
- *
- *     {"results":[
- *     {"url":...,"status":"downloaded",...}
- *     ,{"url":...,"status":"failed",...}
- *     ],"downloaded":1,"skipped":0,"failed":1,...}
- *
- * One result per line, in the order they finished; every result after the first starts with a comma, so a
- * line-by-line reader can take each line (minus that comma) as one result before the run ends.
- * Nothing else goes to stdout; warnings go to stderr.
- */
+/** --json for get: one JSON document (see JsonDocument; schemas/get.schema.json). Warnings go to stderr. */
 export class JsonRenderer implements Renderer {
-  /** Results written so far; the opening `{"results":[` goes out with the first (or at the end). */
-  private count = 0;
-  private opened = false;
+  private readonly doc: JsonDocument;
 
   constructor(
     private readonly io: Output,
     private readonly quiet: boolean,
-  ) {}
+  ) {
+    this.doc = new JsonDocument(io.out);
+  }
 
   onEvent(e: DownloadEvent): void {
     if (e.type === 'warning' && !this.quiet) this.io.err.write(`${warningLine(e)}\n`);
-    else if (e.type === 'result') {
-      this.open();
-      this.io.out.write(`${this.count++ === 0 ? '' : ','}${safeJson(JSON.stringify(toJson(e.result)))}\n`);
-    }
+    else if (e.type === 'result') this.doc.result(toJson(e.result));
   }
 
   finish(s: DownloadSummary): void {
     this.io.err.write(runErrorLines(s));
     const { results: _results, ...totals } = s;
-    const doc = safeJson(JSON.stringify({ ...totals, interrupted: totals.interrupted ?? null }));
-    this.open();
-    this.io.out.write(`],${doc.slice(1)}\n`);
-    this.opened = false;
+    this.doc.finish({ ...totals, interrupted: totals.interrupted ?? null });
   }
 
-  /** Fatal error or second Ctrl-C: close a started document, so what is on stdout still parses. */
   stop(): void {
-    if (this.opened) this.io.out.write(']}\n');
-    this.opened = false;
-  }
-
-  private open(): void {
-    if (this.opened) return;
-    this.opened = true;
-    this.io.out.write('{"results":[\n');
+    this.doc.stop();
   }
 }
 

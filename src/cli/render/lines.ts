@@ -13,12 +13,14 @@ function rawResultLine(r: FileResult): string {
     const msg = r.error?.message ?? 'failed';
     return `FAILED      ${msg} [${r.error?.code ?? 'ERR_DL_NETWORK'}]`;
   }
-  const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'present   ';
+  // The status words of --json and the library (downloaded, skipped, failed); resumed is a downloaded one.
+  const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'skipped   ';
   const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
   const digest = r.digest
     ? `, ${r.digest.algorithm} ${r.digest.verified ? 'verified' : r.digest.hex.slice(0, 12)}`
     : '';
-  const time = r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : '';
+  const time =
+    r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : `, already present${digest}`;
   return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${r.url}`;
 }
 
@@ -33,7 +35,11 @@ export function warningLine(w: WarningEvent): string {
 }
 
 export function totalsLine(s: DownloadSummary): string {
-  const parts = [`${s.downloaded} downloaded`, `${s.skipped} already present`, `${s.failed} failed`];
+  const parts = [
+    `${s.downloaded} downloaded`,
+    `${s.skipped} skipped (already present)`,
+    `${s.failed} failed`,
+  ];
   // The speed is of what moved; file bytes are said apart when a resume made them differ.
   const rate = formatRate(s.transferred, s.elapsedMs);
   const moved =
