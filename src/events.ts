@@ -35,6 +35,8 @@ export interface FileResult {
   ms: number;
   /** True when a retry continued from the bytes already received (HTTP Range). */
   resumed: boolean;
+  /** The mirror the file came from, when not `url` (a list line's other URLs; credentials removed). */
+  mirror?: string | undefined;
   error?: ErrorInfo | undefined;
   /** The file's digest, when hashing was on; `verified` when it matched a known checksum. */
   digest?: Digest | undefined;

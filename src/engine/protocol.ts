@@ -26,6 +26,8 @@ export interface WorkerInit {
 export interface WireJob {
   id: number;
   href: string;
+  /** Mirror URLs, as hrefs. */
+  mirrors: string[];
   displayUrl: string;
   source: string;
   line: number;
@@ -95,13 +97,13 @@ export function wireOptions(o: NormalizedOptions): WireOptions {
 }
 
 export function toWireJob(j: Job): WireJob {
-  const { url, ...rest } = j;
-  return { ...rest, href: url.href };
+  const { url, mirrors, ...rest } = j;
+  return { ...rest, href: url.href, mirrors: mirrors.map((m) => m.href) };
 }
 
 export function fromWireJob(w: WireJob): Job {
-  const { href, ...rest } = w;
-  return { ...rest, url: new URL(href) };
+  const { href, mirrors, ...rest } = w;
+  return { ...rest, url: new URL(href), mirrors: mirrors.map((m) => new URL(m)) };
 }
 
 export function toWireError(err: unknown): WireError {

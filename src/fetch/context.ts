@@ -55,6 +55,8 @@ export interface Done {
 /** Per-download state that survives from one attempt to the next. */
 export interface Progress {
   rel: string | undefined;
+  /** The URL of the current attempt as shown (credentials removed): the entry's, or a mirror's. */
+  shownUrl: string | undefined;
   /**
    * A --content-disposition download whose answer came before its turn to claim a name: the name offered, to
    * be claimed when the download is complete; until then `rel` is a temporary name (see nameFromResponse).

@@ -20,13 +20,21 @@ export function errorInfo(err: unknown, job: Job, state: Progress, opts: Normali
   const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
   // An error that is never retried says so, rather than `1/6` (a count of retries that will not come).
   // (A wrong checksum gets one fresh download: counted as N/M.)
-  const final = !isRetryable(e) && e.code !== 'ERR_DL_CHECKSUM';
-  const attempts = final ? `${state.attempts}, not retried` : `${state.attempts}/${maxAttempts(state, opts)}`;
-  const where = e.code === 'ERR_DL_FILE' ? '' : `: GET ${job.displayUrl} (attempt ${attempts})`;
+  // (With mirrors, an answer that is final for one URL still moves on to the next until the round is done.)
+  const urls = 1 + job.mirrors.length;
+  const final = !isRetryable(e) && e.code !== 'ERR_DL_CHECKSUM' && state.attempts % urls === 0;
+  const attempts = final
+    ? `${state.attempts}, not retried`
+    : `${state.attempts}/${maxAttempts(state, opts, urls)}`;
+  const shown = state.shownUrl ?? job.displayUrl;
+  const where = e.code === 'ERR_DL_FILE' ? '' : `: GET ${shown} (attempt ${attempts})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
 }
 
-/** Attempts this download may make: --retries + 1, and one more after a wrong checksum (never `2/1`). */
-function maxAttempts(state: Progress, opts: NormalizedOptions): number {
-  return Math.max(opts.retry.retries + 1 + (state.checksumRetried ? 1 : 0), state.attempts);
+/**
+ * Attempts this download may make: --retries + 1 per URL (its own and each mirror's), and one more after a
+ * wrong checksum (never `2/1`).
+ */
+function maxAttempts(state: Progress, opts: NormalizedOptions, urls: number): number {
+  return Math.max((opts.retry.retries + 1) * urls + (state.checksumRetried ? 1 : 0), state.attempts);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChecksumMismatchError, DlpoolError, TooLargeError } from '../errors.js';
+import { ChecksumMismatchError, DlpoolError, redactUrl, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import { existingSize, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
@@ -13,7 +13,7 @@ import { dropPart, resumeFromEarlierRun } from './part-state.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
-import { retryDelay } from './retry.js';
+import { mirrorRetryDelay } from './retry.js';
 import { FileChangedError, RangesIgnoredError, segmentBytes } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -35,6 +35,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
 function newProgress(job: Job): Progress {
   return {
     rel: job.rel,
+    shownUrl: undefined,
     offered: undefined,
     offset: 0,
     total: undefined,
@@ -101,7 +102,8 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
     try {
       const done = await attempt(job, ctx, state);
       if (state.offered !== undefined) await nameInTurn(job, ctx, state);
-      return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest });
+      const mirror = state.shownUrl !== job.displayUrl ? state.shownUrl : undefined;
+      return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest, mirror });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
@@ -152,7 +154,10 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
       // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
       // (A segmented .part is sized in advance: its segments say what it holds.)
       if (partPath && !state.segments) state.offset = await partSize(partPath);
-      const delay = ctx.signal.aborted ? 'stop' : retryDelay(state.attempts, err, opts.retry, ctx.random);
+      const urls = 1 + job.mirrors.length;
+      const delay = ctx.signal.aborted
+        ? 'stop'
+        : mirrorRetryDelay(state.attempts, urls, err, opts.retry, ctx.random);
       if (delay === 'stop') {
         // Keep partial data for a later resume; an empty .part is just clutter.
         const kept = state.segments ? segmentBytes(state.segments) : state.offset;
@@ -202,7 +207,9 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     if (state.validator) headers['if-range'] = state.validator;
   }
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
-  const res = await getFollowingRedirects(job.url, {
+  const target = urlOfAttempt(job, state.attempts);
+  state.shownUrl = target.shown;
+  const res = await getFollowingRedirects(target.url, {
     dispatcher: ctx.dispatcher,
     headers,
     maxRedirects: opts.maxRedirects,
@@ -211,9 +218,9 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     speed: speedFloor(job, opts),
     limiter: ctx.limiter,
     attempt: state.attempts,
-    displayUrl: job.displayUrl,
+    displayUrl: target.shown,
   });
-  const init = { url: job.displayUrl, attempt: state.attempts };
+  const init = { url: target.shown, attempt: state.attempts };
 
   let offset = 0;
   let total: number | undefined;
@@ -347,6 +354,17 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     tap?.release();
     throw err;
   }
+}
+
+/**
+ * Where attempt `attempt` (1-based) goes: the entry's URL, then each mirror in turn, round after round. (A split
+ * download, -x, takes its ranges from the entry's URL.)
+ */
+export function urlOfAttempt(job: Job, attempt: number): { url: URL; shown: string } {
+  const i = (attempt - 1) % (1 + job.mirrors.length);
+  if (i === 0) return { url: job.url, shown: job.displayUrl };
+  const url = job.mirrors[i - 1]!;
+  return { url, shown: redactUrl(url.href) };
 }
 
 /** Waits shorter than this keep their slot: handing it over costs more than it gains. */

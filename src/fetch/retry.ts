@@ -36,6 +36,39 @@ export function retryDelay(
   return Math.max(backoff, retryAfterMs ?? 0);
 }
 
+/** Failures that belong to the server or the way to it: another mirror may do better. */
+const SERVER_CODES: ReadonlySet<string> = new Set([
+  'ERR_DL_HTTP_STATUS',
+  'ERR_DL_NETWORK',
+  'ERR_DL_TIMEOUT',
+  'ERR_DL_LENGTH_MISMATCH',
+  'ERR_DL_DNS',
+  'ERR_DL_TLS',
+  'ERR_DL_PROTOCOL',
+  'ERR_DL_BAD_REDIRECT',
+  'ERR_DL_TOO_MANY_REDIRECTS',
+  'ERR_DL_INSECURE_REDIRECT',
+]);
+
+/**
+ * retryDelay for an entry with `urls` URLs (its own and its mirrors, tried in turn). A failure at the server
+ * moves to the next URL at once, whatever the status (a 404 from one mirror says nothing about another); after
+ * the last URL, the next round starts as retryDelay decides for round N: the same --retries, backoff,
+ * Retry-After and retryable errors, counted in rounds. Failures of this side (disk, names, size limit) end it.
+ */
+export function mirrorRetryDelay(
+  attempt: number,
+  urls: number,
+  err: unknown,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number | 'stop' {
+  if (urls <= 1) return retryDelay(attempt, err, policy, random);
+  if (!(err instanceof DlpoolError) || !SERVER_CODES.has(err.code)) return 'stop';
+  if (attempt % urls !== 0) return 0;
+  return retryDelay(attempt / urls, err, policy, random);
+}
+
 /** Retry-After as delay-seconds or an HTTP-date, in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;

@@ -8,6 +8,8 @@ export interface Job {
   url: URL;
   /** The URL with credentials stripped: the only form that reaches events, errors and output. */
   displayUrl: string;
+  /** Other URLs of the same file (checked), tried in turn after a failed attempt; empty without mirrors. */
+  mirrors: readonly URL[];
   source: string;
   line: number;
   entry: ListEntry;

@@ -16,6 +16,8 @@ export interface JobsOptions {
   emit: EventListener;
 }
 
+const NO_MIRRORS: readonly URL[] = Object.freeze([]);
+
 function failed(
   item: { source: string; line: number },
   id: number,
@@ -65,6 +67,22 @@ export async function* toJobs(
       continue;
     }
     const url = checked.url;
+    // Mirrors from a list were checked by the parser; the library's entries are checked here.
+    let mirrors: readonly URL[] = NO_MIRRORS;
+    if (item.mirrors !== undefined && item.mirrors.length > 0) {
+      const urls: URL[] = [];
+      for (const m of item.mirrors) {
+        const c = checkUrl(m);
+        if (!c.ok) {
+          const message = `${item.source}:${item.line}: mirror: ${c.message}`;
+          yield { result: failed(item, id, redactUrl(item.url), { code: c.code, message }) };
+          break;
+        }
+        urls.push(c.url);
+      }
+      if (urls.length !== item.mirrors.length) continue;
+      mirrors = urls;
+    }
     let rel: string | undefined;
     try {
       if (!opts.offered || item.out !== undefined) {
@@ -85,6 +103,7 @@ export async function* toJobs(
         id,
         url,
         displayUrl: redactUrl(url.href),
+        mirrors,
         source: item.source,
         line: item.line,
         entry: item,

@@ -192,6 +192,12 @@ export async function* parseList(
         // A word after the URL that is not one either: most likely a URL with a raw space, which would be
         // fetched cut short. Said, not guessed.
         const stray = mirrors.find((m) => !checkUrl(m, trimmed).ok);
+        const strayCheck = stray === undefined ? undefined : checkUrl(stray, trimmed);
+        if (strayCheck && !strayCheck.ok && /^[a-z][a-z0-9+.-]*:\/\//i.test(stray!)) {
+          // A mirror that is a URL dlpool cannot fetch (ftp:, a bad host): the line is wrong as a whole.
+          yield lineError(source, n, trimmed, `mirror: ${strayCheck.message}`, strayCheck.code);
+          continue;
+        }
         if (stray !== undefined) {
           const shown = stray.length > 40 ? `${stray.slice(0, 37)}...` : stray;
           yield lineError(
@@ -202,16 +208,9 @@ export async function* parseList(
           );
           continue;
         }
-        if (mirrors.length > 0) {
-          const s = mirrors.length === 1 ? '' : 's';
-          yield warning(
-            source,
-            n,
-            `${mirrors.length} mirror URI${s} ignored: dlpool uses the first URL of a line`,
-          );
-        }
         afterBadUrl = false;
         current = { kind: 'entry', url: first.trim(), source, line: n, options: {} };
+        if (mirrors.length > 0) current.mirrors = mirrors;
         continue;
       }
 

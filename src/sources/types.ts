@@ -6,6 +6,11 @@ export interface ListEntry {
   source: string;
   /** 1-based line in `source` (for argv: the argument's position). */
   line: number;
+  /**
+   * Other URLs of the same file (aria2: more URLs on the URL line, separated by tabs): a failed attempt moves to
+   * the next one; the name comes from `url`.
+   */
+  mirrors?: string[] | undefined;
   /** aria2 `out=`: the file name to use, relative to the output directory (and `dir`). */
   out?: string | undefined;
   /** aria2 `dir=`: a sub-directory of the output directory. */

@@ -93,6 +93,7 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
       attempts: 0,
       ms: 0,
       resumed: false,
+      mirror: null,
       digest: null,
       error: null,
     };

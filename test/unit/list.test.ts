@@ -255,16 +255,23 @@ describe('parseList', () => {
     expect(items[1]).toMatchObject({ message: expect.stringMatching(/too long/) });
   });
 
-  it('takes the first of tab-separated mirror URIs and warns', async () => {
-    const items = await parse('http://a/1\thttp://b/1\t\thttp://c/1\n');
+  it('keeps tab-separated URIs after the first as its mirrors; a mirror that cannot be fetched is an error', async () => {
+    const items = await parse('http://a/1\thttp://b/1\t\thttp://c/1\nhttp://a/2\tftp://b/2\n');
     expect(items).toEqual([
       {
-        kind: 'warning',
+        kind: 'entry',
+        url: 'http://a/1',
+        mirrors: ['http://b/1', 'http://c/1'],
         source: 'list.txt',
         line: 1,
-        message: '2 mirror URIs ignored: dlpool uses the first URL of a line',
+        options: {},
       },
-      { kind: 'entry', url: 'http://a/1', source: 'list.txt', line: 1, options: {} },
+      expect.objectContaining({
+        kind: 'error',
+        line: 2,
+        code: 'ERR_DL_UNSUPPORTED_SCHEME',
+        message: expect.stringMatching(/^mirror: unsupported scheme 'ftp:'/),
+      }),
     ]);
   });
 
@@ -278,8 +285,8 @@ describe('parseList', () => {
       'http://a/3#frag',
       'http://a/4',
     ]);
-    // Only the line with a second URL has a mirror to mention.
-    expect(items.filter((i) => i.kind === 'warning').map((i) => i.line)).toEqual([4]);
+    // Only the line with a second URL has a mirror.
+    expect(items.filter((i) => i.kind === 'entry' && i.mirrors).map((i) => i.line)).toEqual([4]);
   });
 
   it('refuses a URL line with a stray word (a raw space in a URL) instead of fetching it cut short', async () => {

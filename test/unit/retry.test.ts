@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DlpoolError, HttpStatusError, TimeoutError } from '../../src/errors.js';
-import { parseRetryAfter, retryDelay } from '../../src/fetch/retry.js';
+import { mirrorRetryDelay, parseRetryAfter, retryDelay } from '../../src/fetch/retry.js';
 
 const policy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 };
 const net = new DlpoolError('ERR_DL_NETWORK', 'reset');
@@ -46,5 +46,27 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 07:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('mirrorRetryDelay', () => {
+  const notFound = new HttpStatusError(404, '', {});
+  const busy = new HttpStatusError(503, '', { retryAfterMs: 7000 });
+  it('moves to the next URL at once after any server failure, and backs off between rounds', () => {
+    // Three URLs: attempts 1 and 2 move on, attempt 3 ends round 1 (retryDelay of attempt 1).
+    expect(mirrorRetryDelay(1, 3, notFound, policy, () => 0)).toBe(0);
+    expect(mirrorRetryDelay(2, 3, busy, policy, () => 0)).toBe(0);
+    expect(mirrorRetryDelay(3, 3, busy, policy, () => 0)).toBe(7000);
+    expect(mirrorRetryDelay(3, 3, notFound, policy, () => 0)).toBe('stop');
+    // --retries counts rounds: 6 rounds of 3.
+    expect(mirrorRetryDelay(15, 3, busy, policy, () => 0)).toBe(7000);
+    expect(mirrorRetryDelay(18, 3, busy, policy, () => 0)).toBe('stop');
+  });
+
+  it('stops at failures of this side, and is retryDelay for one URL', () => {
+    expect(mirrorRetryDelay(1, 2, new DlpoolError('ERR_DL_FILE', 'disk full'), policy, () => 0)).toBe('stop');
+    expect(mirrorRetryDelay(1, 2, new DlpoolError('ERR_DL_TOO_LARGE', 'big'), policy, () => 0)).toBe('stop');
+    expect(mirrorRetryDelay(1, 1, notFound, policy, () => 0)).toBe('stop');
+    expect(mirrorRetryDelay(1, 1, busy, policy, () => 0)).toBe(7000);
   });
 });

@@ -43,6 +43,7 @@ function toJson(r: FileResult) {
     attempts: r.attempts,
     ms: r.ms,
     resumed: r.resumed,
+    mirror: r.mirror ?? null,
     digest: r.digest
       ? { algorithm: r.digest.algorithm, hex: r.digest.hex, verified: r.digest.verified }
       : null,

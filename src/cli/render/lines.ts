@@ -21,7 +21,8 @@ function rawResultLine(r: FileResult): string {
     : '';
   const time =
     r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : `, already present${digest}`;
-  return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${r.url}`;
+  const from = r.mirror === undefined ? r.url : `${r.mirror} (mirror of ${r.url})`;
+  return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${from}`;
 }
 
 /** Failures of the run's own outputs (the --manifest): printed in every mode, -q included, like failed entries. */

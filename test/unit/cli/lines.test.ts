@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { totalsLine } from '../../../src/cli/render/lines.js';
+import { resultLine, totalsLine } from '../../../src/cli/render/lines.js';
+import type { FileResult } from '../../../src/events.js';
 import type { DownloadSummary } from '../../../src/report/summary.js';
 
 const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
@@ -29,5 +30,31 @@ describe('the totals line', () => {
     const line = totalsLine(summary({ bytes: 128 * 1048576, transferred: 76 * 1048576, elapsedMs: 4000 }));
     expect(line).toMatch(/128\.0 MiB of files, 76\.0 MiB transferred in 4\.00 s \(19\.0 MiB\/s\)/);
     expect(totalsLine(summary({}))).toMatch(/; 1\.00 KiB in /);
+  });
+});
+
+describe('a result line', () => {
+  const result = (over: Partial<FileResult>): FileResult => ({
+    id: 1,
+    url: 'http://a/f.bin',
+    source: 'list.txt',
+    line: 1,
+    path: 'f.bin',
+    status: 'downloaded',
+    bytes: 1024,
+    transferred: 1024,
+    attempts: 1,
+    ms: 50,
+    resumed: false,
+    ...over,
+  });
+
+  it('says skipped (already present) as the JSON does, and which mirror a file came from', () => {
+    expect(resultLine(result({ status: 'skipped', attempts: 0 }))).toMatch(
+      /^skipped {5}f\.bin {2}\(1\.00 KiB, already present\) {2}<- http:\/\/a\/f\.bin$/,
+    );
+    expect(resultLine(result({ attempts: 2, mirror: 'http://b/f.bin' }))).toMatch(
+      /2 attempts\) {2}<- http:\/\/b\/f\.bin \(mirror of http:\/\/a\/f\.bin\)$/,
+    );
   });
 });
