@@ -78,6 +78,12 @@ export interface DownloadOptions {
    * --mode threads each worker thread takes an equal share. @default unlimited
    */
   limitRateBytes?: number | undefined;
+  /**
+   * At most this many requests per second start to each host (host:port), evenly spaced; a host that answers
+   * 429 or 503 gets nothing before its Retry-After and half its rate from then on. Fractions are fine (0.5:
+   * one request every 2 s). In --mode threads each worker thread takes an equal share. @default unlimited
+   */
+  hostRate?: number | undefined;
   /** Retries per download; shorthand for `retry.retries`. @default 5 */
   retries?: number;
   retry?: Partial<RetryPolicy>;
@@ -155,6 +161,7 @@ export interface NormalizedOptions {
   timeoutMs: number;
   speedLimitBytes: number;
   limitRateBytes: number | undefined;
+  hostRate: number | undefined;
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
@@ -216,6 +223,7 @@ const KNOWN_KEYS = new Set<string>([
   'timeoutMs',
   'speedLimitBytes',
   'limitRateBytes',
+  'hostRate',
   'speedTimeMs',
   'retries',
   'retry',
@@ -238,6 +246,17 @@ const KNOWN_KEYS = new Set<string>([
   'signal',
   'onEvent',
 ]);
+
+/** A positive number of events per second, or undefined (no limit). */
+function rate(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
+    throw new UsageError(
+      `${name}: expected requests per second above 0 (such as 2 or 0.5), got ${String(value)}`,
+    );
+  }
+  return value;
+}
 
 function int(
   name: string,
@@ -367,6 +386,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
     limitRateBytes:
       options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
+    hostRate: rate('hostRate', options.hostRate),
     speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),

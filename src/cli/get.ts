@@ -36,6 +36,7 @@ export interface GetArgs {
   overwrite?: boolean | undefined;
   'require-checksum'?: boolean | undefined;
   'limit-rate'?: string | undefined;
+  'host-rate'?: number | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
   mode?: string | undefined;
@@ -105,6 +106,15 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
       );
     }
     o.limitRateBytes = rate;
+  }
+  if (a['host-rate'] !== undefined) {
+    const rate = a['host-rate'];
+    if (!Number.isFinite(rate) || rate <= 0) {
+      throw new UsageError(
+        `--host-rate: expected requests per second above 0, such as 2 or 0.5, got ${rate}`,
+      );
+    }
+    o.hostRate = rate;
   }
   if (a['speed-limit'] !== undefined) {
     const min = parseSize(String(a['speed-limit']));

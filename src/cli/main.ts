@@ -89,6 +89,11 @@ function getOptions(y: Argv) {
       type: 'string',
       describe: 'all downloads together at most this many bytes per second, e.g. 500K, 2M (as curl, wget)',
     })
+    .option('host-rate', {
+      type: 'number',
+      describe:
+        'at most N requests per second to each host, e.g. 2 or 0.5; a 429/503 there halves it (and Retry-After pauses it)',
+    })
     .option('speed-limit', {
       type: 'string',
       describe: `abandon (and retry) an attempt slower than BYTES per second, e.g. 1K; 0: never [${DEFAULTS.speedLimitBytes}]`,

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent, ProgressEvent } from '../events.js';
 import { createDispatcher } from '../fetch/agent.js';
+import { HostGate } from '../fetch/host-gate.js';
 import { RateLimiter } from '../fetch/rate.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
@@ -112,6 +113,8 @@ const ctx: FetchContext = {
     opts.limitRateBytes === undefined
       ? undefined
       : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
+  // --host-rate too: a host's requests are spread over the workers, each keeps its share (and its slow-downs).
+  hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate / opts.workers),
   signal: controller.signal,
   emit,
   hasher,

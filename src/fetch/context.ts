@@ -1,3 +1,4 @@
+import type { HostGate } from './host-gate.js';
 import type { Dispatcher } from 'undici';
 import type { Digest, EventListener } from '../events.js';
 import type { DirMaker, Site } from '../file/dirs.js';
@@ -28,6 +29,8 @@ export interface FetchContext {
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;
+  /** --host-rate: request starts per host, for every download of this event loop. */
+  hostGate?: HostGate | undefined;
   /** --limit-rate: one bucket for every download of this event loop. */
   limiter?: RateLimiter | undefined;
   /** Keys of the warnings already given (sayOnce). */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChecksumMismatchError, DlpoolError, redactUrl, TooLargeError } from '../errors.js';
+import { ChecksumMismatchError, DlpoolError, HttpStatusError, redactUrl, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import { existingSize, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
@@ -115,6 +115,9 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
             connectTimeoutMs: opts.connectTimeoutMs,
             timeoutMs: opts.timeoutMs,
           });
+      // --host-rate: a host that says it is overloaded gets a rest, and fewer requests from then on.
+      if (ctx.hostGate && err instanceof HttpStatusError && (err.status === 429 || err.status === 503))
+        ctx.hostGate.slowDown(urlOfAttempt(job, state.attempts).url.host, err.retryAfterMs);
       const partPath = state.site?.part;
       if (err instanceof ChecksumMismatchError) {
         // Wrong bytes are never kept, not even as a .part to resume from.
@@ -175,16 +178,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: Progress): P
         delayMs: delay,
         error: errorInfo(err, job, state, opts),
       });
-      // A long wait (Retry-After can ask for minutes) does not hold a -j slot: others run meanwhile.
-      const park = delay >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
-      if (park) ctx.slots!.park!(job);
-      try {
-        await sleep(delay, undefined, { signal: ctx.signal });
-      } catch {
-        // Interrupted while waiting: the loop's next attempt sees the aborted signal.
-      } finally {
-        if (park) await ctx.slots!.unpark!(job);
-      }
+      await pause(delay, job, ctx);
     }
   }
 }
@@ -209,6 +203,12 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   const target = urlOfAttempt(job, state.attempts);
   state.shownUrl = target.shown;
+  // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out).
+  const wait = ctx.hostGate?.reserve(target.url.host) ?? 0;
+  if (wait > 0) {
+    await pause(wait, job, ctx);
+    if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
+  }
   const res = await getFollowingRedirects(target.url, {
     dispatcher: ctx.dispatcher,
     headers,
@@ -365,6 +365,19 @@ export function urlOfAttempt(job: Job, attempt: number): { url: URL; shown: stri
   if (i === 0) return { url: job.url, shown: job.displayUrl };
   const url = job.mirrors[i - 1]!;
   return { url, shown: redactUrl(url.href) };
+}
+
+/** Waits `ms` or until the run is interrupted; a long wait (Retry-After can ask for minutes) lends the -j slot out. */
+async function pause(ms: number, job: Job, ctx: FetchContext): Promise<void> {
+  const park = ms >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
+  if (park) ctx.slots!.park!(job);
+  try {
+    await sleep(ms, undefined, { signal: ctx.signal });
+  } catch {
+    // Interrupted while waiting: the caller sees the aborted signal.
+  } finally {
+    if (park) await ctx.slots!.unpark!(job);
+  }
 }
 
 /** Waits shorter than this keep their slot: handing it over costs more than it gains. */

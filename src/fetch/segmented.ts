@@ -234,6 +234,9 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         range: `bytes=${seg.pos}-${seg.end - 1}`,
       };
       if (d.validator !== undefined) headers['if-range'] = d.validator;
+      // --host-rate counts every range request too (waiting holds the range's connection slot).
+      const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
+      if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
       const res = await getFollowingRedirects(job.url, {
         dispatcher: ctx.dispatcher,
         headers,

@@ -1,0 +1,54 @@
+/**
+ * --host-rate: at most `perSecond` requests start per host (host:port), evenly spaced, for politeness. A host
+ * that answers 429 or 503 gets nothing before its Retry-After has passed, and half its rate for the rest of the
+ * run (each time it says so). Pure bookkeeping with an injected clock: callers wait what reserve() says.
+ */
+export class HostGate {
+  readonly #hosts = new Map<string, { nextAt: number; intervalMs: number }>();
+  readonly #intervalMs: number;
+
+  constructor(
+    perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.#intervalMs = 1000 / perSecond;
+  }
+
+  /** Milliseconds to wait before a request to `host` may start; the start is booked (call once per request). */
+  reserve(host: string): number {
+    const now = this.now();
+    if (this.#hosts.size > 10_000) this.#forgetIdle(now);
+    let h = this.#hosts.get(host);
+    if (h === undefined) {
+      h = { nextAt: now, intervalMs: this.#intervalMs };
+      this.#hosts.set(host, h);
+    }
+    const start = Math.max(now, h.nextAt);
+    h.nextAt = start + h.intervalMs;
+    return start - now;
+  }
+
+  /** `host` answered 429 or 503: wait out `retryAfterMs` (if it gave one), then go at half the rate. */
+  slowDown(host: string, retryAfterMs: number | undefined): void {
+    const now = this.now();
+    let h = this.#hosts.get(host);
+    if (h === undefined) {
+      h = { nextAt: now, intervalMs: this.#intervalMs };
+      this.#hosts.set(host, h);
+    }
+    h.intervalMs *= 2;
+    h.nextAt = Math.max(h.nextAt, now + (retryAfterMs ?? 0));
+  }
+
+  /** The rate `host` gets now, in requests per second (for tests and reports). */
+  rateOf(host: string): number {
+    return 1000 / (this.#hosts.get(host)?.intervalMs ?? this.#intervalMs);
+  }
+
+  /** A list of a million hosts keeps no map of them: hosts with nothing booked and their full rate go. */
+  #forgetIdle(now: number): void {
+    for (const [host, h] of this.#hosts) {
+      if (h.nextAt <= now && h.intervalMs === this.#intervalMs) this.#hosts.delete(host);
+    }
+  }
+}
