@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
 import type { EventListener } from './events.js';
-import type { HashPoolKind } from './hash/hasher.js';
 import type { ListEntry } from './sources/types.js';
 import { isUsableHash, someHashes } from './hash/algorithms.js';
 import { VERSION } from './version.js';
@@ -13,6 +12,10 @@ export const ENGINE_MODES: readonly string[] = ['async', 'threads'];
 export type EngineMode = 'async' | 'threads';
 
 export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
+
+/** Where digests are computed (see createHasher). */
+export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
+export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
 
 export interface RetryPolicy {
   /** Retries after the first attempt. @default 5 */
@@ -207,45 +210,50 @@ export const DEFAULTS = {
   keepResults: true,
 } as const;
 
-const KNOWN_KEYS = new Set<string>([
-  'sources',
-  'entries',
-  'stdin',
-  'dir',
-  'concurrency',
-  'perHost',
-  'headers',
-  'userAgent',
-  'maxRedirects',
-  'allowInsecureRedirects',
-  'caCertificate',
-  'connectTimeoutMs',
-  'timeoutMs',
-  'speedLimitBytes',
-  'limitRateBytes',
-  'hostRate',
-  'speedTimeMs',
-  'retries',
-  'retry',
-  'overwrite',
-  'requireChecksum',
-  'contentDisposition',
-  'mode',
-  'hash',
-  'hashPool',
-  'workers',
-  'checksums',
-  'manifest',
-  'proxy',
-  'maxSizeBytes',
-  'split',
-  'minSplitSizeBytes',
-  'writeHighWaterMark',
-  'progressIntervalMs',
-  'keepResults',
-  'signal',
-  'onEvent',
-]);
+/**
+ * Every option `download()` takes, checked against DownloadOptions by the compiler (a key added there and not
+ * here, or the reverse, does not build): anything else is a usage error, not silently ignored.
+ */
+const KNOWN: Record<keyof DownloadOptions, true> = {
+  sources: true,
+  entries: true,
+  stdin: true,
+  dir: true,
+  concurrency: true,
+  perHost: true,
+  headers: true,
+  userAgent: true,
+  maxRedirects: true,
+  allowInsecureRedirects: true,
+  caCertificate: true,
+  connectTimeoutMs: true,
+  timeoutMs: true,
+  speedLimitBytes: true,
+  limitRateBytes: true,
+  hostRate: true,
+  speedTimeMs: true,
+  retries: true,
+  retry: true,
+  overwrite: true,
+  requireChecksum: true,
+  contentDisposition: true,
+  mode: true,
+  hash: true,
+  hashPool: true,
+  workers: true,
+  checksums: true,
+  manifest: true,
+  proxy: true,
+  maxSizeBytes: true,
+  split: true,
+  minSplitSizeBytes: true,
+  writeHighWaterMark: true,
+  progressIntervalMs: true,
+  keepResults: true,
+  signal: true,
+  onEvent: true,
+};
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 /** A positive number of events per second, or undefined (no limit). */
 function rate(name: string, value: unknown): number | undefined {
@@ -357,8 +365,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     );
   }
   const hashPool = options.hashPool ?? DEFAULTS.hashPool;
-  if (!['inline', 'threads', 'processes'].includes(hashPool)) {
-    throw new UsageError(`hashPool: expected inline, threads or processes, got ${String(hashPool)}`);
+  if (!(HASH_POOL_KINDS as readonly string[]).includes(hashPool)) {
+    throw new UsageError(`hashPool: expected ${HASH_POOL_KINDS.join(', ')}, got ${String(hashPool)}`);
   }
   for (const key of ['checksums', 'manifest', 'caCertificate'] as const) {
     const v = options[key];

@@ -1,4 +1,4 @@
-import type { EngineMode } from '../options.js';
+import { type EngineMode, HASH_POOL_KINDS } from '../options.js';
 import type { BenchConfig, BenchHashPool } from './types.js';
 
 export interface MatrixAxes {
@@ -10,11 +10,14 @@ export interface MatrixAxes {
   split: number[];
 }
 
+/** Every hash pool a bench measures: none (no hashing) and each kind. */
+export const BENCH_HASH_POOLS: readonly BenchHashPool[] = ['none', ...HASH_POOL_KINDS];
+
 export const DEFAULT_AXES: MatrixAxes = {
   modes: ['async', 'threads'],
   concurrency: [1, 4, 16, 64],
   workers: [1, 2, 4],
-  hashPools: ['none', 'inline', 'threads', 'processes'],
+  hashPools: [...BENCH_HASH_POOLS],
   split: [1],
 };
 

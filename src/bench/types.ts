@@ -1,7 +1,7 @@
-import type { EngineMode } from '../options.js';
+import type { EngineMode, HashPoolKind } from '../options.js';
 
 /** Where hashing happens in a configuration; `none` downloads without digests. */
-export type BenchHashPool = 'none' | 'inline' | 'threads' | 'processes';
+export type BenchHashPool = 'none' | HashPoolKind;
 
 /** One point of the matrix: how `dlpool get` is run. */
 export interface BenchConfig {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DEMO_WORKLOADS, startDemo } from '../bench/demo-workloads.js';
 import { renderHtml } from '../bench/html.js';
 import { explain, recommendation } from '../bench/explain.js';
-import { DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
+import { BENCH_HASH_POOLS, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
 import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
 import type { BenchHashPool, BenchReport } from '../bench/types.js';
@@ -57,12 +57,7 @@ export function toAxes(a: BenchArgs): MatrixAxes {
     modes: list<EngineMode>('--modes', a.modes, ['async', 'threads'], DEFAULT_AXES.modes),
     concurrency: numbers('--concurrency', a.concurrency, DEFAULT_AXES.concurrency, 10_000),
     workers: numbers('--workers', a.workers, DEFAULT_AXES.workers, 256),
-    hashPools: list<BenchHashPool>(
-      '--hash-pool',
-      a['hash-pool'],
-      ['none', 'inline', 'threads', 'processes'],
-      DEFAULT_AXES.hashPools,
-    ),
+    hashPools: list<BenchHashPool>('--hash-pool', a['hash-pool'], BENCH_HASH_POOLS, DEFAULT_AXES.hashPools),
     split: numbers('--split', a.split, DEFAULT_AXES.split, 64),
   };
 }

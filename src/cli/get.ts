@@ -1,9 +1,9 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import type { DownloadOptions, EngineMode } from '../options.js';
-import type { HashPoolKind } from '../hash/hasher.js';
+import type { DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
 import { parseSize } from '../server/index.js';
+import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -62,6 +62,44 @@ function whole(flag: string, v: number | undefined): number | undefined {
   return v;
 }
 
+/** One option's value as the library takes it (see OptionKind); errors name the flag as typed. */
+function fromArgv(spec: GetOption, v: unknown): unknown {
+  const flag = `--${spec.flag}`;
+  switch (spec.kind) {
+    case 'count':
+      return whole(flag, v as number);
+    case 'seconds':
+      return seconds(flag, v as number);
+    case 'rate': {
+      const n = v as number;
+      if (!Number.isFinite(n) || n <= 0) {
+        throw new UsageError(`${flag}: expected requests per second above 0, such as 2 or 0.5, got ${n}`);
+      }
+      return n;
+    }
+    case 'size': {
+      const { min, unit, examples } = spec.size!;
+      const bytes = parseSize(String(v));
+      if (bytes === undefined || bytes < min) {
+        throw new UsageError(`${flag}: expected ${unit} such as ${examples}, got ${String(v)}`);
+      }
+      return bytes;
+    }
+    case 'headers':
+      return Array.isArray(v) ? v : [v];
+    default:
+      return v;
+  }
+}
+
+/** The library names its options (`concurrency: ...`); the user typed flags (`--concurrency: ...`). */
+function inFlags(err: unknown): unknown {
+  if (!(err instanceof UsageError)) return err;
+  const key = /^(\w+):/.exec(err.message)?.[1];
+  const flag = key === undefined ? undefined : flagOf(key);
+  return flag === undefined ? err : new UsageError(`${flag}${err.message.slice(key!.length)}`);
+}
+
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs): DownloadOptions {
   const lists = a['input-file'] === undefined ? [] : ([] as string[]).concat(a['input-file']);
@@ -71,72 +109,11 @@ export function toDownloadOptions(a: GetArgs): DownloadOptions {
   if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   // The renderers take each result from its event; holding them all would grow with the list.
   const o: DownloadOptions = { sources, stdin: process.stdin, keepResults: false };
-  if (a.dir !== undefined) o.dir = a.dir;
-  if (a.concurrency !== undefined) o.concurrency = whole('--concurrency', a.concurrency)!;
-  if (a['per-host'] !== undefined) o.perHost = whole('--per-host', a['per-host']);
-  if (a.header !== undefined) o.headers = Array.isArray(a.header) ? a.header : [a.header];
-  if (a['user-agent'] !== undefined) o.userAgent = a['user-agent'];
-  if (a['max-redirects'] !== undefined) o.maxRedirects = whole('--max-redirects', a['max-redirects'])!;
-  if (a['max-size'] !== undefined) {
-    const max = parseSize(String(a['max-size']));
-    if (max === undefined || max < 1) {
-      throw new UsageError(`--max-size: expected bytes such as 500K, 10M or 2G, got ${a['max-size']}`);
-    }
-    o.maxSizeBytes = max;
+  const set = o as Record<string, unknown>;
+  for (const spec of GET_OPTIONS) {
+    const v = (a as Record<string, unknown>)[spec.flag];
+    if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
   }
-  if (a.split !== undefined) o.split = whole('--split', a.split)!;
-  if (a['min-split-size'] !== undefined) {
-    const min = parseSize(String(a['min-split-size']));
-    if (min === undefined || min < 1) {
-      throw new UsageError(`--min-split-size: expected bytes such as 1M or 16M, got ${a['min-split-size']}`);
-    }
-    o.minSplitSizeBytes = min;
-  }
-  if (a['allow-insecure-redirects'] !== undefined) o.allowInsecureRedirects = a['allow-insecure-redirects'];
-  if (a['ca-certificate'] !== undefined) o.caCertificate = a['ca-certificate'];
-  const connect = seconds('--connect-timeout', a['connect-timeout']);
-  if (connect !== undefined) o.connectTimeoutMs = connect;
-  const idle = seconds('--timeout', a.timeout);
-  if (idle !== undefined) o.timeoutMs = idle;
-  if (a['limit-rate'] !== undefined) {
-    const rate = parseSize(String(a['limit-rate']));
-    if (rate === undefined || rate < 1) {
-      throw new UsageError(
-        `--limit-rate: expected bytes per second such as 500K or 2M, got ${a['limit-rate']}`,
-      );
-    }
-    o.limitRateBytes = rate;
-  }
-  if (a['host-rate'] !== undefined) {
-    const rate = a['host-rate'];
-    if (!Number.isFinite(rate) || rate <= 0) {
-      throw new UsageError(
-        `--host-rate: expected requests per second above 0, such as 2 or 0.5, got ${rate}`,
-      );
-    }
-    o.hostRate = rate;
-  }
-  if (a['speed-limit'] !== undefined) {
-    const min = parseSize(String(a['speed-limit']));
-    if (min === undefined) {
-      throw new UsageError(
-        `--speed-limit: expected bytes per second such as 0, 500 or 10K, got ${a['speed-limit']}`,
-      );
-    }
-    o.speedLimitBytes = min;
-  }
-  const window = seconds('--speed-time', a['speed-time']);
-  if (window !== undefined) o.speedTimeMs = window;
-  if (a.retries !== undefined) o.retries = whole('--retries', a.retries)!;
-  if (a.overwrite !== undefined) o.overwrite = a.overwrite;
-  if (a['require-checksum'] !== undefined) o.requireChecksum = a['require-checksum'];
-  if (a['content-disposition'] !== undefined) o.contentDisposition = a['content-disposition'];
-  if (a.mode !== undefined) o.mode = a.mode as EngineMode;
-  if (a.hash !== undefined) o.hash = a.hash;
-  if (a['hash-pool'] !== undefined) o.hashPool = a['hash-pool'] as HashPoolKind;
-  if (a.workers !== undefined) o.workers = whole('--workers', a.workers)!;
-  if (a.checksums !== undefined) o.checksums = a.checksums;
-  if (a.manifest !== undefined) o.manifest = a.manifest;
   return o;
 }
 
@@ -198,7 +175,7 @@ export async function runGet(a: GetArgs): Promise<void> {
     process.exitCode = exitCodeFor(summary);
   } catch (err) {
     renderer?.stop();
-    throw err;
+    throw inFlags(err);
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

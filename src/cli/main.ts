@@ -1,11 +1,11 @@
-import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction, type Options } from 'yargs';
 
 interface WithOptions {
   getOptions(): ParsedOptions;
 }
 import { hideBin } from 'yargs/helpers';
 import { DlpoolError } from '../errors.js';
-import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
+import { DEFAULT_WORKERS, DEFAULTS, HASH_POOL_KINDS } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
 import type { BenchArgs } from './bench.js';
@@ -13,144 +13,38 @@ import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
 import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
+import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
 import { safeText } from './render/safe-text.js';
 import { ROUTES } from '../server/routes.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
 
+/** A row of GET_OPTIONS as yargs takes it: every option one value per occurrence (never an array). */
+function yargsOption(o: GetOption): Options {
+  const type =
+    o.kind === 'count' || o.kind === 'rate' || o.kind === 'seconds'
+      ? 'number'
+      : o.kind === 'boolean' || (o.kind === 'cli' && !o.choices && !o.value)
+        ? 'boolean'
+        : 'string';
+  return {
+    type,
+    describe: helpText(o),
+    ...(o.alias ? { alias: [...o.alias] } : {}),
+    ...(o.choices ? { choices: [...o.choices] } : {}),
+  };
+}
+
 // Each command is loaded when it runs: `dlpool verify` and `dlpool hash` do not pay for undici's start-up.
 
 function getOptions(y: Argv) {
-  return y
-    .positional('sources', {
-      describe: 'URLs, list files (one URL per line, aria2 input format accepted), or - for stdin',
-      type: 'string',
-      array: true,
-    })
-    .option('input-file', {
-      alias: 'i',
-      type: 'string',
-      describe: 'a URL list file, as aria2c -i and wget -i take it (repeat for more; same as naming it)',
-    })
-    .option('dir', {
-      alias: 'd',
-      type: 'string',
-      describe: `output directory, created if missing [${DEFAULTS.dir}]`,
-    })
-    .option('concurrency', {
-      alias: 'j',
-      type: 'number',
-      describe: `simultaneous downloads in total [${DEFAULTS.concurrency}]`,
-    })
-    .option('per-host', { type: 'number', describe: 'simultaneous downloads per host [unlimited up to -j]' })
-    .option('header', {
-      alias: 'H',
-      type: 'string',
-      // One value per occurrence, as in curl (repeat -H for more): an array option would swallow the URLs
-      // after it.
-      describe: 'extra request header "Name: value" (repeat for more)',
-    })
-    .option('user-agent', { type: 'string', describe: `User-Agent header [${DEFAULTS.userAgent}]` })
-    .option('max-redirects', {
-      type: 'number',
-      describe: `redirects followed per request [${DEFAULTS.maxRedirects}]`,
-    })
-    .option('max-size', {
-      type: 'string',
-      describe: 'largest file accepted, e.g. 500M; bigger ones fail as soon as that shows [unlimited]',
-    })
-    .option('split', {
-      alias: 'x',
-      type: 'number',
-      describe: `connections per large file, as byte ranges written in place [${DEFAULTS.split}: off]`,
-    })
-    .option('min-split-size', {
-      type: 'string',
-      describe: `files up to this size are not split [${DEFAULTS.minSplitSizeBytes / 1024 / 1024}M]`,
-    })
-    .option('allow-insecure-redirects', {
-      type: 'boolean',
-      describe: 'follow redirects from https: to http: (refused by default)',
-    })
-    .option('ca-certificate', {
-      alias: 'cacert',
-      type: 'string',
-      describe: "PEM file of CAs trusted for https: instead of Node's bundled ones",
-    })
-    .option('connect-timeout', {
-      type: 'number',
-      describe: `seconds to establish a connection [${DEFAULTS.connectTimeoutMs / 1000}]`,
-    })
-    .option('timeout', {
-      type: 'number',
-      describe: `seconds without a byte before an attempt is abandoned [${DEFAULTS.timeoutMs / 1000}]`,
-    })
-    .option('limit-rate', {
-      type: 'string',
-      describe: 'all downloads together at most this many bytes per second, e.g. 500K, 2M (as curl, wget)',
-    })
-    .option('host-rate', {
-      type: 'number',
-      describe:
-        'at most N requests per second to each host, e.g. 2 or 0.5; a 429/503 there halves it (and Retry-After pauses it)',
-    })
-    .option('speed-limit', {
-      type: 'string',
-      describe: `abandon (and retry) an attempt slower than BYTES per second, e.g. 1K; 0: never [${DEFAULTS.speedLimitBytes}]`,
-    })
-    .option('speed-time', {
-      type: 'number',
-      describe: `seconds over which --speed-limit is measured [${DEFAULTS.speedTimeMs / 1000}]`,
-    })
-    .option('retries', { type: 'number', describe: `retries per download [${DEFAULTS.retry.retries}]` })
-    .option('overwrite', { type: 'boolean', describe: 're-download files that already exist' })
-    .option('require-checksum', {
-      type: 'boolean',
-      describe: 'fail (without fetching) every URL with no checksum in -c FILE or checksum=',
-    })
-    .option('content-disposition', {
-      type: 'boolean',
-      describe: 'name files from the Content-Disposition header',
-    })
-    .option('progress', {
-      type: 'string',
-      choices: ['auto', 'bars', 'plain', 'none'],
-      describe: 'bars on a TTY, plain lines otherwise [auto]',
-    })
-    .option('mode', {
-      type: 'string',
-      choices: ['async', 'threads'],
-      describe: `async: one event loop; threads: -w worker threads, -j counted across them [${DEFAULTS.mode}]`,
-    })
-    .option('hash', {
-      type: 'string',
-      describe:
-        'digest every file: sha256, sha1, sha512, md5, any node:crypto name [sha256 when a checksum is known]',
-    })
-    .option('hash-pool', {
-      type: 'string',
-      choices: ['inline', 'threads', 'processes'],
-      describe: `where digests are computed [${DEFAULTS.hashPool}]`,
-    })
-    .option('workers', {
-      alias: 'w',
-      type: 'number',
-      describe: `hash-pool size, and download threads with --mode threads [half the cores: ${DEFAULT_WORKERS}]`,
-    })
-    .option('checksums', {
-      alias: 'c',
-      type: 'string',
-      describe: 'checksum file (sha256sum or BSD tag format) to verify against',
-    })
-    .option('manifest', {
-      type: 'string',
-      describe: 'write a sha256sum-format file of everything downloaded',
-    })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
-    .option('json', {
-      type: 'boolean',
-      describe: 'print one JSON document on stdout, one result per line (schemas/get.schema.json)',
-    })
+  let argv = y.positional('sources', {
+    describe: 'URLs, list files (one URL per line, aria2 input format accepted), or - for stdin',
+    type: 'string',
+    array: true,
+  });
+  for (const o of GET_OPTIONS) argv = argv.option(o.flag, yargsOption(o));
+  return argv
     .example('$0 https://example.com/a.iso https://example.com/b.iso -d out', 'two files into out/')
     .example(
       '$0 -i list.txt -j 32 -c SHA256SUMS --manifest out/SHA256SUMS -d out',
@@ -207,7 +101,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('dir', { alias: 'd', type: 'string', describe: 'directory the names are relative to [.]' })
           .option('hash-pool', {
             type: 'string',
-            choices: ['inline', 'threads', 'processes'],
+            choices: [...HASH_POOL_KINDS],
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
@@ -239,7 +133,7 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('hash-pool', {
             type: 'string',
-            choices: ['inline', 'threads', 'processes'],
+            choices: [...HASH_POOL_KINDS],
             describe: `where digests are computed [${DEFAULTS.hashPool}]`,
           })
           .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })

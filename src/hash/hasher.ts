@@ -3,7 +3,9 @@ import type { Tinypool } from 'tinypool';
 import { InlineTap, type Tap, TapPool } from './stream-tap.js';
 import { type FileFailure, hashFileAsync } from './worker.js';
 
-export type HashPoolKind = 'inline' | 'threads' | 'processes';
+import type { HashPoolKind } from '../options.js';
+
+export type { HashPoolKind };
 
 /**
  * Where digests are computed. `inline` hashes bytes on the main thread as they stream in (tap) and finished
