@@ -24,19 +24,9 @@ const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
   threads: async () => new (await import('./engine/threads.js')).ThreadsEngine(),
 };
 
-/** Passes items through and reports how many there were once the stream has ended. */
-async function* counted<T>(items: AsyncIterable<T>, onEnd: (count: number) => void): AsyncGenerator<T> {
-  let n = 0;
-  for await (const item of items) {
-    n++;
-    yield item;
-  }
-  onEnd(n);
-}
-
-async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem> | undefined) {
+async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem>) {
   yield* a;
-  if (b) yield* b;
+  yield* b;
 }
 
 /**
@@ -57,7 +47,8 @@ export async function download(
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
     : undefined;
   const sourceItems = await openSources(opts.sources, opts.stdin ? { stdin: opts.stdin } : {});
-  const items = concat(sourceItems, opts.entries ? entriesFrom(opts.entries) : undefined);
+  // (Each layer of async generators costs a promise and an object per item: none for a list alone.)
+  const items = opts.entries ? concat(sourceItems, entriesFrom(opts.entries)) : sourceItems;
   const names = new NameRegistry();
   const offered = opts.contentDisposition ? new OfferedNames(names) : undefined;
   const controller = new AbortController();
@@ -90,9 +81,7 @@ export async function download(
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   try {
     ctx.dirs.open();
-    const jobs = counted(toJobs(items, { names, offered, emit: opts.onEvent }), (count) =>
-      opts.onEvent({ type: 'listed', count }),
-    );
+    const jobs = toJobs(items, { names, offered, emit: opts.onEvent });
     await engine.run(jobs, ctx, (r: FileResult) => {
       offered?.settle(r.id);
       summary.add(r);

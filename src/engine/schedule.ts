@@ -127,15 +127,20 @@ export async function schedule(
     pending++;
     const task =
       limitHost === global ? global(() => runJob(job)) : limitHost(() => global(() => runJob(job)));
-    task
-      .then(onResult, (err: unknown) => {
-        // runJob never rejects for a single download; a rejection is the engine itself failing.
-        failure ??= err;
-      })
-      .finally(() => {
+    // (One then() for both outcomes: a finally() would cost another promise per download.)
+    task.then(
+      (r) => {
         slots.forgetIfIdle(job.host);
         done();
-      });
+        onResult(r);
+      },
+      (err: unknown) => {
+        // runJob never rejects for a single download; a rejection is the engine itself failing.
+        failure ??= err;
+        slots.forgetIfIdle(job.host);
+        done();
+      },
+    );
     while (pending >= maxPending) await new Promise<void>((r) => (wake = r));
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));

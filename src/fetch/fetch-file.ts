@@ -3,7 +3,7 @@ import { ChecksumMismatchError, DlpoolError, HttpStatusError, redactUrl, TooLarg
 import type { FileResult } from '../events.js';
 import { existingSize, partSize } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
-import { targetPath } from '../jobs/naming.js';
+import { checkInside } from '../jobs/naming.js';
 import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
 import { type Done, type FetchContext, type Progress, sayOnce, Skipped } from './context.js';
@@ -195,9 +195,9 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     }
     return segmentedBody(job, ctx, state, undefined, 0);
   }
-  const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...opts.headers };
+  let headers = requestHeaders(opts);
   if (state.offset > 0) {
-    headers['range'] = `bytes=${state.offset}-`;
+    headers = { ...headers, range: `bytes=${state.offset}-` };
     if (state.validator) headers['if-range'] = state.validator;
   }
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
@@ -304,7 +304,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
   let finalPath: string;
   let partPath: string;
   try {
-    targetPath(opts.dir, state.rel); // the lexical check: never outside --dir
+    checkInside(opts.dir, state.rel); // the lexical check: never outside --dir
     // The folder, made if missing and pinned: every file operation of this download goes through it.
     state.site ??= ctx.dirs.site(state.rel, true)!;
     finalPath = state.site.final;
@@ -378,6 +378,15 @@ async function pause(ms: number, job: Job, ctx: FetchContext): Promise<void> {
   } finally {
     if (park) await ctx.slots!.unpark!(job);
   }
+}
+
+const runHeaders = new WeakMap<FetchContext['opts'], Record<string, string>>();
+
+/** The headers every request of the run sends (User-Agent, -H): one object per run, never changed. */
+function requestHeaders(opts: FetchContext['opts']): Record<string, string> {
+  let h = runHeaders.get(opts);
+  if (h === undefined) runHeaders.set(opts, (h = { 'user-agent': opts.userAgent, ...opts.headers }));
+  return h;
 }
 
 /** Waits shorter than this keep their slot: handing it over costs more than it gains. */

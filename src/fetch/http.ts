@@ -48,9 +48,10 @@ function basicAuth(url: URL): string | undefined {
  */
 export async function getFollowingRedirects(start: URL, opts: GetOptions): Promise<GetResponse> {
   let url = start;
-  const headers: Record<string, string> = { ...opts.headers };
+  // Copied only when changed (credentials added or dropped): most requests send the run's headers as they are.
+  let headers = opts.headers;
   const auth = basicAuth(start);
-  if (auth && headers['authorization'] === undefined) headers['authorization'] = auth;
+  if (auth && headers['authorization'] === undefined) headers = { ...headers, authorization: auth };
   for (let hop = 0; ; hop++) {
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
     const res = await dispatchGet(opts.dispatcher, {
@@ -92,7 +93,10 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
           init,
         );
       }
-      if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) delete headers[h];
+      if (next.origin !== url.origin) {
+        headers = { ...headers };
+        for (const h of CREDENTIAL_HEADERS) delete headers[h];
+      }
       url = next;
       continue;
     }
@@ -101,7 +105,9 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       // with no listener that would crash the process. Readers see failures through their own listeners
       // and body.errored.
       res.body.on('error', () => {});
-      return { ...res, finalUrl: url };
+      const answer = res as GetResponse;
+      answer.finalUrl = url;
+      return answer;
     }
     await res.body.dump().catch(() => {});
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
@@ -129,8 +135,19 @@ export function statusText(status: number): string {
 }
 
 /** A job's speed floor: its list's `lowest-speed-limit=`, else --speed-limit; over --speed-time. */
+const runFloors = new WeakMap<NormalizedOptions, SpeedFloor>();
+
 export function speedFloor(job: Job, opts: NormalizedOptions): SpeedFloor {
-  const floor = job.entry.lowestSpeedLimit ?? opts.speedLimitBytes;
+  // One object per run for the entries that do not set their own (it was one per attempt).
+  if (job.entry.lowestSpeedLimit === undefined) {
+    let f = runFloors.get(opts);
+    if (f === undefined) runFloors.set(opts, (f = floorOf(opts.speedLimitBytes, opts)));
+    return f;
+  }
+  return floorOf(job.entry.lowestSpeedLimit, opts);
+}
+
+function floorOf(floor: number, opts: NormalizedOptions): SpeedFloor {
   // A --limit-rate whose share per download is below the floor would make dlpool abandon its own downloads
   // as too slow: the floor is off then.
   const share = opts.limitRateBytes === undefined ? Infinity : opts.limitRateBytes / opts.concurrency;

@@ -112,6 +112,8 @@ export async function* toJobs(
       },
     };
   }
+  // Every source is read: the total is known (progress shows it from now on).
+  opts.emit({ type: 'listed', count: id });
 }
 
 /** Library input: plain URL strings become entries as if they were given on the command line. */

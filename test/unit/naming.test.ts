@@ -8,6 +8,7 @@ import {
   sanitizeName,
   sanitizeSubdir,
   targetPath,
+  checkInside,
 } from '../../src/jobs/naming.js';
 
 const u = (s: string) => new URL(s);
@@ -153,6 +154,14 @@ describe('targetPath', () => {
     // A sibling whose name starts with the output directory's is outside it.
     expect(() => targetPath('/out', '../out2/x')).toThrow(/escapes/);
     expect(targetPath('/', 'a')).toBe(path.resolve('/a'));
+  });
+
+  it('checkInside says the same without building the path', () => {
+    for (const ok of ['a/b', 'x', '..x', 'a..', 'a/.b', 'a/b..c/d'])
+      expect(() => checkInside('/out', ok)).not.toThrow();
+    for (const bad of ['../x', 'a/../../x', '/etc/passwd', '../outside/x', '', '.', './', '../out2/x']) {
+      expect(() => checkInside('/out', bad), bad).toThrow(UnsafeNameError);
+    }
   });
 });
 
