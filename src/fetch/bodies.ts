@@ -30,28 +30,14 @@ export async function smallBody(
   // (Shown in events: the offered name, not the temporary one; see nameFromResponse.)
   const rel = state.offered ?? state.rel!;
   const chunks: Buffer[] = [];
-  let received = 0;
-  // 'data' events take each chunk as it is parsed, from now on (also while the directory is made); with
-  // for-await, chunks still buffered in the stream when the connection fails die with it.
-  const arrived = new Promise<void>((resolve, reject) => {
-    const body = res.body;
-    if (body.destroyed) return reject(bodyFailure(body));
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > total) {
-        body.destroy();
-        return resolve();
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve());
-    body.once('error', reject);
-    body.once('close', () => (body.readableEnded ? resolve() : reject(bodyFailure(body))));
-  });
+  // Every chunk is taken as it is parsed, from now on (also while the directory is made); chunks that arrived
+  // before a failure stay in `chunks`.
+  const arrived = res.body.collect(chunks, total);
   arrived.catch(() => {}); // awaited below; a failure while the directory is made must not go unhandled
   emitStart(ctx, job, state, total, 0);
+  let received: number;
   try {
-    await arrived;
+    received = await arrived;
   } catch (err) {
     // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
     if (chunks.length > 0) {

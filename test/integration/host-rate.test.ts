@@ -35,8 +35,10 @@ describe.each(MODES)('%s mode', (mode) => {
     });
     expect(summary.downloaded).toBe(6);
     // 6 requests at 10 per second: 5 gaps of 100 ms; 3 workers at 10/3 each: 2 requests each, 300 ms apart.
+    // Measured where they arrive, so the first one's connection set-up shortens the span: a wide margin
+    // (without the gate all six arrive within a few milliseconds).
     const span = at.at(-1)! - at[0]!;
-    expect(span).toBeGreaterThanOrEqual(mode === 'async' ? 480 : 280);
+    expect(span).toBeGreaterThanOrEqual(mode === 'async' ? 350 : 150);
   });
 
   it('a 429 with Retry-After keeps the other downloads off that host until then', async () => {
