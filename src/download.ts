@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
 import type { Engine } from './engine/engine.js';
-import { DlpoolError } from './errors.js';
+import { DlpoolError, UsageError } from './errors.js';
+import { ShardStore, shardJobs } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
 import { HostGate } from './fetch/host-gate.js';
@@ -17,6 +18,9 @@ import { openSources } from './sources/sources.js';
 import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
+
+/** An argument that looks like `scheme://...` is a URL (as openSources decides). */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** The threads engine (and worker_threads) loads only when a run asks for it. */
 const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
@@ -41,6 +45,12 @@ export async function download(
 ): Promise<DownloadSummary> {
   const opts = normalizeOptions(options);
   const started = performance.now();
+  if (
+    opts.shards &&
+    (opts.entries !== undefined || opts.sources.length !== 1 || URL_LIKE.test(opts.sources[0]!))
+  ) {
+    throw new UsageError('shard: cut one list into shards: give exactly one list file (or - for stdin)');
+  }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
   const manifest = opts.manifest
@@ -79,11 +89,20 @@ export async function download(
     ca,
   };
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
+  let shards: ShardStore | undefined;
   try {
     ctx.dirs.open();
-    const jobs = toJobs(items, { names, offered, emit: opts.onEvent });
+    // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
+    if (opts.shards) {
+      shards = new ShardStore(opts.dir, opts.shards);
+      names.claim('.dlpool');
+    }
+    const listed = (count: number) => opts.onEvent({ type: 'listed', count });
+    const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });
+    const jobs = shards ? shardJobs(all, shards, listed) : all;
     await engine.run(jobs, ctx, (r: FileResult) => {
       offered?.settle(r.id);
+      shards?.add(r);
       summary.add(r);
       if (r.digest && r.path) manifest?.add(r.path, r.digest);
       opts.onEvent({ type: 'result', result: r });
@@ -105,5 +124,7 @@ export async function download(
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
-  return summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
+  const built = summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
+  if (shards) built.shards = { taken: shards.taken, skipped: shards.skipped };
+  return built;
 }

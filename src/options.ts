@@ -17,6 +17,18 @@ export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() 
 export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
 export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
 
+/** Lines per shard unless --shard-size says otherwise. */
+export const DEFAULT_SHARD_SIZE = 10_000;
+
+/** A run's share of a list cut into shards (see src/shards/shards.ts). */
+export interface ShardOptions {
+  /** Lines per shard. */
+  size: number;
+  /** This run takes the shards K with K mod count = index. */
+  index: number;
+  count: number;
+}
+
 export interface RetryPolicy {
   /** Retries after the first attempt. @default 5 */
   retries: number;
@@ -87,6 +99,14 @@ export interface DownloadOptions {
    * one request every 2 s). In --mode threads each worker thread takes an equal share. @default unlimited
    */
   hostRate?: number | undefined;
+  /**
+   * Cut the list (one list file, or `-`) into shards of `shardSize` lines and take the shards K with
+   * K mod count = index (`--shard I/N`); each finished shard is recorded under DIR/.dlpool/shards/ and skipped by
+   * a rerun. Implies hashing (sha256 unless `hash` says otherwise). @default no sharding
+   */
+  shard?: { index: number; count: number } | undefined;
+  /** Lines per shard (with `shard`, or alone: every shard, recorded). @default 10000 */
+  shardSize?: number | undefined;
   /** Retries per download; shorthand for `retry.retries`. @default 5 */
   retries?: number;
   retry?: Partial<RetryPolicy>;
@@ -165,6 +185,7 @@ export interface NormalizedOptions {
   speedLimitBytes: number;
   limitRateBytes: number | undefined;
   hostRate: number | undefined;
+  shards: ShardOptions | undefined;
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
@@ -231,6 +252,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   speedLimitBytes: true,
   limitRateBytes: true,
   hostRate: true,
+  shard: true,
+  shardSize: true,
   speedTimeMs: true,
   retries: true,
   retry: true,
@@ -254,6 +277,16 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   onEvent: true,
 };
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(KNOWN));
+
+function shardOptions(options: DownloadOptions): ShardOptions | undefined {
+  if (options.shard === undefined && options.shardSize === undefined) return undefined;
+  const size = int('shardSize', options.shardSize, DEFAULT_SHARD_SIZE, 1);
+  const { index, count } = options.shard ?? { index: 0, count: 1 };
+  if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
+    throw new UsageError(`shard: expected index 0 <= I < count N, got ${String(index)}/${String(count)}`);
+  }
+  return { size, index, count };
+}
 
 /** A positive number of events per second, or undefined (no limit). */
 function rate(name: string, value: unknown): number | undefined {
@@ -358,7 +391,10 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     throw new UsageError('onEvent: expected a function');
   }
   // A manifest needs digests: sha256 unless another algorithm was asked for.
-  const hash = (options.hash ?? (options.manifest !== undefined ? 'sha256' : undefined))?.toLowerCase();
+  const shards = shardOptions(options);
+  const hash = (
+    options.hash ?? (options.manifest !== undefined || shards !== undefined ? 'sha256' : undefined)
+  )?.toLowerCase();
   if (hash !== undefined && !isUsableHash(hash)) {
     throw new UsageError(
       `hash: unknown or unavailable algorithm '${options.hash}' (try ${someHashes()}, ...)`,
@@ -395,6 +431,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     limitRateBytes:
       options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
     hostRate: rate('hostRate', options.hostRate),
+    shards,
     speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),

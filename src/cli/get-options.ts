@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SHARD_SIZE,
   DEFAULT_WORKERS,
   DEFAULTS,
   type DownloadOptions,
@@ -10,10 +11,11 @@ import {
  * How a flag's value is read and handed to the library:
  * - `count`: a whole number >= 0; `rate`: a number above 0; `seconds`: a number of seconds above 0, handed over
  *   in milliseconds; `size`: bytes with a suffix (`500K`, `2M`, `1G`) of at least `min`;
- * - `string`, `boolean`, `choice`: as given; `headers`: one `"Name: value"` per occurrence; `cli`: the CLI's own.
+ * - `string`, `boolean`, `choice`: as given; `headers`: one `"Name: value"` per occurrence; `shard`: `I/N`;
+ *   `cli`: the CLI's own.
  */
 export type OptionKind =
-  'count' | 'rate' | 'seconds' | 'size' | 'string' | 'boolean' | 'choice' | 'headers' | 'cli';
+  'count' | 'rate' | 'seconds' | 'size' | 'string' | 'boolean' | 'choice' | 'headers' | 'shard' | 'cli';
 
 export interface GetOption {
   /** The long flag, without `--`. */
@@ -311,6 +313,24 @@ export const GET_OPTIONS: readonly GetOption[] = [
     default: '',
     help: 'write a sha256sum-format file of every file of the list on disk',
     doc: 'write a coreutils-format checksum file of every file of the list on disk, downloaded or already present (hashed on a rerun; names relative to `--dir`: run `sha256sum -c` there)',
+  },
+  {
+    flag: 'shard',
+    kind: 'shard',
+    key: 'shard',
+    value: 'I/N',
+    default: '',
+    help: 'cut the list into shards (--shard-size lines) and take those K with K mod N = I',
+    doc: 'cut the list (one file, or `-`) into shards of `--shard-size` lines and download only the shards K with K mod N = I, so N processes or machines share a list with no coordination (see "Shards")',
+  },
+  {
+    flag: 'shard-size',
+    kind: 'count',
+    key: 'shardSize',
+    value: 'N',
+    default: String(DEFAULT_SHARD_SIZE),
+    help: 'lines per shard; alone, every shard of the list is taken and recorded',
+    doc: 'lines per shard; each finished shard leaves its results, digests and a marker under `DIR/.dlpool/shards/`, and a rerun skips it',
   },
   {
     flag: 'quiet',

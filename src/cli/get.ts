@@ -2,6 +2,7 @@ import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
+import { parseShardSpec } from '../shards/shards.js';
 import { parseSize } from '../server/index.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
 import { JsonRenderer } from './render/json.js';
@@ -37,6 +38,8 @@ export interface GetArgs {
   'require-checksum'?: boolean | undefined;
   'limit-rate'?: string | undefined;
   'host-rate'?: number | undefined;
+  shard?: string | undefined;
+  'shard-size'?: number | undefined;
   'content-disposition'?: boolean | undefined;
   progress?: string | undefined;
   mode?: string | undefined;
@@ -87,6 +90,12 @@ function fromArgv(spec: GetOption, v: unknown): unknown {
     }
     case 'headers':
       return Array.isArray(v) ? v : [v];
+    case 'shard':
+      try {
+        return parseShardSpec(String(v));
+      } catch (err) {
+        throw new UsageError(`${flag}${(err as Error).message.slice('shard'.length)}`);
+      }
     default:
       return v;
   }

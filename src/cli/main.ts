@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import type { BenchArgs } from './bench.js';
 import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
+import type { MergeArgs } from './merge.js';
 import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
@@ -199,6 +200,26 @@ export async function main(argv: string[]): Promise<void> {
               'minutes. Narrow it with --workloads, --modes, -j, -w, --hash-pool and --runs 1.',
           ),
       async (a) => (await import('./bench.js')).runBenchCommand(a),
+    )
+    .command<MergeArgs>(
+      'merge [dir]',
+      'merge the shards of a sharded list (--shard, --shard-size) in DIR: one manifest, the failures',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'the --dir of the sharded runs [.]' })
+          .option('manifest', {
+            type: 'string',
+            describe: 'write the merged manifest (sha256sum format) to FILE instead of stdout',
+          })
+          .option('failed', {
+            type: 'string',
+            describe: 'write the URLs that failed to FILE, one per line (a list dlpool get takes)',
+          })
+          .example(
+            '$0 merge out --manifest out/SHA256SUMS',
+            'after every --shard I/N run into out/ has finished',
+          ),
+      async (a) => (await import('./merge.js')).runMerge(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>
       (await import('./demo.js')).runDemo(),

@@ -14,6 +14,8 @@ export interface JobsOptions {
    */
   offered?: OfferedNames | undefined;
   emit: EventListener;
+  /** Told the number of items once every source is read. @default a 'listed' event */
+  onListed?: ((count: number) => void) | undefined;
 }
 
 const NO_MIRRORS: readonly URL[] = Object.freeze([]);
@@ -113,7 +115,8 @@ export async function* toJobs(
     };
   }
   // Every source is read: the total is known (progress shows it from now on).
-  opts.emit({ type: 'listed', count: id });
+  if (opts.onListed) opts.onListed(id);
+  else opts.emit({ type: 'listed', count: id });
 }
 
 /** Library input: plain URL strings become entries as if they were given on the command line. */

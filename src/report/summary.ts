@@ -20,6 +20,8 @@ export interface DownloadSummary {
   dir: string;
   /** Outputs of the run itself that could not be written (the --manifest): the run fails (exit 1). */
   errors: ErrorInfo[];
+  /** With shards: how many this run took, and how many it skipped because an earlier run had finished them. */
+  shards?: { taken: number; skipped: number } | undefined;
 }
 
 /** Counts results as they arrive; keeps them only when asked (a million-URL run must not grow). */

@@ -1,4 +1,5 @@
-import type { DownloadEvent, FileResult } from '../../events.js';
+import type { DownloadEvent } from '../../events.js';
+import { resultJson as toJson } from '../../report/result-json.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { runErrorLines, warningLine } from './lines.js';
 import type { Output, Renderer } from './renderer.js';
@@ -29,31 +30,4 @@ export class JsonRenderer implements Renderer {
   stop(): void {
     this.doc.stop();
   }
-}
-
-function toJson(r: FileResult) {
-  return {
-    url: r.url,
-    source: r.source,
-    line: r.line,
-    path: r.path ?? null,
-    status: r.status,
-    bytes: r.bytes,
-    transferred: r.transferred,
-    attempts: r.attempts,
-    ms: r.ms,
-    resumed: r.resumed,
-    mirror: r.mirror ?? null,
-    digest: r.digest
-      ? { algorithm: r.digest.algorithm, hex: r.digest.hex, verified: r.digest.verified }
-      : null,
-    error: r.error
-      ? {
-          code: r.error.code,
-          message: r.error.message,
-          errno: r.error.errno ?? null,
-          status: r.error.status ?? null,
-        }
-      : null,
-  };
 }

@@ -1,0 +1,134 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { download } from '../../src/download.js';
+import { mergeShards } from '../../src/shards/merge.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { engine, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  // 1 KiB per name, different for each; 404 for /missing.
+  server = await startServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://x').pathname;
+    if (name === '/missing') return void res.writeHead(404, { 'content-length': '0' }).end();
+    res.writeHead(200, { 'content-length': '1024' }).end(Buffer.alloc(1024, name));
+  });
+});
+afterAll(() => server.close());
+
+/** 14 entries over shards of 4 lines (a comment first): names collide across shards, one URL fails. */
+async function writeList(dir: string): Promise<string> {
+  const lines = ['# sharded'];
+  for (let i = 1; i <= 13; i++) lines.push(`${server.url}/gen/1K/f${i % 4}.bin`);
+  lines.push(`${server.url}/missing`);
+  const file = path.join(dir, 'list.txt');
+  await fs.writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function contents(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of await listFiles(dir))
+    if (!f.startsWith('.dlpool')) out[f] = await fs.readFile(path.join(dir, f), 'hex');
+  return out;
+}
+
+describe.each(MODES)('%s mode', (mode) => {
+  it('--shard 0/3, 1/3 and 2/3 are disjoint and together make the single run: files, names and manifest', async () => {
+    const dir = await tmpDir();
+    const list = await writeList(dir);
+    const single = path.join(dir, 'single');
+    const one = await download({
+      ...engine(mode),
+      sources: [list],
+      dir: single,
+      manifest: path.join(dir, 'single.sums'),
+      retries: 0,
+    });
+    const sharded = path.join(dir, 'sharded');
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      runs.push(
+        await download({
+          ...engine(mode),
+          sources: [list],
+          dir: sharded,
+          shard: { index: i, count: 3 },
+          shardSize: 4,
+          retries: 0,
+        }),
+      );
+    }
+    // Disjoint: every entry downloaded (or failed) by exactly one run.
+    expect(runs.map((r) => r.downloaded + r.failed)).toEqual([6, 4, 4]); // shards 0+3, 1, 2
+    expect(runs.map((r) => r.shards)).toEqual([
+      { taken: 2, skipped: 0 },
+      { taken: 1, skipped: 0 },
+      { taken: 1, skipped: 0 },
+    ]);
+    expect(await contents(sharded)).toEqual(await contents(single));
+    // The merged manifest, in list order, is the single run's (which is in finishing order).
+    let merged = '';
+    const summary = await mergeShards(sharded, (t) => (merged += t));
+    const sorted = (t: string) => t.split('\n').filter(Boolean).sort();
+    expect(sorted(merged)).toEqual(sorted(await fs.readFile(path.join(dir, 'single.sums'), 'utf8')));
+    expect(merged.split('\n')[0]).toMatch(/ {2}f1\.bin$/);
+    expect(summary).toMatchObject({ of: 4, done: 4, missing: [], entries: 14, downloaded: 13 });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({ code: 'ERR_DL_HTTP_STATUS', line: 15, source: list }),
+    ]);
+    expect(one.failed).toBe(1);
+  });
+
+  it('a rerun skips the shards it finished (no request at all), and redoes one whose entries changed', async () => {
+    const dir = await tmpDir();
+    const list = await writeList(dir);
+    const out = path.join(dir, 'out');
+    const run = () => download({ ...engine(mode), sources: [list], dir: out, shardSize: 4, retries: 0 });
+    expect((await run()).shards).toEqual({ taken: 4, skipped: 0 });
+    const before = server.requests.length;
+    const again = await run();
+    expect(again.shards).toEqual({ taken: 0, skipped: 4 });
+    expect(server.requests.length).toBe(before);
+    // Line 3 edited: shard 0 is another shard now; its files are there, so they are only checked.
+    const text = (await fs.readFile(list, 'utf8')).replace('/gen/1K/f2.bin', '/gen/1K/f2.bin?v=2');
+    await fs.writeFile(list, text);
+    const edited = await run();
+    expect(edited.shards).toEqual({ taken: 1, skipped: 3 });
+    expect(edited.skipped + edited.downloaded).toBe(3);
+  });
+
+  it('a shard cut off by an interruption leaves no marker, and the next run finishes it', async () => {
+    const dir = await tmpDir();
+    const list = await writeList(dir);
+    const out = path.join(dir, 'out');
+    const controller = new AbortController();
+    controller.abort('SIGINT');
+    const stopped = await download({
+      ...engine(mode),
+      sources: [list],
+      dir: out,
+      shardSize: 4,
+      signal: controller.signal,
+    });
+    expect(stopped.interrupted).toBe('SIGINT');
+    const done = (await fs.readdir(path.join(out, '.dlpool', 'shards'))).filter((f) => f.endsWith('.done'));
+    expect(done).toEqual([]);
+    const next = await download({ ...engine(mode), sources: [list], dir: out, shardSize: 4, retries: 0 });
+    expect(next.shards).toEqual({ taken: 4, skipped: 0 });
+    expect(next.downloaded).toBe(13);
+  });
+});
+
+describe('shard options', () => {
+  it('want exactly one list, and a valid I/N', async () => {
+    const dir = await tmpDir();
+    await expect(download({ sources: ['http://127.0.0.1:1/a'], dir, shardSize: 2 })).rejects.toThrow(
+      /exactly one list/,
+    );
+    await expect(download({ sources: ['a.txt'], dir, shard: { index: 3, count: 3 } })).rejects.toThrow(
+      /0 <= I < count N/,
+    );
+  });
+});
