@@ -123,7 +123,7 @@ await build({
   target: 'node20',
   chunkNames: 'chunk-[hash]',
   // tinypool starts its workers from its own files; they must stay where npm put them.
-  external: ['tinypool'],
+  external: ['tinypool', 'bullmq', 'ioredis'],
   // undici and other CommonJS dependencies call require() for Node's built-in modules.
   banner: {
     js: "import { createRequire as __dlpoolRequire } from 'node:module'; const require = __dlpoolRequire(import.meta.url);",

@@ -110,12 +110,14 @@ function inFlags(err: unknown): unknown {
 }
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
-export function toDownloadOptions(a: GetArgs): DownloadOptions {
+export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptions {
   const lists = a['input-file'] === undefined ? [] : ([] as string[]).concat(a['input-file']);
   const sources = [...lists, ...(a.sources ?? []), ...afterDoubleDash(a._, 'get')].map((s) =>
     s === STDIN_TOKEN ? '-' : s,
   );
-  if (sources.length === 0) throw new UsageError('sources: give at least one URL, list file, or - for stdin');
+  if (sources.length === 0 && needSources) {
+    throw new UsageError('sources: give at least one URL, list file, or - for stdin');
+  }
   // The renderers take each result from its event; holding them all would grow with the list.
   const o: DownloadOptions = { sources, stdin: process.stdin, keepResults: false };
   const set = o as Record<string, unknown>;

@@ -12,6 +12,7 @@ import type { BenchArgs } from './bench.js';
 import type { GetArgs } from './get.js';
 import type { HashArgs } from './hash.js';
 import type { MergeArgs } from './merge.js';
+import type { QueueArgs, WorkerArgs } from './queue.js';
 import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
@@ -220,6 +221,47 @@ export async function main(argv: string[]): Promise<void> {
             'after every --shard I/N run into out/ has finished',
           ),
       async (a) => (await import('./merge.js')).runMerge(a),
+    )
+    .command<QueueArgs>(
+      'queue <action> [list]',
+      'shards of a list as jobs on Redis (BullMQ): add LIST, status, results',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['add', 'status', 'results'] })
+          .positional('list', { type: 'string', describe: 'the list to add (a path every worker reaches)' })
+          .option('redis', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Redis URL, e.g. redis://host:6379',
+          })
+          .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
+          .option('shard-size', { type: 'number', describe: 'lines per shard (add) [10000]' })
+          .option('json', { type: 'boolean', describe: 'print JSON' })
+          .example('$0 queue add urls.txt --redis redis://10.0.0.5:6379', 'one job per 10,000 lines')
+          .example('$0 queue results --redis redis://10.0.0.5:6379 > SHA256SUMS', 'the merged manifest'),
+      async (a) => (await import('./queue.js')).runQueue(a),
+    )
+    .command<WorkerArgs>(
+      'worker',
+      'run shards from the Redis queue through the normal engine (takes every get option)',
+      (y) =>
+        getOptions(y)
+          .option('redis', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Redis URL, e.g. redis://host:6379',
+          })
+          .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
+          .option('drain', {
+            type: 'boolean',
+            describe: 'exit once no shard waits or runs (0, or 1 if a URL failed)',
+          })
+          .option('lock', {
+            type: 'number',
+            describe:
+              "seconds a shard stays taken without this worker renewing it (a dead worker's shard waits this long) [30]",
+          }),
+      async (a) => (await import('./queue.js')).runWorkerCommand(a),
     )
     .command('demo', 'start `dlpool serve` and download samples/demo.txt into ./downloads', {}, async () =>
       (await import('./demo.js')).runDemo(),

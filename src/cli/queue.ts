@@ -1,0 +1,101 @@
+import { EXIT } from '../report/summary.js';
+import { addList, queueResults, queueStatus, runWorker } from '../queue/queue.js';
+import { type GetArgs, toDownloadOptions } from './get.js';
+import { formatBytes } from './format.js';
+import { safeText } from './render/safe-text.js';
+
+export interface QueueArgs {
+  action?: string | undefined;
+  list?: string | undefined;
+  redis: string;
+  queue?: string | undefined;
+  'shard-size'?: number | undefined;
+  json?: boolean | undefined;
+}
+
+/** `dlpool queue add LIST | status | results`. */
+export async function runQueue(a: QueueArgs): Promise<void> {
+  const base = { redis: a.redis, ...(a.queue !== undefined ? { queue: a.queue } : {}) };
+  if (a.action === 'add') {
+    const r = await addList(a.list ?? '', {
+      ...base,
+      ...(a['shard-size'] ? { shardSize: a['shard-size'] } : {}),
+    });
+    process.stdout.write(
+      a.json
+        ? `${JSON.stringify(r)}\n`
+        : `dlpool queue: ${r.shards} shards of ${a.list}, ${r.added} added (the others were there)\n`,
+    );
+    return;
+  }
+  if (a.action === 'status') {
+    const s = await queueStatus(base);
+    process.stdout.write(
+      a.json
+        ? `${JSON.stringify(s)}\n`
+        : `shards: ${s.waiting} waiting, ${s.active} active, ${s.delayed} delayed, ${s.completed} done, ${s.failed} failed; ` +
+            `URLs in done shards: ${s.urls} (${s.failedUrls} failed), ${formatBytes(s.bytes)}\n`,
+    );
+    return;
+  }
+  // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge).
+  const results = await queueResults(base);
+  let failed = 0;
+  if (a.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  for (const r of results) {
+    if (!a.json) process.stdout.write(r.sums);
+    for (const f of r.failed) {
+      failed++;
+      if (!a.json)
+        process.stderr.write(
+          `${safeText(`FAILED      ${f.url} [${f.code}] (line ${f.line}): ${f.message}`)}\n`,
+        );
+    }
+  }
+  if (!a.json) process.stderr.write(`dlpool queue: ${results.length} shards done, ${failed} failed URLs\n`);
+  process.exitCode = failed > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+export interface WorkerArgs extends GetArgs {
+  redis: string;
+  queue?: string | undefined;
+  drain?: boolean | undefined;
+  lock?: number | undefined;
+}
+
+/** `dlpool worker`: runs shards of the queue through the engine until stopped (or drained with --drain). */
+export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
+  const get = toDownloadOptions(a, false);
+  delete get.sources;
+  const controller = new AbortController();
+  const stop = (sig: string) => controller.abort(sig);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const r = await runWorker({
+      redis: a.redis,
+      ...(a.queue !== undefined ? { queue: a.queue } : {}),
+      get: { ...get, keepResults: false },
+      drain: a.drain ?? false,
+      ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
+      signal: controller.signal,
+      onShard: (s) => {
+        if (!a.quiet) {
+          process.stdout.write(
+            `shard ${s.shard}: ${s.count} entries, ${s.downloaded} downloaded, ${s.skipped} skipped, ${s.failed.length} failed\n`,
+          );
+        }
+      },
+    });
+    process.exitCode = controller.signal.aborted
+      ? controller.signal.reason === 'SIGTERM'
+        ? EXIT.SIGTERM
+        : EXIT.SIGINT
+      : r.failedUrls > 0
+        ? EXIT.FAILED
+        : EXIT.OK;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,309 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { download } from '../download.js';
+import { DlpoolError } from '../errors.js';
+import type { DownloadOptions } from '../options.js';
+import { DEFAULT_SHARD_SIZE } from '../options.js';
+
+/**
+ * Queue mode on Redis with BullMQ: `dlpool queue add` puts one job per shard of a list, `dlpool worker` runs
+ * shards through the normal engine, `dlpool queue status|results` read the queue from any machine. A shard job
+ * holds where the list is and which shard it is, never its URLs; its id comes from the list's hash and the shard
+ * number, so adding a list twice adds nothing. A worker that dies has its shard handed to another when its lock
+ * expires (BullMQ's stalled-job check); downloads are idempotent (final names only for complete files, present
+ * files skipped), so nothing is lost or doubled.
+ */
+export const DEFAULT_QUEUE = 'dlpool';
+
+export interface ShardJob {
+  /** The list file, as the workers reach it (a shared path). */
+  list: string;
+  /** sha256 of the list's bytes: a worker refuses a list that changed since it was added. */
+  listHash: string;
+  shard: number;
+  /** Shards in the list, and lines per shard. */
+  of: number;
+  size: number;
+  /** Where the shard starts in the list: byte offset and line number (for a reader that seeks; informative now). */
+  offset: number;
+  firstLine: number;
+}
+
+/** What a finished shard returns (kept in Redis with the job): enough to merge without the workers' disks. */
+export interface ShardResult {
+  shard: number;
+  count: number;
+  downloaded: number;
+  skipped: number;
+  failed: { url: string; line: number; code: string; message: string }[];
+  /** The shard's manifest lines (sha256sum format, paths relative to the worker's --dir). */
+  sums: string;
+  bytes: number;
+}
+
+export function connect(url: string): Redis {
+  // BullMQ's workers block on Redis: no per-command retry limit (it waits for Redis to come back instead).
+  return new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+}
+
+/** Reads the list once: its hash, and where each shard of `size` lines starts. */
+export async function planShards(
+  list: string,
+  size: number,
+): Promise<{ hash: string; starts: { offset: number; line: number }[] }> {
+  const hash = createHash('sha256');
+  const starts = [{ offset: 0, line: 1 }];
+  let line = 1;
+  let offset = 0;
+  for await (const chunk of fs.createReadStream(list)) {
+    const b = chunk as Buffer;
+    hash.update(b);
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) {
+      line++;
+      if ((line - 1) % size === 0) starts.push({ offset: offset + i + 1, line });
+    }
+    offset += b.length;
+  }
+  // A last "shard" that starts at the end of the file holds nothing.
+  if (starts.length > 1 && starts.at(-1)!.offset >= offset) starts.pop();
+  return { hash: hash.digest('hex'), starts };
+}
+
+export async function addList(
+  list: string,
+  opts: { redis: string; queue?: string; shardSize?: number },
+): Promise<{ shards: number; added: number }> {
+  const size = opts.shardSize ?? DEFAULT_SHARD_SIZE;
+  const file = path.resolve(list);
+  let plan;
+  try {
+    plan = await planShards(file, size);
+  } catch (err) {
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read list '${list}': ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const connection = connect(opts.redis);
+  const queue = new Queue<ShardJob, ShardResult>(opts.queue ?? DEFAULT_QUEUE, { connection });
+  try {
+    const all = async () =>
+      Object.values(
+        await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+      ).reduce((a, b) => a + b, 0);
+    const before = await all();
+    const jobs = plan.starts.map((s, shard) => ({
+      name: 'shard',
+      data: {
+        list: file,
+        listHash: plan.hash,
+        shard,
+        of: plan.starts.length,
+        size,
+        offset: s.offset,
+        firstLine: s.line,
+      },
+      opts: {
+        jobId: `${plan.hash.slice(0, 16)}-${shard}`,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+      },
+    }));
+    for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+    return { shards: jobs.length, added: (await all()) - before };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+export interface WorkerOptions {
+  redis: string;
+  queue?: string;
+  /** The get options every shard runs with (dir, -j, checksums, hash pool, ...). */
+  get: DownloadOptions;
+  /** Exit once nothing waits or runs. */
+  drain?: boolean;
+  /** Shards at once in this worker. @default 1 */
+  concurrency?: number;
+  /** How long a shard stays ours without the worker renewing its lock (a dead worker's shard waits this long). */
+  lockMs?: number;
+  signal?: AbortSignal;
+  onShard?: (r: ShardResult) => void;
+}
+
+/** Runs shards until stopped (or, with `drain`, until the queue has nothing left); resolves with their results. */
+export async function runWorker(o: WorkerOptions): Promise<{ shards: number; failedUrls: number }> {
+  const connection = connect(o.redis);
+  let shards = 0;
+  let failedUrls = 0;
+  const worker = new Worker<ShardJob, ShardResult>(
+    o.queue ?? DEFAULT_QUEUE,
+    async (job: Job<ShardJob>) => {
+      const d = job.data;
+      const summary = await download({
+        ...o.get,
+        sources: [d.list],
+        shardSize: d.size,
+        shard: { index: d.shard, count: d.of },
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      if (summary.interrupted) throw new DlpoolError('ERR_DL_ABORTED', `shard ${d.shard} interrupted`);
+      const dir = path.resolve(o.get.dir ?? '.');
+      const shardDir = path.join(dir, '.dlpool', 'shards');
+      const read = (n: string) => {
+        try {
+          return fs.readFileSync(path.join(shardDir, n), 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const failed: ShardResult['failed'] = [];
+      for (const line of read(`${d.shard}.jsonl`).split('\n')) {
+        if (!line) continue;
+        const r = JSON.parse(line) as {
+          url: string;
+          line: number;
+          status: string;
+          error: { code: string; message: string } | null;
+        };
+        if (r.status === 'failed')
+          failed.push({
+            url: r.url,
+            line: r.line,
+            code: r.error?.code ?? '',
+            message: r.error?.message ?? '',
+          });
+      }
+      const marker = JSON.parse(read(`${d.shard}.done`) || '{}') as {
+        count?: number;
+        downloaded?: number;
+        skipped?: number;
+      };
+      const result: ShardResult = {
+        shard: d.shard,
+        count: marker.count ?? 0,
+        downloaded: marker.downloaded ?? 0,
+        skipped: marker.skipped ?? 0,
+        failed,
+        sums: read(`${d.shard}.sums`),
+        bytes: summary.bytes,
+      };
+      shards++;
+      failedUrls += failed.length;
+      o.onShard?.(result);
+      return result;
+    },
+    {
+      connection,
+      concurrency: o.concurrency ?? 1,
+      lockDuration: o.lockMs ?? 30_000,
+      stalledInterval: Math.max(1000, Math.floor((o.lockMs ?? 30_000) / 2)),
+      maxStalledCount: 5,
+    },
+  );
+  const queueConnection = connect(o.redis);
+  const queue = new Queue(o.queue ?? DEFAULT_QUEUE, { connection: queueConnection });
+  let drained = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('error', (err) => {
+        // Redis away for a while: BullMQ reconnects; only our own failures end the worker.
+        if (!/ECONNREFUSED|ECONNRESET|Connection is closed/.test(String(err))) reject(err);
+      });
+      o.signal?.addEventListener('abort', () => resolve(), { once: true });
+      if (o.drain) {
+        // One poll at a time, stopped for good once drained (a check left running would meet closed connections).
+        const poll = () => {
+          if (drained) return;
+          queue
+            .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')
+            .then((c) => {
+              if (Object.values(c).every((n) => n === 0)) {
+                drained = true;
+                resolve();
+              }
+            })
+            .catch(() => {})
+            .finally(() => {
+              if (!drained) pollTimer = setTimeout(poll, 500);
+            });
+        };
+        pollTimer = setTimeout(poll, 500);
+      }
+    });
+  } finally {
+    drained = true;
+    clearTimeout(pollTimer);
+    await worker.close();
+    await queue.close();
+    // (Connections given to BullMQ are ours to close.)
+    queueConnection.disconnect();
+    connection.disconnect();
+  }
+  return { shards, failedUrls };
+}
+
+export interface QueueStatus {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  /** Over completed shards. */
+  urls: number;
+  failedUrls: number;
+  bytes: number;
+}
+
+export async function queueStatus(opts: { redis: string; queue?: string }): Promise<QueueStatus> {
+  const connection = connect(opts.redis);
+  const queue = new Queue<ShardJob, ShardResult>(opts.queue ?? DEFAULT_QUEUE, { connection });
+  try {
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+    let urls = 0;
+    let failedUrls = 0;
+    let bytes = 0;
+    for (const job of await queue.getJobs(['completed'])) {
+      const r = job.returnvalue;
+      if (!r) continue;
+      urls += r.count;
+      failedUrls += r.failed.length;
+      bytes += r.bytes;
+    }
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+      urls,
+      failedUrls,
+      bytes,
+    };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/** Every completed shard's result, in shard order (per list: by list, then shard). */
+export async function queueResults(opts: { redis: string; queue?: string }): Promise<ShardResult[]> {
+  const connection = connect(opts.redis);
+  const queue = new Queue<ShardJob, ShardResult>(opts.queue ?? DEFAULT_QUEUE, { connection });
+  try {
+    const jobs = await queue.getJobs(['completed']);
+    return jobs
+      .filter((j) => j.returnvalue)
+      .sort((a, b) =>
+        a.data.list === b.data.list ? a.data.shard - b.data.shard : a.data.list < b.data.list ? -1 : 1,
+      )
+      .map((j) => j.returnvalue);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

@@ -1,0 +1,126 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli } from '../helpers/cli.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
+
+/** Queue mode against a real redis-server (installed by .ci/run) and real worker processes. */
+const REDIS = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// Above the small-body size (256 KiB), so a download writes its .part as bytes come.
+const body = (name: string) => Buffer.alloc(320 * 1024, name);
+
+let redis: ChildProcess | undefined;
+let redisUrl = '';
+let server: TestServer;
+beforeAll(async () => {
+  if (!REDIS) return;
+  const port = await freePort();
+  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  redisUrl = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Each file trickles out over ~250 ms, so a shard takes a while and a worker can be killed inside one.
+  server = await startServer((req, res) => {
+    const b = body(req.url ?? '');
+    res.writeHead(200, { 'content-length': String(b.length), 'accept-ranges': 'bytes' });
+    let i = 0;
+    const t = setInterval(() => {
+      res.write(b.subarray(i, i + 32768));
+      i += 32768;
+      if (i >= b.length) {
+        clearInterval(t);
+        res.end();
+      }
+    }, 25);
+    res.on('close', () => clearInterval(t));
+  });
+});
+afterAll(async () => {
+  redis?.kill('SIGKILL');
+  await server?.close();
+});
+
+function worker(args: string[]): ChildProcess {
+  return spawn(process.execPath, [BIN, 'worker', '--redis', redisUrl, ...args], {
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
+  it('a worker killed inside a shard loses nothing: another finishes it, every file once, no .part left', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    const names = Array.from({ length: 24 }, (_, i) => `f${i}.bin`);
+    await fs.writeFile(list, names.map((n) => `${server.url}/${n}`).join('\n') + '\n');
+    const queue = ['--queue', `t${Date.now()}`];
+    const add = await runCli(['queue', 'add', list, '--redis', redisUrl, '--shard-size', '4', ...queue]);
+    expect(add.stdout).toMatch(/6 shards .*6 added/);
+    // Adding the same list again adds nothing.
+    const again = await runCli(['queue', 'add', list, '--redis', redisUrl, '--shard-size', '4', ...queue]);
+    expect(again.stdout).toMatch(/6 shards .*0 added/);
+
+    const out = path.join(dir, 'out');
+    const a = worker(['-d', out, '-j', '4', '--lock', '2', ...queue]);
+    // Killed once it holds a shard with a .part on disk.
+    for (let i = 0; i < 200; i++) {
+      const files = await listFiles(out).catch(() => [] as string[]);
+      if (files.some((f) => f.endsWith('.part'))) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    a.kill('SIGKILL');
+    const b = worker(['-d', out, '-j', '4', '--lock', '2', '--drain', ...queue]);
+    let stdout = '';
+    let stderr = '';
+    b.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    b.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => b.on('close', resolve));
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/^shard \d+: 4 entries/m);
+
+    const files = (await listFiles(out)).filter((f) => !f.startsWith('.dlpool'));
+    expect(files.sort()).toEqual([...names].sort());
+    for (const n of names) expect((await fs.readFile(path.join(out, n))).equals(body(`/${n}`))).toBe(true);
+    const results = await runCli(['queue', 'results', '--redis', redisUrl, ...queue]);
+    expect(results.code).toBe(0);
+    const paths = results.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('  ')[1]);
+    expect(paths.sort()).toEqual([...names].sort());
+    const status = await runCli(['queue', 'status', '--redis', redisUrl, '--json', ...queue]);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      waiting: 0,
+      active: 0,
+      completed: 6,
+      failed: 0,
+      urls: 24,
+    });
+  }, 60_000);
+});
