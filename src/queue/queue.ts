@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
@@ -141,7 +141,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
   let failedUrls = 0;
   const worker = new Worker<ShardJob, ShardResult>(
     o.queue ?? DEFAULT_QUEUE,
-    async (job: Job<ShardJob>) => {
+    async (job: Job<ShardJob>, token?: string) => {
       const d = job.data;
       const summary = await download({
         ...o.get,
@@ -150,7 +150,12 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
         shard: { index: d.shard, count: d.of },
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      if (summary.interrupted) throw new DlpoolError('ERR_DL_ABORTED', `shard ${d.shard} interrupted`);
+      if (summary.interrupted) {
+        // SIGINT/SIGTERM: the shard goes back to the queue as it was (no attempt spent); another worker, or this
+        // one later, finishes it from what is on disk.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const dir = path.resolve(o.get.dir ?? '.');
       const shardDir = path.join(dir, '.dlpool', 'shards');
       const read = (n: string) => {

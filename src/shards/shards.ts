@@ -48,6 +48,8 @@ interface Open {
   hash: string;
   expected: number;
   results: FileResult[];
+  /** A download of it was interrupted: the shard is not finished, whatever its count says. */
+  cut: boolean;
 }
 
 /** The shard files of one output directory: markers read, results gathered, finished shards written. */
@@ -93,13 +95,13 @@ export class ShardStore {
   /** Starts gathering shard `shard`'s `expected` results. */
   begin(shard: number, hash: string, expected: number): void {
     this.taken++;
-    this.#open.set(shard, { hash, expected, results: [] });
+    this.#open.set(shard, { hash, expected, results: [], cut: false });
   }
 
   /** A shard of ours with no entries at all (only comments, or past the list's end): finished as it is. */
   empty(shard: number): void {
     if (this.marker(shard)?.count === 0) return;
-    this.#write(shard, { hash: createHash('sha256').digest('hex'), expected: 0, results: [] });
+    this.#write(shard, { hash: createHash('sha256').digest('hex'), expected: 0, results: [], cut: false });
   }
 
   /** A result of this run; its shard is written when its last result is in and the list's end is known. */
@@ -108,9 +110,11 @@ export class ShardStore {
     const open = this.#open.get(shard);
     if (open === undefined) return;
     open.results.push(r);
+    if (r.error?.code === 'ERR_DL_ABORTED') open.cut = true;
     if (open.results.length === open.expected) {
       this.#open.delete(shard);
-      this.#write(shard, open);
+      // An interrupted shard leaves nothing: a later run (or another worker) does it again from what is on disk.
+      if (!open.cut) this.#write(shard, open);
     }
   }
 

@@ -73,7 +73,76 @@ function worker(args: string[]): ChildProcess {
   });
 }
 
+/** A list of `n` files, added as shards of 4 to a queue of its own; returns the list and the queue flags. */
+async function added(dir: string, n: number): Promise<{ names: string[]; queue: string[] }> {
+  const list = path.join(dir, 'list.txt');
+  const names = Array.from({ length: n }, (_, i) => `f${i}.bin`);
+  await fs.writeFile(list, names.map((x) => `${server.url}/${x}`).join('\n') + '\n');
+  const queue = ['--queue', `t${Date.now()}${Math.random().toString(36).slice(2, 6)}`];
+  await runCli(['queue', 'add', list, '--redis', redisUrl, '--shard-size', '4', ...queue]);
+  return { names, queue };
+}
+
+/** Waits until some .part is on disk under `dir` (a worker is inside a shard). */
+async function partOnDisk(dir: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const files = await listFiles(dir).catch(() => [] as string[]);
+    if (files.some((f) => f.endsWith('.part'))) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('no worker started a download');
+}
+
+async function finished(child: ChildProcess): Promise<{ code: number | null; out: string }> {
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, out };
+}
+
+async function expectAll(out: string, names: string[]): Promise<void> {
+  const files = (await listFiles(out)).filter((f) => !f.startsWith('.dlpool'));
+  expect(files.sort()).toEqual([...names].sort());
+  for (const n of names) expect((await fs.readFile(path.join(out, n))).equals(body(`/${n}`))).toBe(true);
+}
+
 describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
+  it('SIGTERM hands the shard back (waiting, no attempt spent) and exits 143; the next worker finishes it', async () => {
+    const dir = await tmpDir();
+    const { names, queue } = await added(dir, 8);
+    const out = path.join(dir, 'out');
+    const a = worker(['-d', out, '-j', '4', ...queue]);
+    const ended = finished(a);
+    await partOnDisk(out);
+    a.kill('SIGTERM');
+    const { code } = await ended;
+    expect(code).toBe(143);
+    const status = JSON.parse(
+      (await runCli(['queue', 'status', '--redis', redisUrl, '--json', ...queue])).stdout,
+    );
+    expect(status).toMatchObject({ active: 0, failed: 0, delayed: 0 });
+    expect(status.waiting).toBeGreaterThanOrEqual(1);
+    const b = await finished(worker(['-d', out, '-j', '4', '--drain', ...queue]));
+    expect(b.code, b.out).toBe(0);
+    await expectAll(out, names);
+  }, 60_000);
+
+  it('Redis gone for a few seconds (stopped) stalls a worker, which then goes on and finishes', async () => {
+    const dir = await tmpDir();
+    const { names, queue } = await added(dir, 12);
+    const out = path.join(dir, 'out');
+    const b = worker(['-d', out, '-j', '4', '--lock', '20', '--drain', ...queue]);
+    const ended = finished(b);
+    await partOnDisk(out);
+    redis!.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 3000));
+    redis!.kill('SIGCONT');
+    const { code, out: log } = await ended;
+    expect(code, log).toBe(0);
+    await expectAll(out, names);
+  }, 60_000);
+
   it('a worker killed inside a shard loses nothing: another finishes it, every file once, no .part left', async () => {
     const dir = await tmpDir();
     const list = path.join(dir, 'list.txt');
