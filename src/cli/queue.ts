@@ -33,7 +33,8 @@ export async function runQueue(a: QueueArgs): Promise<void> {
     process.stdout.write(
       a.json
         ? `${JSON.stringify(s)}\n`
-        : `shards: ${s.waiting} waiting, ${s.active} active, ${s.delayed} delayed, ${s.completed} done, ${s.failed} failed; ` +
+        : `shards: ${s.waiting} waiting, ${s.active} active, ${s.delayed} delayed, ${s.completed} done, ${s.failed} failed` +
+            `${s.redelivered > 0 ? ` (${s.redelivered} handed over from a worker that stopped)` : ''}; ` +
             `URLs in done shards: ${s.urls} (${s.failedUrls} failed), ${formatBytes(s.bytes)}\n`,
     );
     return;

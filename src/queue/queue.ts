@@ -258,6 +258,8 @@ export interface QueueStatus {
   delayed: number;
   completed: number;
   failed: number;
+  /** Shards handed to another worker after theirs stopped renewing its lock (a worker died), over done ones. */
+  redelivered: number;
   /** Over completed shards. */
   urls: number;
   failedUrls: number;
@@ -272,7 +274,9 @@ export async function queueStatus(opts: { redis: string; queue?: string }): Prom
     let urls = 0;
     let failedUrls = 0;
     let bytes = 0;
+    let redelivered = 0;
     for (const job of await queue.getJobs(['completed'])) {
+      redelivered += job.stalledCounter ?? 0;
       const r = job.returnvalue;
       if (!r) continue;
       urls += r.count;
@@ -285,6 +289,7 @@ export async function queueStatus(opts: { redis: string; queue?: string }): Prom
       delayed: c.delayed ?? 0,
       completed: c.completed ?? 0,
       failed: c.failed ?? 0,
+      redelivered,
       urls,
       failedUrls,
       bytes,

@@ -74,30 +74,24 @@ export async function loadExpected(file: string, emit: EventListener): Promise<E
  * tag line instead, which coreutils reports as improperly formatted but `dlpool verify` reads.
  */
 export class ManifestWriter {
-  private readonly out: fs.WriteStream;
+  /** Lines not written yet: flushed with one synchronous write per 64 KiB, so memory stays flat however
+   * fast results come (a write stream queued them without limit when the disk was slower than the run). */
+  private pending: string[] = [];
+  private pendingBytes = 0;
   private failure: unknown;
 
   private constructor(
     private readonly file: string,
     private readonly algorithm: string,
-    out: fs.WriteStream,
-  ) {
-    this.out = out;
-    this.out.on('error', (err) => {
-      this.failure = err;
-    });
-  }
+    private readonly fd: number,
+  ) {}
 
   /** Opens (creating its folder) before any download starts, so a bad path fails the run up front. */
   static async open(file: string, algorithm: string): Promise<ManifestWriter> {
     try {
       await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-      const out = fs.createWriteStream(file, { flags: 'w' });
-      await new Promise<void>((resolve, reject) => {
-        out.once('open', () => resolve());
-        out.once('error', reject);
-      });
-      return new ManifestWriter(file, algorithm, out);
+      const fd = fs.openSync(file, 'w');
+      return new ManifestWriter(file, algorithm, fd);
     } catch (err) {
       const reason = errnoOf(err) ?? String(err);
       throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reason}`, { cause: err });
@@ -107,15 +101,39 @@ export class ManifestWriter {
   add(rel: string, digest: Digest): void {
     // `sha256sum -c` reads a file named `-` as standard input: `./-` names the file (dlpool verify drops `./`).
     const name = rel === '-' ? './-' : rel;
-    if (digest.algorithm === this.algorithm) this.out.write(manifestLine(digest.hex, name));
-    else this.out.write(`${digest.algorithm.toUpperCase()} (${name}) = ${digest.hex}\n`);
+    const line =
+      digest.algorithm === this.algorithm
+        ? manifestLine(digest.hex, name)
+        : `${digest.algorithm.toUpperCase()} (${name}) = ${digest.hex}\n`;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= 64 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.failure !== undefined || text === '') return;
+    try {
+      const buf = Buffer.from(text);
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
+    } catch (err) {
+      // A full disk (or /dev/full): said at close(), and nothing more is written.
+      this.failure = err;
+    }
   }
 
   /** Flushes and closes; a write that failed at any point (a full disk, /dev/full) throws ERR_DL_FILE. */
   async close(): Promise<void> {
-    // The error reaches end()'s callback before the 'error' event: take it from either.
-    const ended = await new Promise<Error | null | undefined>((resolve) => this.out.end(resolve));
-    const failure = this.failure ?? ended;
+    this.flush();
+    try {
+      fs.closeSync(this.fd);
+    } catch (err) {
+      this.failure ??= err;
+    }
+    const failure = this.failure;
     if (failure) {
       const reason = errnoOf(failure) ?? String(failure);
       throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {

@@ -191,5 +191,7 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
       failed: 0,
       urls: 24,
     });
+    // The killed worker's shard was handed over, and the status says so.
+    expect(JSON.parse(status.stdout).redelivered).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
