@@ -44,6 +44,30 @@ export interface ShardResult {
   bytes: number;
 }
 
+/**
+ * Where finished shards are kept once their jobs are removed (finished jobs are trimmed, so Redis holds only what
+ * is pending plus these): per queue, a hash of each shard's totals (small; `status` reads it) and a hash of its
+ * results with the manifest lines (`results` reads it). Field: the list's hash, then the shard number padded, so
+ * fields sort in list order.
+ */
+export function resultKeys(queue: string): { summary: string; results: string } {
+  return { summary: `dlpool:${queue}:shard-summary`, results: `dlpool:${queue}:shard-results` };
+}
+
+function shardField(listHash: string, shard: number): string {
+  return `${listHash.slice(0, 16)}:${String(shard).padStart(9, '0')}`;
+}
+
+interface ShardSummary {
+  list: string;
+  shard: number;
+  count: number;
+  failed: number;
+  bytes: number;
+  /** Times its job was handed to another worker after the one holding it stopped (BullMQ's stalled counter). */
+  redelivered: number;
+}
+
 export function connect(url: string): Redis {
   // BullMQ's workers block on Redis: no per-command retry limit (it waits for Redis to come back instead).
   return new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
@@ -94,25 +118,42 @@ export async function addList(
         await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
       ).reduce((a, b) => a + b, 0);
     const before = await all();
-    const jobs = plan.starts.map((s, shard) => ({
-      name: 'shard',
-      data: {
-        list: file,
-        listHash: plan.hash,
-        shard,
-        of: plan.starts.length,
-        size,
-        offset: s.offset,
-        firstLine: s.line,
-      },
-      opts: {
-        jobId: `${plan.hash.slice(0, 16)}-${shard}`,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
-      },
-    }));
+    // Finished shards' jobs are gone (trimmed), their results kept: those shards are not added again.
+    const keys = resultKeys(opts.queue ?? DEFAULT_QUEUE);
+    const fields = plan.starts.map((_, shard) => shardField(plan.hash, shard));
+    const finished = new Set<number>();
+    for (let i = 0; i < fields.length; i += 1000) {
+      const got = await connection.hmget(keys.summary, ...fields.slice(i, i + 1000));
+      got.forEach((v, j) => v !== null && finished.add(i + j));
+    }
+    const jobs = plan.starts.flatMap((s, shard) =>
+      finished.has(shard)
+        ? []
+        : [
+            {
+              name: 'shard',
+              data: {
+                list: file,
+                listHash: plan.hash,
+                shard,
+                of: plan.starts.length,
+                size,
+                offset: s.offset,
+                firstLine: s.line,
+              },
+              opts: {
+                jobId: `${plan.hash.slice(0, 16)}-${shard}`,
+                attempts: 5,
+                backoff: { type: 'exponential', delay: 1000 },
+                // Redis keeps what is pending; finished shards live on in the result hashes.
+                removeOnComplete: true,
+                removeOnFail: { count: 10_000 },
+              },
+            },
+          ],
+    );
     for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
-    return { shards: jobs.length, added: (await all()) - before };
+    return { shards: plan.starts.length, added: (await all()) - before };
   } finally {
     await queue.close();
     connection.disconnect();
@@ -196,6 +237,23 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
         sums: read(`${d.shard}.sums`),
         bytes: summary.bytes,
       };
+      const keys = resultKeys(o.queue ?? DEFAULT_QUEUE);
+      const field = shardField(d.listHash, d.shard);
+      const summaryOf: ShardSummary = {
+        list: d.list,
+        shard: d.shard,
+        count: result.count,
+        failed: failed.length,
+        bytes: result.bytes,
+        redelivered: job.stalledCounter ?? 0,
+      };
+      // Kept before the job completes (and is removed): a worker that dies in between leaves a job that is
+      // redone, and the same fields are written again.
+      await connection
+        .multi()
+        .hset(keys.results, field, JSON.stringify(result))
+        .hset(keys.summary, field, JSON.stringify(summaryOf))
+        .exec();
       shards++;
       failedUrls += failed.length;
       o.onShard?.(result);
@@ -268,52 +326,55 @@ export interface QueueStatus {
 
 export async function queueStatus(opts: { redis: string; queue?: string }): Promise<QueueStatus> {
   const connection = connect(opts.redis);
-  const queue = new Queue<ShardJob, ShardResult>(opts.queue ?? DEFAULT_QUEUE, { connection });
+  const name = opts.queue ?? DEFAULT_QUEUE;
+  const queue = new Queue<ShardJob, ShardResult>(name, { connection });
   try {
-    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-    let urls = 0;
-    let failedUrls = 0;
-    let bytes = 0;
-    let redelivered = 0;
-    for (const job of await queue.getJobs(['completed'])) {
-      redelivered += job.stalledCounter ?? 0;
-      const r = job.returnvalue;
-      if (!r) continue;
-      urls += r.count;
-      failedUrls += r.failed.length;
-      bytes += r.bytes;
-    }
-    return {
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+    const status: QueueStatus = {
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
       active: c.active ?? 0,
       delayed: c.delayed ?? 0,
-      completed: c.completed ?? 0,
+      completed: 0,
       failed: c.failed ?? 0,
-      redelivered,
-      urls,
-      failedUrls,
-      bytes,
+      redelivered: 0,
+      urls: 0,
+      failedUrls: 0,
+      bytes: 0,
     };
+    // The finished shards' totals, read in pages (a hash of 10^5 small entries).
+    let cursor = '0';
+    do {
+      const [next, flat] = await connection.hscan(resultKeys(name).summary, cursor, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 1; i < flat.length; i += 2) {
+        const sm = JSON.parse(flat[i]!) as ShardSummary;
+        status.completed++;
+        status.urls += sm.count;
+        status.failedUrls += sm.failed;
+        status.bytes += sm.bytes;
+        status.redelivered += sm.redelivered;
+      }
+    } while (cursor !== '0');
+    return status;
   } finally {
     await queue.close();
     connection.disconnect();
   }
 }
 
-/** Every completed shard's result, in shard order (per list: by list, then shard). */
+/** Every finished shard's result, in list order (by list hash, then shard). */
 export async function queueResults(opts: { redis: string; queue?: string }): Promise<ShardResult[]> {
   const connection = connect(opts.redis);
-  const queue = new Queue<ShardJob, ShardResult>(opts.queue ?? DEFAULT_QUEUE, { connection });
   try {
-    const jobs = await queue.getJobs(['completed']);
-    return jobs
-      .filter((j) => j.returnvalue)
-      .sort((a, b) =>
-        a.data.list === b.data.list ? a.data.shard - b.data.shard : a.data.list < b.data.list ? -1 : 1,
-      )
-      .map((j) => j.returnvalue);
+    const key = resultKeys(opts.queue ?? DEFAULT_QUEUE).results;
+    const fields = (await connection.hkeys(key)).sort();
+    const out: ShardResult[] = [];
+    for (let i = 0; i < fields.length; i += 100) {
+      const values = await connection.hmget(key, ...fields.slice(i, i + 100));
+      for (const v of values) if (v !== null) out.push(JSON.parse(v) as ShardResult);
+    }
+    return out;
   } finally {
-    await queue.close();
     connection.disconnect();
   }
 }

@@ -191,6 +191,9 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
       failed: 0,
       urls: 24,
     });
+    // Finished jobs are trimmed from Redis, their results kept: adding the list again still adds nothing.
+    const third = await runCli(['queue', 'add', list, '--redis', redisUrl, '--shard-size', '4', ...queue]);
+    expect(third.stdout).toMatch(/6 shards .*0 added/);
     // The killed worker's shard was handed over, and the status says so.
     expect(JSON.parse(status.stdout).redelivered).toBeGreaterThanOrEqual(1);
   }, 60_000);
