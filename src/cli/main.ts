@@ -252,6 +252,10 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'Redis URL, e.g. redis://host:6379',
           })
           .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
+          .option('shards-at-once', {
+            type: 'number',
+            describe: 'shards this worker runs at the same time, each with its own -j [1]',
+          })
           .option('drain', {
             type: 'boolean',
             describe: 'exit once no shard waits or runs (0, or 1 if a URL failed)',

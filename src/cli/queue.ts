@@ -62,6 +62,7 @@ export interface WorkerArgs extends GetArgs {
   queue?: string | undefined;
   drain?: boolean | undefined;
   lock?: number | undefined;
+  'shards-at-once'?: number | undefined;
 }
 
 /** `dlpool worker`: runs shards of the queue through the engine until stopped (or drained with --drain). */
@@ -78,6 +79,7 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       ...(a.queue !== undefined ? { queue: a.queue } : {}),
       get: { ...get, keepResults: false },
       drain: a.drain ?? false,
+      ...(a['shards-at-once'] !== undefined ? { concurrency: a['shards-at-once'] } : {}),
       ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
       signal: controller.signal,
       onShard: (s) => {
