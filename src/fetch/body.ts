@@ -1,7 +1,7 @@
 import type { RateLimiter } from './rate.js';
 import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
-import { DlpoolError } from '../errors.js';
+import { type SpeedFloor, unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
 
 /** Bytes that may wait in a body nobody reads yet (or that is paused) before the socket is paused too. */
 const QUEUE_MAX_BYTES = 1024 * 1024;
@@ -248,12 +248,6 @@ function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefin
  * following as a ResponseBody. Rejects when the request fails before the headers (connect errors, timeouts,
  * `signal`). `signal` aborting later destroys the body with the signal's reason.
  */
-/** A floor under the body's speed: fewer than `minBytesPerSec` per second over `windowMs` ends the attempt. */
-export interface SpeedFloor {
-  minBytesPerSec: number;
-  windowMs: number;
-}
-
 export function dispatchGet(
   dispatcher: Dispatcher,
   req: {
@@ -282,7 +276,7 @@ export function dispatchGet(
     const unsubscribe = onAbortOf(signal, onAbort);
     const done = () => {
       unsubscribe();
-      if (speed) watched.delete(speed);
+      if (speed) unwatchSpeed(speed);
     };
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortFn) {
@@ -332,73 +326,6 @@ export function dispatchGet(
       reject(err);
     }
   });
-}
-
-/**
- * Every `windowMs`, the bytes that arrived in it must reach the floor, or the body fails with ERR_DL_TIMEOUT
- * (retried, resuming from what arrived): curl's --speed-limit / --speed-time, aria2's lowest-speed-limit.
- */
-interface Watched {
-  body: ResponseBody;
-  floor: SpeedFloor;
-  /** Start of the current window, and the bytes that arrived in it. */
-  since: number;
-  bytes: number;
-}
-
-/**
- * The bodies under a speed floor, checked by one shared timer (a timer per request showed in per-file
- * profiles): every window that has run its full length must have brought `minBytesPerSec` per second, or the
- * body fails with ERR_DL_TIMEOUT (retried, resuming from what arrived): curl's --speed-limit / --speed-time,
- * aria2's lowest-speed-limit.
- */
-const watched = new Set<Watched>();
-let ticker: NodeJS.Timeout | undefined;
-let tickMs = Infinity;
-
-/** Watches `body` until its request completes or fails (the dispatch handler removes it; see dispatchGet). */
-function watchSpeed(body: ResponseBody, floor: SpeedFloor): Watched {
-  const w: Watched = { body, floor, since: performance.now(), bytes: 0 };
-  watched.add(w);
-  // Checked a few times per window, so a window is judged at most a quarter late. The timer stops at a tick
-  // that finds nothing to watch (not when the last body ends: small files would start and stop it per file).
-  const want = Math.max(10, Math.floor(floor.windowMs / 4));
-  if (want < tickMs) {
-    if (ticker) clearInterval(ticker);
-    tickMs = want;
-    ticker = setInterval(checkSpeeds, tickMs);
-    ticker.unref();
-  }
-  return w;
-}
-
-function checkSpeeds(): void {
-  if (watched.size === 0 && ticker) {
-    clearInterval(ticker);
-    ticker = undefined;
-    tickMs = Infinity;
-    return;
-  }
-  const now = performance.now();
-  for (const w of watched) {
-    if (w.body.destroyed) {
-      watched.delete(w);
-      continue;
-    }
-    const elapsed = now - w.since;
-    if (elapsed < w.floor.windowMs) continue;
-    if (w.bytes >= (w.floor.minBytesPerSec * elapsed) / 1000) {
-      w.since = now;
-      w.bytes = 0;
-      continue;
-    }
-    w.body.destroy(
-      new DlpoolError(
-        'ERR_DL_TIMEOUT',
-        `slower than ${w.floor.minBytesPerSec} bytes/s for ${w.floor.windowMs / 1000} s (${w.bytes} bytes; --speed-limit, --speed-time)`,
-      ),
-    );
-  }
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
-import { dispatchGet, type ResponseBody, type SpeedFloor } from './body.js';
+import { dispatchGet, type ResponseBody } from './body.js';
+import type { SpeedFloor } from './speed-floor.js';
 import type { RateLimiter } from './rate.js';
 import { parseRetryAfter } from './retry.js';
 

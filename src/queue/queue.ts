@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -7,6 +8,8 @@ import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { DEFAULT_SHARD_SIZE } from '../options.js';
+import { readShard } from '../shards/merge.js';
+import type { ShardMarker } from '../shards/shards.js';
 
 /**
  * Queue mode on Redis with BullMQ: `dlpool queue add` puts one job per shard of a list, `dlpool worker` runs
@@ -197,44 +200,31 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      const dir = path.resolve(o.get.dir ?? '.');
-      const shardDir = path.join(dir, '.dlpool', 'shards');
-      const read = (n: string) => {
-        try {
-          return fs.readFileSync(path.join(shardDir, n), 'utf8');
-        } catch {
-          return '';
-        }
-      };
-      const failed: ShardResult['failed'] = [];
-      for (const line of read(`${d.shard}.jsonl`).split('\n')) {
-        if (!line) continue;
-        const r = JSON.parse(line) as {
-          url: string;
-          line: number;
-          status: string;
-          error: { code: string; message: string } | null;
-        };
-        if (r.status === 'failed')
-          failed.push({
-            url: r.url,
-            line: r.line,
-            code: r.error?.code ?? '',
-            message: r.error?.message ?? '',
-          });
-      }
-      const marker = JSON.parse(read(`${d.shard}.done`) || '{}') as {
-        count?: number;
-        downloaded?: number;
-        skipped?: number;
-      };
+      const shardsDir = path.join(path.resolve(o.get.dir ?? '.'), '.dlpool', 'shards');
+      // The shard's marker: written by this run, or by an earlier one that finished it; none for a shard of
+      // comment lines only.
+      const marker = await fsp
+        .readFile(path.join(shardsDir, `${d.shard}.done`), 'utf8')
+        .then((t) => JSON.parse(t) as ShardMarker)
+        .catch(() => ({
+          shard: d.shard,
+          of: d.of,
+          entries: '',
+          count: 0,
+          downloaded: 0,
+          skipped: 0,
+          failed: 0,
+        }));
+      const files =
+        marker.count === 0 ? { sums: '', failed: [] } : await readShard(shardsDir, d.shard, marker);
+      const failed = files.failed.map(({ url, line, code, message }) => ({ url, line, code, message }));
       const result: ShardResult = {
         shard: d.shard,
-        count: marker.count ?? 0,
-        downloaded: marker.downloaded ?? 0,
-        skipped: marker.skipped ?? 0,
+        count: marker.count,
+        downloaded: marker.downloaded,
+        skipped: marker.skipped,
         failed,
-        sums: read(`${d.shard}.sums`),
+        sums: files.sums,
         bytes: summary.bytes,
       };
       const keys = resultKeys(o.queue ?? DEFAULT_QUEUE);

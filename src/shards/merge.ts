@@ -25,6 +25,36 @@ export interface MergeSummary {
   failed: FailedEntry[];
 }
 
+/** A finished shard's files: its manifest lines and its failed entries in list order. */
+export async function readShard(
+  shardsDir: string,
+  k: number,
+  marker: ShardMarker,
+): Promise<{ sums: string; failed: FailedEntry[] }> {
+  const sums = await fsp.readFile(path.join(shardsDir, `${k}.sums`), 'utf8');
+  const failed: FailedEntry[] = [];
+  if (marker.failed === 0) return { sums, failed };
+  for (const line of (await fsp.readFile(path.join(shardsDir, `${k}.jsonl`), 'utf8')).split('\n')) {
+    if (line === '') continue;
+    const r = JSON.parse(line) as {
+      url: string;
+      source: string;
+      line: number;
+      status: string;
+      error: { code: string; message: string } | null;
+    };
+    if (r.status !== 'failed') continue;
+    failed.push({
+      url: r.url,
+      source: r.source,
+      line: r.line,
+      code: r.error?.code ?? 'ERR_DL_NETWORK',
+      message: r.error?.message ?? 'failed',
+    });
+  }
+  return { sums, failed };
+}
+
 /**
  * Merges what the runs of a sharded list left under DIR/.dlpool/shards/: calls `onSums` with each finished
  * shard's manifest lines (sha256sum format, paths relative to DIR) in list order, and returns the totals, the
@@ -68,27 +98,9 @@ export async function mergeShards(dir: string, onSums: (text: string) => void): 
     summary.entries += marker.count;
     summary.downloaded += marker.downloaded;
     summary.skipped += marker.skipped;
-    onSums(await fsp.readFile(path.join(shardsDir, `${k}.sums`), 'utf8'));
-    if (marker.failed === 0) continue;
-    const results = (await fsp.readFile(path.join(shardsDir, `${k}.jsonl`), 'utf8')).split('\n');
-    for (const line of results) {
-      if (line === '') continue;
-      const r = JSON.parse(line) as {
-        url: string;
-        source: string;
-        line: number;
-        status: string;
-        error: { code: string; message: string } | null;
-      };
-      if (r.status !== 'failed') continue;
-      summary.failed.push({
-        url: r.url,
-        source: r.source,
-        line: r.line,
-        code: r.error?.code ?? 'ERR_DL_NETWORK',
-        message: r.error?.message ?? 'failed',
-      });
-    }
+    const shard = await readShard(shardsDir, k, marker);
+    onSums(shard.sums);
+    summary.failed.push(...shard.failed);
   }
   return summary;
 }
