@@ -269,9 +269,19 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
       });
       o.signal?.addEventListener('abort', () => resolve(), { once: true });
       if (o.drain) {
-        // One poll at a time, stopped for good once drained (a check left running would meet closed connections).
-        const poll = () => {
+        // Checked at once, whenever this worker finishes a shard or finds nothing to take (BullMQ's 'drained'),
+        // and every 500 ms for shards other workers hold (they may finish, or stall and come back). One check at
+        // a time, none once drained (a check left running would meet closed connections).
+        let checking = false;
+        let again = false;
+        const check = (): void => {
           if (drained) return;
+          if (checking) {
+            again = true;
+            return;
+          }
+          checking = true;
+          clearTimeout(pollTimer);
           queue
             .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')
             .then((c) => {
@@ -282,10 +292,18 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
             })
             .catch(() => {})
             .finally(() => {
-              if (!drained) pollTimer = setTimeout(poll, 500);
+              checking = false;
+              if (drained) return;
+              if (again) {
+                again = false;
+                check();
+              } else pollTimer = setTimeout(check, 500);
             });
         };
-        pollTimer = setTimeout(poll, 500);
+        worker.on('drained', check);
+        worker.on('completed', check);
+        worker.on('failed', check);
+        check();
       }
     });
   } finally {
