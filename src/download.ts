@@ -28,6 +28,14 @@ const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
   threads: async () => new (await import('./engine/threads.js')).ThreadsEngine(),
 };
 
+/** The names settled before the run (a shard read alone) on their lines' entries. */
+async function* withSettledNames(items: AsyncIterable<SourceItem>, names: ReadonlyMap<number, string>) {
+  for await (const item of items) {
+    const name = item.kind === 'entry' ? names.get(item.line) : undefined;
+    yield name === undefined ? item : { ...item, settledName: name };
+  }
+}
+
 async function* concat(a: AsyncIterable<SourceItem>, b: AsyncIterable<SourceItem>) {
   yield* a;
   yield* b;
@@ -51,14 +59,27 @@ export async function download(
   ) {
     throw new UsageError('shard: cut one list into shards: give exactly one list file (or - for stdin)');
   }
+  const start = opts.shards?.start;
+  if (start && opts.sources[0] === '-') {
+    throw new UsageError('shard.start: a shard is read from its byte offset in a list file, not from stdin');
+  }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
     : undefined;
-  const sourceItems = await openSources(opts.sources, opts.stdin ? { stdin: opts.stdin } : {});
+  const sourceItems = await openSources(opts.sources, {
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    ...(start
+      ? { range: { offset: start.offset, firstLine: start.line, endLine: start.line + opts.shards!.size } }
+      : {}),
+  });
   // (Each layer of async generators costs a promise and an object per item: none for a list alone.)
-  const items = opts.entries ? concat(sourceItems, entriesFrom(opts.entries)) : sourceItems;
+  const items = opts.entries
+    ? concat(sourceItems, entriesFrom(opts.entries))
+    : opts.shards?.names?.size
+      ? withSettledNames(sourceItems, opts.shards.names)
+      : sourceItems;
   const names = new NameRegistry();
   const offered = opts.contentDisposition ? new OfferedNames(names) : undefined;
   const controller = new AbortController();

@@ -27,6 +27,13 @@ export interface ShardOptions {
   /** This run takes the shards K with K mod count = index. */
   index: number;
   count: number;
+  /**
+   * Where shard `index` starts in the list (`queue add` found it): the run reads that shard alone, from its
+   * byte offset, instead of the whole list.
+   */
+  start?: { offset: number; line: number } | undefined;
+  /** Final names settled before the run (by `queue add`, reading the whole list) for lines of this shard. */
+  names?: ReadonlyMap<number, string> | undefined;
 }
 
 export interface RetryPolicy {
@@ -104,7 +111,24 @@ export interface DownloadOptions {
    * K mod count = index (`--shard I/N`); each finished shard is recorded under DIR/.dlpool/shards/ and skipped by
    * a rerun. Implies hashing (sha256 unless `hash` says otherwise). @default no sharding
    */
-  shard?: { index: number; count: number } | undefined;
+  shard?:
+    | {
+        index: number;
+        count: number;
+        /**
+         * Where shard `index` starts (byte offset and line number, as `dlpool queue add` plans it): the run reads
+         * only that shard of the list file, so a worker's cost per shard does not grow with the list. `count` is
+         * then the list's shard count.
+         */
+        start?: { offset: number; line: number } | undefined;
+        /**
+         * Names for lines of that shard whose file name an earlier line of the list took (line -> relative
+         * path, as a run of the whole list names them; `queue add` settles them): a shard read alone names its
+         * files as one run of the list would.
+         */
+        names?: Readonly<Record<number, string>> | undefined;
+      }
+    | undefined;
   /** Lines per shard (with `shard`, or alone: every shard, recorded). @default 10000 */
   shardSize?: number | undefined;
   /** Retries per download; shorthand for `retry.retries`. @default 5 */
@@ -281,11 +305,24 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   if (options.shard === undefined && options.shardSize === undefined) return undefined;
   const size = int('shardSize', options.shardSize, DEFAULT_SHARD_SIZE, 1);
-  const { index, count } = options.shard ?? { index: 0, count: 1 };
+  const { index, count, start, names } = options.shard ?? { index: 0, count: 1 };
   if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
     throw new UsageError(`shard: expected index 0 <= I < count N, got ${String(index)}/${String(count)}`);
   }
-  return { size, index, count };
+  if (start === undefined) return { size, index, count };
+  if (!Number.isSafeInteger(start.offset) || start.offset < 0 || start.line !== index * size + 1) {
+    throw new UsageError(
+      `shard.start: expected a byte offset >= 0 and line ${index * size + 1} (shard ${index} of ${size} lines), ` +
+        `got ${String(start.offset)} and ${String(start.line)}`,
+    );
+  }
+  const settled = new Map<number, string>();
+  for (const [line, name] of Object.entries(names ?? {})) {
+    if (typeof name !== 'string' || name === '')
+      throw new UsageError(`shard.names: line ${line} has no name`);
+    settled.set(Number(line), name);
+  }
+  return { size, index, count, start: { offset: start.offset, line: start.line }, names: settled };
 }
 
 /** A positive number of events per second, or undefined (no limit). */

@@ -82,6 +82,11 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       ...(a['shards-at-once'] !== undefined ? { concurrency: a['shards-at-once'] } : {}),
       ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
       signal: controller.signal,
+      onShardFailed: (shard, message, final) => {
+        process.stderr.write(
+          `dlpool worker: shard ${shard} failed${final ? '' : ' (to be retried)'}: ${safeText(message)}\n`,
+        );
+      },
       onShard: (s) => {
         if (!a.quiet) {
           process.stdout.write(
@@ -94,7 +99,7 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       ? controller.signal.reason === 'SIGTERM'
         ? EXIT.SIGTERM
         : EXIT.SIGINT
-      : r.failedUrls > 0
+      : r.failedUrls > 0 || r.failedShards > 0
         ? EXIT.FAILED
         : EXIT.OK;
   } finally {

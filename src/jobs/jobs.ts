@@ -88,7 +88,7 @@ export async function* toJobs(
     let rel: string | undefined;
     try {
       if (!opts.offered || item.out !== undefined) {
-        rel = opts.names.claim(relativeName({ url, out: item.out, dir: item.dir }));
+        rel = opts.names.claim(item.settledName ?? relativeName({ url, out: item.out, dir: item.dir }));
       } else if (item.dir) {
         // The name comes later, from the response; a bad dir= is still an error of this list line.
         sanitizeSubdir(item.dir);

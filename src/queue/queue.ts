@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { type Job, Queue, WaitingError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { DEFAULT_SHARD_SIZE } from '../options.js';
 import { readShard } from '../shards/merge.js';
+import { planShards } from '../shards/plan.js';
 import type { ShardMarker } from '../shards/shards.js';
 
 /**
@@ -30,9 +31,14 @@ export interface ShardJob {
   /** Shards in the list, and lines per shard. */
   of: number;
   size: number;
-  /** Where the shard starts in the list: byte offset and line number (for a reader that seeks; informative now). */
+  /** Where the shard is in the list: its bytes offset .. end, its first line; the worker reads only these. */
   offset: number;
+  end: number;
   firstLine: number;
+  /** sha256 of the shard's bytes: a worker refuses a list that changed since it was added. */
+  bytes: string;
+  /** Names settled at `queue add` for lines whose name an earlier line took (see planShards). */
+  names?: Record<number, string>;
 }
 
 /** What a finished shard returns (kept in Redis with the job): enough to merge without the workers' disks. */
@@ -76,29 +82,6 @@ export function connect(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
 }
 
-/** Reads the list once: its hash, and where each shard of `size` lines starts. */
-export async function planShards(
-  list: string,
-  size: number,
-): Promise<{ hash: string; starts: { offset: number; line: number }[] }> {
-  const hash = createHash('sha256');
-  const starts = [{ offset: 0, line: 1 }];
-  let line = 1;
-  let offset = 0;
-  for await (const chunk of fs.createReadStream(list)) {
-    const b = chunk as Buffer;
-    hash.update(b);
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) {
-      line++;
-      if ((line - 1) % size === 0) starts.push({ offset: offset + i + 1, line });
-    }
-    offset += b.length;
-  }
-  // A last "shard" that starts at the end of the file holds nothing.
-  if (starts.length > 1 && starts.at(-1)!.offset >= offset) starts.pop();
-  return { hash: hash.digest('hex'), starts };
-}
-
 export async function addList(
   list: string,
   opts: { redis: string; queue?: string; shardSize?: number },
@@ -123,13 +106,13 @@ export async function addList(
     const before = await all();
     // Finished shards' jobs are gone (trimmed), their results kept: those shards are not added again.
     const keys = resultKeys(opts.queue ?? DEFAULT_QUEUE);
-    const fields = plan.starts.map((_, shard) => shardField(plan.hash, shard));
+    const fields = plan.shards.map((_, shard) => shardField(plan.hash, shard));
     const finished = new Set<number>();
     for (let i = 0; i < fields.length; i += 1000) {
       const got = await connection.hmget(keys.summary, ...fields.slice(i, i + 1000));
       got.forEach((v, j) => v !== null && finished.add(i + j));
     }
-    const jobs = plan.starts.flatMap((s, shard) =>
+    const jobs = plan.shards.flatMap((s, shard) =>
       finished.has(shard)
         ? []
         : [
@@ -139,10 +122,13 @@ export async function addList(
                 list: file,
                 listHash: plan.hash,
                 shard,
-                of: plan.starts.length,
+                of: plan.shards.length,
                 size,
                 offset: s.offset,
-                firstLine: s.line,
+                end: s.end,
+                firstLine: s.firstLine,
+                bytes: s.bytes,
+                ...(s.names ? { names: s.names } : {}),
               },
               opts: {
                 jobId: `${plan.hash.slice(0, 16)}-${shard}`,
@@ -156,10 +142,35 @@ export async function addList(
           ],
     );
     for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
-    return { shards: plan.starts.length, added: (await all()) - before };
+    return { shards: plan.shards.length, added: (await all()) - before };
   } finally {
     await queue.close();
     connection.disconnect();
+  }
+}
+
+/**
+ * The shard's bytes are those `queue add` planned: a list edited since would be read from offsets that no longer
+ * start its lines. Fails the job for good (no retry can help), naming the list and the shard.
+ */
+async function checkShardBytes(d: ShardJob): Promise<void> {
+  const hash = createHash('sha256');
+  try {
+    if (d.end > d.offset) {
+      for await (const chunk of fs.createReadStream(d.list, { start: d.offset, end: d.end - 1 })) {
+        hash.update(chunk as Buffer);
+      }
+    }
+  } catch (err) {
+    throw new UnrecoverableError(
+      `cannot read list '${d.list}' (shard ${d.shard}): ${(err as Error).message}`,
+    );
+  }
+  if (hash.digest('hex') !== d.bytes) {
+    throw new UnrecoverableError(
+      `list '${d.list}' changed since it was added (shard ${d.shard}, bytes ${d.offset}-${d.end}): ` +
+        'add the new list (dlpool queue add)',
+    );
   }
 }
 
@@ -176,22 +187,35 @@ export interface WorkerOptions {
   lockMs?: number;
   signal?: AbortSignal;
   onShard?: (r: ShardResult) => void;
+  /** A shard's job failed (it is retried with backoff unless `final`). */
+  onShardFailed?: (shard: number, message: string, final: boolean) => void;
 }
 
 /** Runs shards until stopped (or, with `drain`, until the queue has nothing left); resolves with their results. */
-export async function runWorker(o: WorkerOptions): Promise<{ shards: number; failedUrls: number }> {
+export async function runWorker(
+  o: WorkerOptions,
+): Promise<{ shards: number; failedUrls: number; failedShards: number }> {
   const connection = connect(o.redis);
   let shards = 0;
   let failedUrls = 0;
+  /** Shards whose job failed for good in this worker (a list changed since it was added, ...). */
+  let failedShards = 0;
   const worker = new Worker<ShardJob, ShardResult>(
     o.queue ?? DEFAULT_QUEUE,
     async (job: Job<ShardJob>, token?: string) => {
       const d = job.data;
+      await checkShardBytes(d);
+      // Only this shard's lines are read (from its byte offset), with the names `queue add` settled for it.
       const summary = await download({
         ...o.get,
         sources: [d.list],
         shardSize: d.size,
-        shard: { index: d.shard, count: d.of },
+        shard: {
+          index: d.shard,
+          count: d.of,
+          start: { offset: d.offset, line: d.firstLine },
+          ...(d.names ? { names: d.names } : {}),
+        },
         ...(o.signal ? { signal: o.signal } : {}),
       });
       if (summary.interrupted) {
@@ -257,6 +281,13 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
       maxStalledCount: 5,
     },
   );
+  worker.on('failed', (job, err) => {
+    // (A shard handed back on SIGINT/SIGTERM is no failure.)
+    if (!job || err instanceof WaitingError) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) failedShards++;
+    o.onShardFailed?.(job.data.shard, err.message, final);
+  });
   const queueConnection = connect(o.redis);
   const queue = new Queue(o.queue ?? DEFAULT_QUEUE, { connection: queueConnection });
   let drained = false;
@@ -315,7 +346,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ shards: number; fai
     queueConnection.disconnect();
     connection.disconnect();
   }
-  return { shards, failedUrls };
+  return { shards, failedUrls, failedShards };
 }
 
 export interface QueueStatus {

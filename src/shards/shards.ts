@@ -220,6 +220,11 @@ export async function* shardJobs(
     if (store.mine(k)) buf.push(item);
   }
   yield* flush();
-  store.listEnded(last === 0 ? 0 : shardOf(last, size) + 1);
+  const start = store.options.start;
+  if (start) {
+    // One shard read from its offset: the list's shard count is given; a shard of comment lines is finished.
+    if (shard < 0) store.empty(store.options.index);
+    store.listEnded(store.options.count);
+  } else store.listEnded(last === 0 ? 0 : shardOf(last, size) + 1);
   onListed(handed);
 }

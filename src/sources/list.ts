@@ -71,6 +71,12 @@ const KNOWN_UNUSED = new Set([
   'user-agent',
 ]);
 
+/** Part of a list read from a byte offset: the number of its first line, and the first line after it. */
+export interface LineRange {
+  firstLine: number;
+  endLine: number;
+}
+
 export type UrlCheck =
   | { ok: true; url: URL }
   | { ok: false; code: 'ERR_DL_LIST_LINE' | 'ERR_DL_UNSUPPORTED_SCHEME'; message: string };
@@ -154,6 +160,9 @@ function warning(source: string, line: number, message: string): ListWarning {
  * - Problems are yielded as soon as their line is read, so a bad option line (a ListLineError, which fails the
  *   run) or a warning comes before the entry it belongs to. The entry itself still downloads, without that option.
  *
+ * - With `range` (a shard read from its byte offset), lines are numbered from `range.firstLine`, and the read
+ *   ends at the first URL line numbered `range.endLine` or later.
+ *
  * Streams: lines are read one at a time, and only the first ~24 KiB of an over-long line are held.
  * `input` is a byte or text stream, or any async iterable of text chunks (include the newlines).
  * A read error becomes DlpoolError ERR_DL_INPUT. Stopping early destroys `input`.
@@ -161,12 +170,20 @@ function warning(source: string, line: number, message: string): ListWarning {
 export async function* parseList(
   input: Readable | AsyncIterable<string>,
   source: string,
+  range?: LineRange,
 ): AsyncGenerator<SourceItem> {
   const lines = linesOf(capLines(input));
   let current: ListEntry | undefined;
   // Option lines under a URL that was already reported as bad are skipped quietly.
   let afterBadUrl = false;
-  let n = 0;
+  const firstLine = range?.firstLine ?? 1;
+  const endLine = range?.endLine ?? Infinity;
+  // A range starts after some other entry's URL line: its leading option lines are that entry's. They are
+  // checked against a stand-in, and their errors and warnings are this range's (as a read of the whole list
+  // assigns them by line); the previous range's read applies them to the entry.
+  let leading: ListEntry | undefined =
+    firstLine > 1 ? { kind: 'entry', url: '', source, line: firstLine - 1, options: {} } : undefined;
+  let n = firstLine - 1;
   try {
     for await (const raw of each(lines)) {
       n++;
@@ -178,6 +195,9 @@ export async function* parseList(
       if (line[0] !== ' ' && line[0] !== '\t') {
         if (current) yield current;
         current = undefined;
+        leading = undefined;
+        // The next range's first URL line: this range's last entry is complete.
+        if (n >= endLine) return;
         afterBadUrl = true;
         if (problem) {
           yield lineError(source, n, trimmed, problem);
@@ -214,12 +234,21 @@ export async function* parseList(
         continue;
       }
 
+      if (leading) {
+        if (n >= endLine) continue;
+        const result = problem ?? applyOption(leading, trimmed);
+        if (typeof result === 'string') yield lineError(source, n, trimmed, result);
+        else if (result) yield warning(source, n, result.warning);
+        continue;
+      }
       if (afterBadUrl) continue;
       if (!current) {
         yield lineError(source, n, trimmed, 'aria2 option line before any URL (indented lines are options)');
         continue;
       }
       const result = problem ?? applyOption(current, trimmed);
+      // Past the range's end, its problems are the next range's (whose read reports them).
+      if (n >= endLine) continue;
       if (typeof result === 'string') yield lineError(source, n, trimmed, result);
       else if (result) yield warning(source, n, result.warning);
     }

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
-import { checkUrl, lineProblem, parseList, shownText } from './list.js';
+import { checkUrl, type LineRange, lineProblem, parseList, shownText } from './list.js';
 import type { SourceItem } from './types.js';
 
 /** An argument that looks like `scheme://...` is a URL; anything else (but `-`) is a list file. */
@@ -21,6 +21,8 @@ export interface SourceList extends AsyncIterable<SourceItem> {
 export interface OpenSourcesOptions {
   /** Stream read for the source `-`. @default process.stdin */
   stdin?: Readable | undefined;
+  /** Read list files from this byte offset, numbering lines from `firstLine` up to `endLine` (a shard). */
+  range?: (LineRange & { offset: number }) | undefined;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function openSources(
     await closeFiles(opened);
     throw err;
   }
-  const items = iterate(opened);
+  const items = iterate(opened, opts.range);
   return {
     [Symbol.asyncIterator]: () => items,
     async close() {
@@ -102,7 +104,10 @@ function argvItem(text: string, position: number): SourceItem {
   };
 }
 
-async function* iterate(opened: Source[]): AsyncGenerator<SourceItem> {
+async function* iterate(
+  opened: Source[],
+  range: (LineRange & { offset: number }) | undefined,
+): AsyncGenerator<SourceItem> {
   try {
     for (const s of opened) {
       if (s.kind === 'url') {
@@ -111,9 +116,9 @@ async function* iterate(opened: Source[]): AsyncGenerator<SourceItem> {
         yield* parseList(s.stream, '-');
       } else {
         // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
-        const stream = s.handle.createReadStream({ autoClose: false });
+        const stream = s.handle.createReadStream({ autoClose: false, start: range?.offset ?? 0 });
         try {
-          yield* parseList(stream, s.path);
+          yield* parseList(stream, s.path, range);
         } finally {
           stream.destroy();
           await s.handle.close().catch(() => {});

@@ -21,6 +21,11 @@ export interface ListEntry {
   lowestSpeedLimit?: number | undefined;
   /** Every aria2 option line under this URL, as given (known and unknown). */
   options: Record<string, string>;
+  /**
+   * The file's relative path, settled before the run because an earlier line of the list took its name (a shard
+   * read alone, see ShardOptions.names). @default from `url`, `out` and `dir`
+   */
+  settledName?: string | undefined;
 }
 
 /** A line that could not be used; it becomes a failed entry, and the rest of the list still downloads. */

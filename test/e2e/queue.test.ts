@@ -27,16 +27,14 @@ async function freePort(): Promise<number> {
 // Above the small-body size (256 KiB), so a download writes its .part as bytes come.
 const body = (name: string) => Buffer.alloc(320 * 1024, name);
 
-let redis: ChildProcess | undefined;
-let redisUrl = '';
-let server: TestServer;
-beforeAll(async () => {
-  if (!REDIS) return;
-  const port = await freePort();
-  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+/** A redis-server on `port`, with persistence off, or (`aof`) an append-only file in that folder. */
+async function startRedis(port: number, aof?: string): Promise<ChildProcess> {
+  const persistence = aof
+    ? ['--dir', aof, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+    : ['--save', '', '--appendonly', 'no'];
+  const child = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
     stdio: 'ignore',
   });
-  redisUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
@@ -45,6 +43,17 @@ beforeAll(async () => {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return child;
+}
+
+let redis: ChildProcess | undefined;
+let redisUrl = '';
+let server: TestServer;
+beforeAll(async () => {
+  if (!REDIS) return;
+  const port = await freePort();
+  redis = await startRedis(port);
+  redisUrl = `redis://127.0.0.1:${port}`;
   // Each file trickles out over ~250 ms, so a shard takes a while and a worker can be killed inside one.
   server = await startServer((req, res) => {
     const b = body(req.url ?? '');
@@ -66,21 +75,26 @@ afterAll(async () => {
   await server?.close();
 });
 
-function worker(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, 'worker', '--redis', redisUrl, ...args], {
+function worker(args: string[], url = redisUrl): ChildProcess {
+  return spawn(process.execPath, [BIN, 'worker', '--redis', url, ...args], {
     env: { ...process.env, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
 /** A list of `n` files, added as shards of 4 to a queue of its own; returns the list and the queue flags. */
-async function added(dir: string, n: number): Promise<{ names: string[]; queue: string[] }> {
+async function added(
+  dir: string,
+  n: number,
+  url = redisUrl,
+): Promise<{ list: string; names: string[]; queue: string[] }> {
   const list = path.join(dir, 'list.txt');
   const names = Array.from({ length: n }, (_, i) => `f${i}.bin`);
   await fs.writeFile(list, names.map((x) => `${server.url}/${x}`).join('\n') + '\n');
   const queue = ['--queue', `t${Date.now()}${Math.random().toString(36).slice(2, 6)}`];
-  await runCli(['queue', 'add', list, '--redis', redisUrl, '--shard-size', '4', ...queue]);
-  return { names, queue };
+  const add = await runCli(['queue', 'add', list, '--redis', url, '--shard-size', '4', ...queue]);
+  expect(add.code, add.stderr).toBe(0);
+  return { list, names, queue };
 }
 
 /** Waits until some .part is on disk under `dir` (a worker is inside a shard). */
@@ -141,6 +155,58 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
     const { code, out: log } = await ended;
     expect(code, log).toBe(0);
     await expectAll(out, names);
+  }, 60_000);
+
+  it('Redis killed and restarted (from its append-only file) while a worker runs: it goes on and finishes', async () => {
+    const dir = await tmpDir();
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    let own = await startRedis(port, dir);
+    try {
+      const { names, queue } = await added(dir, 12, url);
+      const out = path.join(dir, 'out');
+      const ended = finished(worker(['-d', out, '-j', '4', '--lock', '20', '--drain', ...queue], url));
+      await partOnDisk(out);
+      own.kill('SIGKILL');
+      await new Promise((r) => own.once('exit', r));
+      await new Promise((r) => setTimeout(r, 1500));
+      own = await startRedis(port, dir);
+      const { code, out: log } = await ended;
+      expect(code, log).toBe(0);
+      await expectAll(out, names);
+      const status = await runCli(['queue', 'status', '--redis', url, '--json', ...queue]);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        waiting: 0,
+        active: 0,
+        failed: 0,
+        completed: 3,
+        urls: 12,
+      });
+    } finally {
+      own.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a list edited after it was added is refused, naming it (the shard fails for good; --drain exits 1)', async () => {
+    const dir = await tmpDir();
+    const { list, queue } = await added(dir, 8);
+    // Line 2 edited to the same length: shard 0's bytes are not those planned (shard 1's still are).
+    const text = await fs.readFile(list, 'utf8');
+    await fs.writeFile(list, text.replace('/f1.bin', '/g1.bin'));
+    const out = path.join(dir, 'out');
+    const { code, out: log } = await finished(worker(['-d', out, '-j', '4', '--drain', ...queue]));
+    expect(code, log).toBe(1);
+    expect(log).toMatch(
+      new RegExp(
+        `shard 0 failed: list '${list.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' changed since it was added`,
+      ),
+    );
+    expect(log).toMatch(/^shard 1: 4 entries, 4 downloaded/m);
+    expect(await fs.readdir(out)).not.toContain('g1.bin');
+    const status = JSON.parse(
+      (await runCli(['queue', 'status', '--redis', redisUrl, '--json', ...queue])).stdout,
+    );
+    expect(status).toMatchObject({ failed: 1, completed: 1 });
   }, 60_000);
 
   it('a worker killed inside a shard loses nothing: another finishes it, every file once, no .part left', async () => {

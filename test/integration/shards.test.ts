@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { mergeShards } from '../../src/shards/merge.js';
+import { planShards } from '../../src/shards/plan.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { engine, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
 
@@ -79,6 +80,37 @@ describe.each(MODES)('%s mode', (mode) => {
       expect.objectContaining({ code: 'ERR_DL_HTTP_STATUS', line: 15, source: list }),
     ]);
     expect(one.failed).toBe(1);
+  });
+
+  it('each shard read alone from its planned offset (as queue workers do) makes the single run too', async () => {
+    const dir = await tmpDir();
+    const list = await writeList(dir);
+    const single = path.join(dir, 'single');
+    await download({ ...engine(mode), sources: [list], dir: single, retries: 0 });
+    const plan = await planShards(list, 4);
+    expect(plan.shards.length).toBe(4);
+    const alone = path.join(dir, 'alone');
+    // Last shard first: nothing depends on the shards before it having run.
+    for (const [k, s] of [...plan.shards.entries()].reverse()) {
+      const r = await download({
+        ...engine(mode),
+        sources: [list],
+        dir: alone,
+        shardSize: 4,
+        shard: {
+          index: k,
+          count: plan.shards.length,
+          start: { offset: s.offset, line: s.firstLine },
+          ...(s.names ? { names: s.names } : {}),
+        },
+        retries: 0,
+      });
+      expect(r.shards).toEqual({ taken: 1, skipped: 0 });
+    }
+    // Names that collide across shards (f0..f3 again and again) are the single run's.
+    expect(await contents(alone)).toEqual(await contents(single));
+    const summary = await mergeShards(alone, () => {});
+    expect(summary).toMatchObject({ of: 4, done: 4, missing: [], entries: 14, downloaded: 13 });
   });
 
   it('a rerun skips the shards it finished (no request at all), and redoes one whose entries changed', async () => {

@@ -95,3 +95,28 @@ describe('parseHeaders', () => {
     expect(() => parseHeaders(['Authorization Bearer s3cret-token'])).not.toThrow(/s3cret/);
   });
 });
+
+describe('normalizeOptions: shards', () => {
+  it('a shard read from its offset must start at its own first line; settled names become a map', () => {
+    const o = normalizeOptions({
+      shardSize: 10,
+      shard: { index: 2, count: 5, start: { offset: 123, line: 21 }, names: { 25: 'a.1.bin' } },
+    });
+    expect(o.shards).toEqual({
+      size: 10,
+      index: 2,
+      count: 5,
+      start: { offset: 123, line: 21 },
+      names: new Map([[25, 'a.1.bin']]),
+    });
+    expect(() =>
+      normalizeOptions({ shardSize: 10, shard: { index: 2, count: 5, start: { offset: 0, line: 11 } } }),
+    ).toThrow(/shard\.start: expected a byte offset >= 0 and line 21 \(shard 2 of 10 lines\), got 0 and 11/);
+    expect(() =>
+      normalizeOptions({ shardSize: 10, shard: { index: 0, count: 1, start: { offset: -1, line: 1 } } }),
+    ).toThrow(/shard\.start/);
+    expect(() =>
+      normalizeOptions({ shard: { index: 0, count: 1, start: { offset: 0, line: 1 }, names: { 3: '' } } }),
+    ).toThrow(/shard\.names: line 3 has no name/);
+  });
+});
