@@ -4,7 +4,7 @@ import type { Engine } from './engine/engine.js';
 import { DlpoolError, UsageError } from './errors.js';
 import { ShardStore, shardJobs } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { createDispatcher, loadCaCertificate } from './fetch/agent.js';
+import { createDispatcher, KeepAlive, loadCaCertificate } from './fetch/agent.js';
 import { HostGate } from './fetch/host-gate.js';
 import { RateLimiter } from './fetch/rate.js';
 import type { FetchContext } from './fetch/fetch-file.js';
@@ -103,6 +103,7 @@ export async function download(
     dirs: new DirMaker(opts.dir),
     limiter: opts.limitRateBytes === undefined ? undefined : new RateLimiter(opts.limitRateBytes),
     hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate),
+    keepAlive: new KeepAlive(dispatcher, 4 * opts.concurrency),
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),

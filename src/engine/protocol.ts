@@ -34,6 +34,7 @@ export interface WireJob {
   entry: ListEntry;
   rel: string | undefined;
   host: string;
+  hostAgain?: boolean | undefined;
 }
 
 export interface WireError {

@@ -110,6 +110,8 @@ export async function schedule(
   const global = slots.global;
   const maxPending = Math.max(64, global.concurrency * 4);
   let pending = 0;
+  /** Jobs taken from the stream and not finished, per host (a host of none is not in it). */
+  const perHost = new Map<string, number>();
   let failure: unknown;
   let wake: (() => void) | undefined;
   const done = () => {
@@ -125,20 +127,29 @@ export async function schedule(
     const { job } = item;
     const limitHost = slots.host(job.host);
     pending++;
-    const task =
-      limitHost === global ? global(() => runJob(job)) : limitHost(() => global(() => runJob(job)));
+    perHost.set(job.host, (perHost.get(job.host) ?? 0) + 1);
+    const start = () => {
+      job.hostAgain = perHost.get(job.host)! > 1;
+      return runJob(job);
+    };
+    const finish = () => {
+      const n = perHost.get(job.host)! - 1;
+      if (n === 0) perHost.delete(job.host);
+      else perHost.set(job.host, n);
+      slots.forgetIfIdle(job.host);
+      done();
+    };
+    const task = limitHost === global ? global(start) : limitHost(() => global(start));
     // (One then() for both outcomes: a finally() would cost another promise per download.)
     task.then(
       (r) => {
-        slots.forgetIfIdle(job.host);
-        done();
+        finish();
         onResult(r);
       },
       (err: unknown) => {
         // runJob never rejects for a single download; a rejection is the engine itself failing.
         failure ??= err;
-        slots.forgetIfIdle(job.host);
-        done();
+        finish();
       },
     );
     while (pending >= maxPending) await new Promise<void>((r) => (wake = r));

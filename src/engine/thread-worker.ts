@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent, ProgressEvent } from '../events.js';
-import { createDispatcher } from '../fetch/agent.js';
+import { createDispatcher, KeepAlive } from '../fetch/agent.js';
 import { HostGate } from '../fetch/host-gate.js';
 import { RateLimiter } from '../fetch/rate.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
@@ -115,6 +115,8 @@ const ctx: FetchContext = {
       : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
   // --host-rate too: a host's requests are spread over the workers, each keeps its share (and its slow-downs).
   hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate / opts.workers),
+  // Each worker has its own connections: its share of the origins kept alive (4 x -j in all).
+  keepAlive: new KeepAlive(dispatcher, Math.max(1, Math.floor((4 * opts.concurrency) / opts.workers))),
   signal: controller.signal,
   emit,
   hasher,

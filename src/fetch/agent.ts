@@ -38,6 +38,46 @@ export async function loadCaCertificate(file: string): Promise<string> {
 }
 
 /**
+ * Which connections are worth keeping alive. A list spread over many hosts would otherwise keep an idle
+ * keep-alive socket for every host it reached in the last few seconds (4 s at thousands of URLs a second:
+ * thousands of open files, past a default `ulimit -n` of 1024). A request asks for its connection to be closed
+ * after the response ("connection: close") when no other download of the run waits for its host and the
+ * dispatcher already holds connections to `limit` origins (4 x -j, per worker thread: curl's connection cache
+ * is 4 x its transfers too); a host the list comes back to soon keeps its connection, and so does every host
+ * of a list over fewer hosts than that.
+ */
+export class KeepAlive {
+  /** Open connections per origin, from the dispatcher's connect and disconnect events. */
+  readonly #open = new Map<string, number>();
+
+  constructor(
+    dispatcher: Dispatcher,
+    readonly limit: number,
+  ) {
+    dispatcher.on('connect', (origin) => {
+      const k = String(origin);
+      this.#open.set(k, (this.#open.get(k) ?? 0) + 1);
+    });
+    dispatcher.on('disconnect', (origin) => {
+      const k = String(origin);
+      const n = (this.#open.get(k) ?? 1) - 1;
+      if (n <= 0) this.#open.delete(k);
+      else this.#open.set(k, n);
+    });
+  }
+
+  /** Origins with a connection open now. */
+  get origins(): number {
+    return this.#open.size;
+  }
+
+  /** Close the connection after this request? `hostAgain`: see Job.hostAgain. */
+  closeAfter(hostAgain: boolean | undefined): boolean {
+    return hostAgain !== true && this.#open.size >= this.limit;
+  }
+}
+
+/**
  * One dispatcher per run: keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.

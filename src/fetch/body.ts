@@ -258,6 +258,8 @@ export function dispatchGet(
     speed?: SpeedFloor | undefined;
     /** --limit-rate: the run's shared bucket; the socket pauses while it refills. */
     limiter?: RateLimiter | undefined;
+    /** Close the connection after the response ("connection: close"). */
+    close?: boolean | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -318,7 +320,9 @@ export function dispatchGet(
     };
     try {
       dispatcher.dispatch(
-        { origin: req.origin, path: req.path, method: 'GET', headers: req.headers },
+        req.close
+          ? { origin: req.origin, path: req.path, method: 'GET', headers: req.headers, reset: true }
+          : { origin: req.origin, path: req.path, method: 'GET', headers: req.headers },
         handler,
       );
     } catch (err) {

@@ -8,9 +8,9 @@ import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import type { NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
+import type { KeepAlive } from './agent.js';
 import type { RateLimiter } from './rate.js';
 
-/** What fetchFile and its helpers share: the run's context and one download's state across attempts. */
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
   opts: NormalizedOptions;
@@ -33,6 +33,8 @@ export interface FetchContext {
   hostGate?: HostGate | undefined;
   /** --limit-rate: one bucket for every download of this event loop. */
   limiter?: RateLimiter | undefined;
+  /** Which connections to keep alive after their request (lists over many hosts); all when absent. */
+  keepAlive?: KeepAlive | undefined;
   /** Keys of the warnings already given (sayOnce). */
   said?: Set<string> | undefined;
 }

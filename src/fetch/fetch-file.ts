@@ -219,6 +219,7 @@ async function attempt(job: Job, ctx: FetchContext, state: Progress): Promise<Do
     limiter: ctx.limiter,
     attempt: state.attempts,
     displayUrl: target.shown,
+    close: ctx.keepAlive?.closeAfter(job.hostAgain),
   });
   const init = { url: target.shown, attempt: state.attempts };
 

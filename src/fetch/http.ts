@@ -25,6 +25,8 @@ export interface GetOptions {
   /** For error messages: the attempt number. */
   attempt: number;
   displayUrl: string;
+  /** Ask for the connection to be closed after the response (see KeepAlive). */
+  close?: boolean | undefined;
 }
 
 export interface GetResponse {
@@ -62,6 +64,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       signal: opts.signal,
       speed: opts.speed,
       limiter: opts.limiter,
+      close: opts.close,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {

@@ -247,6 +247,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
         limiter: ctx.limiter,
         attempt: d.attempt,
         displayUrl: job.displayUrl,
+        close: ctx.keepAlive?.closeAfter(job.hostAgain),
       });
       const range = res.statusCode === 206 ? contentRange(res) : undefined;
       // A range that runs past the segment is fine (pump stops at its end); another total, another start or

@@ -20,6 +20,11 @@ export interface Job {
   rel: string | undefined;
   /** What --per-host counts by: host and port. */
   host: string;
+  /**
+   * Another download of this run for the same host:port is queued or running (set when this one starts): its
+   * connection is worth keeping alive (see KeepAlive).
+   */
+  hostAgain?: boolean | undefined;
 }
 
 export type JobOrResult = { job: Job } | { result: FileResult };
