@@ -10,6 +10,7 @@
 //   J=16                         -j of the single process and of each worker
 //   SHARD=250                    lines per shard
 //   WORKERS=1,2,4                worker counts
+//   RUNS=3                       runs of each (medians reported)
 //   RESULTS=FILE                 [bench-results/queue.json]
 //
 // Needs redis-server (Debian's package); started here on a free port with persistence off, stopped at the end.
@@ -29,7 +30,9 @@ const SHARD = intEnv('SHARD', 250);
 const LATENCY = intEnv('LATENCY', 40);
 const SIZE = process.env.SIZE || '16K';
 const WORKERS = (process.env.WORKERS || '1,2,4').split(',').map((w) => intEnvValue('WORKERS', w));
+const RUNS = intEnv('RUNS', 3);
 const MEMORY_SHARDS = 2000;
+const DEFAULT_SHARD = 10_000;
 
 function intEnvValue(name, v) {
   const n = Number(v);
@@ -123,29 +126,33 @@ log(
   `${N} x ${SIZE}, ${LATENCY} ms per response, -j ${J}, shards of ${SHARD}: ${Math.ceil(N / SHARD)} shards`,
 );
 
-const single = await run([
-  'get',
-  list,
-  '-d',
-  path.join(work, 'single'),
-  '-j',
-  String(J),
-  '-q',
-  '--progress',
-  'none',
-]);
-if (single.code !== 0) die(`single run failed:\n${single.out}`);
-log(`one process: ${(single.ms / 1000).toFixed(2)} s`);
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
-const rows = [];
-for (const w of WORKERS) {
-  const queue = `bench${w}`;
-  const out = path.join(work, `queue${w}`);
-  const started = performance.now();
+/** `dlpool get` of LIST into a fresh folder: its wall time. */
+async function getOnce(listFile, tag) {
+  const r = await run([
+    'get',
+    listFile,
+    '-d',
+    path.join(work, tag),
+    '-j',
+    String(J),
+    '-q',
+    '--progress',
+    'none',
+  ]);
+  if (r.code !== 0) die(`dlpool get failed:\n${r.out}`);
+  return r.ms;
+}
+
+/** Adds LIST to a queue of its own and runs W workers with --drain: the add's and the workers' wall times. */
+async function queueOnce(listFile, w, tag) {
+  const queue = `bench-${tag}`;
+  const out = path.join(work, tag);
   const added = await run([
     'queue',
     'add',
-    list,
+    listFile,
     '--redis',
     redisUrl,
     '--queue',
@@ -154,6 +161,7 @@ for (const w of WORKERS) {
     String(SHARD),
   ]);
   if (added.code !== 0) die(`queue add failed:\n${added.out}`);
+  const started = performance.now();
   const workers = await Promise.all(
     Array.from({ length: w }, () =>
       run([
@@ -175,11 +183,55 @@ for (const w of WORKERS) {
   const ms = performance.now() - started;
   const bad = workers.find((r) => r.code !== 0);
   if (bad) die(`a worker failed:\n${bad.out}`);
-  const files = fs.readdirSync(out).filter((f) => !f.startsWith('.')).length;
-  if (files !== N) die(`${w} workers left ${files} files, not ${N}`);
-  rows.push({ workers: w, ms });
-  log(`${w} worker(s): ${(ms / 1000).toFixed(2)} s (${files} files)`);
+  return { addMs: added.ms, ms, out };
 }
+
+// What starting and stopping costs, without a shard: a get of a list with no URL, a worker on an empty queue.
+const emptyList = path.join(work, 'empty.txt');
+fs.writeFileSync(emptyList, '# nothing\n');
+const fixedGet = [];
+const fixedWorker = [];
+for (let i = 0; i < RUNS; i++) {
+  fixedGet.push(await getOnce(emptyList, `empty-get-${i}`));
+  const q = `empty-${i}`;
+  const r = await run([
+    'worker',
+    '--redis',
+    redisUrl,
+    '--queue',
+    q,
+    '-d',
+    path.join(work, q),
+    '--drain',
+    '-q',
+  ]);
+  if (r.code !== 0) die(`an empty worker failed:\n${r.out}`);
+  fixedWorker.push(r.ms);
+}
+log(
+  `start and stop: dlpool get ${median(fixedGet).toFixed(0)} ms, dlpool worker --drain ${median(fixedWorker).toFixed(0)} ms`,
+);
+
+const singles = [];
+const byWorkers = new Map(WORKERS.map((w) => [w, []]));
+const adds = [];
+// Interleaved, so a slower minute of this shared machine does not land on one configuration.
+for (let i = 0; i < RUNS; i++) {
+  singles.push(await getOnce(list, `single-${i}`));
+  for (const w of WORKERS) {
+    const r = await queueOnce(list, w, `q${w}-${i}`);
+    const files = fs.readdirSync(r.out).filter((f) => !f.startsWith('.')).length;
+    if (files !== N) die(`${w} workers left ${files} files, not ${N}`);
+    byWorkers.get(w).push(r.ms);
+    adds.push(r.addMs);
+  }
+  log(
+    `run ${i + 1}/${RUNS}: one process ${(singles.at(-1) / 1000).toFixed(2)} s; ` +
+      WORKERS.map((w) => `${w} worker(s) ${(byWorkers.get(w).at(-1) / 1000).toFixed(2)} s`).join(', '),
+  );
+}
+const single = { ms: median(singles) };
+const rows = WORKERS.map((w) => ({ workers: w, ms: median(byWorkers.get(w)) }));
 
 // Redis memory per pending shard: a list of one-line shards added, nothing run.
 const memList = path.join(work, 'mem.txt');
@@ -194,6 +246,11 @@ const perShard = ((await redisMemory(port)) - before) / MEMORY_SHARDS;
 const one = rows.find((r) => r.workers === 1);
 const two = rows.find((r) => r.workers === 2);
 const shards = Math.ceil(N / SHARD);
+const getFixed = median(fixedGet);
+const workerFixed = median(fixedWorker);
+// A shard's own time in one process, and what the queue adds to each shard beyond one worker's start and stop.
+const shardMs = (single.ms - getFixed) / shards;
+const overheadMs = one ? (one.ms - workerFixed - (single.ms - getFixed)) / shards : null;
 const report = {
   date: new Date().toISOString(),
   n: N,
@@ -201,20 +258,31 @@ const report = {
   latencyMs: LATENCY,
   j: J,
   shardSize: SHARD,
+  runs: RUNS,
   singleMs: Math.round(single.ms),
   queue: rows.map((r) => ({ workers: r.workers, ms: Math.round(r.ms) })),
+  queueAddMs: Math.round(median(adds)),
+  startStopMs: { get: Math.round(getFixed), worker: Math.round(workerFixed) },
   speedupTwoOverOne: one && two ? one.ms / two.ms : null,
-  // What a shard costs through the queue over the same work in one process (add, hand-out, results, start-up).
-  overheadPerShardMs: one ? (one.ms - single.ms) / shards : null,
+  shardMs: Math.round(shardMs),
+  overheadPerShardMs: overheadMs === null ? null : Math.round(overheadMs),
+  overheadPercentOfShard: overheadMs === null ? null : (overheadMs / shardMs) * 100,
+  // The same per-shard cost against a shard of the default size on this workload.
+  overheadPercentOfDefaultShard:
+    overheadMs === null ? null : (overheadMs / ((shardMs * DEFAULT_SHARD) / SHARD)) * 100,
   redisBytesPerPendingShard: Math.round(perShard),
 };
 fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
 fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-const pct = one ? ((one.ms - single.ms) / single.ms) * 100 : NaN;
+const f2 = (x) => (x === null ? 'n/a' : x.toFixed(2));
 process.stdout.write(
-  `| run | wall s |\n|---|---:|\n| one dlpool get | ${(single.ms / 1000).toFixed(2)} |\n` +
+  `| run (median of ${RUNS}) | wall s |\n|---|---:|\n| one dlpool get | ${(single.ms / 1000).toFixed(2)} |\n` +
     rows.map((r) => `| queue, ${r.workers} worker(s) | ${(r.ms / 1000).toFixed(2)} |`).join('\n') +
-    `\n\n2 workers / 1: ${report.speedupTwoOverOne?.toFixed(2)}x (target >= 1.8); ` +
-    `queue overhead: ${report.overheadPerShardMs?.toFixed(0)} ms per shard, ${pct.toFixed(1)} % of the run (target < 1 %); ` +
+    `\n\nstart and stop: dlpool get ${report.startStopMs.get} ms, dlpool worker --drain on an empty queue ` +
+    `${report.startStopMs.worker} ms; queue add ${report.queueAddMs} ms\n` +
+    `2 workers / 1: ${f2(report.speedupTwoOverOne)}x (target >= 1.8)\n` +
+    `queue overhead per shard: ${report.overheadPerShardMs} ms, ${f2(report.overheadPercentOfShard)} % of a ` +
+    `${SHARD}-line shard (${report.shardMs} ms), ${f2(report.overheadPercentOfDefaultShard)} % of a ` +
+    `${DEFAULT_SHARD}-line one (target < 1 %)\n` +
     `Redis per pending shard: ${report.redisBytesPerPendingShard} bytes (target < 2048)\n`,
 );
