@@ -237,7 +237,12 @@ export async function main(argv: string[]): Promise<void> {
           .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
           .option('shard-size', { type: 'number', describe: 'lines per shard (add) [10000]' })
           .option('json', { type: 'boolean', describe: 'print JSON' })
+          .option('watch', {
+            type: 'boolean',
+            describe: 'status: again every 2 s until no shard waits or runs',
+          })
           .example('$0 queue add urls.txt --redis redis://10.0.0.5:6379', 'one job per 10,000 lines')
+          .example('$0 queue status --redis redis://10.0.0.5:6379 --watch', 'follow the shards to the end')
           .example('$0 queue results --redis redis://10.0.0.5:6379 > SHA256SUMS', 'the merged manifest'),
       async (a) => (await import('./queue.js')).runQueue(a),
     )

@@ -1,7 +1,7 @@
 import { EXIT } from '../report/summary.js';
 import { addList, queueResults, queueStatus, runWorker } from '../queue/queue.js';
 import { type GetArgs, toDownloadOptions } from './get.js';
-import { formatBytes } from './format.js';
+import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.js';
 import { safeText } from './render/safe-text.js';
 
 export interface QueueArgs {
@@ -11,6 +11,7 @@ export interface QueueArgs {
   queue?: string | undefined;
   'shard-size'?: number | undefined;
   json?: boolean | undefined;
+  watch?: boolean | undefined;
 }
 
 /** `dlpool queue add LIST | status | results`. */
@@ -24,20 +25,23 @@ export async function runQueue(a: QueueArgs): Promise<void> {
     process.stdout.write(
       a.json
         ? `${JSON.stringify(r)}\n`
-        : `dlpool queue: ${r.shards} shards of ${a.list}, ${r.added} added (the others were there)\n`,
+        : `dlpool queue: ${r.shards} shards of ${a.list}, ${r.added} added` +
+            `${r.added < r.shards ? ` (${r.shards - r.added} added before)` : ''}\n`,
     );
     return;
   }
   if (a.action === 'status') {
-    const s = await queueStatus(base);
-    process.stdout.write(
-      a.json
-        ? `${JSON.stringify(s)}\n`
-        : `shards: ${s.waiting} waiting, ${s.active} active, ${s.delayed} delayed, ${s.completed} done, ${s.failed} failed` +
-            `${s.redelivered > 0 ? ` (${s.redelivered} handed over from a worker that stopped)` : ''}; ` +
-            `URLs in done shards: ${s.urls} (${s.failedUrls} failed), ${formatBytes(s.bytes)}\n`,
-    );
-    return;
+    const bar = process.stdout.isTTY ? process.stdout.columns || 80 : undefined;
+    for (let shown = 0; ;) {
+      const s = await queueStatus(base);
+      const text = a.json ? `${JSON.stringify(s)}\n` : formatQueueStatus(s, bar);
+      // --watch on a terminal: the previous status is overwritten in place.
+      if (shown > 0 && bar !== undefined && !a.json) process.stdout.write(`\x1b[${shown}F\x1b[J`);
+      process.stdout.write(text);
+      shown = bar === undefined ? 0 : rowsOf(text, bar);
+      if (!a.watch || pendingShards(s) === 0) return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
   }
   // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge).
   const results = await queueResults(base);

@@ -207,6 +207,12 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
       (await runCli(['queue', 'status', '--redis', redisUrl, '--json', ...queue])).stdout,
     );
     expect(status).toMatchObject({ failed: 1, completed: 1 });
+    // Nothing waits or runs: --watch prints the status once and ends.
+    const watched = await runCli(['queue', 'status', '--redis', redisUrl, '--watch', ...queue]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toBe(
+      'shards: 0 waiting, 0 active, 0 delayed, 1 done, 1 failed; URLs in done shards: 4 (0 failed), 1.25 MiB\n',
+    );
   }, 60_000);
 
   it('a worker killed inside a shard loses nothing: another finishes it, every file once, no .part left', async () => {
