@@ -285,4 +285,7 @@ process.stdout.write(
     `${SHARD}-line shard (${report.shardMs} ms), ${f2(report.overheadPercentOfDefaultShard)} % of a ` +
     `${DEFAULT_SHARD}-line one (target < 1 %)\n` +
     `Redis per pending shard: ${report.redisBytesPerPendingShard} bytes (target < 2048)\n`,
+  // The redis-server and the latency server are children of this process: without an exit (which stops them)
+  // it would wait for them for good. Exits once the report is written out (stdout may be a pipe).
+  () => process.exit(0),
 );

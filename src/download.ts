@@ -90,7 +90,7 @@ export async function download(
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const dispatcher = createDispatcher(opts, ca);
+  const dispatcher = opts.dispatcher ?? createDispatcher(opts, ca);
   const summary = new SummaryBuilder(opts.keepResults);
   const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {
@@ -133,7 +133,7 @@ export async function download(
     opts.signal?.removeEventListener('abort', onAbort);
     // Closes list files even when the run stopped before reading them to the end.
     await sourceItems.close();
-    await dispatcher.destroy().catch(() => {});
+    if (!opts.dispatcher) await dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
     try {

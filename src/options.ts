@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -188,6 +189,12 @@ export interface DownloadOptions {
    * @default true
    */
   keepResults?: boolean;
+  /**
+   * The undici dispatcher to download through (--mode async), kept open when the run ends: runs one after
+   * another (queue workers, one run per shard) keep their connections. Made from these options when absent;
+   * worker threads (--mode threads) always make their own.
+   */
+  dispatcher?: Dispatcher | undefined;
   signal?: AbortSignal;
   onEvent?: EventListener;
 }
@@ -228,6 +235,7 @@ export interface NormalizedOptions {
   writeHighWaterMark: number;
   progressIntervalMs: number;
   keepResults: boolean;
+  dispatcher: Dispatcher | undefined;
   signal: AbortSignal | undefined;
   onEvent: EventListener;
 }
@@ -297,6 +305,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   writeHighWaterMark: true,
   progressIntervalMs: true,
   keepResults: true,
+  dispatcher: true,
   signal: true,
   onEvent: true,
 };
@@ -493,6 +502,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     ),
     progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
+    dispatcher: options.dispatcher,
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),
   };

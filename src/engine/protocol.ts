@@ -11,7 +11,10 @@ import type { SharedCompactMap } from '../jobs/string-set.js';
  */
 
 /** The options a worker needs; the main thread keeps sources, stdin, the signal and the listener. */
-export type WireOptions = Omit<NormalizedOptions, 'sources' | 'entries' | 'stdin' | 'signal' | 'onEvent'>;
+export type WireOptions = Omit<
+  NormalizedOptions,
+  'sources' | 'entries' | 'stdin' | 'signal' | 'onEvent' | 'dispatcher'
+>;
 
 export interface WorkerInit {
   opts: WireOptions;
@@ -93,7 +96,7 @@ export class Outbox<T> {
 }
 
 export function wireOptions(o: NormalizedOptions): WireOptions {
-  const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, ...rest } = o;
+  const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, dispatcher: _d, ...rest } = o;
   return rest;
 }
 

@@ -86,6 +86,7 @@ const opts: NormalizedOptions = {
   stdin: undefined,
   signal: undefined,
   onEvent: emit,
+  dispatcher: undefined,
 };
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.

@@ -48,22 +48,13 @@ export async function loadCaCertificate(file: string): Promise<string> {
  */
 export class KeepAlive {
   /** Open connections per origin, from the dispatcher's connect and disconnect events. */
-  readonly #open = new Map<string, number>();
+  readonly #open: Map<string, number>;
 
   constructor(
     dispatcher: Dispatcher,
     readonly limit: number,
   ) {
-    dispatcher.on('connect', (origin) => {
-      const k = String(origin);
-      this.#open.set(k, (this.#open.get(k) ?? 0) + 1);
-    });
-    dispatcher.on('disconnect', (origin) => {
-      const k = String(origin);
-      const n = (this.#open.get(k) ?? 1) - 1;
-      if (n <= 0) this.#open.delete(k);
-      else this.#open.set(k, n);
-    });
+    this.#open = openConnections(dispatcher);
   }
 
   /** Origins with a connection open now. */
@@ -77,8 +68,29 @@ export class KeepAlive {
   }
 }
 
+/** Per dispatcher, counted once however many runs use it (a queue worker's runs share one). */
+const counted = new WeakMap<Dispatcher, Map<string, number>>();
+
+function openConnections(dispatcher: Dispatcher): Map<string, number> {
+  let open = counted.get(dispatcher);
+  if (open) return open;
+  const map = new Map<string, number>();
+  dispatcher.on('connect', (origin) => {
+    const k = String(origin);
+    map.set(k, (map.get(k) ?? 0) + 1);
+  });
+  dispatcher.on('disconnect', (origin) => {
+    const k = String(origin);
+    const n = (map.get(k) ?? 1) - 1;
+    if (n <= 0) map.delete(k);
+    else map.set(k, n);
+  });
+  counted.set(dispatcher, (open = map));
+  return open;
+}
+
 /**
- * One dispatcher per run: keep-alive connection pools per origin, the connect timeout, and the idle timeouts
+ * One dispatcher per run (or one given, see DownloadOptions.dispatcher): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
  * `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as curl --cacert replaces its bundle.

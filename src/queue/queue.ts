@@ -6,8 +6,8 @@ import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
-import type { DownloadOptions } from '../options.js';
-import { DEFAULT_SHARD_SIZE } from '../options.js';
+import { DEFAULT_SHARD_SIZE, type DownloadOptions, normalizeOptions } from '../options.js';
+import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
 import { readShard } from '../shards/merge.js';
 import { planShards } from '../shards/plan.js';
 import type { ShardMarker } from '../shards/shards.js';
@@ -195,6 +195,11 @@ export interface WorkerOptions {
 export async function runWorker(
   o: WorkerOptions,
 ): Promise<{ shards: number; failedUrls: number; failedShards: number }> {
+  // One connection pool for every shard this worker runs (each shard is a run of its own): no reconnecting to
+  // the same hosts, and no new connection's first-answer delay, at every shard.
+  const normalized = normalizeOptions(o.get);
+  const ca = normalized.caCertificate ? await loadCaCertificate(normalized.caCertificate) : undefined;
+  const dispatcher = o.get.dispatcher ?? createDispatcher(normalized, ca);
   const connection = connect(o.redis);
   let shards = 0;
   let failedUrls = 0;
@@ -208,6 +213,7 @@ export async function runWorker(
       // Only this shard's lines are read (from its byte offset), with the names `queue add` settled for it.
       const summary = await download({
         ...o.get,
+        dispatcher,
         sources: [d.list],
         shardSize: d.size,
         shard: {
@@ -345,6 +351,7 @@ export async function runWorker(
     // (Connections given to BullMQ are ours to close.)
     queueConnection.disconnect();
     connection.disconnect();
+    if (!o.get.dispatcher) await dispatcher.destroy().catch(() => {});
   }
   return { shards, failedUrls, failedShards };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { engine, MODES, tmpDir } from '../helpers/tmp.js';
@@ -83,5 +84,35 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(r.downloaded).toBe(lines.length);
     // At most -j per host (threads: per worker), not one per file.
     expect(connections).toBeLessThanOrEqual(3 * j * (mode === 'threads' ? 3 : 1));
+  });
+});
+
+describe('a dispatcher shared by runs (a queue worker runs one per shard)', () => {
+  it('keeps its connections from one run to the next, and stays open after them', async () => {
+    const dir = await tmpDir();
+    const port = (servers[0]!.address() as AddressInfo).port;
+    const list = path.join(dir, 'list.txt');
+    await fs.writeFile(
+      list,
+      Array.from({ length: 8 }, (_, i) => `http://127.0.0.1:${port}/s${i}.bin`).join('\n'),
+    );
+    const dispatcher = new Agent({ connections: 2 });
+    try {
+      connections = 0;
+      const first = await download({ sources: [list], dir: path.join(dir, 'a'), concurrency: 2, dispatcher });
+      const opened = connections;
+      const second = await download({
+        sources: [list],
+        dir: path.join(dir, 'b'),
+        concurrency: 2,
+        dispatcher,
+      });
+      expect([first.downloaded, second.downloaded]).toEqual([8, 8]);
+      expect(opened).toBeGreaterThanOrEqual(1);
+      expect(connections).toBe(opened);
+      expect(dispatcher.destroyed).toBe(false);
+    } finally {
+      await dispatcher.close();
+    }
   });
 });
