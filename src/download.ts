@@ -113,7 +113,15 @@ export async function download(
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   let shards: ShardStore | undefined;
   try {
-    ctx.dirs.open();
+    try {
+      ctx.dirs.open();
+    } catch (err) {
+      // The output directory cannot be made or opened: a bad -d, before anything downloads.
+      if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {
+        throw new DlpoolError('ERR_DL_INPUT', err.message, { cause: err, errno: err.errno });
+      }
+      throw err;
+    }
     // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
     if (opts.shards) {
       shards = new ShardStore(opts.dir, opts.shards);

@@ -25,7 +25,6 @@ export const ERROR_CODES = {
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
   ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',
   ERR_DL_NO_CHECKSUM: 'no expected checksum for this URL, and --require-checksum was given',
-  ERR_DL_CHECKSUM_FILE: 'a line of the checksum file could not be read',
   ERR_DL_ABORTED: 'the run was interrupted before this download finished',
   ERR_DL_WORKER: 'the download worker thread (--mode threads) died twice while running this download',
 } as const;

@@ -8,10 +8,11 @@ import type { ListEntry } from './sources/types.js';
 import { isUsableHash, someHashes } from './hash/algorithms.js';
 import { VERSION } from './version.js';
 
-/** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
+/** How downloads run: all on this event loop, or spread over worker threads (--mode). */
 export const ENGINE_MODES: readonly string[] = ['async', 'threads'];
 export type EngineMode = 'async' | 'threads';
 
+/** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
 export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
 
 /** Where digests are computed (see createHasher). */

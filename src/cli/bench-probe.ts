@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { BenchConfig, RunMetrics } from '../bench/types.js';
 import { download } from '../download.js';
+import { EXIT } from '../report/summary.js';
 
 /**
  * One timed run of `dlpool bench`, in a process of its own so peak memory, CPU time and the event loop belong
@@ -62,5 +63,5 @@ async function probe(): Promise<void> {
 
 probe().catch((err: unknown) => {
   process.stderr.write(`bench probe: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.FAILED;
 });

@@ -1,7 +1,7 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
-import { exitCodeFor } from '../report/summary.js';
+import { EXIT, exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
 import { parseSize } from '../server/index.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
@@ -158,7 +158,7 @@ export async function runGet(a: GetArgs): Promise<void> {
       // A second Ctrl-C means "now": .part files are already on disk, so nothing complete is lost.
       renderer?.stop();
       process.stderr.write('\ndlpool: interrupted again, exiting at once\n');
-      process.exit(130);
+      process.exit(EXIT.SIGINT);
     }
     controller.abort(sig);
   };

@@ -4,7 +4,7 @@ import type { JobOrResult } from '../jobs/job.js';
 
 /**
  * A way of running downloads. The async engine runs them all on this event loop; the worker-thread engine
- * (--mode threads) will spread them over workers. Both take the same job stream and report each result once.
+ * (--mode threads) spreads them over worker threads. Both take the same job stream and report each result once.
  */
 export interface Engine {
   readonly name: string;

@@ -212,6 +212,16 @@ function key(rel: string): string {
   return rel.normalize('NFC').toLowerCase();
 }
 
+/** Hands out final names; the registry itself, or (in a worker thread) a proxy to the main thread's. */
+export interface NameClaimer {
+  claim(rel: string): string | Promise<string>;
+  /**
+   * A name a server offered (--content-disposition) for download `id`, claimed in list order: see
+   * OfferedNames. `undefined` (only without `wait`) when an earlier download has yet to claim.
+   */
+  claimOffered(id: number, rel: string, wait: boolean): string | undefined | Promise<string | undefined>;
+}
+
 /**
  * The relative paths taken in one run. The first claimant of a path gets it; later ones get a suffix before
  * the extension, counting up in claim order (list order), so a rerun names files the same way:
@@ -229,16 +239,6 @@ function key(rel: string): string {
  * took 172 MiB of heap when `.part` and `.part.meta` were stored too, 51 MiB as one `Set` entry each, and now
  * ~40 MiB of buffers outside the heap.
  */
-/** Hands out final names; the registry itself, or (in a worker thread) a proxy to the main thread's. */
-export interface NameClaimer {
-  claim(rel: string): string | Promise<string>;
-  /**
-   * A name a server offered (--content-disposition) for download `id`, claimed in list order: see
-   * OfferedNames. `undefined` (only without `wait`) when an earlier download has yet to claim.
-   */
-  claimOffered(id: number, rel: string, wait: boolean): string | undefined | Promise<string | undefined>;
-}
-
 export class NameRegistry {
   /**
    * Keys of the files claimed, and of their folders with a trailing `/`. `X.part` and `X.part.meta` are derived

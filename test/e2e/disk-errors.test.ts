@@ -12,9 +12,9 @@ const IS_ROOT = process.getuid?.() === 0;
 /** The uid a root test runs the CLI as, so directory modes bite (root ignores them). */
 const NOBODY = 65534;
 
-function run(args: string[], uid?: number) {
+function run(args: string[], uid?: number, bin = BIN) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: 'true' },
       ...(uid === undefined ? {} : { uid, gid: uid }),
@@ -25,6 +25,23 @@ function run(args: string[], uid?: number) {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The CLI where uid 65534 can read it: the checkout may sit under a directory only root may enter (a clone in
+ * `mktemp -d`), so bin/ and dist/ (the bundled CLI) are copied into a fresh world-readable folder. Undefined
+ * when even that copy does not start as that uid.
+ */
+async function cliForNobody(): Promise<string | undefined> {
+  const dir = await tmpDir('dlpool-cli-');
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  for (const part of ['bin', 'dist', 'package.json']) {
+    await fs.cp(path.join(root, part), path.join(dir, part), { recursive: true });
+  }
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  const bin = path.join(dir, 'bin', 'dlpool.js');
+  const r = await run(['--version'], NOBODY, bin);
+  return r.code === 0 ? bin : undefined;
 }
 
 /** A 1 MiB tmpfs: a real full disk. Needs root (CI runs as root); undefined (test skipped) when mount is refused. */
@@ -86,7 +103,21 @@ describe('disk errors', () => {
     },
   );
 
-  it('a directory it may not write fails those entries with the path and the errno; the rest download', async () => {
+  it('an output directory that cannot be made is one line naming it and exit 2, not an internal error', async () => {
+    const base = await tmpDir();
+    const file = path.join(base, 'a-file');
+    await fs.writeFile(file, 'x');
+    const dir = path.join(file, 'sub');
+    const r = await run(['get', `${server.url}gen/1K/a.bin`, '-d', dir, '--progress', 'none']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`dlpool: cannot create directory '${dir}': ENOTDIR\n`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a directory it may not write fails those entries with the path and the errno; the rest download', async (ctx) => {
+    const cli = IS_ROOT ? await cliForNobody() : BIN;
+    if (cli === undefined)
+      return ctx.skip('uid 65534 cannot run node from a world-readable copy of the CLI here');
     const base = await tmpDir();
     await fs.chmod(base, 0o755);
     const out = path.join(base, 'out');
@@ -110,6 +141,7 @@ describe('disk errors', () => {
     const r = await run(
       ['get', list, '-d', out, '-j', '4', '--progress', 'none'],
       IS_ROOT ? NOBODY : undefined,
+      cli,
     );
     if (!IS_ROOT) await fs.chmod(out, 0o755);
     expect(r.code).toBe(1);

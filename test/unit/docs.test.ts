@@ -13,6 +13,14 @@ describe('README and samples stay true', () => {
       expect(readme, code).toMatch(new RegExp(`\\|\\s*\`${code}\`\\s*\\|`));
   });
 
+  it('every error code is raised somewhere in src (a documented code nothing raises is a promise not kept)', async () => {
+    const files = (await fs.readdir(new URL('../../src', import.meta.url), { recursive: true }))
+      .filter((f) => f.endsWith('.ts') && f !== 'errors.ts')
+      .map((f) => read(`src/${f}`));
+    const text = (await Promise.all(files)).join('\n');
+    for (const code of Object.keys(ERROR_CODES)) expect(text, code).toContain(`'${code}'`);
+  });
+
   it('samples/demo.sha256 matches what dlpool serve sends for samples/demo.txt', async () => {
     const urls = (await read('samples/demo.txt')).split('\n').filter((l) => l.startsWith('http'));
     const sums = new Map(
