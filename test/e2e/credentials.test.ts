@@ -1,33 +1,18 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, TEST_CA_FILE, type TestServer } from '../helpers/http.js';
 import { listFiles, MODES, tmpDir } from '../helpers/tmp.js';
+import { runCli } from '../helpers/cli.js';
 
 // Issue 6: userinfo in URLs never reaches a log line, an error or the JSON output. One run per output form
 // and engine, with every way an entry can end: 404, retried 503, redirects (one too many, one to http: with
 // credentials in Location), checksum mismatch, refused connection, bad list lines, a bad argv URL.
 
-const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
 const SECRET = 's3cret';
 const BASIC = Buffer.from(`ann:${SECRET}`).toString('base64');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let plain: TestServer;
 let secure: TestServer;

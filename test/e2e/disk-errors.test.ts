@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,26 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RunningServer } from '../../src/server/index.js';
 import { synthBytes } from '../../src/server/synth.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
 const IS_ROOT = process.getuid?.() === 0;
 /** The uid a root test runs the CLI as, so directory modes bite (root ignores them). */
 const NOBODY = 65534;
 
-function run(args: string[], uid?: number, bin = BIN) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
-      ...(uid === undefined ? {} : { uid, gid: uid }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], uid?: number, bin?: string) => runCli(args, { uid, bin });
 
 /**
  * The CLI where uid 65534 can read it: the checkout may sit under a directory only root may enter (a clone in

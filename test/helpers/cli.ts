@@ -6,24 +6,38 @@ export const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url)
 
 export interface CliRun {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `dlpool ARGS` to its end (no terminal, CI=true, no colour), stdin empty unless given. */
-export function runCli(args: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+export interface CliRunOptions {
+  cwd?: string | undefined;
+  /** Written to the CLI's stdin, which then ends; without it stdin is /dev/null. */
+  stdin?: string | undefined;
+  /** Run as this uid (and gid): a root test's way to make file modes bite. */
+  uid?: number | undefined;
+  /** Another copy of bin/dlpool.js. @default BIN */
+  bin?: string | undefined;
+}
+
+/**
+ * Runs `dlpool ARGS` to its end as users run it (no terminal, CI=true, NO_COLOR): the one runner of the e2e tests.
+ */
+export function runCli(args: string[], opts: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, CI: 'true', NO_COLOR: '1' },
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   });
 }
