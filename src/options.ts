@@ -61,8 +61,16 @@ export interface DownloadOptions {
   sources?: string[];
   /** Entries given directly (library use), downloaded after `sources`. */
   entries?: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry>;
-  /** Stream read for the source `-`. @default process.stdin */
+  /**
+   * Stream read for the source `-`. The library reads no stream of its own: without it, `-` is ERR_DL_USAGE (the
+   * CLI passes process.stdin).
+   */
   stdin?: Readable;
+  /**
+   * The environment the run reads: `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (either case) with `proxy: 'env'`.
+   * The library reads no environment of its own: without it, no proxy (the CLI passes process.env).
+   */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Output directory, created if missing. @default '.' */
   dir?: string;
   /** Total simultaneous downloads. @default 16 */
@@ -272,6 +280,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   sources: true,
   entries: true,
   stdin: true,
+  env: true,
   dir: true,
   concurrency: true,
   perHost: true,
@@ -430,7 +439,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   }
   let proxy: ProxySettings | undefined;
   const proxyIn = options.proxy ?? 'env';
-  if (proxyIn === 'env') proxy = proxyFromEnv(process.env);
+  if (proxyIn === 'env') proxy = proxyFromEnv(options.env ?? {});
   else if (proxyIn === 'none') proxy = undefined;
   else if (typeof proxyIn === 'object') proxy = proxyIn;
   else throw new UsageError(`proxy: expected 'env', 'none' or an object, got ${String(proxyIn)}`);

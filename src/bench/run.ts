@@ -119,9 +119,9 @@ async function timedRun(config: BenchConfig, w: BenchWorkload, tmpRoot: string):
 
 function probe(config: BenchConfig, sources: string[], dir: string): Promise<RunMetrics> {
   return new Promise((resolve, reject) => {
+    // (The probe downloads with proxy: 'none': a bench measures dlpool, not a proxy.)
     const child = spawn(process.execPath, [PROBE, JSON.stringify({ config, sources, dir })], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' },
     });
     let out = '';
     let err = '';

@@ -119,7 +119,7 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
     throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   }
   // The renderers take each result from its event; holding them all would grow with the list.
-  const o: DownloadOptions = { sources, stdin: process.stdin, keepResults: false };
+  const o: DownloadOptions = { sources, stdin: process.stdin, env: process.env, keepResults: false };
   const set = o as Record<string, unknown>;
   for (const spec of GET_OPTIONS) {
     const v = (a as Record<string, unknown>)[spec.flag];

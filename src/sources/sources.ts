@@ -19,7 +19,7 @@ export interface SourceList extends AsyncIterable<SourceItem> {
 }
 
 export interface OpenSourcesOptions {
-  /** Stream read for the source `-`. @default process.stdin */
+  /** Stream read for the source `-` (the library reads none of its own: `-` without it is ERR_DL_USAGE). */
   stdin?: Readable | undefined;
   /** Read list files from this byte offset, numbering lines from `firstLine` up to `endLine` (a shard). */
   range?: (LineRange & { offset: number }) | undefined;
@@ -41,8 +41,10 @@ export async function openSources(
   const opened: Source[] = [];
   try {
     for (const [i, s] of sources.entries()) {
-      if (s === '-') opened.push({ kind: 'stdin', stream: opts.stdin ?? process.stdin });
-      else if (URL_LIKE.test(s.trim())) opened.push({ kind: 'url', text: s, position: i + 1 });
+      if (s === '-') {
+        if (!opts.stdin) throw new UsageError("sources: '-' reads stdin: give the stream as options.stdin");
+        opened.push({ kind: 'stdin', stream: opts.stdin });
+      } else if (URL_LIKE.test(s.trim())) opened.push({ kind: 'url', text: s, position: i + 1 });
       else opened.push({ kind: 'file', path: s, handle: await openList(s) });
     }
   } catch (err) {

@@ -266,3 +266,32 @@ describe('dlpool CLI', () => {
     expect(`${r.stdout}${r.stderr}`).not.toContain('s3cret');
   });
 });
+
+describe('dlpool CLI and its environment', () => {
+  it('HTTP_PROXY in the environment sends http:// requests through the proxy; NO_PROXY hosts go direct', async () => {
+    const seen: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-length': '9' }).end('via proxy');
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const dir = await tmpDir();
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const clear = Object.fromEntries(
+        ['http_proxy', 'https_proxy', 'no_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy'].map((k) => [
+          k,
+          undefined,
+        ]),
+      );
+      const r = await runCli(['get', 'http://files.example.invalid/data.txt', '-d', dir, '-q'], {
+        env: { ...clear, HTTP_PROXY: url, NO_PROXY: '' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(seen).toEqual(['http://files.example.invalid/data.txt']);
+      expect(await fs.readFile(path.join(dir, 'data.txt'), 'utf8')).toBe('via proxy');
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});

@@ -19,6 +19,8 @@ export interface CliRunOptions {
   uid?: number | undefined;
   /** Another copy of bin/dlpool.js. @default BIN */
   bin?: string | undefined;
+  /** Variables set (a string) or removed (undefined) in the CLI's environment. */
+  env?: Record<string, string | undefined> | undefined;
 }
 
 /**
@@ -28,7 +30,7 @@ export function runCli(args: string[], opts: CliRunOptions = {}): Promise<CliRun
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      env: withEnv({ ...process.env, CI: 'true', NO_COLOR: '1' }, opts.env),
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     });
@@ -40,4 +42,15 @@ export function runCli(args: string[], opts: CliRunOptions = {}): Promise<CliRun
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   });
+}
+
+function withEnv(
+  base: NodeJS.ProcessEnv,
+  changes: Record<string, string | undefined> | undefined,
+): NodeJS.ProcessEnv {
+  for (const [k, v] of Object.entries(changes ?? {})) {
+    if (v === undefined) delete base[k];
+    else base[k] = v;
+  }
+  return base;
 }

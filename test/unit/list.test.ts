@@ -388,6 +388,11 @@ describe('openSources', () => {
       code: 'ERR_DL_INPUT',
       message: expect.stringMatching(/EISDIR/),
     });
+    // The library reads no stdin of its own: '-' needs the stream.
+    await expect(openSources(['-'])).rejects.toMatchObject({
+      code: 'ERR_DL_USAGE',
+      message: "sources: '-' reads stdin: give the stream as options.stdin",
+    });
     await expect(openSources(['-', '-'], { stdin: Readable.from([]) })).rejects.toMatchObject({
       code: 'ERR_DL_USAGE',
     });

@@ -60,18 +60,18 @@ describe('normalizeOptions', () => {
     expect(normalizeOptions({ concurrency: 4, perHost: 10 }).perHost).toBe(4);
   });
 
-  it('reads proxies from the environment like curl', () => {
+  it('reads proxies from the environment it is given, like curl; never from process.env itself', () => {
+    const env = { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'localhost,127.0.0.1' };
+    expect(normalizeOptions({ env }).proxy).toMatchObject({
+      httpsProxy: 'http://proxy:3128',
+      noProxy: 'localhost,127.0.0.1',
+    });
+    expect(normalizeOptions({ env, proxy: 'none' }).proxy).toBeUndefined();
     const saved = { ...process.env };
     try {
       process.env['HTTPS_PROXY'] = 'http://proxy:3128';
-      process.env['NO_PROXY'] = 'localhost,127.0.0.1';
-      delete process.env['https_proxy'];
-      delete process.env['no_proxy'];
-      expect(normalizeOptions({}).proxy).toMatchObject({
-        httpsProxy: 'http://proxy:3128',
-        noProxy: 'localhost,127.0.0.1',
-      });
-      expect(normalizeOptions({ proxy: 'none' }).proxy).toBeUndefined();
+      // The library reads no environment of its own (only src/cli touches process).
+      expect(normalizeOptions({}).proxy).toBeUndefined();
     } finally {
       process.env = saved;
     }
