@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestWriter } from '../../src/verify/manifest.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { ManifestWriter } from '../../../src/verify/manifest.js';
+import { tmpDir } from '../../helpers/tmp.js';
 
 describe('ManifestWriter', () => {
   it('writes as it goes (memory stays flat on a long run) and has every line, in order, once closed', async () => {

@@ -4,9 +4,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, parseSize, type RunningServer, synthBytes } from '../../src/server/index.js';
-import { parseRange } from '../../src/server/server.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { createServer, parseSize, type RunningServer, synthBytes } from '../../../src/server/index.js';
+import { parseRange } from '../../../src/server/server.js';
+import { tmpDir } from '../../helpers/tmp.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

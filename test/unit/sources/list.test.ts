@@ -3,10 +3,10 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { checkUrl, parseList } from '../../src/sources/list.js';
-import { openSources } from '../../src/sources/sources.js';
-import type { ListLineError, SourceItem } from '../../src/sources/types.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { checkUrl, parseList } from '../../../src/sources/list.js';
+import { openSources } from '../../../src/sources/sources.js';
+import type { ListLineError, SourceItem } from '../../../src/sources/types.js';
+import { tmpDir } from '../../helpers/tmp.js';
 
 async function all(it: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
   const out: SourceItem[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filenameFromContentDisposition as cd } from '../../src/jobs/content-disposition.js';
+import { filenameFromContentDisposition as cd } from '../../../src/jobs/content-disposition.js';
 
 describe('filenameFromContentDisposition', () => {
   it('reads filename= quoted and bare', () => {

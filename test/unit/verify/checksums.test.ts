@@ -8,11 +8,11 @@ import {
   escapeName,
   manifestLine,
   parseChecksumLine,
-} from '../../src/verify/checksums.js';
-import { ExpectedDigests } from '../../src/verify/manifest.js';
+} from '../../../src/verify/checksums.js';
+import { ExpectedDigests } from '../../../src/verify/manifest.js';
 
 /** The compiled module, for the worker thread (which does not run TypeScript). */
-const MANIFEST_JS = fileURLToPath(new URL('../../dist/verify/manifest.js', import.meta.url));
+const MANIFEST_JS = fileURLToPath(new URL('../../../dist/verify/manifest.js', import.meta.url));
 
 const H64 = 'ab'.repeat(32);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { explain, recommendation } from '../../src/bench/explain.js';
-import { configKey } from '../../src/bench/matrix.js';
-import type { BenchConfigResult, BenchHashPool, BenchWorkloadResult } from '../../src/bench/types.js';
-import type { EngineMode } from '../../src/options.js';
+import { explain, recommendation } from '../../../src/bench/explain.js';
+import { configKey } from '../../../src/bench/matrix.js';
+import type { BenchConfigResult, BenchHashPool, BenchWorkloadResult } from '../../../src/bench/types.js';
+import type { EngineMode } from '../../../src/options.js';
 
 /** A measured configuration with the given wall time, CPU time and main-loop utilisation. */
 function cfg(

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UnsafeNameError } from '../../src/errors.js';
+import { UnsafeNameError } from '../../../src/errors.js';
 import {
   NameRegistry,
   nameFromUrl,
@@ -9,7 +9,7 @@ import {
   sanitizeSubdir,
   targetPath,
   checkInside,
-} from '../../src/jobs/naming.js';
+} from '../../../src/jobs/naming.js';
 
 const u = (s: string) => new URL(s);
 const bytes = (s: string) => Buffer.byteLength(s);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { schedule, Slots } from '../../src/engine/schedule.js';
-import type { FileResult } from '../../src/events.js';
-import type { Job, JobOrResult } from '../../src/jobs/job.js';
+import { schedule, Slots } from '../../../src/engine/schedule.js';
+import type { FileResult } from '../../../src/events.js';
+import type { Job, JobOrResult } from '../../../src/jobs/job.js';
 
 async function* jobs(hosts: string[]): AsyncGenerator<JobOrResult> {
   for (const [i, host] of hosts.entries()) {
