@@ -46,8 +46,16 @@ export default tseslint.config(
         { object: 'process', property: 'argv', message: 'only src/cli/ reads argv' },
         { object: 'process', property: 'stdout', message: 'only src/cli/ writes to the terminal' },
         { object: 'process', property: 'stderr', message: 'only src/cli/ writes to the terminal' },
-        { object: 'process', property: 'stdin', message: 'only src/cli/ reads stdin (options take it as input)' },
-        { object: 'process', property: 'env', message: 'only src/cli/ reads the environment (options take it)' },
+        {
+          object: 'process',
+          property: 'stdin',
+          message: 'only src/cli/ reads stdin (options take it as input)',
+        },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'only src/cli/ reads the environment (options take it)',
+        },
       ],
     },
   },

@@ -259,7 +259,8 @@ export async function main(argv: string[]): Promise<void> {
           .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
           .option('shards-at-once', {
             type: 'number',
-            describe: 'shards this worker runs at the same time, each with its own -j [1]',
+            describe:
+              'shards this worker runs at the same time, each with its own -j (one connection pool) [1]',
           })
           .option('drain', {
             type: 'boolean',
