@@ -1,3 +1,4 @@
+import { STAT_HEADS, statCells } from './render.js';
 import type { BenchConfigResult, BenchReport, BenchWorkloadResult } from './types.js';
 
 const esc = (t: string) =>
@@ -98,33 +99,13 @@ function charts(w: BenchWorkloadResult): string {
 }
 
 function tableHtml(w: BenchWorkloadResult): string {
-  const head = [
-    'configuration',
-    'ok runs',
-    'wall s',
-    'MiB/s',
-    'files/s',
-    'CPU s',
-    'CPU %',
-    'loop %',
-    'RSS MiB',
-  ];
-  const rows = w.configs.map((c) => {
-    const st = c.stats;
-    const ok = `${c.runs.filter((r) => r.ok).length}/${c.runs.length}`;
-    const cells = st
-      ? [
-          (st.wallMs / 1000).toFixed(3),
-          st.mibPerSec.toFixed(1),
-          st.filesPerSec.toFixed(0),
-          (st.cpuMs / 1000).toFixed(2),
-          (st.cpuUtil * 100).toFixed(0),
-          (st.elu * 100).toFixed(0),
-          st.maxRssMiB.toFixed(0),
-        ]
-      : ['failed', '', '', '', '', '', ''];
-    return `<tr class="${c.ok ? '' : 'bad'}"><td>${esc(c.key)}</td><td>${ok}</td>${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
-  });
+  const head = ['configuration', ...STAT_HEADS.map((h) => (h === 'ok' ? 'ok runs' : h))];
+  const rows = w.configs.map(
+    (c) =>
+      `<tr class="${c.ok ? '' : 'bad'}"><td>${esc(c.key)}</td>${statCells(c)
+        .map((x) => `<td>${x}</td>`)
+        .join('')}</tr>`,
+  );
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 

@@ -1,4 +1,4 @@
-import type { BenchReport, BenchWorkloadResult } from './types.js';
+import type { BenchConfigResult, BenchReport, BenchWorkloadResult } from './types.js';
 
 const MiB = 1024 * 1024;
 
@@ -9,29 +9,29 @@ function pad(cells: string[][]): string {
     .join('\n');
 }
 
+/** The columns of a configuration's row, after its name: the text table's and the HTML report's. */
+export const STAT_HEADS = ['ok', 'wall s', 'MiB/s', 'files/s', 'CPU s', 'CPU %', 'loop %', 'RSS MiB'];
+
+/** A configuration's cells under STAT_HEADS: verified runs of all, then the medians (or `failed`). */
+export function statCells(c: BenchConfigResult): string[] {
+  const st = c.stats;
+  const ok = `${c.runs.filter((r) => r.ok).length}/${c.runs.length}`;
+  if (!st) return [ok, 'failed', '', '', '', '', '', ''];
+  return [
+    ok,
+    (st.wallMs / 1000).toFixed(3),
+    st.mibPerSec.toFixed(1),
+    st.filesPerSec.toFixed(0),
+    (st.cpuMs / 1000).toFixed(2),
+    (st.cpuUtil * 100).toFixed(0),
+    (st.elu * 100).toFixed(0),
+    st.maxRssMiB.toFixed(0),
+  ];
+}
+
 /** One row per configuration: medians of the verified runs. */
 export function table(w: BenchWorkloadResult): string {
-  const rows = [['configuration', 'ok', 'wall s', 'MiB/s', 'files/s', 'CPU s', 'CPU %', 'loop %', 'RSS MiB']];
-  for (const c of w.configs) {
-    const st = c.stats;
-    const ok = `${c.runs.filter((r) => r.ok).length}/${c.runs.length}`;
-    if (!st) {
-      rows.push([c.key, ok, 'failed', '', '', '', '', '', '']);
-      continue;
-    }
-    rows.push([
-      c.key,
-      ok,
-      (st.wallMs / 1000).toFixed(3),
-      st.mibPerSec.toFixed(1),
-      st.filesPerSec.toFixed(0),
-      (st.cpuMs / 1000).toFixed(2),
-      (st.cpuUtil * 100).toFixed(0),
-      (st.elu * 100).toFixed(0),
-      st.maxRssMiB.toFixed(0),
-    ]);
-  }
-  return pad(rows);
+  return pad([['configuration', ...STAT_HEADS], ...w.configs.map((c) => [c.key, ...statCells(c)])]);
 }
 
 /** A horizontal bar per configuration, throughput in MiB/s; failed configurations get no bar. */

@@ -22,6 +22,22 @@ import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
 
 /** A row of GET_OPTIONS as yargs takes it: every option one value per occurrence (never an array). */
+/** --hash-pool, -w and --json, as `dlpool verify` and `dlpool hash` both take them. */
+function hashingOptions(command: 'verify' | 'hash'): Record<string, Options> {
+  return {
+    'hash-pool': {
+      type: 'string',
+      choices: [...HASH_POOL_KINDS],
+      describe: `where digests are computed [${DEFAULTS.hashPool}]`,
+    },
+    workers: { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` },
+    json: {
+      type: 'boolean',
+      describe: `print one JSON document, one result per line (schemas/${command}.schema.json)`,
+    },
+  };
+}
+
 function yargsOption(o: GetOption): Options {
   const type =
     o.kind === 'count' || o.kind === 'rate' || o.kind === 'seconds'
@@ -101,16 +117,7 @@ export async function main(argv: string[]): Promise<void> {
         y
           .positional('sums', { type: 'string', describe: 'checksum file (GNU coreutils or BSD tag format)' })
           .option('dir', { alias: 'd', type: 'string', describe: 'directory the names are relative to [.]' })
-          .option('hash-pool', {
-            type: 'string',
-            choices: [...HASH_POOL_KINDS],
-            describe: `where digests are computed [${DEFAULTS.hashPool}]`,
-          })
-          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
-          .option('json', {
-            type: 'boolean',
-            describe: 'print one JSON document, one result per line (schemas/verify.schema.json)',
-          })
+          .options(hashingOptions('verify'))
           .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only failures' })
           .example('$0 verify SHA256SUMS -d out', 'check the files of out/ as sha256sum -c would')
           .example('$0 verify SHA256SUMS --hash-pool threads -w 4 -q', 'on 4 threads, print only failures'),
@@ -133,16 +140,7 @@ export async function main(argv: string[]): Promise<void> {
             describe:
               'hash the files under each directory given (as find DIR -type f | sort; links not followed)',
           })
-          .option('hash-pool', {
-            type: 'string',
-            choices: [...HASH_POOL_KINDS],
-            describe: `where digests are computed [${DEFAULTS.hashPool}]`,
-          })
-          .option('workers', { alias: 'w', type: 'number', describe: `pool size [${DEFAULT_WORKERS}]` })
-          .option('json', {
-            type: 'boolean',
-            describe: 'print one JSON document, one result per line (schemas/hash.schema.json)',
-          })
+          .options(hashingOptions('hash'))
           .example(
             '$0 hash *.iso --hash-pool threads -w 4 > SHA256SUMS',
             'digests in argument order, 4 at a time',

@@ -2,7 +2,6 @@ import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
 import type { DownloadEvent, FileResult } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
-import type { ListEntry } from '../sources/types.js';
 import type { SharedCompactMap } from '../jobs/string-set.js';
 
 /**
@@ -26,19 +25,12 @@ export interface WorkerInit {
   rootWasEmpty: boolean;
 }
 
-export interface WireJob {
-  id: number;
+/** A Job as it crosses to a worker: its URLs as hrefs. */
+export type WireJob = Omit<Job, 'url' | 'mirrors'> & {
   href: string;
   /** Mirror URLs, as hrefs. */
   mirrors: string[];
-  displayUrl: string;
-  source: string;
-  line: number;
-  entry: ListEntry;
-  rel: string | undefined;
-  host: string;
-  hostAgain?: boolean | undefined;
-}
+};
 
 export interface WireError {
   message: string;
