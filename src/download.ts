@@ -14,13 +14,10 @@ import { NameRegistry } from './jobs/naming.js';
 import { OfferedNames } from './jobs/offered-names.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
-import { openSources } from './sources/sources.js';
+import { openSources, URL_LIKE } from './sources/sources.js';
 import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
-
-/** An argument that looks like `scheme://...` is a URL (as openSources decides). */
-const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** The threads engine (and worker_threads) loads only when a run asks for it. */
 const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {

@@ -1,5 +1,6 @@
 import { EXIT } from '../report/summary.js';
-import { addList, queueResults, queueStatus, runWorker } from '../queue/queue.js';
+import { addList, runWorker } from '../queue/queue.js';
+import { queueResults, queueStatus } from '../queue/status.js';
 import { type GetArgs, toDownloadOptions } from './get.js';
 import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.js';
 import { safeText } from './render/safe-text.js';

@@ -6,7 +6,7 @@ import { checkUrl, type LineRange, lineProblem, parseList, shownText } from './l
 import type { SourceItem } from './types.js';
 
 /** An argument that looks like `scheme://...` is a URL; anything else (but `-`) is a list file. */
-const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+export const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 type Source =
   | { kind: 'url'; text: string; position: number }

@@ -1,4 +1,4 @@
-import type { QueueStatus } from '../../queue/queue.js';
+import type { QueueStatus } from '../../queue/status.js';
 import { formatBytes } from '../format.js';
 
 /** Shards not finished yet: waiting, running, or waiting for a retry. */

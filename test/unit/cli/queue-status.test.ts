@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatQueueStatus, pendingShards, rowsOf } from '../../../src/cli/render/queue-status.js';
-import type { QueueStatus } from '../../../src/queue/queue.js';
+import type { QueueStatus } from '../../../src/queue/status.js';
 
 const status = (o: Partial<QueueStatus>): QueueStatus => ({
   waiting: 0,
