@@ -1,32 +1,29 @@
 import type { WriteStream } from 'node:fs';
 import { LengthMismatchError, TooLargeError } from '../errors.js';
-import { openPart, writePartSync, writeWholeSync } from '../file/part.js';
-import { removeResumeState } from '../file/resume-state.js';
 import type { Tap } from '../hash/stream-tap.js';
 import type { Job } from '../jobs/job.js';
 import { fileError } from './classify.js';
-import { type Done, emitStart, type FetchContext, type Progress } from './context.js';
+import { type Done, type DownloadState, emitStart, type FetchContext } from './context.js';
 import { algorithmFor, digestOf } from './digest.js';
 import type { ResponseBody } from './body.js';
 import type { GetResponse } from './http.js';
-import { finishPart, keepResumeState } from './part-state.js';
 import { bodyFailure } from './response.js';
-import { downloadSegments, planSegments, segmentBytes } from './segmented.js';
+import { downloadSegments } from './segmented.js';
 
-/** How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x). */
+// How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x).
+
 /** Bodies up to this size are collected in memory and written with one synchronous writev. */
 export const SMALL_BODY_BYTES = 256 * 1024;
 
 export async function smallBody(
   job: Job,
   ctx: FetchContext,
-  state: Progress,
+  state: DownloadState,
   res: GetResponse,
   total: number,
-  partPath: string,
-  finalPath: string,
   init: { url: string; attempt: number },
 ): Promise<Done> {
+  const { part } = state;
   // (Shown in events: the offered name, not the temporary one; see nameFromResponse.)
   const rel = state.offered ?? state.rel!;
   const chunks: Buffer[] = [];
@@ -41,8 +38,8 @@ export async function smallBody(
   } catch (err) {
     // Cut, stalled or interrupted: keep what arrived in `.part`, exactly as the streaming path does.
     if (chunks.length > 0) {
-      keepResumeState(job, state, partPath);
-      writePartSync(partPath, chunks);
+      part.keepState();
+      part.writeSync(chunks);
     }
     throw err;
   }
@@ -55,16 +52,14 @@ export async function smallBody(
   const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
   for (const c of chunks) tap?.update(c);
   if (algorithm === undefined || tap) {
-    const digest = await digestOf(job, ctx, state, partPath, tap, init);
-    if (state.meta) removeResumeState(partPath); // before the rename: see finishPart
-    state.meta = false;
-    writeWholeSync(partPath, finalPath, chunks);
+    const digest = await digestOf(job, ctx, part.path, tap, init);
+    part.finishWholeSync(chunks);
     return { bytes: received, digest };
   }
   // A pool hashes files by path: write the .part, hash it, then rename.
-  writePartSync(partPath, chunks);
-  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
-  await finishPart(state, partPath, finalPath);
+  part.writeSync(chunks);
+  const digest = await digestOf(job, ctx, part.path, undefined, init);
+  await part.finish();
   return { bytes: received, digest };
 }
 
@@ -76,31 +71,25 @@ export async function smallBody(
 export async function segmentedBody(
   job: Job,
   ctx: FetchContext,
-  state: Progress,
+  state: DownloadState,
   first: GetResponse | undefined,
   extra: number,
 ): Promise<Done> {
   const { opts } = ctx;
+  const { part } = state;
   const rel = state.rel!;
-  const total = state.total!;
+  const total = part.total!;
   // Pinned already when this continues a saved .part; made and pinned here for a new split.
-  const site = (state.site ??= ctx.dirs.site(rel, true)!);
-  const partPath = site.part;
+  part.site ??= ctx.dirs.site(rel, true)!;
   const fresh = first !== undefined;
-  if (fresh) {
-    state.segments = planSegments(total, 1 + extra);
-    // A state from an earlier attempt would describe this .part as contiguous bytes: it goes, or is replaced.
-    if (state.validator === undefined && state.meta) removeResumeState(partPath);
-    state.meta = state.validator !== undefined;
-  } else {
-    const left = state.segments!.filter((s) => s.pos < s.end).length;
+  if (!fresh) {
+    const left = part.segments!.filter((s) => s.pos < s.end).length;
     extra = left > 1 ? ((await ctx.slots?.borrow(job, Math.min(opts.split, left) - 1)) ?? 0) : 0;
     state.resumed = true;
   }
-  const segments = state.segments!;
   // Until downloadSegments owns them, the first body and the lent slots are ours to release.
   try {
-    emitStart(ctx, job, state, total, segmentBytes(segments));
+    emitStart(ctx, job, state, total, fresh ? 0 : part.held());
   } catch (err) {
     first?.body.destroy();
     if (extra > 0) ctx.slots?.giveBack(job, extra);
@@ -109,22 +98,18 @@ export async function segmentedBody(
   await downloadSegments({
     job,
     ctx,
-    partPath,
+    part,
     rel: state.offered ?? rel,
-    total,
-    validator: state.validator,
-    segments,
-    fresh,
     first,
+    ranges: fresh ? 1 + extra : undefined,
     extra,
     attempt: state.attempts,
     onRetry: () => state.segmentRetries++,
   });
   const init = { url: job.displayUrl, attempt: state.attempts };
   // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
-  const digest = await digestOf(job, ctx, state, partPath, undefined, init);
-  await finishPart(state, partPath, site.final);
-  state.segments = undefined;
+  const digest = await digestOf(job, ctx, part.path, undefined, init);
+  await part.finish();
   return { bytes: total, digest };
 }
 
@@ -182,7 +167,7 @@ const EARLY_MAX_BYTES = 1024 * 1024;
 export async function streamBody(
   job: Job,
   ctx: FetchContext,
-  state: Progress,
+  state: DownloadState,
   res: GetResponse,
   o: {
     offset: number;
@@ -190,13 +175,12 @@ export async function streamBody(
     limit: number | undefined;
     rel: string;
     tap: Tap | undefined;
-    partPath: string;
-    finalPath: string;
     init: { url: string; attempt: number };
   },
 ): Promise<Done> {
   const { opts } = ctx;
-  const { offset, total, limit, rel, tap, partPath, finalPath, init } = o;
+  const { part } = state;
+  const { offset, total, limit, rel, tap, init } = o;
   let received = offset;
   let lastEmit = 0;
   // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
@@ -236,8 +220,7 @@ export async function streamBody(
   });
   let ws: WriteStream;
   try {
-    ws = await openPart(partPath, offset, opts.writeHighWaterMark);
-    if (offset === 0) keepResumeState(job, state, partPath);
+    ws = await part.open(offset, opts.writeHighWaterMark);
   } catch (err) {
     res.body.destroy();
     throw err;
@@ -245,13 +228,13 @@ export async function streamBody(
   emitStart(ctx, job, state, total, offset);
   for (const chunk of early) ws.write(chunk);
   early = undefined;
-  await drainInto(res.body, ws, partPath);
+  await drainInto(res.body, ws, part.path);
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
   if (total !== undefined && received !== total) {
     throw new LengthMismatchError(total, received, init);
   }
   // Verified (when a checksum is known) before it gets its final name.
-  const digest = await digestOf(job, ctx, state, partPath, tap, init);
-  await finishPart(state, partPath, finalPath);
+  const digest = await digestOf(job, ctx, part.path, tap, init);
+  await part.finish();
   return { bytes: received, digest };
 }

@@ -1,8 +1,8 @@
 import type { HostGate } from './host-gate.js';
 import type { Dispatcher } from 'undici';
-import type { Digest, EventListener } from '../events.js';
-import type { DirMaker, Site } from '../file/dirs.js';
-import type { Segment } from '../file/resume-state.js';
+import type { Digest, ErrorInfo, EventListener } from '../events.js';
+import type { DirMaker } from '../file/dirs.js';
+import type { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
@@ -57,8 +57,8 @@ export interface Done {
   digest: Digest | undefined;
 }
 
-/** Per-download state that survives from one attempt to the next. */
-export interface Progress {
+/** Per-download state that survives from one attempt to the next (what its `.part` holds: `part`). */
+export interface DownloadState {
   rel: string | undefined;
   /** The URL of the current attempt as shown (credentials removed): the entry's, or a mirror's. */
   shownUrl: string | undefined;
@@ -67,28 +67,18 @@ export interface Progress {
    * be claimed when the download is complete; until then `rel` is a temporary name (see nameFromResponse).
    */
   offered: string | undefined;
-  /** Bytes of the `.part` file the next attempt may continue from. */
-  offset: number;
-  /** Expected full size, once a server said. */
-  total: number | undefined;
-  /** Strong ETag or Last-Modified of the first answer, sent as If-Range on resume. */
-  validator: string | undefined;
   attempts: number;
   resumed: boolean;
   /** Bytes an earlier run left in the `.part` this download continues (not transferred by this run). */
   fromEarlierRun: number;
   /** A checksum mismatch gets one fresh download; set once it has been used. */
   checksumRetried: boolean;
-  /** A resume state (`NAME.part.meta`) may exist and must go when the `.part` goes. */
-  meta: boolean;
-  /** Set while the `.part` is a segmented download (-x): where each range stands. */
-  segments: Segment[] | undefined;
   /** Retries of single segments (each also counts in the result's attempts). */
   segmentRetries: number;
   /** Set when the server turned out not to serve ranges: this file is not split again. */
   noSplit: boolean;
-  /** The file's folder, pinned while this download runs (see DirMaker); released when it ends. */
-  site: Site | undefined;
+  /** The `.part`, its resume state and its folder. */
+  part: PartFile;
 }
 
 /** A warning given once per run (per worker in --mode threads) for each `key`. */
@@ -103,7 +93,7 @@ export function sayOnce(ctx: FetchContext, key: string, message: string): void {
 export function emitStart(
   ctx: FetchContext,
   job: Job,
-  state: Progress,
+  state: DownloadState,
   total: number | undefined,
   offset: number,
 ): void {
@@ -116,6 +106,17 @@ export function emitStart(
     total,
     offset,
   });
+}
+
+/** The `retry` event: attempt `attempt` failed with `error`, the next one starts in `delayMs`. */
+export function emitRetry(
+  ctx: FetchContext,
+  job: Job,
+  attempt: number,
+  delayMs: number,
+  error: ErrorInfo,
+): void {
+  ctx.emit({ type: 'retry', id: job.id, url: job.displayUrl, attempt, delayMs, error });
 }
 
 /** Thrown inside a download when the file turns out to be there already: it ends as a `skipped` result. */

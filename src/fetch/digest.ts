@@ -5,7 +5,7 @@ import type { Job } from '../jobs/job.js';
 import { relativeName } from '../jobs/naming.js';
 import type { Expected } from '../verify/checksums.js';
 import { fileError } from './classify.js';
-import type { FetchContext, Progress } from './context.js';
+import type { FetchContext } from './context.js';
 
 /**
  * Digest of a file already under its final name, or 'mismatch' when it is not the expected file. Without an
@@ -58,7 +58,6 @@ export function algorithmFor(job: Job, ctx: FetchContext): string | undefined {
 export async function digestOf(
   job: Job,
   ctx: FetchContext,
-  state: Progress,
   partPath: string,
   tap: Tap | undefined,
   init: { url: string; attempt: number },

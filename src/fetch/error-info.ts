@@ -4,10 +4,10 @@ import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError } from './classify.js';
 import { isRetryable } from './retry.js';
-import type { Progress } from './context.js';
+import type { DownloadState } from './context.js';
 
 /** A download's failure as its result reports it: the code, and a message that says what and where. */
-export function errorInfo(err: unknown, job: Job, state: Progress, opts: NormalizedOptions): ErrorInfo {
+export function errorInfo(err: unknown, job: Job, state: DownloadState, opts: NormalizedOptions): ErrorInfo {
   const e =
     err instanceof DlpoolError
       ? err
@@ -35,6 +35,6 @@ export function errorInfo(err: unknown, job: Job, state: Progress, opts: Normali
  * Attempts this download may make: --retries + 1 per URL (its own and each mirror's), and one more after a
  * wrong checksum (never `2/1`).
  */
-function maxAttempts(state: Progress, opts: NormalizedOptions, urls: number): number {
+function maxAttempts(state: DownloadState, opts: NormalizedOptions, urls: number): number {
   return Math.max((opts.retry.retries + 1) * urls + (state.checksumRetried ? 1 : 0), state.attempts);
 }

@@ -3,7 +3,7 @@ import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
 import { commitPart, discardPart, existingSize } from '../file/part.js';
-import { type FetchContext, type Progress, Skipped } from './context.js';
+import { type DownloadState, type FetchContext, Skipped } from './context.js';
 import { checkPresent } from './digest.js';
 import type { GetResponse } from './http.js';
 
@@ -44,8 +44,9 @@ export async function nameFromResponse(
  * offered name and takes it. A file already there under that name is kept as for any download (when it is
  * provably the expected one, the new copy goes and the result says skipped).
  */
-export async function nameInTurn(job: Job, ctx: FetchContext, state: Progress): Promise<void> {
-  const temp = state.site!.final;
+export async function nameInTurn(job: Job, ctx: FetchContext, state: DownloadState): Promise<void> {
+  const { part } = state;
+  const temp = part.site!.final;
   const parks = ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
   if (parks) ctx.slots!.park!(job);
   try {
@@ -53,10 +54,9 @@ export async function nameInTurn(job: Job, ctx: FetchContext, state: Progress): 
     // From here on the download has its own name (a retry fetches it again under that name).
     state.offered = undefined;
     state.rel = name;
-    const tempSite = state.site!;
-    state.site = ctx.dirs.site(name, true)!;
-    tempSite.release();
-    const final = state.site.final;
+    // (The temporary name is in the same folder, which stays pinned.)
+    part.moveTo(ctx.dirs.site(name, true)!);
+    const final = part.site!.final;
     if (!ctx.opts.overwrite && ctx.dirs.mayExist(name)) {
       const size = existingSize(final);
       const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);

@@ -2,13 +2,14 @@ import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DlpoolError } from '../errors.js';
-import { openPartHandle } from '../file/part.js';
-import { type Segment, writeResumeState } from '../file/resume-state.js';
+import { type PartFile, segmentBytes } from '../file/part-file.js';
+import type { Segment } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
-import type { FetchContext } from './context.js';
+import { emitRetry, type FetchContext } from './context.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
+import { requestHeaders } from './request.js';
 import { retryDelay } from './retry.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
@@ -17,26 +18,6 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 const WRITE_BATCH_MS = 200;
 /** How often the segment positions are saved beside the `.part` while bytes arrive. */
 const SAVE_EVERY_MS = 1000;
-
-/** `[0, total)` cut into `n` ranges of near-equal size (the first ones one byte longer when it does not divide). */
-export function planSegments(total: number, n: number): Segment[] {
-  const count = Math.max(1, Math.min(n, total));
-  const base = Math.floor(total / count);
-  const longer = total % count;
-  const out: Segment[] = [];
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    const end = start + base + (i < longer ? 1 : 0);
-    out.push({ start, pos: start, end });
-    start = end;
-  }
-  return out;
-}
-
-/** Bytes of the segments already written. */
-export function segmentBytes(segments: readonly Segment[]): number {
-  return segments.reduce((n, s) => n + (s.pos - s.start), 0);
-}
 
 /**
  * A segment's answer shows that the resource is not the one the other segments hold (a 200 to an If-Range
@@ -68,16 +49,14 @@ export class RangesIgnoredError extends FileChangedError {
 export interface SegmentedDownload {
   job: Job;
   ctx: FetchContext;
-  partPath: string;
+  /** The `.part`, its size (`total`) and validator known; its segments planned here or continued. */
+  part: PartFile;
+  /** The name shown in events. */
   rel: string;
-  total: number;
-  validator: string | undefined;
-  /** The plan; `pos` of each advances as bytes are written (the caller keeps it for a resume). */
-  segments: Segment[];
-  /** A new `.part` (created, sized to `total`) rather than one being resumed. */
-  fresh: boolean;
-  /** A 200 answer to the first request, whose body feeds the segment starting at 0. */
+  /** A 200 answer to the first request, whose body feeds the segment starting at 0 (a new split). */
   first: GetResponse | undefined;
+  /** Ranges of a new split (`1 + extra`); absent when the saved segments are continued. */
+  ranges: number | undefined;
   /** Connections already lent for this file beyond its own slot; given back as runners finish. */
   extra: number;
   /** The file-level attempt, for messages. */
@@ -93,253 +72,266 @@ export interface SegmentedDownload {
  * beside the `.part` (when there is a validator) so a later run continues every segment where it stopped.
  */
 export async function downloadSegments(d: SegmentedDownload): Promise<void> {
-  const { ctx, job, total } = d;
-  const { opts } = ctx;
-  const init = { url: job.displayUrl, attempt: d.attempt };
-  const stop = new AbortController();
-  // Every segment request and retry sleep listens to it: -x 16 is not a leak.
-  setMaxListeners(0, stop.signal);
-  const onAbort = () => stop.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onAbort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  let lent = d.extra;
-  let first = d.first;
-  // The first answer was requested before the split: stopping the segments must stop its body too.
-  const firstBody = d.first?.body;
-  stop.signal.addEventListener('abort', () => firstBody?.destroy(), { once: true });
-  let failure: unknown;
-  let received = segmentBytes(d.segments);
-  let lastEmit = 0;
-  let lastSave = performance.now();
-  const save = () => {
-    if (d.validator === undefined) return;
-    writeResumeState(d.partPath, {
-      url: job.displayUrl,
-      validator: d.validator,
-      total,
-      segments: d.segments,
+  await new SegmentedRun(d).run();
+}
+
+/** One segmented download's connections, over the state they share: the file, the failure, the counters. */
+class SegmentedRun {
+  readonly #d: SegmentedDownload;
+  readonly #init: { url: string; attempt: number };
+  /** Every segment request and retry sleep listens to it: the first failure (or an interrupt) stops them all. */
+  readonly #stop = new AbortController();
+  #lent: number;
+  #first: GetResponse | undefined;
+  #failure: unknown;
+  #received = 0;
+  #lastEmit = 0;
+  #lastSave = performance.now();
+  #file: FileHandle | undefined;
+
+  constructor(d: SegmentedDownload) {
+    this.#d = d;
+    this.#init = { url: d.job.displayUrl, attempt: d.attempt };
+    this.#lent = d.extra;
+    this.#first = d.first;
+    // -x 16 is not a leak.
+    setMaxListeners(0, this.#stop.signal);
+  }
+
+  async run(): Promise<void> {
+    const { ctx, part } = this.#d;
+    const onAbort = () => this.#stop.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // The first answer was requested before the split: stopping the segments must stop its body too.
+    const firstBody = this.#first?.body;
+    this.#stop.signal.addEventListener('abort', () => firstBody?.destroy(), { once: true });
+    try {
+      // The plan is on disk before any byte is, so a killed run never leaves bytes its state does not describe.
+      this.#file = await part.openSegments(this.#d.ranges);
+      this.#received = segmentBytes(part.segments!);
+      const queue = part.segments!.filter((s) => s.pos < s.end);
+      await Promise.all([
+        this.#runner(queue, false),
+        ...Array.from({ length: this.#d.extra }, () => this.#runner(queue, true)),
+      ]);
+      this.#progress(true);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      this.#first?.body.destroy();
+      if (this.#lent > 0) ctx.slots?.giveBack(this.#d.job, this.#lent);
+      await this.#file?.close().catch(() => {});
+      // Where every segment stands now, for a retry or a later run.
+      if (this.#failure !== undefined || ctx.signal.aborted) part.saveSegments();
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted', this.#init);
+  }
+
+  /** Takes segments from the shared queue until it is empty or a segment fails for good. */
+  async #runner(queue: Segment[], lentSlot: boolean): Promise<void> {
+    try {
+      for (let seg = queue.shift(); seg !== undefined; seg = queue.shift()) await this.#runSegment(seg);
+    } catch (err) {
+      this.#failure ??= err;
+      this.#stop.abort(err);
+    } finally {
+      if (lentSlot && this.#lent > 0) {
+        this.#lent--;
+        this.#d.ctx.slots?.giveBack(this.#d.job, 1);
+      }
+    }
+  }
+
+  /** One segment to its end: requested, pumped, and retried on its own while it makes progress. */
+  async #runSegment(seg: Segment): Promise<void> {
+    const { job, ctx } = this.#d;
+    const { opts } = ctx;
+    let tries = 0;
+    let res = seg.start === 0 && seg.pos === 0 ? this.#first : undefined;
+    if (res) this.#first = undefined;
+    while (seg.pos < seg.end) {
+      if (this.#failure !== undefined || this.#stop.signal.aborted) return;
+      const before = seg.pos;
+      try {
+        res ??= await this.#request(seg);
+        await this.#pump(seg, res);
+        res = undefined;
+        if (seg.pos === before) {
+          throw Object.assign(new Error('the range ended before its first byte'), { code: 'UND_ERR_SOCKET' });
+        }
+      } catch (err) {
+        res = undefined;
+        if (err instanceof FileChangedError || this.#stop.signal.aborted) throw err;
+        const e = classifyNetworkError(err, {
+          url: job.displayUrl,
+          attempt: this.#d.attempt,
+          connectTimeoutMs: opts.connectTimeoutMs,
+          timeoutMs: opts.timeoutMs,
+        });
+        if (seg.pos > before) tries = 0; // progress was made: this segment's budget starts over
+        const delay = retryDelay(++tries, e, opts.retry, ctx.random);
+        if (delay === 'stop' || this.#failure !== undefined) throw e;
+        this.#d.onRetry();
+        emitRetry(ctx, job, this.#d.attempt, delay, {
+          code: e.code,
+          message: `bytes ${seg.pos}-${seg.end - 1}: ${e.message}`,
+          errno: e.errno,
+        });
+        await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => {});
+      }
+    }
+  }
+
+  /** The request for the rest of `seg`; an answer that is not that range of the same file is refused. */
+  async #request(seg: Segment): Promise<GetResponse> {
+    const { job, ctx, part } = this.#d;
+    const { opts } = ctx;
+    const { total, validator } = part;
+    const headers: Record<string, string> = {
+      ...requestHeaders(opts),
+      range: `bytes=${seg.pos}-${seg.end - 1}`,
+    };
+    if (validator !== undefined) headers['if-range'] = validator;
+    // --host-rate counts every range request too (waiting holds the range's connection slot).
+    const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
+    if (wait > 0) await sleep(wait, undefined, { signal: this.#stop.signal });
+    const res = await getFollowingRedirects(job.url, {
+      dispatcher: ctx.dispatcher,
+      headers,
+      maxRedirects: opts.maxRedirects,
+      allowInsecureRedirects: opts.allowInsecureRedirects,
+      signal: this.#stop.signal,
+      speed: speedFloor(job, opts),
+      limiter: ctx.limiter,
+      attempt: this.#d.attempt,
+      displayUrl: job.displayUrl,
+      close: ctx.keepAlive?.closeAfter(job.hostAgain),
     });
-    lastSave = performance.now();
-  };
-  const progress = (force: boolean) => {
+    const range = res.statusCode === 206 ? contentRange(res) : undefined;
+    // A range that runs past the segment is fine (pump stops at its end); another total, another start or
+    // another strong ETag than the first answer's is another version of the file.
+    const etag = header(res, 'etag');
+    const otherVersion =
+      validator !== undefined && validator.startsWith('"') && etag !== undefined && etag !== validator;
+    if (!range || range.start !== seg.pos || range.total !== total || otherVersion) {
+      await res.body.dump().catch(() => {});
+      const sameFile =
+        res.statusCode === 200 &&
+        lengthOf(res) === total &&
+        (validator === undefined ? validatorOf(res) === undefined : validatorOf(res) === validator);
+      if (sameFile) throw new RangesIgnoredError(this.#init);
+      const why =
+        res.statusCode === 206
+          ? `Content-Range '${String(res.headers['content-range'])}' for bytes ${seg.pos}-${seg.end - 1} of ${total}`
+          : `${res.statusCode} to a range request`;
+      throw new FileChangedError(why, this.#init);
+    }
+    return res;
+  }
+
+  /** Reads `res` into `seg` until the segment is full or the body ends; what arrived is written either way. */
+  #pump(seg: Segment, res: GetResponse): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // 'data' events rather than for-await: the async iterator concatenates buffered chunks (a copy) and
+      // costs a promise per chunk, which showed in profiles at 8 connections.
+      const body = res.body;
+      let chunks: Buffer[] = [];
+      let bytes = 0;
+      let since = performance.now();
+      let writing: Promise<void> | undefined;
+      let writeError: unknown;
+      let settled = false;
+      const flush = (): Promise<void> => {
+        since = performance.now();
+        if (bytes === 0) return Promise.resolve();
+        const [c, b] = [chunks, bytes];
+        chunks = [];
+        bytes = 0;
+        return this.#write(seg, c, b);
+      };
+      const settle = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        // What arrived is written either way: a cut body still moves its segment forward.
+        // A failed write (disk full) wins over the body's error: it decides what happens next.
+        void (writing ?? Promise.resolve()).then(flush).then(
+          () => {
+            const first = writeError ?? err;
+            if (first === undefined) resolve();
+            else reject(first);
+          },
+          (e: unknown) => reject(writeError ?? e),
+        );
+      };
+      if (body.readableEnded) return settle();
+      if (body.destroyed) {
+        // Cut while nobody was reading yet (the first answer waits while the file is opened).
+        return settle(bodyFailure(body));
+      }
+      body.on('data', (chunk: Buffer) => {
+        const room = seg.end - seg.pos - bytes;
+        const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        chunks.push(piece);
+        bytes += piece.length;
+        this.#received += piece.length;
+        this.#progress(false);
+        const full = seg.pos + bytes >= seg.end;
+        if (!full && bytes < WRITE_BATCH_BYTES && performance.now() - since < WRITE_BATCH_MS) return;
+        body.pause();
+        writing = flush().then(
+          () => {
+            writing = undefined;
+            if (seg.pos >= seg.end) {
+              body.destroy(); // the rest of this body belongs to other segments
+              settle();
+            } else if (!settled) body.resume();
+          },
+          (err: unknown) => {
+            writing = undefined;
+            writeError ??= err;
+            body.destroy();
+            settle(err);
+          },
+        );
+      });
+      body.once('end', () => settle());
+      body.once('error', (err) => settle(err));
+      body.once('close', () => settle(body.readableEnded ? undefined : bodyFailure(body)));
+    });
+  }
+
+  /** Writes what one segment gathered at its position, then advances it. */
+  async #write(seg: Segment, chunks: Buffer[], bytes: number): Promise<void> {
+    const file = this.#file!;
+    try {
+      let done = (await file.writev(chunks, seg.pos)).bytesWritten;
+      if (done < bytes) {
+        const rest = Buffer.concat(chunks).subarray(done);
+        done += (await file.write(rest, 0, rest.length, seg.pos + done)).bytesWritten;
+      }
+    } catch (err) {
+      throw fileError(err, 'write', this.#d.part.path);
+    }
+    seg.pos += bytes;
+    if (performance.now() - this.#lastSave >= SAVE_EVERY_MS) {
+      this.#d.part.saveSegments();
+      this.#lastSave = performance.now();
+    }
+  }
+
+  #progress(force: boolean): void {
+    const { job, ctx, rel, part } = this.#d;
     const now = performance.now();
-    if (!force && now - lastEmit < opts.progressIntervalMs) return;
-    lastEmit = now;
+    if (!force && now - this.#lastEmit < ctx.opts.progressIntervalMs) return;
+    this.#lastEmit = now;
     ctx.emit({
       type: 'progress',
       id: job.id,
       url: job.displayUrl,
-      path: d.rel,
-      transferred: received,
-      total,
+      path: rel,
+      transferred: this.#received,
+      total: part.total,
     });
-  };
-
-  let fh: FileHandle | undefined;
-  try {
-    fh = await openPartHandle(d.partPath, d.fresh, total);
-    // The plan is on disk before any byte is, so a killed run never leaves bytes its state does not describe.
-    if (d.fresh) save();
-    const file = fh;
-
-    /** Writes what one segment gathered at its position, then advances it. */
-    const write = async (seg: Segment, chunks: Buffer[], bytes: number) => {
-      try {
-        let done = (await file.writev(chunks, seg.pos)).bytesWritten;
-        if (done < bytes) {
-          const rest = Buffer.concat(chunks).subarray(done);
-          done += (await file.write(rest, 0, rest.length, seg.pos + done)).bytesWritten;
-        }
-      } catch (err) {
-        throw fileError(err, 'write', d.partPath);
-      }
-      seg.pos += bytes;
-      if (performance.now() - lastSave >= SAVE_EVERY_MS) save();
-    };
-
-    /** Reads `res` into `seg` until the segment is full or the body ends; what arrived is written either way. */
-    const pump = (seg: Segment, res: GetResponse) =>
-      new Promise<void>((resolve, reject) => {
-        // 'data' events rather than for-await: the async iterator concatenates buffered chunks (a copy) and
-        // costs a promise per chunk, which showed in profiles at 8 connections.
-        const body = res.body;
-        let chunks: Buffer[] = [];
-        let bytes = 0;
-        let since = performance.now();
-        let writing: Promise<void> | undefined;
-        let writeError: unknown;
-        let settled = false;
-        const flush = (): Promise<void> => {
-          since = performance.now();
-          if (bytes === 0) return Promise.resolve();
-          const [c, b] = [chunks, bytes];
-          chunks = [];
-          bytes = 0;
-          return write(seg, c, b);
-        };
-        const settle = (err?: unknown) => {
-          if (settled) return;
-          settled = true;
-          // What arrived is written either way: a cut body still moves its segment forward.
-          // A failed write (disk full) wins over the body's error: it decides what happens next.
-          void (writing ?? Promise.resolve()).then(flush).then(
-            () => {
-              const first = writeError ?? err;
-              if (first === undefined) resolve();
-              else reject(first);
-            },
-            (e: unknown) => reject(writeError ?? e),
-          );
-        };
-        if (body.readableEnded) return settle();
-        if (body.destroyed) {
-          // Cut while nobody was reading yet (the first answer waits while the file is opened).
-          return settle(bodyFailure(body));
-        }
-        body.on('data', (chunk: Buffer) => {
-          const room = seg.end - seg.pos - bytes;
-          const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-          chunks.push(piece);
-          bytes += piece.length;
-          received += piece.length;
-          progress(false);
-          const full = seg.pos + bytes >= seg.end;
-          if (!full && bytes < WRITE_BATCH_BYTES && performance.now() - since < WRITE_BATCH_MS) return;
-          body.pause();
-          writing = flush().then(
-            () => {
-              writing = undefined;
-              if (seg.pos >= seg.end) {
-                body.destroy(); // the rest of this body belongs to other segments
-                settle();
-              } else if (!settled) body.resume();
-            },
-            (err: unknown) => {
-              writing = undefined;
-              writeError ??= err;
-              body.destroy();
-              settle(err);
-            },
-          );
-        });
-        body.once('end', () => settle());
-        body.once('error', (err) => settle(err));
-        body.once('close', () => settle(body.readableEnded ? undefined : bodyFailure(body)));
-      });
-
-    const request = async (seg: Segment): Promise<GetResponse> => {
-      const headers: Record<string, string> = {
-        'user-agent': opts.userAgent,
-        ...opts.headers,
-        range: `bytes=${seg.pos}-${seg.end - 1}`,
-      };
-      if (d.validator !== undefined) headers['if-range'] = d.validator;
-      // --host-rate counts every range request too (waiting holds the range's connection slot).
-      const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
-      if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
-      const res = await getFollowingRedirects(job.url, {
-        dispatcher: ctx.dispatcher,
-        headers,
-        maxRedirects: opts.maxRedirects,
-        allowInsecureRedirects: opts.allowInsecureRedirects,
-        signal: stop.signal,
-        speed: speedFloor(job, opts),
-        limiter: ctx.limiter,
-        attempt: d.attempt,
-        displayUrl: job.displayUrl,
-        close: ctx.keepAlive?.closeAfter(job.hostAgain),
-      });
-      const range = res.statusCode === 206 ? contentRange(res) : undefined;
-      // A range that runs past the segment is fine (pump stops at its end); another total, another start or
-      // another strong ETag than the first answer's is another version of the file.
-      const etag = header(res, 'etag');
-      const otherVersion =
-        d.validator !== undefined &&
-        d.validator.startsWith('"') &&
-        etag !== undefined &&
-        etag !== d.validator;
-      if (!range || range.start !== seg.pos || range.total !== total || otherVersion) {
-        await res.body.dump().catch(() => {});
-        const sameFile =
-          res.statusCode === 200 &&
-          lengthOf(res) === total &&
-          (d.validator === undefined ? validatorOf(res) === undefined : validatorOf(res) === d.validator);
-        if (sameFile) throw new RangesIgnoredError(init);
-        const why =
-          res.statusCode === 206
-            ? `Content-Range '${String(res.headers['content-range'])}' for bytes ${seg.pos}-${seg.end - 1} of ${total}`
-            : `${res.statusCode} to a range request`;
-        throw new FileChangedError(why, init);
-      }
-      return res;
-    };
-
-    const runSegment = async (seg: Segment) => {
-      let tries = 0;
-      let res = seg.start === 0 && seg.pos === 0 ? first : undefined;
-      if (res) first = undefined;
-      while (seg.pos < seg.end) {
-        if (failure !== undefined || stop.signal.aborted) return;
-        const before = seg.pos;
-        try {
-          res ??= await request(seg);
-          await pump(seg, res);
-          res = undefined;
-          if (seg.pos === before) {
-            throw Object.assign(new Error('the range ended before its first byte'), {
-              code: 'UND_ERR_SOCKET',
-            });
-          }
-        } catch (err) {
-          res = undefined;
-          if (err instanceof FileChangedError || stop.signal.aborted) throw err;
-          const e = classifyNetworkError(err, {
-            url: job.displayUrl,
-            attempt: d.attempt,
-            connectTimeoutMs: opts.connectTimeoutMs,
-            timeoutMs: opts.timeoutMs,
-          });
-          if (seg.pos > before) tries = 0; // progress was made: this segment's budget starts over
-          const delay = retryDelay(++tries, e, opts.retry, ctx.random);
-          if (delay === 'stop' || failure !== undefined) throw e;
-          d.onRetry();
-          ctx.emit({
-            type: 'retry',
-            id: job.id,
-            url: job.displayUrl,
-            attempt: d.attempt,
-            delayMs: delay,
-            error: { code: e.code, message: `bytes ${seg.pos}-${seg.end - 1}: ${e.message}`, errno: e.errno },
-          });
-          await sleep(delay, undefined, { signal: stop.signal }).catch(() => {});
-        }
-      }
-    };
-
-    const queue = d.segments.filter((s) => s.pos < s.end);
-    const runner = async (lentSlot: boolean) => {
-      try {
-        for (let seg = queue.shift(); seg !== undefined; seg = queue.shift()) await runSegment(seg);
-      } catch (err) {
-        failure ??= err;
-        stop.abort(err);
-      } finally {
-        if (lentSlot && lent > 0) {
-          lent--;
-          ctx.slots?.giveBack(job, 1);
-        }
-      }
-    };
-    await Promise.all([runner(false), ...Array.from({ length: d.extra }, () => runner(true))]);
-    progress(true);
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    if (first) first.body.destroy();
-    if (lent > 0) ctx.slots?.giveBack(job, lent);
-    await fh?.close().catch(() => {});
-    // Where every segment stands now, for a retry or a later run.
-    if (failure !== undefined || ctx.signal.aborted) save();
   }
-  if (failure !== undefined) throw failure;
-  if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted', init);
 }

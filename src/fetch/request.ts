@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DlpoolError, redactUrl } from '../errors.js';
+import type { Job } from '../jobs/job.js';
+import type { DownloadState, FetchContext } from './context.js';
+import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+
+/** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
+export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
+  const { opts } = ctx;
+  const { part } = state;
+  let headers = requestHeaders(opts);
+  if (part.offset > 0) {
+    headers = { ...headers, range: `bytes=${part.offset}-` };
+    if (part.validator) headers['if-range'] = part.validator;
+  }
+  if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
+  const target = urlOfAttempt(job, state.attempts);
+  state.shownUrl = target.shown;
+  // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out).
+  const wait = ctx.hostGate?.reserve(target.url.host) ?? 0;
+  if (wait > 0) {
+    await pause(wait, job, ctx);
+    if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
+  }
+  return getFollowingRedirects(target.url, {
+    dispatcher: ctx.dispatcher,
+    headers,
+    maxRedirects: opts.maxRedirects,
+    allowInsecureRedirects: opts.allowInsecureRedirects,
+    signal: ctx.signal,
+    speed: speedFloor(job, opts),
+    limiter: ctx.limiter,
+    attempt: state.attempts,
+    displayUrl: target.shown,
+    close: ctx.keepAlive?.closeAfter(job.hostAgain),
+  });
+}
+
+/**
+ * Where attempt `attempt` (1-based) goes: the entry's URL, then each mirror in turn, round after round. (A split
+ * download, -x, takes its ranges from the entry's URL.)
+ */
+export function urlOfAttempt(job: Job, attempt: number): { url: URL; shown: string } {
+  const i = (attempt - 1) % (1 + job.mirrors.length);
+  if (i === 0) return { url: job.url, shown: job.displayUrl };
+  const url = job.mirrors[i - 1]!;
+  return { url, shown: redactUrl(url.href) };
+}
+
+/** Waits `ms` or until the run is interrupted; a long wait (Retry-After can ask for minutes) lends the -j slot out. */
+export async function pause(ms: number, job: Job, ctx: FetchContext): Promise<void> {
+  const park = ms >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
+  if (park) ctx.slots!.park!(job);
+  try {
+    await sleep(ms, undefined, { signal: ctx.signal });
+  } catch {
+    // Interrupted while waiting: the caller sees the aborted signal.
+  } finally {
+    if (park) await ctx.slots!.unpark!(job);
+  }
+}
+
+const runHeaders = new WeakMap<FetchContext['opts'], Record<string, string>>();
+
+/** The headers every request of the run sends (User-Agent, -H): one object per run, never changed. */
+export function requestHeaders(opts: FetchContext['opts']): Record<string, string> {
+  let h = runHeaders.get(opts);
+  if (h === undefined) runHeaders.set(opts, (h = { 'user-agent': opts.userAgent, ...opts.headers }));
+  return h;
+}
+
+/** Waits shorter than this keep their slot: handing it over costs more than it gains. */
+const PARK_AFTER_MS = 1000;

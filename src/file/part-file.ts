@@ -1,0 +1,183 @@
+import type { WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Site } from './dirs.js';
+import {
+  commitPart,
+  discardPart,
+  openPart,
+  openPartHandle,
+  partSize,
+  writePartSync,
+  writeWholeSync,
+} from './part.js';
+import { readResumeState, removeResumeState, type Segment, writeResumeState } from './resume-state.js';
+
+/**
+ * One download's `NAME.part` and its resume state `NAME.part.meta`, and what they hold, across the download's
+ * attempts. Every create, keep, drop and rename of the two goes through here, so they cannot disagree: the
+ * state is written before the bytes it describes, removed before the rename (killed in between, a `.part`
+ * without state is simply fetched again, while a state beside a finished file would be stale), and removed
+ * with the `.part`.
+ */
+export class PartFile {
+  /** The file's folder, pinned while the download runs (see DirMaker); every path below goes through it. */
+  site: Site | undefined;
+  /** Bytes the next attempt may continue from. */
+  offset = 0;
+  /** Expected full size, once a server said. */
+  total: number | undefined;
+  /** Strong ETag or Last-Modified of the first answer, sent as If-Range on resume. */
+  validator: string | undefined;
+  /** Set while the `.part` is a segmented download (-x): where each range stands. */
+  segments: Segment[] | undefined;
+  /** A resume state may exist beside the `.part` and must go when the `.part` goes. */
+  #meta = false;
+
+  /** `url`: the download's URL as shown (credentials removed), which a saved state must name to be used. */
+  constructor(private readonly url: string) {}
+
+  /** The `.part` path (through the pinned folder); only once the download has a place. */
+  get path(): string {
+    return this.site!.part;
+  }
+
+  /** Bytes of the download the `.part` holds now: its segments' or its contiguous prefix. */
+  held(): number {
+    return this.segments ? segmentBytes(this.segments) : this.offset;
+  }
+
+  /**
+   * Takes over a `.part` left by an earlier run when the state beside it names the same URL and a validator
+   * (the request then carries `If-Range`, so a changed file comes back whole and restarts). A symbolic link or
+   * special file at `NAME.part.meta` is refused, like one at `NAME.part`.
+   */
+  async resumeFromEarlierRun(): Promise<void> {
+    const partPath = this.path;
+    const saved = readResumeState(partPath);
+    if (!saved) return;
+    this.#meta = true;
+    if (saved.url !== this.url) return;
+    const size = await partSize(partPath);
+    if (size === 0) return;
+    this.validator = saved.validator;
+    this.total = saved.total;
+    if (saved.segments) {
+      // A segmented .part is sized to the whole file when it is created; any other size is not ours to trust.
+      if (size === saved.total) this.segments = saved.segments;
+      return;
+    }
+    this.offset = size;
+  }
+
+  /** After a failed attempt: what reached the disk is the resume point (a segmented `.part` says so itself). */
+  async measure(): Promise<void> {
+    if (this.site && !this.segments) this.offset = await partSize(this.site.part);
+  }
+
+  /** Opens the `.part` to stream a body into it at `offset` (0: anew, with its resume state first). */
+  async open(offset: number, highWaterMark: number): Promise<WriteStream> {
+    const ws = await openPart(this.path, offset, highWaterMark);
+    if (offset === 0) this.keepState();
+    return ws;
+  }
+
+  /**
+   * Starts a segmented `.part`: `n` ranges over `total`, the file created and sized, the plan saved before any
+   * byte (when there is a validator). Without `n` the saved segments are continued.
+   */
+  async openSegments(n?: number): Promise<FileHandle> {
+    const fresh = n !== undefined;
+    if (fresh) {
+      this.segments = planSegments(this.total!, n);
+      // A state from an earlier attempt would describe this .part as contiguous bytes: it goes, or is replaced
+      // (saveSegments, below).
+      if (this.validator === undefined) this.#dropState();
+    }
+    const fh = await openPartHandle(this.path, fresh, this.total!);
+    if (fresh) this.saveSegments();
+    return fh;
+  }
+
+  /** Saves where each segment stands, for a retry or a later run (nothing without a validator). */
+  saveSegments(): void {
+    if (this.validator === undefined || !this.segments) return;
+    writeResumeState(this.path, {
+      url: this.url,
+      validator: this.validator,
+      total: this.total,
+      segments: this.segments,
+    });
+    this.#meta = true;
+  }
+
+  /** Writes a body received whole (or the start of one that was cut) as the `.part`'s content. */
+  writeSync(chunks: Buffer[]): void {
+    writePartSync(this.path, chunks);
+  }
+
+  /** Writes a complete body received whole and gives it its final name at once. */
+  finishWholeSync(chunks: Buffer[]): void {
+    this.#dropState();
+    writeWholeSync(this.path, this.site!.final, chunks);
+  }
+
+  /** Gives the complete (and verified) `.part` its final name. */
+  async finish(): Promise<void> {
+    this.#dropState();
+    await commitPart(this.path, this.site!.final);
+    this.segments = undefined;
+  }
+
+  /** Removes the `.part` and its state: nothing of it is worth resuming. */
+  async drop(): Promise<void> {
+    if (this.site) {
+      await discardPart(this.site.part);
+      this.#dropState();
+    }
+    this.offset = 0;
+    this.segments = undefined;
+  }
+
+  /** The download moves to another folder's site (a temporary name that got its own); the old one is released. */
+  moveTo(site: Site): void {
+    this.site?.release();
+    this.site = site;
+  }
+
+  release(): void {
+    this.site?.release();
+  }
+
+  /** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */
+  keepState(): void {
+    if (this.validator !== undefined) {
+      writeResumeState(this.path, { url: this.url, validator: this.validator, total: this.total });
+      this.#meta = true;
+    } else this.#dropState();
+  }
+
+  #dropState(): void {
+    if (this.#meta) removeResumeState(this.path);
+    this.#meta = false;
+  }
+}
+
+/** `[0, total)` cut into `n` ranges of near-equal size (the first ones one byte longer when it does not divide). */
+export function planSegments(total: number, n: number): Segment[] {
+  const count = Math.max(1, Math.min(n, total));
+  const base = Math.floor(total / count);
+  const longer = total % count;
+  const out: Segment[] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = start + base + (i < longer ? 1 : 0);
+    out.push({ start, pos: start, end });
+    start = end;
+  }
+  return out;
+}
+
+/** Bytes of the segments already written. */
+export function segmentBytes(segments: readonly Segment[]): number {
+  return segments.reduce((n, s) => n + (s.pos - s.start), 0);
+}

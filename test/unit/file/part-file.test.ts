@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Site } from '../../../src/file/dirs.js';
+import { PartFile } from '../../../src/file/part-file.js';
+import { tmpDir } from '../../helpers/tmp.js';
+
+const URL_SHOWN = 'http://127.0.0.1/a.bin';
+
+/** A PartFile for `NAME` in a fresh folder (the site by plain paths: DirMaker's pinning is tested on its own). */
+async function partIn(
+  name = 'a.bin',
+): Promise<{ part: PartFile; final: string; dir: string; released: () => number }> {
+  const dir = await tmpDir();
+  const final = path.join(dir, name);
+  let releases = 0;
+  const site: Site = { final, part: `${final}.part`, release: () => releases++ };
+  const part = new PartFile(URL_SHOWN);
+  part.site = site;
+  return { part, final, dir, released: () => releases };
+}
+
+const meta = (final: string) => `${final}.part.meta`;
+const ls = (dir: string) => fs.readdirSync(dir).sort();
+
+describe('PartFile', () => {
+  it('streams a new body with its resume state beside it, and drops the state before the rename', async () => {
+    const { part, final, dir } = await partIn();
+    part.validator = '"v1"';
+    part.total = 5;
+    const ws = await part.open(0, 1024);
+    expect(ls(dir)).toEqual(['a.bin.part', 'a.bin.part.meta']);
+    await new Promise<void>((resolve, reject) =>
+      ws.end(Buffer.from('hello'), (e?: Error | null) => (e ? reject(e) : resolve())),
+    );
+    await part.finish();
+    expect(ls(dir)).toEqual(['a.bin']);
+    expect(fs.readFileSync(final, 'utf8')).toBe('hello');
+  });
+
+  it('keeps no state without a validator, and removes one an earlier attempt wrote', async () => {
+    const { part, dir } = await partIn();
+    part.validator = '"v1"';
+    part.keepState();
+    expect(ls(dir)).toEqual(['a.bin.part.meta']);
+    part.validator = undefined; // the next answer had none
+    (await part.open(0, 1024)).destroy();
+    expect(ls(dir)).toEqual(['a.bin.part']);
+  });
+
+  it('takes over a .part of an earlier run only when its state names the same URL', async () => {
+    const same = await partIn();
+    same.part.validator = '"v1"';
+    same.part.total = 10;
+    same.part.keepState();
+    same.part.writeSync([Buffer.from('12345')]);
+    const again = new PartFile(URL_SHOWN);
+    again.site = same.part.site;
+    await again.resumeFromEarlierRun();
+    expect([again.offset, again.validator, again.total, again.held()]).toEqual([5, '"v1"', 10, 5]);
+
+    const other = new PartFile('http://127.0.0.1/other.bin');
+    other.site = same.part.site;
+    await other.resumeFromEarlierRun();
+    expect([other.offset, other.validator]).toEqual([0, undefined]);
+    // Not its own, but it knows the state is there: dropping the .part takes the state with it.
+    await other.drop();
+    expect(ls(same.dir)).toEqual([]);
+  });
+
+  it('measures what reached the disk as the resume point; drop forgets it', async () => {
+    const { part, dir } = await partIn();
+    part.writeSync([Buffer.from('abc'), Buffer.from('def')]);
+    await part.measure();
+    expect(part.offset).toBe(6);
+    await part.drop();
+    expect([part.offset, ls(dir)]).toEqual([0, []]);
+  });
+
+  it('plans, sizes and saves a segmented .part before any byte, and continues the saved plan', async () => {
+    const { part, final } = await partIn();
+    part.validator = '"v1"';
+    part.total = 10;
+    const fh = await part.openSegments(3);
+    await fh.close();
+    expect(fs.statSync(`${final}.part`).size).toBe(10);
+    expect(part.segments).toEqual([
+      { start: 0, pos: 0, end: 4 },
+      { start: 4, pos: 4, end: 7 },
+      { start: 7, pos: 7, end: 10 },
+    ]);
+    part.segments![1]!.pos = 6;
+    part.saveSegments();
+
+    const later = new PartFile(URL_SHOWN);
+    later.site = part.site;
+    await later.resumeFromEarlierRun();
+    expect(later.segments?.[1]).toEqual({ start: 4, pos: 6, end: 7 });
+    expect(later.held()).toBe(2);
+    await (await later.openSegments()).close(); // continued as it is: not emptied
+    expect(fs.statSync(`${final}.part`).size).toBe(10);
+  });
+
+  it('a segmented .part without a validator has no state: a stale one from a streamed attempt goes', async () => {
+    const { part, final } = await partIn();
+    part.validator = '"v1"';
+    part.keepState();
+    part.validator = undefined;
+    part.total = 4;
+    await (await part.openSegments(2)).close();
+    expect(fs.existsSync(meta(final))).toBe(false);
+  });
+
+  it('writes a whole small body straight to its final name, and moves to another site', async () => {
+    const { part, final, dir, released } = await partIn();
+    part.validator = '"v1"';
+    part.keepState();
+    part.finishWholeSync([Buffer.from('small')]);
+    expect(ls(dir)).toEqual(['a.bin']);
+    expect(fs.readFileSync(final, 'utf8')).toBe('small');
+    part.moveTo({ final: path.join(dir, 'b.bin'), part: path.join(dir, 'b.bin.part'), release: () => {} });
+    expect(released()).toBe(1);
+    expect(part.path).toBe(path.join(dir, 'b.bin.part'));
+  });
+});
