@@ -92,13 +92,13 @@ export interface ResultEvent {
   result: FileResult;
 }
 
-/** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
 /** Every source was read to its end: `count` entries in all (until now the count was still growing). */
 export interface ListedEvent {
   type: 'listed';
   count: number;
 }
 
+/** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
 export type DownloadEvent =
   StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent;
 

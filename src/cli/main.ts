@@ -21,7 +21,6 @@ import { ROUTES } from '../server/routes.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
 
-/** A row of GET_OPTIONS as yargs takes it: every option one value per occurrence (never an array). */
 /** --hash-pool, -w and --json, as `dlpool verify` and `dlpool hash` both take them. */
 function hashingOptions(command: 'verify' | 'hash'): Record<string, Options> {
   return {
@@ -38,6 +37,7 @@ function hashingOptions(command: 'verify' | 'hash'): Record<string, Options> {
   };
 }
 
+/** A row of GET_OPTIONS as yargs takes it: every option one value per occurrence (never an array). */
 function yargsOption(o: GetOption): Options {
   const type =
     o.kind === 'count' || o.kind === 'rate' || o.kind === 'seconds'

@@ -137,10 +137,6 @@ export function sanitizeSubdir(dir: string): string {
 }
 
 /**
- * `rel` resolved inside `outDir`. Throws UnsafeNameError when it would be `outDir` itself or outside it.
- * A lexical check; symbolic links below `outDir` are refused when the file is opened (DirMaker, O_NOFOLLOW).
- */
-/**
  * targetPath's check without building the path: a relative path with no `.` or `..` component cannot leave the
  * directory it is joined to, so only other paths are resolved (two path.resolve calls per file showed in
  * allocation profiles of 2000 small files).
@@ -150,6 +146,10 @@ export function checkInside(outDir: string, rel: string): void {
   targetPath(outDir, rel);
 }
 
+/**
+ * `rel` resolved inside `outDir`. Throws UnsafeNameError when it would be `outDir` itself or outside it.
+ * A lexical check; symbolic links below `outDir` are refused when the file is opened (DirMaker, O_NOFOLLOW).
+ */
 export function targetPath(outDir: string, rel: string): string {
   const root = path.resolve(outDir);
   const full = path.resolve(root, rel);

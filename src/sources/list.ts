@@ -115,10 +115,6 @@ export function checkUrl(text: string, context: string = text): UrlCheck {
 }
 
 /**
- * Why a line (URL or option) cannot be used at all, or undefined. Shared with argv URLs.
- * @internal
- */
-/**
  * The URLs of a URL line: a URL ends at whitespace (a raw space is never part of one); more URLs after it are
  * mirrors of the same file (aria2 separates them with tabs); a word starting with `#` starts a comment.
  */
@@ -128,6 +124,10 @@ export function urlWords(line: string): string[] {
   return comment < 0 ? words : words.slice(0, comment);
 }
 
+/**
+ * Why a line (URL or option) cannot be used at all, or undefined. Shared with argv URLs.
+ * @internal
+ */
 export function lineProblem(line: string): string | undefined {
   if (line.length > MAX_LINE_LENGTH) return `line too long (more than ${MAX_LINE_LENGTH} characters)`;
   // Tab separates aria2 mirror URIs; anything else below U+0020 (and DEL, C1) means this is not a text list.

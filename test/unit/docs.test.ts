@@ -21,6 +21,21 @@ describe('README and samples stay true', () => {
     for (const code of Object.keys(ERROR_CODES)) expect(text, code).toContain(`'${code}'`);
   });
 
+  it('no doc comment sits on top of another (the upper one describes some other declaration)', async () => {
+    const names = (await fs.readdir(new URL('../../src', import.meta.url), { recursive: true })).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const stacked: string[] = [];
+    for (const f of names) {
+      const lines = (await read(`src/${f}`)).split('\n');
+      lines.forEach((l, i) => {
+        if (l.trim().endsWith('*/') && lines[i + 1]?.trim().startsWith('/**'))
+          stacked.push(`src/${f}:${i + 2}`);
+      });
+    }
+    expect(stacked).toEqual([]);
+  });
+
   it('samples/demo.sha256 matches what dlpool serve sends for samples/demo.txt', async () => {
     const urls = (await read('samples/demo.txt')).split('\n').filter((l) => l.startsWith('http'));
     const sums = new Map(
