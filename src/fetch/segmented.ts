@@ -10,6 +10,7 @@ import type { FetchContext } from './context.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
+import { throttle } from './throttle.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -109,7 +110,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
   stop.signal.addEventListener('abort', () => firstBody?.destroy(), { once: true });
   let failure: unknown;
   let received = segmentBytes(d.segments);
-  let lastEmit = 0;
+  const progressDue = throttle(opts.progressIntervalMs);
   let lastSave = performance.now();
   const save = () => {
     if (d.validator === undefined) return;
@@ -122,9 +123,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
     lastSave = performance.now();
   };
   const progress = (force: boolean) => {
-    const now = performance.now();
-    if (!force && now - lastEmit < opts.progressIntervalMs) return;
-    lastEmit = now;
+    if (!progressDue() && !force) return;
     ctx.emit({
       type: 'progress',
       id: job.id,
