@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, redactUrl, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import { existingSize, partSize } from '../file/part.js';
@@ -6,7 +5,7 @@ import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
 import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
-import { type Done, type FetchContext, type Progress, sayOnce, Skipped } from './context.js';
+import { type Done, type FetchContext, type Progress, sayOnce, Skipped, sleepOf } from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import { getFollowingRedirects, speedFloor } from './http.js';
 import { dropPart, resumeFromEarlierRun } from './part-state.js';
@@ -373,7 +372,7 @@ async function pause(ms: number, job: Job, ctx: FetchContext): Promise<void> {
   const park = ms >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
   if (park) ctx.slots!.park!(job);
   try {
-    await sleep(ms, undefined, { signal: ctx.signal });
+    await sleepOf(ctx)(ms, ctx.signal);
   } catch {
     // Interrupted while waiting: the caller sees the aborted signal.
   } finally {

@@ -1,12 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DlpoolError } from '../errors.js';
 import { openPartHandle } from '../file/part.js';
 import { type Segment, writeResumeState } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
-import type { FetchContext } from './context.js';
+import { type FetchContext, sleepOf } from './context.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { retryDelay } from './retry.js';
@@ -235,7 +234,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
       if (d.validator !== undefined) headers['if-range'] = d.validator;
       // --host-rate counts every range request too (waiting holds the range's connection slot).
       const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
-      if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
+      if (wait > 0) await sleepOf(ctx)(wait, stop.signal);
       const res = await getFollowingRedirects(job.url, {
         dispatcher: ctx.dispatcher,
         headers,
@@ -310,7 +309,7 @@ export async function downloadSegments(d: SegmentedDownload): Promise<void> {
             delayMs: delay,
             error: { code: e.code, message: `bytes ${seg.pos}-${seg.end - 1}: ${e.message}`, errno: e.errno },
           });
-          await sleep(delay, undefined, { signal: stop.signal }).catch(() => {});
+          await sleepOf(ctx)(delay, stop.signal).catch(() => {});
         }
       }
     };

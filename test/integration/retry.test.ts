@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
+import { virtualClock } from '../helpers/clock.js';
 import { startMswServer, startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
@@ -21,18 +22,24 @@ describe.each(MODES)('%s mode', (mode) => {
         }
         res.writeHead(200, { 'content-length': '2' }).end('ok');
       });
+      // Async mode waits the second on a virtual clock; threads mode cannot take one and waits it for real.
+      const clock = mode === 'async' ? virtualClock() : undefined;
       try {
         const dir = await tmpDir();
-        const summary = await download({
-          ...engine(mode),
-          entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
-          dir,
-          concurrency: 1,
-          retry: FAST_RETRY,
-        });
+        const summary = await download(
+          {
+            ...engine(mode),
+            entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
+            dir,
+            concurrency: 1,
+            retry: FAST_RETRY,
+          },
+          clock?.engine,
+        );
         expect(summary.downloaded).toBe(2);
         // With its slot held, b.bin could only start after a.bin's retry: a, a, b.
         expect(order).toEqual(['/a.bin', '/b.bin', '/a.bin']);
+        if (clock) expect(clock.slept).toEqual([1000]);
       } finally {
         await s.close();
       }
@@ -167,6 +174,34 @@ describe.each(MODES)('%s mode', (mode) => {
           error: { status: 503 },
         });
         expect(ms).toBeGreaterThanOrEqual(950);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('an interrupt ends a wait for Retry-After at once (two minutes asked; no wait here)', async () => {
+      const s = await startServer((_req, res) => {
+        res.writeHead(503, { 'retry-after': '120', 'content-length': '0' }).end();
+      });
+      try {
+        const dir = await tmpDir();
+        const controller = new AbortController();
+        const t0 = performance.now();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/busy.bin`],
+          dir,
+          retry: FAST_RETRY,
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'retry') controller.abort('SIGINT');
+          },
+        });
+        expect(summary.results[0]?.error?.code).toBe('ERR_DL_ABORTED');
+        expect(summary.interrupted).toBe('SIGINT');
+        expect(s.requests).toHaveLength(1);
+        // Far below the 120 s asked for (a wide margin for a loaded machine).
+        expect(performance.now() - t0).toBeLessThan(15_000);
       } finally {
         await s.close();
       }
