@@ -47,18 +47,21 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   describe('a trickling server (--speed-limit, --speed-time, lowest-speed-limit=)', () => {
-    /** 20 bytes, one every 100 ms: 10 bytes/s. */
+    // The floor's arithmetic and timing are unit-tested on fake timers (test/unit/fetch/speed-floor.test.ts);
+    // these prove the wiring on a real socket, with a window short enough to wait for.
+    /** 12 bytes: one with the headers (so the .part is never empty), then one every 50 ms: 20 bytes/s. */
     const trickle = () =>
       startServer((_req, res) => {
-        res.writeHead(200, { 'content-length': '20', etag: '"t"' });
-        let sent = 0;
+        res.writeHead(200, { 'content-length': '12', etag: '"t"' });
+        res.write('x');
+        let sent = 1;
         const timer = setInterval(() => {
           res.write('x');
-          if (++sent === 20) {
+          if (++sent === 12) {
             clearInterval(timer);
             res.end();
           }
-        }, 100);
+        }, 50);
         res.on('close', () => clearInterval(timer));
       });
 
@@ -71,11 +74,11 @@ describe.each(MODES)('%s mode', (mode) => {
           entries: [`${s.url}/slow.bin`],
           dir,
           speedLimitBytes: 100,
-          speedTimeMs: 500,
+          speedTimeMs: 200,
           retries: 0,
         });
         expect(summary.results[0]?.error?.code).toBe('ERR_DL_TIMEOUT');
-        expect(summary.results[0]?.error?.message).toMatch(/slower than 100 bytes\/s for 0.5 s/);
+        expect(summary.results[0]?.error?.message).toMatch(/slower than 100 bytes\/s for 0.2 s/);
         const part = await fs.readFile(path.join(dir, 'slow.bin.part'), 'utf8');
         expect(part).toMatch(/^x+$/);
       } finally {
@@ -94,11 +97,12 @@ describe.each(MODES)('%s mode', (mode) => {
           sources: [list],
           dir: path.join(dir, 'out'),
           speedLimitBytes: 100,
-          speedTimeMs: 500,
+          speedTimeMs: 200,
           retries: 0,
         });
+        // (~550 ms of body: the floor would have ended it after its first 200 ms window.)
         expect(summary.results[0]?.status).toBe('downloaded');
-        expect(await fs.readFile(path.join(dir, 'out', 'slow.bin'), 'utf8')).toBe('x'.repeat(20));
+        expect(await fs.readFile(path.join(dir, 'out', 'slow.bin'), 'utf8')).toBe('x'.repeat(12));
       } finally {
         await s.close();
       }
@@ -245,7 +249,9 @@ describe.each(MODES)('%s mode', (mode) => {
           ...engine(mode),
           entries: [`${s.url}/stall`],
           dir,
-          timeoutMs: 1000,
+          // The headers come at once; the body never ends. (undici checks its idle timeouts on a ~0.5 s tick: each
+          // attempt still takes about 1 s.)
+          timeoutMs: 500,
           retries: 1,
           retry: FAST_RETRY,
         });
@@ -267,10 +273,10 @@ describe.each(MODES)('%s mode', (mode) => {
           ...engine(mode),
           entries: [`${s.url}/silent`],
           dir,
-          timeoutMs: 1000,
+          timeoutMs: 300, // nothing ever comes: a short timeout cannot be missed
           retries: 0,
         });
-        expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 1 s: GET /);
+        expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 0.3 s: GET /);
         expect(await listFiles(dir)).toEqual([]);
       } finally {
         await s.close();
