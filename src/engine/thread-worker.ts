@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DownloadEvent, ProgressEvent } from '../events.js';
+import type { DownloadEvent } from '../events.js';
 import { createDispatcher, KeepAlive } from '../fetch/agent.js';
 import { HostGate } from '../fetch/host-gate.js';
 import { RateLimiter } from '../fetch/rate.js';
@@ -9,6 +9,7 @@ import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import { ExpectedDigests } from '../verify/manifest.js';
+import { ProgressBatch } from './progress-batch.js';
 import {
   fromWireError,
   fromWireJob,
@@ -47,26 +48,10 @@ function ask(
   });
 }
 
-// Progress is coalesced per file and sent at most once per interval; other events flush it first so the
-// main thread sees them in order.
-const progress = new Map<number, ProgressEvent>();
-let flushTimer: NodeJS.Timeout | undefined;
-function flush() {
-  flushTimer = undefined;
-  if (progress.size === 0) return;
-  const events = [...progress.values()];
-  progress.clear();
-  post({ type: 'events', events });
-}
-function emit(e: DownloadEvent) {
-  if (e.type === 'progress') {
-    progress.set(e.id, e);
-    flushTimer ??= setTimeout(flush, init.opts.progressIntervalMs);
-    return;
-  }
-  flush();
-  post({ type: 'events', events: [e] });
-}
+const progress = new ProgressBatch(init.opts.progressIntervalMs, (events) =>
+  post({ type: 'events', events }),
+);
+const emit = (e: DownloadEvent) => progress.emit(e);
 
 const local = createHasher('inline', 1);
 const hasher: Hasher =
@@ -134,7 +119,7 @@ function onMessage(m: ToWorker): void {
     case 'job': {
       const job = fromWireJob(m.job);
       void fetchFile(job, ctx).then((result) => {
-        progress.delete(job.id);
+        progress.forget(job.id);
         post({ type: 'result', result });
       });
       break;
@@ -150,9 +135,8 @@ function onMessage(m: ToWorker): void {
       controller.abort(m.reason);
       break;
     case 'close':
-      clearTimeout(flushTimer);
       ctx.dirs.close();
-      flush();
+      progress.flush();
       outbox.flush();
       void dispatcher
         .destroy()

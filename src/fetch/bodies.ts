@@ -9,6 +9,7 @@ import type { ResponseBody } from './body.js';
 import type { GetResponse } from './http.js';
 import { bodyFailure } from './response.js';
 import { downloadSegments } from './segmented.js';
+import { throttle } from './throttle.js';
 
 // How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x).
 
@@ -182,7 +183,7 @@ export async function streamBody(
   const { part } = state;
   const { offset, total, limit, rel, tap, init } = o;
   let received = offset;
-  let lastEmit = 0;
+  const progressDue = throttle(opts.progressIntervalMs);
   // The body is read from now on, while the .part is being opened: bytes that arrive before a cut are
   // then kept for the resume instead of dying in the stream's buffer. They wait here until the file is open.
   let early: Buffer[] | undefined = [];
@@ -205,9 +206,7 @@ export async function streamBody(
       if (earlyBytes >= EARLY_MAX_BYTES) res.body.pause();
       return;
     }
-    const now = performance.now();
-    if (now - lastEmit >= opts.progressIntervalMs) {
-      lastEmit = now;
+    if (progressDue()) {
       ctx.emit({
         type: 'progress',
         id: job.id,

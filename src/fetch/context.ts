@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostGate } from './host-gate.js';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
@@ -20,7 +21,13 @@ export interface FetchContext {
   dirs: DirMaker;
   signal: AbortSignal;
   emit: EventListener;
+  /** The jitter of retry delays (Math.random when absent). */
   random?: () => number;
+  /**
+   * Waits `ms` (a retry's delay, a --host-rate turn), rejecting when `signal` aborts: a timer when absent.
+   * Tests give a clock of their own, so a Retry-After of seconds takes none.
+   */
+  sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
   /** Where digests are computed (inline, threads, processes); pools start on first use. */
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
@@ -80,6 +87,13 @@ export interface DownloadState {
   /** The `.part`, its resume state and its folder. */
   part: PartFile;
 }
+
+/** How this run waits: the test's clock (FetchContext.sleep), else a timer that `signal` ends early (rejecting). */
+export function sleepOf(ctx: FetchContext): (ms: number, signal: AbortSignal) => Promise<void> {
+  return ctx.sleep ?? timerSleep;
+}
+
+const timerSleep = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
 
 /** A warning given once per run (per worker in --mode threads) for each `key`. */
 export function sayOnce(ctx: FetchContext, key: string, message: string): void {

@@ -6,15 +6,19 @@
  */
 export class RateLimiter {
   #tokens: number;
-  #last = performance.now();
+  #last: number;
 
-  constructor(readonly bytesPerSec: number) {
+  constructor(
+    readonly bytesPerSec: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.#tokens = bytesPerSec;
+    this.#last = now();
   }
 
   /** Takes `n` bytes; returns how long (ms) their reader should wait before reading more (0: go on). */
   take(n: number): number {
-    const now = performance.now();
+    const now = this.now();
     this.#tokens = Math.min(this.bytesPerSec, this.#tokens + ((now - this.#last) * this.bytesPerSec) / 1000);
     this.#last = now;
     this.#tokens -= n;

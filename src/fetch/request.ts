@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DlpoolError, redactUrl } from '../errors.js';
 import type { Job } from '../jobs/job.js';
-import type { DownloadState, FetchContext } from './context.js';
+import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 
 /** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
@@ -52,7 +51,7 @@ export async function pause(ms: number, job: Job, ctx: FetchContext): Promise<vo
   const park = ms >= PARK_AFTER_MS && ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
   if (park) ctx.slots!.park!(job);
   try {
-    await sleep(ms, undefined, { signal: ctx.signal });
+    await sleepOf(ctx)(ms, ctx.signal);
   } catch {
     // Interrupted while waiting: the caller sees the aborted signal.
   } finally {

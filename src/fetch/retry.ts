@@ -69,13 +69,18 @@ export function mirrorRetryDelay(
   return retryDelay(attempt / urls, err, policy, random);
 }
 
+/** The asctime form of an HTTP-date, which names no zone: it is GMT (RFC 9110 5.6.7), not this machine's. */
+const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/;
+
 /** Retry-After as delay-seconds or an HTTP-date, in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined) return undefined;
   const text = v.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
+  // Every HTTP-date form starts with the day's name; Date.parse alone takes '1.5' or '-1' for dates in 2001.
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
+  const date = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

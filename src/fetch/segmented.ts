@@ -1,16 +1,16 @@
 import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DlpoolError } from '../errors.js';
 import { type PartFile, segmentBytes } from '../file/part-file.js';
 import type { Segment } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
-import { emitRetry, type FetchContext } from './context.js';
+import { emitRetry, type FetchContext, sleepOf } from './context.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { requestHeaders } from './request.js';
 import { retryDelay } from './retry.js';
+import { throttle } from './throttle.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -85,7 +85,7 @@ class SegmentedRun {
   #first: GetResponse | undefined;
   #failure: unknown;
   #received = 0;
-  #lastEmit = 0;
+  readonly #progressDue: () => boolean;
   #lastSave = performance.now();
   #file: FileHandle | undefined;
 
@@ -93,6 +93,7 @@ class SegmentedRun {
     this.#d = d;
     this.#init = { url: d.job.displayUrl, attempt: d.attempt };
     this.#lent = d.extra;
+    this.#progressDue = throttle(d.ctx.opts.progressIntervalMs);
     this.#first = d.first;
     // -x 16 is not a leak.
     setMaxListeners(0, this.#stop.signal);
@@ -178,7 +179,7 @@ class SegmentedRun {
           message: `bytes ${seg.pos}-${seg.end - 1}: ${e.message}`,
           errno: e.errno,
         });
-        await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => {});
+        await sleepOf(ctx)(delay, this.#stop.signal).catch(() => {});
       }
     }
   }
@@ -195,7 +196,7 @@ class SegmentedRun {
     if (validator !== undefined) headers['if-range'] = validator;
     // --host-rate counts every range request too (waiting holds the range's connection slot).
     const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
-    if (wait > 0) await sleep(wait, undefined, { signal: this.#stop.signal });
+    if (wait > 0) await sleepOf(ctx)(wait, this.#stop.signal);
     const res = await getFollowingRedirects(job.url, {
       dispatcher: ctx.dispatcher,
       headers,
@@ -322,9 +323,7 @@ class SegmentedRun {
 
   #progress(force: boolean): void {
     const { job, ctx, rel, part } = this.#d;
-    const now = performance.now();
-    if (!force && now - this.#lastEmit < ctx.opts.progressIntervalMs) return;
-    this.#lastEmit = now;
+    if (!this.#progressDue() && !force) return;
     ctx.emit({
       type: 'progress',
       id: job.id,

@@ -35,15 +35,17 @@ async function startRedis(port: number, aof?: string): Promise<ChildProcess> {
   const child = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
     stdio: 'ignore',
   });
-  for (let i = 0; i < 50; i++) {
+  // Up to 15 s on a loaded machine; a Redis that never came up is said here, not as a worker failing later.
+  for (let i = 0; i < 150; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
       c.on('error', () => resolve(false));
     });
-    if (ok) break;
+    if (ok) return child;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return child;
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not listen on port ${port} within 15 s`);
 }
 
 let redis: ChildProcess | undefined;

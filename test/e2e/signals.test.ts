@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,22 @@ import { startServer } from '../helpers/http.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+/**
+ * True once `n` connections to `port` on 127.0.0.1 are open and every byte sent on them has been read by the
+ * process at the other end: the send and receive queues of both ends are empty (Linux /proc/net/tcp).
+ */
+function allRead(port: number, n: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let clients = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, remote, state, queues] = line.trim().split(/\s+/);
+    if (state !== '01' || !(local?.endsWith(`:${hex}`) || remote?.endsWith(`:${hex}`))) continue;
+    if (remote?.endsWith(`:${hex}`)) clients++;
+    if (queues !== '00000000:00000000') return false;
+  }
+  return clients >= n;
+}
 
 /** Starts dlpool against a server that sends half of each body and then stalls; signals it mid-download. */
 async function interrupt(signal: 'SIGINT' | 'SIGTERM', mode: string) {
@@ -29,10 +46,11 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM', mode: string) {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    // Wait until the server has sent both first halves, and give the client a moment to take them in.
-    // (Bodies this small are collected in memory and land in .part only when the run stops.)
-    for (let i = 0; i < 300 && sent < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the server has sent both first halves and the client has read them off its sockets. (Bodies
+    // this small are collected in memory and land in .part only when the run stops. A fixed 300 ms was given
+    // for this before: on a loaded machine the client could still be behind.)
+    const port = Number(new URL(s.url).port);
+    await expect.poll(() => sent === 2 && allRead(port, 2), { timeout: 15_000, interval: 20 }).toBe(true);
     const t0 = performance.now();
     child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

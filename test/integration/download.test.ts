@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { createServer, type RunningServer } from '../../src/server/index.js';
 import { synthBytes } from '../../src/server/synth.js';
+import { virtualClock } from '../helpers/clock.js';
 import { startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
@@ -185,7 +186,8 @@ describe.each(MODES)('%s mode', (mode) => {
 
     it('gives a name several servers offer to the earliest list entry, whatever the order of the answers', async () => {
       // /a is held until /b and /c were answered completely, so the answers arrive c, b, a (or b, c, a);
-      // /c first fails with 503 Retry-After: 1, so it waits parked while the others finish.
+      // /c first fails with 503 Retry-After: 1, so it waits parked while the others finish (async mode on a
+      // virtual clock; threads mode waits the second for real).
       let answered = 0;
       let cTries = 0;
       const held: (() => void)[] = [];
@@ -206,16 +208,21 @@ describe.each(MODES)('%s mode', (mode) => {
       });
       try {
         const dir = await tmpDir();
+        const clock = mode === 'async' ? virtualClock() : undefined;
         const run = () =>
-          download({
-            ...engine(mode),
-            entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
-            dir,
-            concurrency: 3,
-            contentDisposition: true,
-            retry: { ...FAST_RETRY, retries: 2 },
-          });
+          download(
+            {
+              ...engine(mode),
+              entries: ['a', 'b', 'c'].map((n) => `${s.url}/${n}`),
+              dir,
+              concurrency: 3,
+              contentDisposition: true,
+              retry: { ...FAST_RETRY, retries: 2 },
+            },
+            clock?.engine,
+          );
         const summary = await run();
+        if (clock) expect(clock.slept).toEqual([1000]);
         expect(summary.failed).toBe(0);
         expect(summary.results.map((r) => [r.url.slice(-1), r.path]).sort()).toEqual([
           ['a', 'same.bin'],

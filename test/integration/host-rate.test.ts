@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
+import { virtualClock } from '../helpers/clock.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { engine, FAST_RETRY, MODES, tmpDir } from '../helpers/tmp.js';
 
@@ -10,10 +11,13 @@ afterEach(async () => {
 });
 
 /** A server that notes when each request arrived; `answer` may refuse one. */
-async function timed(answer?: (n: number) => number): Promise<{ s: TestServer; at: number[] }> {
+async function timed(
+  answer?: (n: number) => number,
+  now: () => number = () => performance.now(),
+): Promise<{ s: TestServer; at: number[] }> {
   const at: number[] = [];
   const s = await startServer((_req, res) => {
-    at.push(performance.now());
+    at.push(now());
     const status = answer?.(at.length) ?? 200;
     if (status === 429) return void res.writeHead(429, { 'retry-after': '1', 'content-length': '0' }).end();
     res.writeHead(200, { 'content-length': '2' }).end('ok');
@@ -42,18 +46,25 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   it('a 429 with Retry-After keeps the other downloads off that host until then', async () => {
-    const { s, at } = await timed((n) => (n === 1 ? 429 : 200));
+    // Async mode on a virtual clock (the arrivals noted on it too); threads mode waits the second for real.
+    const clock = mode === 'async' ? virtualClock() : undefined;
+    const { s, at } = await timed((n) => (n === 1 ? 429 : 200), clock?.now);
     const dir = await tmpDir();
-    const summary = await download({
-      ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
-      entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
-      dir,
-      concurrency: 1,
-      hostRate: 100,
-      retry: FAST_RETRY,
-    });
+    const summary = await download(
+      {
+        ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
+        entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
+        dir,
+        concurrency: 1,
+        hostRate: 100,
+        retry: FAST_RETRY,
+      },
+      clock?.engine,
+    );
     expect(summary.downloaded).toBe(3);
     // a.bin got the 429; its slot was lent out while it waited, but b.bin did not go before the second passed.
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(clock ? 1000 : 950);
+    // The gate held b.bin itself (a turn of 1000 ms), not only a.bin's own retry delay.
+    if (clock) expect(clock.slept.slice(0, 2)).toEqual([1000, 1000]);
   });
 });

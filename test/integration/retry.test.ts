@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
+import { virtualClock } from '../helpers/clock.js';
 import { startMswServer, startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
@@ -21,18 +22,24 @@ describe.each(MODES)('%s mode', (mode) => {
         }
         res.writeHead(200, { 'content-length': '2' }).end('ok');
       });
+      // Async mode waits the second on a virtual clock; threads mode cannot take one and waits it for real.
+      const clock = mode === 'async' ? virtualClock() : undefined;
       try {
         const dir = await tmpDir();
-        const summary = await download({
-          ...engine(mode),
-          entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
-          dir,
-          concurrency: 1,
-          retry: FAST_RETRY,
-        });
+        const summary = await download(
+          {
+            ...engine(mode),
+            entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
+            dir,
+            concurrency: 1,
+            retry: FAST_RETRY,
+          },
+          clock?.engine,
+        );
         expect(summary.downloaded).toBe(2);
         // With its slot held, b.bin could only start after a.bin's retry: a, a, b.
         expect(order).toEqual(['/a.bin', '/b.bin', '/a.bin']);
+        if (clock) expect(clock.slept).toEqual([1000]);
       } finally {
         await s.close();
       }
@@ -40,18 +47,21 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   describe('a trickling server (--speed-limit, --speed-time, lowest-speed-limit=)', () => {
-    /** 20 bytes, one every 100 ms: 10 bytes/s. */
+    // The floor's arithmetic and timing are unit-tested on fake timers (test/unit/fetch/speed-floor.test.ts);
+    // these prove the wiring on a real socket, with a window short enough to wait for.
+    /** 12 bytes: one with the headers (so the .part is never empty), then one every 50 ms: 20 bytes/s. */
     const trickle = () =>
       startServer((_req, res) => {
-        res.writeHead(200, { 'content-length': '20', etag: '"t"' });
-        let sent = 0;
+        res.writeHead(200, { 'content-length': '12', etag: '"t"' });
+        res.write('x');
+        let sent = 1;
         const timer = setInterval(() => {
           res.write('x');
-          if (++sent === 20) {
+          if (++sent === 12) {
             clearInterval(timer);
             res.end();
           }
-        }, 100);
+        }, 50);
         res.on('close', () => clearInterval(timer));
       });
 
@@ -64,11 +74,11 @@ describe.each(MODES)('%s mode', (mode) => {
           entries: [`${s.url}/slow.bin`],
           dir,
           speedLimitBytes: 100,
-          speedTimeMs: 500,
+          speedTimeMs: 200,
           retries: 0,
         });
         expect(summary.results[0]?.error?.code).toBe('ERR_DL_TIMEOUT');
-        expect(summary.results[0]?.error?.message).toMatch(/slower than 100 bytes\/s for 0.5 s/);
+        expect(summary.results[0]?.error?.message).toMatch(/slower than 100 bytes\/s for 0.2 s/);
         const part = await fs.readFile(path.join(dir, 'slow.bin.part'), 'utf8');
         expect(part).toMatch(/^x+$/);
       } finally {
@@ -87,11 +97,12 @@ describe.each(MODES)('%s mode', (mode) => {
           sources: [list],
           dir: path.join(dir, 'out'),
           speedLimitBytes: 100,
-          speedTimeMs: 500,
+          speedTimeMs: 200,
           retries: 0,
         });
+        // (~550 ms of body: the floor would have ended it after its first 200 ms window.)
         expect(summary.results[0]?.status).toBe('downloaded');
-        expect(await fs.readFile(path.join(dir, 'out', 'slow.bin'), 'utf8')).toBe('x'.repeat(20));
+        expect(await fs.readFile(path.join(dir, 'out', 'slow.bin'), 'utf8')).toBe('x'.repeat(12));
       } finally {
         await s.close();
       }
@@ -172,6 +183,34 @@ describe.each(MODES)('%s mode', (mode) => {
       }
     });
 
+    it('an interrupt ends a wait for Retry-After at once (two minutes asked; no wait here)', async () => {
+      const s = await startServer((_req, res) => {
+        res.writeHead(503, { 'retry-after': '120', 'content-length': '0' }).end();
+      });
+      try {
+        const dir = await tmpDir();
+        const controller = new AbortController();
+        const t0 = performance.now();
+        const summary = await download({
+          ...engine(mode),
+          entries: [`${s.url}/busy.bin`],
+          dir,
+          retry: FAST_RETRY,
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'retry') controller.abort('SIGINT');
+          },
+        });
+        expect(summary.results[0]?.error?.code).toBe('ERR_DL_ABORTED');
+        expect(summary.interrupted).toBe('SIGINT');
+        expect(s.requests).toHaveLength(1);
+        // Far below the 120 s asked for (a wide margin for a loaded machine).
+        expect(performance.now() - t0).toBeLessThan(15_000);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('retries 429 and 500 but not 404', async () => {
       const counts: Record<string, number> = {};
       const s = await startMswServer([
@@ -210,7 +249,9 @@ describe.each(MODES)('%s mode', (mode) => {
           ...engine(mode),
           entries: [`${s.url}/stall`],
           dir,
-          timeoutMs: 1000,
+          // The headers come at once; the body never ends. (undici checks its idle timeouts on a ~0.5 s tick: each
+          // attempt still takes about 1 s.)
+          timeoutMs: 500,
           retries: 1,
           retry: FAST_RETRY,
         });
@@ -232,10 +273,10 @@ describe.each(MODES)('%s mode', (mode) => {
           ...engine(mode),
           entries: [`${s.url}/silent`],
           dir,
-          timeoutMs: 1000,
+          timeoutMs: 300, // nothing ever comes: a short timeout cannot be missed
           retries: 0,
         });
-        expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 1 s: GET /);
+        expect(summary.results[0]?.error?.message).toMatch(/^headers timeout after 0.3 s: GET /);
         expect(await listFiles(dir)).toEqual([]);
       } finally {
         await s.close();

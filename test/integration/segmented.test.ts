@@ -15,7 +15,7 @@ interface FileServerOptions {
   /** Say `Accept-Ranges: bytes` but answer every request with the whole file (some CDNs do). */
   rangesClaimedOnly?: boolean;
   /** Bytes per second per response (paced in 16 KiB writes). */
-  rate?: number;
+  rate?: number | undefined;
   /** The version served, read per request, so a test can change the file mid-download. */
   version?: () => number;
   /** Cut the first ranged response that does not start at 0 after this many bytes. */
@@ -307,7 +307,9 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   it('an interrupted segmented download is continued segment by segment by the next run', async () => {
-    const s = await fileServer({ rate: 256 * 1024 });
+    // Paced (read per chunk) so the first run can be stopped midway; the rerun is served at full speed.
+    const pace: { rate: number | undefined } = { rate: 256 * 1024 };
+    const s = await fileServer(pace);
     try {
       const dir = await tmpDir();
       const url = `${s.url}/2000000/resume.bin`;
@@ -330,6 +332,7 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(done).toBeGreaterThan(0);
 
       const before = s.requests.length;
+      pace.rate = undefined;
       const second = await download(opts);
       expect(second.results[0]).toMatchObject({ status: 'downloaded', resumed: true });
       expect(

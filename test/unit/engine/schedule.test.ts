@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { schedule, Slots } from '../../../src/engine/schedule.js';
 import type { FileResult } from '../../../src/events.js';
 import type { Job, JobOrResult } from '../../../src/jobs/job.js';
@@ -9,6 +9,15 @@ async function* jobs(hosts: string[]): AsyncGenerator<JobOrResult> {
   }
 }
 
+// Downloads here are timers of a few ms on a fake clock: the interleavings are the same every run, and the
+// 3000 of them take no real time.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('schedule', () => {
   it('holds -j and --per-host while host limiters come and go', async () => {
     // Hosts recur after gaps, so a host's limiter is dropped when idle and made again later.
@@ -18,7 +27,7 @@ describe('schedule', () => {
     let maxInFlight = 0;
     let maxPerHost = 0;
     const results: FileResult[] = [];
-    await schedule(
+    const run = schedule(
       jobs(hosts),
       new Slots({ concurrency: 8, perHost: 2 }),
       new AbortController().signal,
@@ -35,6 +44,8 @@ describe('schedule', () => {
       },
       (r) => results.push(r),
     );
+    await vi.runAllTimersAsync();
+    await run;
     expect(results).toHaveLength(3000);
     expect(maxInFlight).toBe(8);
     expect(maxPerHost).toBe(2);
@@ -87,6 +98,7 @@ describe('Slots.park / unpark', () => {
     const started: Promise<void>[] = [];
     started.push(slots.global(() => work(true)));
     for (let i = 0; i < 6; i++) started.push(slots.global(() => work(false)));
+    await vi.runAllTimersAsync();
     await Promise.all(started);
     expect(max).toBe(2);
     expect(slots.global.concurrency).toBe(2);
