@@ -1,4 +1,4 @@
-import { configFlags } from './matrix.js';
+import { configFlags } from './flags.js';
 import type { BenchConfig, BenchConfigResult, BenchStats, BenchWorkloadResult } from './types.js';
 
 type Measured = BenchConfigResult & { stats: BenchStats };

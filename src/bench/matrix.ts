@@ -66,14 +66,3 @@ export function buildMatrix(axes: MatrixAxes): BenchConfig[] {
   }
   return [...out.values()];
 }
-
-/** `dlpool get` flags that reproduce a configuration. */
-export function configFlags(c: BenchConfig): string {
-  const parts = [`-j ${c.concurrency}`];
-  if ((c.split ?? 1) > 1) parts.push(`-x ${c.split}`);
-  if (c.mode !== 'async') parts.push(`--mode ${c.mode}`);
-  if (c.hashPool !== 'none') parts.push(`--hash sha256 --hash-pool ${c.hashPool}`);
-  if (c.mode === 'threads' || c.hashPool === 'threads' || c.hashPool === 'processes')
-    parts.push(`-w ${c.workers}`);
-  return parts.join(' ');
-}

@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { packageUrl } from '../paths.js';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { download } from '../download.js';
 import { explain, recommendation } from './explain.js';
 import { buildMatrix, type MatrixAxes } from './matrix.js';
+import { median } from './stats.js';
 import type {
   BenchConfig,
   BenchConfigResult,
@@ -18,6 +17,7 @@ import type {
   BenchWorkloadResult,
   RunMetrics,
 } from './types.js';
+import { listFiles, sha256File, verifyDir } from './verify-dir.js';
 
 /** A list to benchmark and the bytes every run must end up with. */
 export interface BenchWorkload {
@@ -71,7 +71,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const okBytes = results.flatMap((r) =>
       r.runs.filter((x) => x.ok && x.bytes !== undefined).map((x) => x.bytes!),
     );
-    const bytes = w.bytes ?? (okBytes.length > 0 ? median(okBytes) : 0);
+    const bytes = w.bytes ?? median(okBytes) ?? 0;
     for (const r of results) {
       r.ok = r.runs.every((x) => x.ok);
       r.stats = stats(r.runs, w.expected.size, bytes);
@@ -139,64 +139,19 @@ function probe(config: BenchConfig, sources: string[], dir: string): Promise<Run
   });
 }
 
-/** Exactly the expected files with the expected digests; a description of the first problem otherwise. */
-export async function verifyDir(
-  dir: string,
-  expected: ReadonlyMap<string, string>,
-): Promise<string | undefined> {
-  const found = await listFiles(dir);
-  const extra = found.filter((f) => !expected.has(f));
-  if (extra.length > 0) return `unexpected file ${extra[0]} (${extra.length} in all)`;
-  if (found.length !== expected.size) {
-    const missing = [...expected.keys()].find((k) => !found.includes(k));
-    return `missing ${missing} (${expected.size - found.length} in all)`;
-  }
-  for (const f of found) {
-    const hex = await sha256File(path.join(dir, f));
-    if (hex !== expected.get(f))
-      return `${f}: sha256 ${hex.slice(0, 12)}… is not the expected ${expected.get(f)?.slice(0, 12)}…`;
-  }
-  return undefined;
-}
-
-export async function listFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
-    else out.push(r);
-  }
-  return out.sort();
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    fs.createReadStream(file, { highWaterMark: MiB })
-      .on('data', (c) => h.update(c))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 function stats(runs: BenchRun[], files: number, bytes: number): BenchStats | undefined {
   const ok = runs.filter((r): r is BenchRun & RunMetrics => r.ok && r.wallMs !== undefined);
   if (ok.length === 0) return undefined;
   const cores = os.availableParallelism();
-  const wallMs = median(ok.map((r) => r.wallMs));
-  const cpuMs = median(ok.map((r) => r.cpuUserMs + r.cpuSystemMs + r.childCpuMs));
+  // ok is not empty, so every median below is a number.
+  const wallMs = median(ok.map((r) => r.wallMs))!;
+  const cpuMs = median(ok.map((r) => r.cpuUserMs + r.cpuSystemMs + r.childCpuMs))!;
   return {
     wallMs,
     cpuMs,
     cpuUtil: cpuMs / wallMs / cores,
-    elu: median(ok.map((r) => r.elu)),
-    maxRssMiB: median(ok.map((r) => r.maxRssMiB)),
+    elu: median(ok.map((r) => r.elu))!,
+    maxRssMiB: median(ok.map((r) => r.maxRssMiB))!,
     mibPerSec: bytes / MiB / (wallMs / 1000),
     filesPerSec: files / (wallMs / 1000),
   };

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { procCpu } from '../bench/proc.js';
 import type { BenchConfig, RunMetrics } from '../bench/types.js';
 import { download } from '../download.js';
 import { EXIT } from '../report/summary.js';
@@ -9,17 +9,9 @@ import { EXIT } from '../report/summary.js';
  * to this configuration alone. argv[2] is `{ config, sources, dir }`; one JSON line of RunMetrics goes to stdout.
  */
 
-/** CPU of exited, reaped child processes (cutime + cstime in /proc/self/stat), in ms; 0 where unavailable. */
+/** CPU of exited, reaped child processes (the `processes` hash pool), in ms; 0 where /proc is missing. */
 function childCpuMs(): number {
-  try {
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    // Fields after the command name (which may contain spaces) start at state (field 3).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[13]) + Number(f[14]);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return 0;
-  }
+  return (procCpu('self')?.childrenS ?? 0) * 1000;
 }
 
 async function probe(): Promise<void> {

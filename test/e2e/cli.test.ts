@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RunningServer } from '../../src/server/index.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
+import { selfSignedCertificate } from '../../bench/lib/tls.js';
 
 const run = (args: string[], opts: { stdin?: string; cwd?: string } = {}) => runCli(args, opts);
 
@@ -162,28 +162,10 @@ describe('dlpool CLI', () => {
 
   it('a certificate subject with terminal sequences is printed, not obeyed (hostname mismatch message)', async (t) => {
     const dir = await tmpDir();
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
     // A CA that dlpool trusts, for a name that is not the host's: Node's error quotes the certificate's CN.
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-utf8',
-      '-subj',
-      '/CN=evil\u001b]2;pwned\u0007\u001b[41mred',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    if (made.status !== 0) return t.skip('openssl cannot make the test certificate here');
+    const made = selfSignedCertificate(dir, '/CN=evil\u001b]2;pwned\u0007\u001b[41mred');
+    if ('error' in made) return t.skip('openssl cannot make the test certificate here');
+    const { key, cert } = made;
     const server = https.createServer(
       { key: await fs.readFile(key), cert: await fs.readFile(cert) },
       (_q, r) => r.end('x'),

@@ -16,18 +16,8 @@ export function collect(): { events: DownloadEvent[]; onEvent: (e: DownloadEvent
   return { events, onEvent: (e) => events.push(e) };
 }
 
-export async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(d: string, rel: string): Promise<void> {
-    for (const e of await fs.readdir(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(path.join(d, e.name), r);
-      else out.push(r);
-    }
-  }
-  await walk(dir, '');
-  return out.sort();
-}
+/** Every file below a directory, as sorted relative paths (the bench's own lister). */
+export { listFiles } from '../../src/bench/verify-dir.js';
 
 /** Both engines: the download integration tests run for each (issue 4). */
 export const MODES = ['async', 'threads'] as const;

@@ -5,7 +5,10 @@
 // ones through a 1 MiB write stream with backpressure) and renamed to NAME. No retries, resume, checksums,
 // naming rules, events or progress. Exit 1 when any download fails.
 //
-//   node scripts/node-floor.mjs LIST DIR [-j 16] [--ca-certificate PEM]
+//   node dist-bench/bench/node-floor.js LIST DIR [-j 16] [--ca-certificate PEM]
+//
+// A peer, not part of the harness: its own command line, and its code is kept as it was in
+// scripts/node-floor.mjs (only types added), so its figures stay comparable.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -15,7 +18,7 @@ setFlagsFromString('--liftoff-only');
 const { Agent } = await import('undici');
 
 const args = process.argv.slice(2);
-const flag = (name, def) => {
+const flag = (name: string, def: string | undefined): string | undefined => {
   const i = args.indexOf(name);
   if (i < 0) return def;
   const v = args[i + 1];
@@ -26,7 +29,7 @@ const j = Number(flag('-j', '16'));
 const caFile = flag('--ca-certificate', undefined);
 const [list, dir] = args;
 if (!list || !dir || !Number.isInteger(j) || j < 1) {
-  process.stderr.write('usage: node-floor.mjs LIST DIR [-j N] [--ca-certificate PEM]\n');
+  process.stderr.write('usage: node-floor.js LIST DIR [-j N] [--ca-certificate PEM]\n');
   process.exit(2);
 }
 const urls = fs
@@ -43,7 +46,7 @@ let next = 0;
 let active = 0;
 let failed = 0;
 
-function done(err) {
+function done(err?: Error): void {
   if (err) {
     failed++;
     process.stderr.write(`${err.message ?? err}\n`);
@@ -52,14 +55,14 @@ function done(err) {
   pump();
 }
 
-function one(href) {
+function one(href: string): void {
   const url = new URL(href);
-  const final = path.join(dir, decodeURIComponent(url.pathname.split('/').pop() || 'index.html'));
+  const final = path.join(dir!, decodeURIComponent(url.pathname.split('/').pop() || 'index.html'));
   const part = `${final}.part`;
-  let chunks = [];
-  let ws;
-  let resume;
-  let bad;
+  let chunks: Buffer[] = [];
+  let ws: fs.WriteStream | undefined;
+  let resume: () => void;
+  let bad: Error | undefined;
   agent.dispatch(
     {
       origin: url.origin,
@@ -75,13 +78,14 @@ function one(href) {
           return true;
         }
         resume = res;
-        let length;
+        let length: number | undefined;
         for (let i = 0; i < raw.length; i += 2) {
-          if (raw[i].toString('latin1').toLowerCase() === 'content-length') length = Number(raw[i + 1]);
+          if (raw[i]!.toString('latin1').toLowerCase() === 'content-length') length = Number(raw[i + 1]);
         }
-        if (!(length <= SMALL)) {
+        if (!(length! <= SMALL)) {
           ws = fs.createWriteStream(part, {
-            flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+            // Numeric open flags work (fs.open takes them); @types/node declares only the string form.
+            flags: (O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW) as unknown as string,
             highWaterMark: 1 << 20,
           });
           ws.on('drain', () => resume());
@@ -121,10 +125,10 @@ function one(href) {
   );
 }
 
-function pump() {
+function pump(): void {
   while (active < j && next < urls.length) {
     active++;
-    one(urls[next++]);
+    one(urls[next++]!);
   }
   if (active === 0 && next >= urls.length) {
     void agent.close();

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  machineBusySeconds,
+  openFds,
+  pidAlive,
+  procCpu,
+  procMemory,
+  treeCpuSeconds,
+} from '../../../src/bench/proc.js';
+
+const linux = fs.existsSync('/proc/self/stat');
+
+describe.skipIf(!linux)('/proc readers (Linux)', () => {
+  it('read this process: CPU, memory, fds, liveness', () => {
+    const spin = Date.now() + 50;
+    while (Date.now() < spin); // some CPU to see
+    const cpu = procCpu('self')!;
+    expect(cpu.userS + cpu.sysS).toBeGreaterThan(0);
+    expect(cpu.childrenS).toBeGreaterThanOrEqual(0);
+    const mem = procMemory(process.pid)!;
+    expect(mem.rssKiB).toBeGreaterThan(1000);
+    expect(mem.hwmKiB).toBeGreaterThanOrEqual(mem.rssKiB);
+    expect(mem.threads).toBeGreaterThan(0);
+    expect(openFds(process.pid)).toBeGreaterThan(2);
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(treeCpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(machineBusySeconds()).toBeGreaterThan(0);
+  });
+
+  it('count a reaped child in childrenS, and a gone process as not alive', async () => {
+    const before = procCpu('self')!.childrenS;
+    const child = spawn(process.execPath, ['-e', 'const t = Date.now() + 300; while (Date.now() < t);']);
+    await new Promise((r) => child.once('exit', r));
+    expect(procCpu('self')!.childrenS).toBeGreaterThan(before);
+    expect(pidAlive(child.pid!)).toBe(false);
+    expect(procCpu(child.pid!)).toBeUndefined();
+    expect(procMemory(child.pid!)).toBeUndefined();
+  });
+});
