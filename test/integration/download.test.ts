@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
@@ -15,6 +16,27 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
+
+/**
+ * A handler that answers requests `n` at a time, once `n` are waiting: a client that keeps `n` downloads going
+ * meets exactly `n` at the server however slowly a loaded machine lets it send them (answers after a fixed
+ * delay let a client that was late with its fifth request finish the first before it). One that never gets to
+ * `n` is answered after 2 s, and the test sees the lower count.
+ */
+function inGroupsOf(n: number, answer: (res: ServerResponse) => void): RequestListener {
+  const waiting: ServerResponse[] = [];
+  const go = (res: ServerResponse) => {
+    const i = waiting.indexOf(res);
+    if (i < 0) return; // answered already
+    waiting.splice(i, 1);
+    answer(res);
+  };
+  return (_req, res) => {
+    waiting.push(res);
+    if (waiting.length >= n) for (const r of waiting.slice()) go(r);
+    else setTimeout(() => go(res), 2000).unref();
+  };
+}
 
 describe.each(MODES)('%s mode', (mode) => {
   describe('download: many files', () => {
@@ -39,9 +61,7 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('never runs more than -j downloads at once (counted at the server)', async () => {
-      const s = await startServer((_req, res) => {
-        setTimeout(() => res.end('x'.repeat(1000)), 30);
-      });
+      const s = await startServer(inGroupsOf(5, (res) => res.end('x'.repeat(1000))));
       try {
         const dir = await tmpDir();
         const entries = Array.from({ length: 40 }, (_, i) => `${s.url}/a${i}`);
@@ -54,14 +74,12 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('holds --per-host below -j', async () => {
-      const s = await startServer((_req, res) => {
-        setTimeout(() => res.end('y'), 30);
-      });
+      const s = await startServer(inGroupsOf(3, (res) => res.end('y')));
       try {
         const dir = await tmpDir();
-        const entries = Array.from({ length: 20 }, (_, i) => `${s.url}/b${i}`);
+        const entries = Array.from({ length: 21 }, (_, i) => `${s.url}/b${i}`);
         const summary = await download({ ...engine(mode), entries, dir, concurrency: 16, perHost: 3 });
-        expect(summary.downloaded).toBe(20);
+        expect(summary.downloaded).toBe(21);
         expect(s.maxInFlight).toBe(3);
       } finally {
         await s.close();

@@ -14,13 +14,18 @@ describe('threads mode', () => {
   it('hands out jobs dynamically: a stalled file on one worker does not hold back the rest', async () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
+    // The other files are answered once `stall` is in flight: on a loaded machine the worker given `stall` can
+    // start so late that the other one fetched all 20 first (and nothing was held back by anything).
+    let arrived!: () => void;
+    const stallArrived = new Promise<void>((r) => (arrived = r));
     const s = await startServer((req, res) => {
       const name = req.url!.slice(1);
       res.writeHead(200, { 'content-length': '300000' });
       if (name === 'stall') {
+        arrived();
         res.write(body(name).subarray(0, 1000));
         void released.then(() => res.end(body(name).subarray(1000)));
-      } else res.end(body(name));
+      } else void stallArrived.then(() => res.end(body(name)));
     });
     const dir = await tmpDir();
     const order: string[] = [];
