@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
@@ -15,6 +16,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
+
+/**
+ * Answers `body` to requests held until `width` of them wait at once (or all `total` have come): the limit is
+ * then reached however slowly the client runs. (Answers after a fixed 30 ms were used before: on a loaded
+ * machine a download could end before the last of a full set started, and the count fell one short.)
+ */
+function heldUntil(width: number, total: number, body: string): http.RequestListener {
+  let seen = 0;
+  let waiting: http.ServerResponse[] = [];
+  return (_req, res) => {
+    seen++;
+    waiting.push(res);
+    if (waiting.length < width && seen < total) return;
+    const go = waiting;
+    waiting = [];
+    for (const r of go) r.end(body);
+  };
+}
 
 describe.each(MODES)('%s mode', (mode) => {
   describe('download: many files', () => {
@@ -39,9 +58,7 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('never runs more than -j downloads at once (counted at the server)', async () => {
-      const s = await startServer((_req, res) => {
-        setTimeout(() => res.end('x'.repeat(1000)), 30);
-      });
+      const s = await startServer(heldUntil(5, 40, 'x'.repeat(1000)));
       try {
         const dir = await tmpDir();
         const entries = Array.from({ length: 40 }, (_, i) => `${s.url}/a${i}`);
@@ -54,9 +71,7 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('holds --per-host below -j', async () => {
-      const s = await startServer((_req, res) => {
-        setTimeout(() => res.end('y'), 30);
-      });
+      const s = await startServer(heldUntil(3, 20, 'y'));
       try {
         const dir = await tmpDir();
         const entries = Array.from({ length: 20 }, (_, i) => `${s.url}/b${i}`);
