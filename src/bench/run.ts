@@ -45,8 +45,8 @@ export interface BenchOptions {
   signal?: AbortSignal;
 }
 
-// The probe runs compiled JS (also under the test runner, and from the bundled CLI).
-const PROBE = fileURLToPath(packageUrl('dist/cli/bench-probe.js'));
+// The probe runs compiled, bundled JS (also under the test runner, and from the bundled CLI).
+const PROBE = fileURLToPath(packageUrl('dist/dlpool-bench-probe.js'));
 
 const MiB = 1024 * 1024;
 
