@@ -21,16 +21,35 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     await pause(wait, job, ctx);
     if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   }
-  return getFollowingRedirects(target.url, {
-    dispatcher: ctx.dispatcher,
+  return getForJob(job, ctx, target.url, {
     headers,
-    maxRedirects: opts.maxRedirects,
-    allowInsecureRedirects: opts.allowInsecureRedirects,
     signal: ctx.signal,
-    speed: speedFloor(job, opts),
-    limiter: ctx.limiter,
     attempt: state.attempts,
     displayUrl: target.shown,
+  });
+}
+
+/**
+ * A GET for `job` with the run's settings (redirects, speed floor, --limit-rate, keep-alive), following
+ * redirects: a whole file's attempt, or one range of a segmented download.
+ */
+export function getForJob(
+  job: Job,
+  ctx: FetchContext,
+  url: URL,
+  o: { headers: Record<string, string>; signal: AbortSignal; attempt: number; displayUrl: string },
+): Promise<GetResponse> {
+  const { opts } = ctx;
+  return getFollowingRedirects(url, {
+    dispatcher: ctx.dispatcher,
+    headers: o.headers,
+    maxRedirects: opts.maxRedirects,
+    allowInsecureRedirects: opts.allowInsecureRedirects,
+    signal: o.signal,
+    speed: speedFloor(job, opts),
+    limiter: ctx.limiter,
+    attempt: o.attempt,
+    displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
   });
 }

@@ -6,9 +6,9 @@ import type { Segment } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { classifyNetworkError, fileError } from './classify.js';
 import { emitRetry, type FetchContext, sleepOf } from './context.js';
-import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+import type { GetResponse } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
-import { requestHeaders } from './request.js';
+import { getForJob, requestHeaders } from './request.js';
 import { retryDelay } from './retry.js';
 import { throttle } from './throttle.js';
 
@@ -197,17 +197,11 @@ class SegmentedRun {
     // --host-rate counts every range request too (waiting holds the range's connection slot).
     const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
     if (wait > 0) await sleepOf(ctx)(wait, this.#stop.signal);
-    const res = await getFollowingRedirects(job.url, {
-      dispatcher: ctx.dispatcher,
+    const res = await getForJob(job, ctx, job.url, {
       headers,
-      maxRedirects: opts.maxRedirects,
-      allowInsecureRedirects: opts.allowInsecureRedirects,
       signal: this.#stop.signal,
-      speed: speedFloor(job, opts),
-      limiter: ctx.limiter,
       attempt: this.#d.attempt,
       displayUrl: job.displayUrl,
-      close: ctx.keepAlive?.closeAfter(job.hostAgain),
     });
     const range = res.statusCode === 206 ? contentRange(res) : undefined;
     // A range that runs past the segment is fine (pump stops at its end); another total, another start or
