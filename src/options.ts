@@ -328,7 +328,11 @@ function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
     throw new UsageError(`shard: expected index 0 <= I < count N, got ${String(index)}/${String(count)}`);
   }
-  if (start === undefined) return { size, index, count };
+  if (start === undefined) {
+    // Names settled for lines of one shard mean nothing to a run that reads the whole list.
+    if (names !== undefined) throw new UsageError('shard.names: only with shard.start (a shard read alone)');
+    return { size, index, count };
+  }
   if (!Number.isSafeInteger(start.offset) || start.offset < 0 || start.line !== index * size + 1) {
     throw new UsageError(
       `shard.start: expected a byte offset >= 0 and line ${index * size + 1} (shard ${index} of ${size} lines), ` +
@@ -337,6 +341,8 @@ function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   }
   const settled = new Map<number, string>();
   for (const [line, name] of Object.entries(names ?? {})) {
+    // (The name itself is checked with the entry, whose line it then fails: see settledName.)
+    if (!/^[1-9][0-9]*$/.test(line)) throw new UsageError(`shard.names: '${line}' is not a line number`);
     if (typeof name !== 'string' || name === '')
       throw new UsageError(`shard.names: line ${line} has no name`);
     settled.set(Number(line), name);

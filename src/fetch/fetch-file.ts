@@ -119,9 +119,12 @@ async function lookBeforeFetching(
   state: DownloadState,
 ): Promise<Outcome | undefined> {
   const known = state.rel;
-  if (known === undefined || !ctx.dirs.mayExist(known)) return undefined;
+  if (known === undefined) return undefined;
   const { part } = state;
   try {
+    // Before any file operation, so a name outside --dir is never looked at, hashed or resumed there.
+    checkInside(ctx.opts.dir, known);
+    if (!ctx.dirs.mayExist(known)) return undefined;
     // Its folder, if it exists, pinned (a link there is refused); a missing folder holds nothing.
     const site = (part.site = ctx.dirs.site(known, false));
     if (!site) return undefined;
@@ -268,6 +271,8 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
     const named = await nameFromResponse(job, ctx, res);
     state.rel = named.rel;
     state.offered = named.offered;
+    // Inside --dir before a file already there is looked at.
+    checkInside(opts.dir, state.rel);
     // (A download under a temporary name checks for a file already there when it gets its name.)
     if (state.offered === undefined && !opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       part.site ??= ctx.dirs.site(state.rel, false);

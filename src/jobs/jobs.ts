@@ -3,7 +3,7 @@ import type { EventListener, FileResult } from '../events.js';
 import { checkUrl } from '../sources/list.js';
 import type { ListEntry, SourceItem } from '../sources/types.js';
 import type { JobOrResult } from './job.js';
-import { type NameRegistry, relativeName, sanitizeSubdir } from './naming.js';
+import { type NameRegistry, relativeName, sanitizeSubdir, settledName } from './naming.js';
 import type { OfferedNames } from './offered-names.js';
 
 export interface JobsOptions {
@@ -87,8 +87,9 @@ export async function* toJobs(
     }
     let rel: string | undefined;
     try {
+      const given = item.settledName === undefined ? undefined : settledName(item.settledName);
       if (!opts.offered || item.out !== undefined) {
-        rel = opts.names.claim(item.settledName ?? relativeName({ url, out: item.out, dir: item.dir }));
+        rel = opts.names.claim(given ?? relativeName({ url, out: item.out, dir: item.dir }));
       } else if (item.dir) {
         // The name comes later, from the response; a bad dir= is still an error of this list line.
         sanitizeSubdir(item.dir);

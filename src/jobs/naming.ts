@@ -176,19 +176,34 @@ export function relativeName(entry: {
   const parts: string[] = [];
   if (entry.dir) parts.push(sanitizeSubdir(entry.dir));
   const out = entry.out;
-  if (out !== undefined && out !== '') {
-    const what = `out ${quote(out)}`;
-    const outParts = relativeParts(out, what);
-    const last = out.split(/[/\\]/).at(-1);
-    const name = outParts.pop();
-    if (name === undefined || last === '' || last === '.') {
-      throw new UnsafeNameError(`${what}: names no file (it ends with a separator or '.')`);
-    }
-    parts.push(...outParts.map(sanitizeName), sanitizeName(name));
-  } else {
-    parts.push(sanitizeName(nameFromUrl(entry.url)));
-  }
+  if (out !== undefined && out !== '') parts.push(givenPath(out, `out ${quote(out)}`));
+  else parts.push(sanitizeName(nameFromUrl(entry.url)));
   return parts.filter((p) => p !== '').join('/');
+}
+
+/** A file path given by the user (`out=`, a settled name): sub-directories and a name, each part sanitised. */
+function givenPath(text: string, what: string): string {
+  const parts = relativeParts(text, what);
+  const last = text.split(/[/\\]/).at(-1);
+  const name = parts.pop();
+  if (name === undefined || last === '' || last === '.') {
+    throw new UnsafeNameError(`${what}: names no file (it ends with a separator or '.')`);
+  }
+  return [...parts.map(sanitizeName), sanitizeName(name)].filter((p) => p !== '').join('/');
+}
+
+/**
+ * A relative path given as final, not to be named again (a name settled before the run, a library caller's
+ * `settledName`): kept only if the rules for `out=` leave it exactly as it is, i.e. it is a name dlpool itself
+ * gives; else UnsafeNameError naming it. Never renamed instead: a settled name that changed would no longer be
+ * the one the rest of the list was named around, and could take another entry's name.
+ */
+export function settledName(rel: string): string {
+  const what = `settled name ${quote(rel)}`;
+  const safe = givenPath(rel, what);
+  if (safe !== rel)
+    throw new UnsafeNameError(`${what}: not a name dlpool gives (the name rules make it ${quote(safe)})`);
+  return rel;
 }
 
 /** `a.tar.gz` -> [`a`, `.tar.gz`]; `a.b.bin` -> [`a.b`, `.bin`]; `.bashrc` and `noext` -> [name, ``]. */

@@ -118,5 +118,12 @@ describe('normalizeOptions: shards', () => {
     expect(() =>
       normalizeOptions({ shard: { index: 0, count: 1, start: { offset: 0, line: 1 }, names: { 3: '' } } }),
     ).toThrow(/shard\.names: line 3 has no name/);
+    const names = { x: 'a.bin' } as unknown as Record<number, string>;
+    expect(() =>
+      normalizeOptions({ shard: { index: 0, count: 1, start: { offset: 0, line: 1 }, names } }),
+    ).toThrow(/shard\.names: 'x' is not a line number/);
+    expect(() => normalizeOptions({ shard: { index: 0, count: 1, names: { 3: 'a.1.bin' } } })).toThrow(
+      /shard\.names: only with shard\.start/,
+    );
   });
 });

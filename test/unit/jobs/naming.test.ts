@@ -7,6 +7,7 @@ import {
   relativeName,
   sanitizeName,
   sanitizeSubdir,
+  settledName,
   targetPath,
   checkInside,
 } from '../../../src/jobs/naming.js';
@@ -130,6 +131,47 @@ describe('sanitizeSubdir and relativeName', () => {
     expect(() => relativeName({ url: u('http://h/x'), dir: '/abs' })).toThrow(/absolute/);
     expect(() => relativeName({ url: u('http://h/x'), out: 'dir/' })).toThrow(/names no file/);
     expect(() => relativeName({ url: u('http://h/x'), out: 'dir/.' })).toThrow(/names no file/);
+  });
+});
+
+describe('settledName', () => {
+  it('keeps every name the rules and the registry give, suffixes and sub-directories included', () => {
+    const r = new NameRegistry();
+    const urls = [
+      'http://h/a/CON.txt',
+      'http://h/%1B%07x.bin',
+      `http://h/${'é'.repeat(200)}.tar.gz`,
+      'http://h/',
+    ];
+    for (const url of [...urls, ...urls]) {
+      const given = r.claim(relativeName({ url: u(url), dir: 'd\\e' }));
+      expect(settledName(given)).toBe(given);
+    }
+    expect(settledName('.bashrc.1')).toBe('.bashrc.1');
+  });
+
+  it('refuses what the rules would change or refuse, naming it with its control characters escaped', () => {
+    const bad: [string, RegExp][] = [
+      ['esc\x1b[31mbel\x07.bin', /settled name "esc\\u001b\[31mbel\\u0007\.bin": not a name dlpool gives/],
+      ['CON', /the name rules make it "_CON"/],
+      ['sub/nul.txt', /"sub\/_nul\.txt"/],
+      ['../outside.txt', /'\.\.' not allowed/],
+      ['a/../../b', /'\.\.' not allowed/],
+      ['/etc/passwd', /absolute/],
+      ['C:\\x.bin', /absolute/],
+      ['a\\b.bin', /make it "a\/b\.bin"/],
+      ['./a.bin', /make it "a\.bin"/],
+      ['a//b.bin', /make it "a\/b\.bin"/],
+      ['dir/', /names no file/],
+      ['', /names no file/],
+      ['trailing.', /make it "trailing"/],
+      ['x'.repeat(246), /not a name dlpool gives/],
+      ['\uD800.bin', /make it "_\.bin"/],
+    ];
+    for (const [name, why] of bad) {
+      expect(() => settledName(name), JSON.stringify(name)).toThrow(UnsafeNameError);
+      expect(() => settledName(name), JSON.stringify(name)).toThrow(why);
+    }
   });
 });
 
