@@ -75,6 +75,8 @@ export async function segmentedBody(
   state: DownloadState,
   first: GetResponse | undefined,
   extra: number,
+  /** Where every range is asked: the URL that gave `first`, or the saved `.part`'s bytes. */
+  from: { url: URL; shown: string },
 ): Promise<Done> {
   const { opts } = ctx;
   const { part } = state;
@@ -101,6 +103,7 @@ export async function segmentedBody(
     ctx,
     part,
     rel: state.offered ?? rel,
+    from,
     first,
     ranges: fresh ? 1 + extra : undefined,
     extra,

@@ -9,7 +9,7 @@ import { classifyNetworkError } from './classify.js';
 import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, Skipped } from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import type { GetResponse } from './http.js';
-import { pause, request, urlOfAttempt } from './request.js';
+import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
@@ -199,7 +199,10 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
         attempt: state.attempts,
       });
     }
-    return segmentedBody(job, ctx, state, undefined, 0);
+    // Continued only from the URL its bytes came from; one this entry no longer lists restarts the file.
+    const from = urlShownAs(job, part.source);
+    if (from) return segmentedBody(job, ctx, state, undefined, 0, from);
+    await part.drop();
   }
   const res = await request(job, ctx, state);
   const init = { url: state.shownUrl!, attempt: state.attempts };
@@ -251,6 +254,7 @@ async function bodyStart(
   if (res.statusCode === 206) return refuse('unexpected 206 answer to a full request');
   // 200 (also to a Range request: the server sends the whole file, so we start again from zero).
   state.fromEarlierRun = 0;
+  part.source = init.url;
   const total = lengthOf(res);
   const v = validatorOf(res);
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
@@ -315,7 +319,7 @@ async function receive(
     } else {
       const extra = (await ctx.slots?.borrow(job, opts.split - 1)) ?? 0;
       // No free -j slot now: one connection, the plain way (the body is already coming).
-      if (extra > 0) return segmentedBody(job, ctx, state, res, extra);
+      if (extra > 0) return segmentedBody(job, ctx, state, res, extra, urlOfAttempt(job, state.attempts));
     }
   }
   if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {

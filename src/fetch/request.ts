@@ -1,19 +1,26 @@
 import { DlpoolError, redactUrl } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import { type DownloadState, type FetchContext, sleepOf } from './context.js';
+import { expectedFor } from './digest.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 
 /** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
 export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
   const { opts } = ctx;
   const { part } = state;
+  const target = urlOfAttempt(job, state.attempts);
   let headers = requestHeaders(opts);
   if (part.offset > 0) {
-    headers = { ...headers, range: `bytes=${part.offset}-` };
-    if (part.validator) headers['if-range'] = part.validator;
+    // A validator proves nothing about another server's bytes (two mirrors may send one ETag for different
+    // files): the `.part` is continued from another URL only when a checksum will prove the result, and
+    // If-Range goes only to the server that gave the validator. Otherwise the file restarts there.
+    const same = part.source === target.shown;
+    if (same || expectedFor(job, ctx) !== undefined) {
+      headers = { ...headers, range: `bytes=${part.offset}-` };
+      if (part.validator && same) headers['if-range'] = part.validator;
+    } else part.offset = 0;
   }
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
-  const target = urlOfAttempt(job, state.attempts);
   state.shownUrl = target.shown;
   // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out).
   const wait = ctx.hostGate?.reserve(target.url.host) ?? 0;
@@ -56,13 +63,20 @@ export function getForJob(
 
 /**
  * Where attempt `attempt` (1-based) goes: the entry's URL, then each mirror in turn, round after round. (A split
- * download, -x, takes its ranges from the entry's URL.)
+ * download, -x, takes every range from the URL that gave its first answer.)
  */
 export function urlOfAttempt(job: Job, attempt: number): { url: URL; shown: string } {
   const i = (attempt - 1) % (1 + job.mirrors.length);
   if (i === 0) return { url: job.url, shown: job.displayUrl };
   const url = job.mirrors[i - 1]!;
   return { url, shown: redactUrl(url.href) };
+}
+
+/** The entry's URL or the mirror shown as `shown` (where a `.part`'s bytes came from), if the job has it. */
+export function urlShownAs(job: Job, shown: string): { url: URL; shown: string } | undefined {
+  if (shown === job.displayUrl) return { url: job.url, shown };
+  const url = job.mirrors.find((m) => redactUrl(m.href) === shown);
+  return url && { url, shown };
 }
 
 /** Waits `ms` or until the run is interrupted; a long wait (Retry-After can ask for minutes) lends the -j slot out. */

@@ -53,6 +53,8 @@ export interface SegmentedDownload {
   part: PartFile;
   /** The name shown in events. */
   rel: string;
+  /** The URL every range is asked from: the one whose answer the `.part`'s bytes and validator came from. */
+  from: { url: URL; shown: string };
   /** A 200 answer to the first request, whose body feeds the segment starting at 0 (a new split). */
   first: GetResponse | undefined;
   /** Ranges of a new split (`1 + extra`); absent when the saved segments are continued. */
@@ -91,7 +93,7 @@ class SegmentedRun {
 
   constructor(d: SegmentedDownload) {
     this.#d = d;
-    this.#init = { url: d.job.displayUrl, attempt: d.attempt };
+    this.#init = { url: d.from.shown, attempt: d.attempt };
     this.#lent = d.extra;
     this.#progressDue = throttle(d.ctx.opts.progressIntervalMs);
     this.#first = d.first;
@@ -165,7 +167,7 @@ class SegmentedRun {
         res = undefined;
         if (err instanceof FileChangedError || this.#stop.signal.aborted) throw err;
         const e = classifyNetworkError(err, {
-          url: job.displayUrl,
+          url: this.#d.from.shown,
           attempt: this.#d.attempt,
           connectTimeoutMs: opts.connectTimeoutMs,
           timeoutMs: opts.timeoutMs,
@@ -186,7 +188,7 @@ class SegmentedRun {
 
   /** The request for the rest of `seg`; an answer that is not that range of the same file is refused. */
   async #request(seg: Segment): Promise<GetResponse> {
-    const { job, ctx, part } = this.#d;
+    const { job, ctx, part, from } = this.#d;
     const { opts } = ctx;
     const { total, validator } = part;
     const headers: Record<string, string> = {
@@ -195,13 +197,13 @@ class SegmentedRun {
     };
     if (validator !== undefined) headers['if-range'] = validator;
     // --host-rate counts every range request too (waiting holds the range's connection slot).
-    const wait = ctx.hostGate?.reserve(job.url.host) ?? 0;
+    const wait = ctx.hostGate?.reserve(from.url.host) ?? 0;
     if (wait > 0) await sleepOf(ctx)(wait, this.#stop.signal);
-    const res = await getForJob(job, ctx, job.url, {
+    const res = await getForJob(job, ctx, from.url, {
       headers,
       signal: this.#stop.signal,
       attempt: this.#d.attempt,
-      displayUrl: job.displayUrl,
+      displayUrl: from.shown,
     });
     const range = res.statusCode === 206 ? contentRange(res) : undefined;
     // A range that runs past the segment is fine (pump stops at its end); another total, another start or

@@ -28,13 +28,17 @@ export class PartFile {
   total: number | undefined;
   /** Strong ETag or Last-Modified of the first answer, sent as If-Range on resume. */
   validator: string | undefined;
+  /** The URL (as shown) whose answer the bytes and `validator` came from: the entry's or a mirror's. */
+  source: string;
   /** Set while the `.part` is a segmented download (-x): where each range stands. */
   segments: Segment[] | undefined;
   /** A resume state may exist beside the `.part` and must go when the `.part` goes. */
   #meta = false;
 
   /** `url`: the download's URL as shown (credentials removed), which a saved state must name to be used. */
-  constructor(private readonly url: string) {}
+  constructor(private readonly url: string) {
+    this.source = url;
+  }
 
   /** The `.part` path (through the pinned folder); only once the download has a place. */
   get path(): string {
@@ -60,6 +64,7 @@ export class PartFile {
     const size = await partSize(partPath);
     if (size === 0) return;
     this.validator = saved.validator;
+    this.source = saved.from ?? saved.url;
     this.total = saved.total;
     if (saved.segments) {
       // A segmented .part is sized to the whole file when it is created; any other size is not ours to trust.
@@ -103,6 +108,7 @@ export class PartFile {
     if (this.validator === undefined || !this.segments) return;
     writeResumeState(this.path, {
       url: this.url,
+      from: this.#from(),
       validator: this.validator,
       total: this.total,
       segments: this.segments,
@@ -151,9 +157,18 @@ export class PartFile {
   /** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */
   keepState(): void {
     if (this.validator !== undefined) {
-      writeResumeState(this.path, { url: this.url, validator: this.validator, total: this.total });
+      writeResumeState(this.path, {
+        url: this.url,
+        from: this.#from(),
+        validator: this.validator,
+        total: this.total,
+      });
       this.#meta = true;
     } else this.#dropState();
+  }
+
+  #from(): string | undefined {
+    return this.source === this.url ? undefined : this.source;
   }
 
   #dropState(): void {

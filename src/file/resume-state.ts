@@ -10,6 +10,11 @@ import { openRegularSync, READ_OWN, WRITE_NEW } from './part.js';
  */
 export interface ResumeState {
   url: string;
+  /**
+   * The URL (a mirror's) whose answer the bytes and the validator came from, when not `url`: a validator is
+   * only sent back to the server that gave it.
+   */
+  from?: string | undefined;
   validator: string;
   total: number | undefined;
   /**
@@ -66,10 +71,11 @@ export function readResumeState(partPath: string): ResumeState | undefined {
       return undefined;
     }
     const total = typeof v.total === 'number' ? v.total : undefined;
-    if (v.segments === undefined) return { url: v.url, validator: v.validator, total };
+    const from = typeof v.from === 'string' ? v.from : undefined;
+    if (v.segments === undefined) return { url: v.url, from, validator: v.validator, total };
     const segments = segmentsFrom(v.segments, total);
     // A segment list that does not parse cannot be trusted: no resume at all.
-    return segments ? { url: v.url, validator: v.validator, total, segments } : undefined;
+    return segments ? { url: v.url, from, validator: v.validator, total, segments } : undefined;
   } catch {
     return undefined;
   }

@@ -22,6 +22,15 @@ describe('resume state beside a .part', () => {
     expect(metaPathOf(part)).toBe(`${part}.meta`);
   });
 
+  it('keeps the mirror the bytes came from, and reads a state without one as from its URL', async () => {
+    const part = path.join(await tmpDir(), 'f.bin.part');
+    const state = { url: 'http://h/f.bin', from: 'http://m/f.bin', validator: '"v1"', total: 100 };
+    writeResumeState(part, state);
+    expect(readResumeState(part)).toEqual(state);
+    await fs.writeFile(metaPathOf(part), JSON.stringify({ v: 1, url: 'http://h/f.bin', validator: '"v1"' }));
+    expect(readResumeState(part)?.from).toBeUndefined();
+  });
+
   it('no state, or one that cannot be trusted, is no resume at all (undefined), never a guess', async () => {
     const dir = await tmpDir();
     const part = path.join(dir, 'f.bin.part');
