@@ -155,8 +155,13 @@ describe.each(MODES)('%s mode', (mode) => {
     };
   }
 
-  for (const maxSize of [undefined, 1000]) {
-    it(`a settled name in a sibling folder does not resume the .part there${maxSize ? ' (--max-size)' : ''}`, async () => {
+  for (const [how, maxSize] of [
+    ['shard.names', undefined],
+    ['shard.names', 1000],
+    ['an entry', undefined],
+    ['an entry', 1000],
+  ] as const) {
+    it(`a name settled by ${how} in a sibling folder does not resume the .part there${maxSize ? ' (--max-size)' : ''}`, async () => {
       const base = await tmpDir();
       const out = path.join(base, 'out');
       await fs.mkdir(out);
@@ -166,21 +171,41 @@ describe.each(MODES)('%s mode', (mode) => {
       const sibling = await siblingPart(base, url, total);
       const list = path.join(base, 'list.txt');
       await fs.writeFile(list, `${url}\n${server.url}/f/g.bin\n`);
+      const settled = '../other/f0.bin';
+      const input =
+        how === 'an entry'
+          ? {
+              entries: [
+                {
+                  kind: 'entry',
+                  url,
+                  source: 'entries',
+                  line: 1,
+                  options: {},
+                  settledName: settled,
+                } as const,
+                `${server.url}/f/g.bin`,
+              ],
+            }
+          : {
+              sources: [list],
+              shardSize: 10,
+              shard: { index: 0, count: 1, start: { offset: 0, line: 1 }, names: { 1: settled } },
+            };
       const summary = await download({
         ...engine(mode),
-        sources: [list],
+        ...input,
         dir: out,
         split: 4,
         minSplitSizeBytes: 1024,
         maxSizeBytes: maxSize,
         retry: FAST_RETRY,
-        shardSize: 10,
-        shard: { index: 0, count: 1, start: { offset: 0, line: 1 }, names: { 1: '../other/f0.bin' } },
       });
+      await sibling.unchanged();
       const r = summary.results.find((x) => x.line === 1)!;
       expect(unsafe(r)).toEqual(['failed', 'ERR_DL_UNSAFE_NAME']);
-      expect(r.error?.message).toMatch(new RegExp(`^${list}:1: `));
-      await sibling.unchanged();
+      const source = how === 'an entry' ? 'entries' : list;
+      expect(r.error?.message).toMatch(new RegExp(`^${source}:1: `));
       expect(unsafe(summary.results.find((x) => x.line === 2)!)).toEqual(['downloaded', undefined]);
     });
   }
