@@ -124,6 +124,9 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
           `${safeText(`dlpool worker: ${what} failed${final ? '' : ' (to be retried)'}: ${message}`)}\n`,
         );
       },
+      onQueueError: (message) => {
+        process.stderr.write(`${safeText(`dlpool worker: queue error (going on): ${message}`)}\n`);
+      },
       onRedisLost: (message) => {
         process.stderr.write(`${safeText(`dlpool worker: ${message}; retrying until it is back`)}\n`);
       },

@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { type Job, type JobJson, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
@@ -34,8 +34,25 @@ export interface WorkerOptions extends RedisOptions {
    * was refused; the message is one line, the job's text not escaped.
    */
   onShardFailed?: (what: string, message: string, final: boolean) => void;
+  /** BullMQ failed on something it read from Redis (said once per message); the worker goes on. */
+  onQueueError?: (message: string) => void;
   /** The connection to Redis was lost (said once per outage: `lost Redis at URL: reason`); it is retried. */
   onRedisLost?: (message: string) => void;
+}
+
+/**
+ * A Worker that takes a job whose data is not JSON as a job with no data (which the shard's checks fail for good)
+ * instead of erroring: BullMQ's parse error ended the worker, so one such job written to the queue stopped every
+ * worker that took it.
+ */
+class ShardWorker extends Worker<unknown, ShardResult> {
+  protected override createJob(data: JobJson, jobId: string): Job<unknown, ShardResult> {
+    try {
+      return super.createJob(data, jobId);
+    } catch {
+      return super.createJob({ ...data, data: 'null', opts: {} as JobJson['opts'] }, jobId);
+    }
+  }
 }
 
 /** How the failed line names a job: its shard when that is one, else its id (both from Redis, both escaped later). */
@@ -83,7 +100,7 @@ export async function runWorker(
   // the same hosts, and no new connection's first-answer delay, at every shard.
   const dispatcher = o.get.dispatcher ?? createDispatcher(normalized, ca);
   const name = o.queue ?? DEFAULT_QUEUE;
-  const worker = new Worker<unknown, ShardResult>(
+  const worker = new ShardWorker(
     name,
     (job, token) => runShard(job, token, { o, root, target, connection, dispatcher, done }),
     {
@@ -106,15 +123,19 @@ export async function runWorker(
   let drained = false;
   let pollTimer: NodeJS.Timeout | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
+    const said = new Set<string>();
+    await new Promise<void>((resolve) => {
       worker.on('error', (err) => {
-        // Redis away for a while: the connection retries (said once by watchOutages); BullMQ's own failures
-        // with Redis up (an answer it did not expect) end the worker in one line.
+        // Redis away for a while: the connection retries (said once by watchOutages). Anything else BullMQ meets
+        // (a job whose options are not JSON, keys someone else wrote) is said once and the worker goes on:
+        // whoever can write to the queue cannot stop the workers with one bad job.
         if (connection.status !== 'ready' || /ECONN|ETIMEDOUT|EPIPE|Connection is closed/.test(String(err)))
           return;
-        reject(
-          new DlpoolError('ERR_DL_REDIS', `Redis at ${target.shown} failed: ${redisReason(err, target)}`),
-        );
+        const message = redisReason(err, target);
+        if (said.size < 100 && !said.has(message)) {
+          said.add(message);
+          o.onQueueError?.(message);
+        }
       });
       o.signal?.addEventListener('abort', () => resolve(), { once: true });
       if (o.drain) {

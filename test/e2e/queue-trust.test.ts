@@ -207,6 +207,25 @@ describe.skipIf(!REDIS)('queue mode trusts nothing from Redis', () => {
     expect(await fs.readdir(path.join(dir, 'out')).catch(() => [])).not.toContain('a.bin');
   }, 60_000);
 
+  it('a job whose data is not JSON fails for good, and the worker goes on to the next job', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    const text = Buffer.from(`${server.url}/b.bin\n`);
+    await fs.writeFile(list, text);
+    const queue = queueName();
+    await addJobs(queue, [{ id: 'garbled', data: jobFor(list, text, 0, text.length) }]);
+    const r = new Redis(redisUrl);
+    await r.hset(`bull:${queue}:garbled`, 'data', 'not JSON {\x1b[2J');
+    r.disconnect();
+    await addJobs(queue, [{ id: 'good', data: jobFor(list, text, 0, text.length) }]);
+    const w = await worker(queue, dir, path.join(dir, 'out'));
+    expect(w.killed, w.out).toBe(false);
+    expect(w.code, w.out).toBe(1);
+    expect(w.out).toContain("job 'garbled' failed: job data: expected an object");
+    expect(w.out).toMatch(/^shard 0: 1 entries, 1 downloaded/m);
+    expect(await fs.readdir(path.join(dir, 'out'))).toContain('b.bin');
+  }, 60_000);
+
   it('queue results and status: hostile records in Redis are refused or escaped, as text and as --json', async () => {
     const queue = queueName();
     const r = new Redis(redisUrl);
