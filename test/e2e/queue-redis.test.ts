@@ -76,6 +76,27 @@ describe.skipIf(!REDIS)('queue mode and a Redis that is not there', () => {
     }
   }, 60_000);
 
+  it('a worker still waiting for Redis ends on the first SIGTERM (143, nothing said)', async () => {
+    const dir = await tmpDir();
+    // Takes each connection and drops it: Redis never answers, and the test sees the attempts.
+    let attempts = 0;
+    const dropper = net.createServer((s) => (attempts++, s.destroy()));
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (dropper.address() as net.AddressInfo).port;
+      const args = ['worker', '--drain', '--list-root', dir, '--redis-timeout', '120'];
+      const w = start([...args, '--redis', `redis://127.0.0.1:${port}`]);
+      await until('connection attempts', () => attempts >= 2);
+      w.child.kill('SIGTERM');
+      const r = await w.ended;
+      expect(r.killed, r.stderr).toBe(false);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stdout + r.stderr).toBe('');
+    } finally {
+      dropper.close();
+    }
+  }, 60_000);
+
   it('--redis that is not a Redis URL, and a bad --redis-timeout: one usage line, exit 2', async () => {
     for (const args of [
       ['--redis', 'notaurl'],

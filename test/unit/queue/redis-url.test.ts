@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { DlpoolError } from '../../../src/errors.js';
-import { redisReason, redisTarget } from '../../../src/queue/redis.js';
+import { redisReason, redisTarget, watchOutages } from '../../../src/queue/redis.js';
 
 describe('redisTarget', () => {
   it('shows the URL without user or password, and keeps the password to cut it out of messages', () => {
@@ -56,5 +58,27 @@ describe('redisReason', () => {
 
   it('cuts the password out of anything else Redis says', () => {
     expect(redisReason(err('ERR unknown thing hunter22'), t)).toBe('ERR unknown thing ***');
+  });
+});
+
+describe('watchOutages', () => {
+  it('says each outage once, with its reason, and the next one again once Redis was back', () => {
+    const client = new EventEmitter();
+    const said: string[] = [];
+    const stop = watchOutages(client as unknown as Redis, redisTarget('redis://h'), (r) => said.push(r));
+    client.emit('close');
+    client.emit('error', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    client.emit('close');
+    client.emit('close');
+    expect(said).toEqual(['connection closed']);
+    client.emit('ready');
+    client.emit('error', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    client.emit('close');
+    client.emit('close');
+    expect(said).toEqual(['connection closed', 'connection reset']);
+    stop();
+    client.emit('ready');
+    client.emit('close');
+    expect(said).toHaveLength(2);
   });
 });
