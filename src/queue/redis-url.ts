@@ -14,8 +14,12 @@ export interface RedisTarget {
 
 /** `redis://[user:password@]host[:port][/db]` (or `rediss://`, over TLS), or ERR_DL_USAGE. */
 export function redisTarget(url: string, timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): RedisTarget {
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new DlpoolError('ERR_DL_USAGE', '--redis-timeout: expected a number of seconds above 0');
+  // (Node's timers take at most 2^31 - 1 ms; a longer one fires at once.)
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2 ** 31 - 1) {
+    throw new DlpoolError(
+      'ERR_DL_USAGE',
+      '--redis-timeout: expected a number of seconds above 0, at most 2147483',
+    );
   }
   let u: URL | undefined;
   try {

@@ -32,7 +32,7 @@ describe('redisTarget', () => {
     }
   });
 
-  it.each([0, -1, Number.NaN])('refuses --redis-timeout %s', (s) => {
+  it.each([0, -1, Number.NaN, Infinity, 2 ** 31])('refuses --redis-timeout %s ms', (s) => {
     expect(() => redisTarget('redis://h', s)).toThrow(/^--redis-timeout: /);
   });
 });
