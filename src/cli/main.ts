@@ -246,6 +246,11 @@ export async function main(argv: string[]): Promise<void> {
           .positional('list', { type: 'string', describe: 'the list to add (a path every worker reaches)' })
           .options(redisOptions())
           .option('shard-size', { type: 'number', describe: 'lines per shard (add) [10000]' })
+          .option('list-root', {
+            type: 'string',
+            describe:
+              "add: record the list's path relative to DIR (each worker finds it under its own --list-root)",
+          })
           .option('json', { type: 'boolean', describe: 'print JSON' })
           .option('watch', {
             type: 'boolean',

@@ -13,6 +13,7 @@ export interface QueueArgs {
   'redis-timeout'?: number | undefined;
   queue?: string | undefined;
   'shard-size'?: number | undefined;
+  'list-root'?: string | undefined;
   json?: boolean | undefined;
   watch?: boolean | undefined;
 }
@@ -45,6 +46,7 @@ export async function runQueue(a: QueueArgs): Promise<void> {
     const r = await addList(a.list ?? '', {
       ...base,
       ...(a['shard-size'] ? { shardSize: a['shard-size'] } : {}),
+      ...(a['list-root'] !== undefined ? { listRoot: a['list-root'] } : {}),
     });
     process.stdout.write(
       a.json

@@ -14,7 +14,8 @@ export async function trustedRoot(root: string): Promise<string> {
   return fsp.realpath(root);
 }
 
-function inside(root: string, file: string): boolean {
+/** Is `file` strictly below `root` (both resolved)? */
+export function inside(root: string, file: string): boolean {
   const rel = path.relative(root, file);
   return rel !== '' && !rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel);
 }

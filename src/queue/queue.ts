@@ -1,9 +1,11 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { DlpoolError } from '../errors.js';
 import { DEFAULT_SHARD_SIZE } from '../options.js';
 import { planShards } from '../shards/plan.js';
 import { MAX_SHARD_BYTES, type ShardJob, type ShardResult } from './job-data.js';
+import { inside, trustedRoot } from './list-bytes.js';
 import { redisTarget, withRedis } from './redis.js';
 
 /**
@@ -42,15 +44,18 @@ export function shardField(listHash: string, shard: number): string {
 
 /**
  * Adds one job per shard of `list` (shards already finished are not added again). The job holds the list's
- * absolute path, which every worker must reach under its --list-root.
+ * absolute path, which every worker must reach under its --list-root; with `listRoot`, its path relative to that
+ * folder (links resolved), which each worker resolves under its own --list-root (one share mounted at different
+ * paths).
  */
 export async function addList(
   list: string,
-  opts: RedisOptions & { shardSize?: number | undefined },
+  opts: RedisOptions & { shardSize?: number | undefined; listRoot?: string | undefined },
 ): Promise<{ shards: number; added: number }> {
   const target = redisTarget(opts.redis, opts.redisTimeoutMs);
   const size = opts.shardSize ?? DEFAULT_SHARD_SIZE;
   const file = path.resolve(list);
+  const recorded = opts.listRoot === undefined ? file : await relativeTo(opts.listRoot, file, list);
   let plan;
   try {
     plan = await planShards(file, size);
@@ -92,7 +97,7 @@ export async function addList(
               {
                 name: 'shard',
                 data: {
-                  list: file,
+                  list: recorded,
                   listHash: plan.hash,
                   shard,
                   of: plan.shards.length,
@@ -120,4 +125,22 @@ export async function addList(
       await queue.close();
     }
   });
+}
+
+/** `file` relative to `root`, both with links resolved, or ERR_DL_INPUT when it is not below it. */
+async function relativeTo(root: string, file: string, shown: string): Promise<string> {
+  let real: { root: string; file: string };
+  try {
+    real = { root: await trustedRoot(root), file: await fsp.realpath(file) };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DlpoolError(
+      'ERR_DL_INPUT',
+      `cannot resolve list '${shown}' under --list-root '${root}': ${reason}`,
+    );
+  }
+  if (!inside(real.root, real.file)) {
+    throw new DlpoolError('ERR_DL_INPUT', `list '${shown}' is not under --list-root '${root}'`);
+  }
+  return path.relative(real.root, real.file);
 }

@@ -226,6 +226,36 @@ describe.skipIf(!REDIS)('queue mode trusts nothing from Redis', () => {
     expect(await fs.readdir(path.join(dir, 'out'))).toContain('b.bin');
   }, 60_000);
 
+  it('queue add --list-root records the list relative to it; a worker with another path to that folder runs it', async () => {
+    const dir = await tmpDir();
+    const share = path.join(dir, 'share');
+    await fs.mkdir(path.join(share, 'lists'), { recursive: true });
+    const list = path.join(share, 'lists', 'list.txt');
+    await fs.writeFile(list, `${server.url}/c.bin\n${server.url}/d.bin\n`);
+    // The same folder seen at another path, as another machine may mount it.
+    await fs.symlink(share, path.join(dir, 'mnt'));
+    const queue = queueName();
+    const base = ['--redis', redisUrl, '--queue', queue];
+    const add = await runCli(['queue', 'add', list, '--list-root', share, ...base]);
+    expect(add.code, add.stderr).toBe(0);
+    const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const q = new Queue(queue, { connection });
+    const jobs = await q.getJobs(['waiting']);
+    await q.close();
+    connection.disconnect();
+    expect(jobs.map((j) => (j.data as { list: string }).list)).toEqual([path.join('lists', 'list.txt')]);
+    const out = path.join(dir, 'out');
+    const w = await worker(queue, path.join(dir, 'mnt'), out);
+    expect(w.code, w.out).toBe(0);
+    expect((await listFiles(out)).filter((f) => !f.startsWith('.dlpool'))).toEqual(['c.bin', 'd.bin']);
+    const outside = await runCli(['queue', 'add', list, '--list-root', path.join(share, 'other'), ...base]);
+    expect(outside.code).toBe(2);
+    await fs.mkdir(path.join(share, 'other'));
+    const refused = await runCli(['queue', 'add', list, '--list-root', path.join(share, 'other'), ...base]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is not under --list-root/);
+  }, 60_000);
+
   it('queue results and status: hostile records in Redis are refused or escaped, as text and as --json', async () => {
     const queue = queueName();
     const r = new Redis(redisUrl);
