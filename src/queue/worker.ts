@@ -41,9 +41,8 @@ export interface WorkerOptions extends RedisOptions {
 }
 
 /**
- * A Worker that takes a job whose data is not JSON as a job with no data (which the shard's checks fail for good)
- * instead of erroring: BullMQ's parse error ended the worker, so one such job written to the queue stopped every
- * worker that took it.
+ * A Worker that takes a job whose data is not JSON as a job with no data, which the shard's checks fail for good.
+ * BullMQ's own parse error leaves the job taken and unfinished: it stalls, comes back and fails again, for ever.
  */
 class ShardWorker extends Worker<unknown, ShardResult> {
   protected override createJob(data: JobJson, jobId: string): Job<unknown, ShardResult> {
