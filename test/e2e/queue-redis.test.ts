@@ -66,7 +66,7 @@ describe.skipIf(!REDIS)('queue mode and a Redis that is not there', () => {
         ['queue', 'add', list],
         ['queue', 'results'],
         ['worker', '--drain', '--list-root', dir, '-d', path.join(dir, 'out')],
-      ].map((args) => start([...args, '--redis', url, '--redis-timeout', '1']).ended),
+      ].map((args) => start([...args, '--redis', url, '--redis-timeout', '3']).ended),
     );
     for (const r of runs) {
       expect(r.killed, r.stderr).toBe(false);
