@@ -68,7 +68,14 @@ export async function download(
   const sourceItems = await openSources(opts.sources, {
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
     ...(start
-      ? { range: { offset: start.offset, firstLine: start.line, endLine: start.line + opts.shards!.size } }
+      ? {
+          range: {
+            offset: start.offset,
+            firstLine: start.line,
+            endLine: start.line + opts.shards!.size,
+            ...(start.bytes ? { bytes: start.bytes } : {}),
+          },
+        }
       : {}),
   });
   // (Each layer of async generators costs a promise and an object per item: none for a list alone.)

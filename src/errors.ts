@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   ERR_DL_NO_CHECKSUM: 'no expected checksum for this URL, and --require-checksum was given',
   ERR_DL_ABORTED: 'the run was interrupted before this download finished',
   ERR_DL_WORKER: 'the download worker thread (--mode threads) died twice while running this download',
+  ERR_DL_REDIS:
+    'queue mode: Redis did not answer within --redis-timeout, or refused the password (the command exits 2)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

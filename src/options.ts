@@ -33,7 +33,7 @@ export interface ShardOptions {
    * Where shard `index` starts in the list (`queue add` found it): the run reads that shard alone, from its
    * byte offset, instead of the whole list.
    */
-  start?: { offset: number; line: number } | undefined;
+  start?: { offset: number; line: number; bytes?: Uint8Array | undefined } | undefined;
   /** Final names settled before the run (by `queue add`, reading the whole list) for lines of this shard. */
   names?: ReadonlyMap<number, string> | undefined;
 }
@@ -128,9 +128,10 @@ export interface DownloadOptions {
         /**
          * Where shard `index` starts (byte offset and line number, as `dlpool queue add` plans it): the run reads
          * only that shard of the list file, so a worker's cost per shard does not grow with the list. `count` is
-         * then the list's shard count.
+         * then the list's shard count. With `bytes` (the shard's bytes, read and checked by the caller, as a
+         * queue worker does) those are parsed instead of the file, which is not opened: `source` still names it.
          */
-        start?: { offset: number; line: number } | undefined;
+        start?: { offset: number; line: number; bytes?: Uint8Array | undefined } | undefined;
         /**
          * Names for lines of that shard whose file name an earlier line of the list took (line -> relative
          * path, as a run of the whole list names them; `queue add` settles them): a shard read alone names its
@@ -347,7 +348,11 @@ function shardOptions(options: DownloadOptions): ShardOptions | undefined {
       throw new UsageError(`shard.names: line ${line} has no name`);
     settled.set(Number(line), name);
   }
-  return { size, index, count, start: { offset: start.offset, line: start.line }, names: settled };
+  if (start.bytes !== undefined && !(start.bytes instanceof Uint8Array)) {
+    throw new UsageError('shard.start.bytes: expected a Uint8Array (the shard of the list, as read)');
+  }
+  const at = { offset: start.offset, line: start.line, ...(start.bytes ? { bytes: start.bytes } : {}) };
+  return { size, index, count, start: at, names: settled };
 }
 
 /** A positive number of events per second, or undefined (no limit). */

@@ -17,6 +17,7 @@ import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
 import { safeText } from './render/safe-text.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../queue/redis-url.js';
 import { ROUTES } from '../server/routes.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { VerifyArgs } from './verify.js';
@@ -34,6 +35,22 @@ function hashingOptions(command: 'verify' | 'hash'): Record<string, Options> {
       type: 'boolean',
       describe: `print one JSON document, one result per line (schemas/${command}.schema.json)`,
     },
+  };
+}
+
+/** --redis, --redis-timeout and --queue, as `dlpool queue` and `dlpool worker` both take them. */
+function redisOptions(): Record<string, Options> {
+  return {
+    redis: {
+      type: 'string',
+      demandOption: true,
+      describe: 'Redis URL, redis://[user:password@]host[:port][/db] (rediss:// for TLS)',
+    },
+    'redis-timeout': {
+      type: 'number',
+      describe: `seconds to wait for Redis before giving up (exit 2) [${DEFAULT_REDIS_TIMEOUT_MS / 1000}]`,
+    },
+    queue: { type: 'string', describe: 'queue name [dlpool]' },
   };
 }
 
@@ -227,13 +244,13 @@ export async function main(argv: string[]): Promise<void> {
         y
           .positional('action', { type: 'string', choices: ['add', 'status', 'results'] })
           .positional('list', { type: 'string', describe: 'the list to add (a path every worker reaches)' })
-          .option('redis', {
-            type: 'string',
-            demandOption: true,
-            describe: 'Redis URL, e.g. redis://host:6379',
-          })
-          .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
+          .options(redisOptions())
           .option('shard-size', { type: 'number', describe: 'lines per shard (add) [10000]' })
+          .option('list-root', {
+            type: 'string',
+            describe:
+              "add: record the list's path relative to DIR (each worker finds it under its own --list-root)",
+          })
           .option('json', { type: 'boolean', describe: 'print JSON' })
           .option('watch', {
             type: 'boolean',
@@ -249,12 +266,13 @@ export async function main(argv: string[]): Promise<void> {
       'run shards from the Redis queue through the normal engine (takes every get option)',
       (y) =>
         getOptions(y)
-          .option('redis', {
+          .options(redisOptions())
+          .option('list-root', {
             type: 'string',
             demandOption: true,
-            describe: 'Redis URL, e.g. redis://host:6379',
+            describe:
+              'the folder whose lists this worker reads; a job naming a file outside it (links resolved) fails',
           })
-          .option('queue', { type: 'string', describe: 'queue name [dlpool]' })
           .option('shards-at-once', {
             type: 'number',
             describe:
@@ -294,7 +312,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await parser.parseAsync();
   } catch (err) {
-    if (err instanceof DlpoolError && (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT')) {
+    if (
+      err instanceof DlpoolError &&
+      (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT' || err.code === 'ERR_DL_REDIS')
+    ) {
       process.stderr.write(`${safeText(`dlpool: ${err.message}`)}\n`);
       if (err.code === 'ERR_DL_USAGE') process.stderr.write('Try dlpool --help.\n');
       process.exitCode = EXIT.USAGE;

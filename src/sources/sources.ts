@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
 import { checkUrl, type LineRange, lineProblem, parseList, shownText } from './list.js';
 import type { SourceItem } from './types.js';
@@ -11,7 +11,8 @@ export const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 type Source =
   | { kind: 'url'; text: string; position: number }
   | { kind: 'stdin'; stream: Readable }
-  | { kind: 'file'; path: string; handle: FileHandle };
+  | { kind: 'file'; path: string; handle: FileHandle }
+  | { kind: 'bytes'; path: string; bytes: Uint8Array };
 
 /** The items of all sources, in order. `close()` releases open list files when the items are never read. */
 export interface SourceList extends AsyncIterable<SourceItem> {
@@ -21,8 +22,11 @@ export interface SourceList extends AsyncIterable<SourceItem> {
 export interface OpenSourcesOptions {
   /** Stream read for the source `-` (the library reads none of its own: `-` without it is ERR_DL_USAGE). */
   stdin?: Readable | undefined;
-  /** Read list files from this byte offset, numbering lines from `firstLine` up to `endLine` (a shard). */
-  range?: (LineRange & { offset: number }) | undefined;
+  /**
+   * Read list files from this byte offset, numbering lines from `firstLine` up to `endLine` (a shard); with
+   * `bytes`, the shard as already read: those are parsed and the file is not opened.
+   */
+  range?: (LineRange & { offset: number; bytes?: Uint8Array | undefined }) | undefined;
 }
 
 /**
@@ -45,6 +49,7 @@ export async function openSources(
         if (!opts.stdin) throw new UsageError("sources: '-' reads stdin: give the stream as options.stdin");
         opened.push({ kind: 'stdin', stream: opts.stdin });
       } else if (URL_LIKE.test(s.trim())) opened.push({ kind: 'url', text: s, position: i + 1 });
+      else if (opts.range?.bytes) opened.push({ kind: 'bytes', path: s, bytes: opts.range.bytes });
       else opened.push({ kind: 'file', path: s, handle: await openList(s) });
     }
   } catch (err) {
@@ -106,16 +111,15 @@ function argvItem(text: string, position: number): SourceItem {
   };
 }
 
-async function* iterate(
-  opened: Source[],
-  range: (LineRange & { offset: number }) | undefined,
-): AsyncGenerator<SourceItem> {
+async function* iterate(opened: Source[], range: OpenSourcesOptions['range']): AsyncGenerator<SourceItem> {
   try {
     for (const s of opened) {
       if (s.kind === 'url') {
         yield argvItem(s.text, s.position);
       } else if (s.kind === 'stdin') {
         yield* parseList(s.stream, '-');
+      } else if (s.kind === 'bytes') {
+        yield* parseList(Readable.from([s.bytes]), s.path, range);
       } else {
         // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
         const stream = s.handle.createReadStream({ autoClose: false, start: range?.offset ?? 0 });

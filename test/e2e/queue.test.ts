@@ -1,52 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { freePort, REDIS, startRedis } from '../helpers/redis.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
 
 /** Queue mode against a real redis-server (installed by .ci/run) and real worker processes. */
-const REDIS = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-})();
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // Above the small-body size (256 KiB), so a download writes its .part as bytes come.
 const body = (name: string) => Buffer.alloc(320 * 1024, name);
-
-/** A redis-server on `port`, with persistence off, or (`aof`) an append-only file in that folder. */
-async function startRedis(port: number, aof?: string): Promise<ChildProcess> {
-  const persistence = aof
-    ? ['--dir', aof, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
-    : ['--save', '', '--appendonly', 'no'];
-  const child = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
-    stdio: 'ignore',
-  });
-  // Up to 15 s on a loaded machine; a Redis that never came up is said here, not as a worker failing later.
-  for (let i = 0; i < 150; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not listen on port ${port} within 15 s`);
-}
 
 let redis: ChildProcess | undefined;
 let redisUrl = '';
@@ -77,8 +42,9 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** A worker that reads lists anywhere under the temporary folder (each test's list is in a folder there). */
 function worker(args: string[], url = redisUrl): ChildProcess {
-  return spawn(process.execPath, [BIN, 'worker', '--redis', url, ...args], {
+  return spawn(process.execPath, [BIN, 'worker', '--redis', url, '--list-root', os.tmpdir(), ...args], {
     env: { ...process.env, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -14,7 +14,8 @@ export function formatQueueStatus(s: QueueStatus, barWidth?: number): string {
   const counts =
     `shards: ${s.waiting} waiting, ${s.active} active, ${s.delayed} delayed, ${s.completed} done, ${s.failed} failed` +
     `${s.redelivered > 0 ? ` (${s.redelivered} handed over from a worker that stopped)` : ''}; ` +
-    `URLs in done shards: ${s.urls} (${s.failedUrls} failed), ${formatBytes(s.bytes)}\n`;
+    `URLs in done shards: ${s.urls} (${s.failedUrls} failed), ${formatBytes(s.bytes)}` +
+    `${s.invalid > 0 ? `; ${s.invalid} record${s.invalid === 1 ? '' : 's'} in Redis not understood (left out)` : ''}\n`;
   if (barWidth === undefined) return counts;
   const finished = s.completed + s.failed;
   const total = finished + pendingShards(s);

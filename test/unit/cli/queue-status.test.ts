@@ -12,6 +12,7 @@ const status = (o: Partial<QueueStatus>): QueueStatus => ({
   urls: 0,
   failedUrls: 0,
   bytes: 0,
+  invalid: 0,
   ...o,
 });
 
@@ -20,6 +21,12 @@ describe('formatQueueStatus', () => {
     const s = status({ waiting: 3, active: 2, completed: 5, urls: 50000, failedUrls: 2, bytes: 2048 });
     expect(formatQueueStatus(s)).toBe(
       'shards: 3 waiting, 2 active, 0 delayed, 5 done, 0 failed; URLs in done shards: 50000 (2 failed), 2.00 KiB\n',
+    );
+  });
+
+  it('says how many records in Redis were not understood, when some were', () => {
+    expect(formatQueueStatus(status({ completed: 1, invalid: 2 }))).toMatch(
+      /0 B; 2 records in Redis not understood \(left out\)\n$/,
     );
   });
 
