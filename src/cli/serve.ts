@@ -3,6 +3,7 @@ import { createServer, parseSize, type ServeOptions } from '../server/index.js';
 
 export interface ServeArgs {
   root?: string | undefined;
+  dotfiles?: boolean | undefined;
   port?: number | undefined;
   host?: string | undefined;
   latency?: number | undefined;
@@ -21,7 +22,11 @@ export function toServeOptions(a: ServeArgs): ServeOptions {
     throw new UsageError(`--latency: expected milliseconds >= 0, got ${a.latency}`);
   }
   const o: ServeOptions = {};
+  if (a.dotfiles === true && a.root === undefined) {
+    throw new UsageError('--dotfiles: serves hidden files under --root; give --root DIR too');
+  }
   if (a.root !== undefined) o.root = a.root;
+  if (a.dotfiles !== undefined) o.dotfiles = a.dotfiles;
   if (a.port !== undefined) o.port = a.port;
   if (a.host !== undefined) o.host = a.host;
   if (a.latency !== undefined) o.latencyMs = a.latency;

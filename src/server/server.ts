@@ -1,18 +1,22 @@
 import { ROUTES } from './routes.js';
 import { createReadStream } from 'node:fs';
-import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { pipeline, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { bodyTarget, type FaultOptions, type Faults, makeFaults, sendBusy } from './faults.js';
+import { openUnderRoot, type ServedRoot, servedRoot } from './root.js';
 import { parseSize, synthBytes, synthEtag } from './synth.js';
 import { baseName, parseWorkload, synthSha256, workloadFiles } from './workload.js';
 
 export interface ServeOptions extends FaultOptions {
   /** Serve the files under this directory; without it, synthetic files at `/gen/SIZE/NAME`. */
   root?: string;
+  /**
+   * Also serve names starting with `.` under `root` (`.env`, `.git/config`); they are answered 404 otherwise.
+   * @default false
+   */
+  dotfiles?: boolean;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (any free port) */
@@ -97,26 +101,12 @@ function synthResource(urlPath: string): Resource | undefined {
   };
 }
 
-/** A regular file under `root`, or undefined if the path leaves root, is missing or is not a file. */
-async function fileResource(root: string, rawPath: string): Promise<Resource | undefined> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  // Decode before resolving, so `/%2e%2e/x` is confined exactly like `/../x`.
-  const target = path.resolve(root, `.${path.sep}${decoded}`);
-  if (target !== root && !target.startsWith(root + path.sep)) return undefined;
-  // Open first and stat the open handle, so the size and validators describe the bytes we will read.
-  const handle = await fsp.open(target, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  const st = await handle.stat().catch(() => undefined);
-  if (!st?.isFile()) {
-    await handle.close().catch(() => {});
-    return undefined;
-  }
+/** A regular file under `root` that may be served (see openUnderRoot), or undefined. */
+async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource | undefined> {
+  // The size and validators come from the open handle, so they describe the bytes that will be read.
+  const opened = await openUnderRoot(root, rawPath);
+  if (!opened) return undefined;
+  const { handle, stat: st } = opened;
   const release = () => {
     handle.close().catch(() => {});
   };
@@ -175,7 +165,7 @@ function sendWorkload(req: http.IncomingMessage, res: http.ServerResponse, rawPa
 async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  root: string | undefined,
+  root: ServedRoot | undefined,
   faults: Faults,
 ) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -257,12 +247,10 @@ export async function createServer(opts: ServeOptions = {}): Promise<RunningServ
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`port: expected 0 to 65535, got ${port}`);
   }
-  let root: string | undefined;
-  if (opts.root !== undefined) {
-    root = path.resolve(opts.root);
-    const st = await fsp.stat(root).catch(() => undefined);
-    if (!st?.isDirectory()) throw new UsageError(`root: not a directory: ${root}`);
+  if (opts.dotfiles === true && opts.root === undefined) {
+    throw new UsageError('dotfiles: only applies to the files of a root');
   }
+  const root = opts.root === undefined ? undefined : await servedRoot(opts.root, opts.dotfiles ?? false);
 
   const pending = new Set<NodeJS.Timeout>();
   const run = (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { openRegular } from '../file/part.js';
+
+/** The folder `dlpool serve --root` serves, resolved once at start-up. */
+export interface ServedRoot {
+  /** As given, made absolute: a request is confined to it before anything is looked up. */
+  dir: string;
+  /** With every link resolved: where each opened file must really be. */
+  real: string;
+  /** Serve names that start with `.`, and what is under folders so named. */
+  dotfiles: boolean;
+}
+
+export async function servedRoot(dir: string, dotfiles: boolean): Promise<ServedRoot> {
+  const abs = path.resolve(dir);
+  const st = await fsp.stat(abs).catch(() => undefined);
+  if (!st?.isDirectory()) throw new UsageError(`root: not a directory: ${abs}`);
+  return { dir: abs, real: await fsp.realpath(abs), dotfiles };
+}
+
+/** `p` relative to `dir` if it is `dir` or under it, else undefined. Names such as `..x` are inside. */
+function relativeInside(dir: string, p: string): string | undefined {
+  const rel = path.relative(dir, p);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
+  return rel;
+}
+
+/** Does a component of `rel` start with `.` (`.git/config`, `a/.env`)? */
+function isHidden(rel: string): boolean {
+  return rel.split(path.sep).some((c) => c.startsWith('.'));
+}
+
+/**
+ * Where an open file really is. Linux names the file behind a descriptor, so a link swapped into the path after
+ * the open cannot mislead this; elsewhere the path is resolved again (a swap between the open and that check
+ * goes unseen there).
+ */
+async function whereOpened(fd: number, target: string): Promise<string | undefined> {
+  try {
+    return await fsp.readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return fsp.realpath(target).catch(() => undefined);
+  }
+}
+
+/**
+ * Opens the regular file that URL path `rawPath` names under `root`, or gives undefined (the caller answers 404,
+ * as for a missing file, so refused names cannot be told from absent ones) when the path:
+ * - leaves the root, spelled `..`, `%2e%2e`, `..%2f` or as an absolute path (checked before any lookup);
+ * - holds a hidden component, as asked or once links are resolved, unless `root.dotfiles`;
+ * - is a link, or goes through one, to somewhere outside the root (links that stay inside are followed);
+ * - is not a regular file: a FIFO, socket or device is never opened (stat first), and the open itself is
+ *   non-blocking and checked with fstat, so one swapped in after the stat is refused too, never waited on.
+ */
+export async function openUnderRoot(
+  root: ServedRoot,
+  rawPath: string,
+): Promise<{ handle: fsp.FileHandle; stat: fs.Stats } | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  // Decoded before resolving, so `/%2e%2e/x` is confined exactly like `/../x`.
+  const target = path.resolve(root.dir, `.${path.sep}${decoded}`);
+  const asked = relativeInside(root.dir, target);
+  if (asked === undefined || (!root.dotfiles && isHidden(asked))) return undefined;
+  const before = await fsp.stat(target).catch(() => undefined);
+  if (!before?.isFile()) return undefined;
+  const handle = await openRegular(target, fs.constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const real = await whereOpened(handle.fd, target);
+    const rel = real === undefined ? undefined : relativeInside(root.real, real);
+    if (rel !== undefined && (root.dotfiles || !isHidden(rel))) return { handle, stat: await handle.stat() };
+  } catch {
+    // Treated as not found, below.
+  }
+  await handle.close().catch(() => {});
+  return undefined;
+}
