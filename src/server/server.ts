@@ -1,5 +1,5 @@
 import { ROUTES } from './routes.js';
-import { createReadStream } from 'node:fs';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline, type Writable } from 'node:stream';
@@ -103,13 +103,11 @@ function synthResource(urlPath: string): Resource | undefined {
 
 /** A regular file under `root` that may be served (see openUnderRoot), or undefined. */
 async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource | undefined> {
-  // The size and validators come from the open handle, so they describe the bytes that will be read.
+  // The size and validators come from the open descriptor, so they describe the bytes that will be read.
   const opened = await openUnderRoot(root, rawPath);
   if (!opened) return undefined;
-  const { handle, stat: st } = opened;
-  const release = () => {
-    handle.close().catch(() => {});
-  };
+  const { fd, stat: st } = opened;
+  const release = () => fs.close(fd, () => {});
   return {
     size: st.size,
     etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
@@ -120,8 +118,8 @@ async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource
         res.end();
         return;
       }
-      const rs = createReadStream('', { fd: handle, start, end: end - 1, highWaterMark: CHUNK });
-      // pipeline handles backpressure and destroys the file stream if the client goes away.
+      const rs = fs.createReadStream('', { fd, start, end: end - 1, highWaterMark: CHUNK });
+      // pipeline handles backpressure and destroys the file stream (closing fd) if the client goes away.
       pipeline(rs, res, () => {});
     },
     release,

@@ -135,6 +135,34 @@ describe('createServer --root: what is refused', () => {
     expect((await rawGet(server.url, '/hello.txt')).status).toBe(200);
   });
 
+  it('leaves no descriptor open, whatever the answer (GET, HEAD, refused after the open, client gone mid-body)', async () => {
+    const count = () => fs.readdirSync('/proc/self/fd').length;
+    const before = count();
+    const big = path.join(root.www, 'big.bin');
+    await fsp.writeFile(big, Buffer.alloc(4 * 1024 * 1024, 1));
+    for (let i = 0; i < 20; i++) {
+      await rawGet(server.url, '/hello.txt');
+      await rawGet(server.url, '/hello.txt', 'HEAD');
+      await rawGet(server.url, '/in');
+      await rawGet(server.url, '/peek');
+      await rawGet(server.url, '/out');
+      await rawGet(server.url, '/fifo');
+    }
+    // A client that goes away after the headers of a big body.
+    await new Promise<void>((resolve) => {
+      const { hostname, port } = new URL(server.url);
+      http.get({ host: hostname, port, path: '/big.bin', agent: false }, (res) => {
+        res.destroy();
+        resolve();
+      });
+    });
+    // fs.close is asynchronous: wait (bounded) for the count to come back.
+    const deadline = performance.now() + 5_000;
+    while (count() > before && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(count()).toBeLessThanOrEqual(before);
+    await fsp.rm(big);
+  });
+
   it('refuses traversal in every spelling, encoded slashes and NUL included', async () => {
     for (const p of [
       '/../secret',
