@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
 import { promisify } from 'node:util';
+import { UsageError } from '../errors.js';
 
 // The callback API on plain descriptors: per request, a stat, an open, an fstat and a readlink cost about what one
 // open and fstat of a FileHandle did (measured ~55 against ~51 us of CPU; through FileHandles, ~90).
@@ -82,7 +82,9 @@ export async function openUnderRoot(
   if (asked === undefined || (!root.dotfiles && isHidden(asked))) return undefined;
   const before = await stat(target).catch(() => undefined);
   if (!before?.isFile()) return undefined;
-  const fd = await open(target, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK).catch(() => undefined);
+  // O_NOCTTY: a terminal swapped in after the stat must not become the server's controlling terminal.
+  const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = fs.constants;
+  const fd = await open(target, O_RDONLY | O_NONBLOCK | O_NOCTTY).catch(() => undefined);
   if (fd === undefined) return undefined;
   try {
     const st = await fstat(fd);
