@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { bodyTarget, type FaultOptions, type Faults, makeFaults, sendBusy } from './faults.js';
 import { openUnderRoot, type ServedRoot, servedRoot } from './root.js';
 import { parseSize, synthBytes, synthEtag } from './synth.js';
-import { baseName, parseWorkload, synthSha256, workloadFiles } from './workload.js';
+import { sendWorkload } from './workload-route.js';
 
 export interface ServeOptions extends FaultOptions {
   /** Serve the files under this directory; without it, synthetic files at `/gen/SIZE/NAME`. */
@@ -142,22 +142,6 @@ function sendText(req: http.IncomingMessage, res: http.ServerResponse, text: str
   const body = Buffer.from(text);
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-/** `/list/SPEC` and `/sums/SPEC` (synthetic mode): a workload's URL list or its sha256sum-format checksums. */
-function sendWorkload(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): boolean {
-  const m = /^\/(list|sums)\/([^/]+)$/.exec(rawPath);
-  const groups = m ? parseWorkload(m[2]!) : undefined;
-  if (!m || !groups) return false;
-  const base = `http://${req.headers.host ?? req.socket.localAddress}`;
-  const lines: string[] = [];
-  for (const f of workloadFiles(m[2]!, groups)) {
-    lines.push(m[1] === 'list' ? `${base}${f.path}` : `${synthSha256(f.path, f.size)}  ${baseName(f.path)}`);
-  }
-  const body = Buffer.from(`${lines.join('\n')}\n`);
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
 }
 
 async function handle(

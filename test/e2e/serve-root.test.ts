@@ -174,3 +174,27 @@ describe('dlpool serve --dotfiles', () => {
     );
   });
 });
+
+describe('dlpool serve (synthetic files) stops on a signal while it computes checksums', () => {
+  it('SIGTERM during /sums/ of 100 files of 1 GiB: answered at once, stopped at once', async () => {
+    const s = await serve([]);
+    // Each digest takes seconds; all of them, minutes: the answer must stream rather than hold the server.
+    const headers = new Promise<number>((resolve) => {
+      http
+        .get(`${s.url}sums/100x1G`, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', () => {});
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('no headers'), EXIT_BUDGET_MS);
+    });
+    const status = await Promise.race([headers, late]).finally(() => clearTimeout(timer));
+    s.child.kill('SIGTERM');
+    const end = await endOf(s);
+    expect(status).toBe(200);
+    expect(end).toEqual({ code: 0, signal: null });
+  });
+});
