@@ -57,7 +57,8 @@ async function whereOpened(fd: number, target: string): Promise<string | undefin
 /**
  * Opens the regular file that URL path `rawPath` names under `root`, or gives undefined (the caller answers 404,
  * as for a missing file, so refused names cannot be told from absent ones) when the path:
- * - leaves the root, spelled `..`, `%2e%2e`, `..%2f` or as an absolute path (checked before any lookup);
+ * - leaves the root, spelled `..`, `%2e%2e`, `..%2f` or as an absolute path (checked before any lookup), or
+ *   ends in `/` (a folder);
  * - holds a hidden component, as asked or once links are resolved, unless `root.dotfiles`;
  * - is a link, or goes through one, to somewhere outside the root (links that stay inside are followed);
  * - is not a regular file: a FIFO, socket or device is never opened (stat first), and the open itself is
@@ -75,7 +76,8 @@ export async function openUnderRoot(
   } catch {
     return undefined;
   }
-  if (decoded.includes('\0')) return undefined;
+  // A trailing slash asks for a folder, and folders are not listed (path.resolve would drop the slash).
+  if (decoded.includes('\0') || decoded.endsWith('/')) return undefined;
   // Decoded before resolving, so `/%2e%2e/x` is confined exactly like `/../x`.
   const target = path.resolve(root.dir, `.${path.sep}${decoded}`);
   const asked = relativeInside(root.dir, target);

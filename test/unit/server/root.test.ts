@@ -163,6 +163,12 @@ describe('createServer --root: what is refused', () => {
     await fsp.rm(big);
   });
 
+  it('answers a file asked for as a folder (a trailing slash) with 404, as nginx does', async () => {
+    for (const p of ['/hello.txt/', '/in/', '/hello.txt%2f']) {
+      expect((await rawGet(server.url, p)).status, p).toBe(404);
+    }
+  });
+
   it('refuses traversal in every spelling, encoded slashes and NUL included', async () => {
     for (const p of [
       '/../secret',
