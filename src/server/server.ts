@@ -36,7 +36,8 @@ interface Resource {
   size: number;
   etag: string;
   lastModified: string;
-  send(res: Writable, start: number, end: number): void;
+  /** `drop` closes the connection itself (`res` may be a pacing stream in front of it). */
+  send(res: Writable, start: number, end: number, drop: () => void): void;
   /** Called instead of `send` when no body goes out (HEAD, 416), to release what the resource holds. */
   release(): void;
 }
@@ -112,15 +113,19 @@ async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource
     size: st.size,
     etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
     lastModified: st.mtime.toUTCString(),
-    send(res, start, end) {
+    send(res, start, end, drop) {
       if (end <= start) {
         release();
         res.end();
         return;
       }
       const rs = fs.createReadStream('', { fd, start, end: end - 1, highWaterMark: CHUNK });
-      // pipeline handles backpressure and destroys the file stream (closing fd) if the client goes away.
-      pipeline(rs, res, () => {});
+      // pipeline handles backpressure and destroys the file stream (closing fd) if the client goes away. A file
+      // that shrank since its size was sent ends early: the connection is closed then (as nginx does), rather
+      // than left open with the client waiting for bytes that will not come.
+      pipeline(rs, res, () => {
+        if (rs.bytesRead < end - start) drop();
+      });
     },
     release,
   };
@@ -214,7 +219,9 @@ async function handle(
     return;
   }
   const cutAt = fault === 'drop' ? Math.floor((end - start) / 2) : undefined;
-  resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end);
+  // The socket, not res: once res has ended it is detached from its socket, and destroying it closes nothing.
+  const { socket } = req;
+  resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end, () => socket.destroy());
 }
 
 /**

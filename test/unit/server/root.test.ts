@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RunningServer } from '../../../src/server/index.js';
 import { tmpDir } from '../../helpers/tmp.js';
@@ -190,6 +191,34 @@ describe('createServer --root: what is refused', () => {
       expect(r.body, p).not.toMatch(/outside the root/);
     }
   });
+});
+
+describe('createServer --root: a file that changes while it is sent', () => {
+  for (const rate of [undefined, 64 * 1024 * 1024]) {
+    it(`closes the connection at once when the file shrinks mid-body${rate ? ' (paced)' : ''}`, async () => {
+      const dir = await tmpDir('dlpool-serve-root-');
+      const file = path.join(dir, 'shrinks.bin');
+      await fsp.writeFile(file, Buffer.alloc(8 * 1024 * 1024, 1));
+      const server = await createServer({ root: dir, ...(rate ? { rateBytesPerSec: rate } : {}) });
+      try {
+        const r = await request(`${server.url}shrinks.bin`);
+        await fsp.truncate(file, 1024 * 1024);
+        const t0 = performance.now();
+        let received = 0;
+        const ended = await (async () => {
+          for await (const chunk of r.body) received += (chunk as Buffer).length;
+          return 'complete';
+        })().catch(() => 'cut');
+        expect(ended).toBe('cut');
+        expect(received).toBeLessThan(8 * 1024 * 1024);
+        // Without the close, the client waits for the server's 5 s keep-alive timeout.
+        expect(performance.now() - t0).toBeLessThan(2_500);
+      } finally {
+        await server.close();
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('createServer --root with dotfiles: true', () => {
