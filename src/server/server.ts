@@ -123,8 +123,9 @@ async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource
       // pipeline handles backpressure and destroys the file stream (closing fd) if the client goes away. A file
       // that shrank since its size was sent ends early: the connection is closed then (as nginx does), rather
       // than left open with the client waiting for bytes that will not come.
-      pipeline(rs, res, () => {
-        if (rs.bytesRead < end - start) drop();
+      pipeline(rs, res, (err) => {
+        // (An error here is a client gone or a --drop-rate cut, which close the connection themselves.)
+        if (!err && rs.bytesRead < end - start) drop();
       });
     },
     release,

@@ -221,6 +221,27 @@ describe('createServer --root: a file that changes while it is sent', () => {
   }
 });
 
+describe('createServer --root with --drop-rate', () => {
+  it('a cut body still delivers every byte before the cut (half the file), then drops', async () => {
+    const dir = await tmpDir('dlpool-serve-root-');
+    await fsp.writeFile(path.join(dir, 'cut.bin'), Buffer.alloc(1024 * 1024 + 1, 2));
+    const server = await createServer({ root: dir, dropRate: 1 });
+    try {
+      const r = await request(`${server.url}cut.bin`);
+      let received = 0;
+      const ended = await (async () => {
+        for await (const chunk of r.body) received += (chunk as Buffer).length;
+        return 'complete';
+      })().catch(() => 'cut');
+      expect(ended).toBe('cut');
+      expect(received).toBe(512 * 1024);
+    } finally {
+      await server.close();
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('createServer --root with dotfiles: true', () => {
   let server: RunningServer;
   let root: Awaited<ReturnType<typeof hostileRoot>>;
