@@ -19,8 +19,9 @@ interface Serving {
 
 const started: ChildProcess[] = [];
 const fifos: string[] = [];
+const roots: string[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of started.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   // A reader stuck opening a FIFO goes on once a writer opens it: leave no thread of ours blocked.
@@ -31,6 +32,7 @@ afterEach(() => {
       // ENXIO: no reader waiting.
     }
   }
+  for (const r of roots.splice(0)) await fsp.rm(r, { recursive: true, force: true });
 });
 
 /** `dlpool serve ARGS` started as users start it; resolves once it has printed its URL. */
@@ -82,6 +84,7 @@ function openRequest(
 
 async function rootWithFifo(): Promise<string> {
   const root = await tmpDir('dlpool-serve-e2e-');
+  roots.push(root);
   await fsp.writeFile(path.join(root, 'small.txt'), 'small\n');
   // Large enough that the server is left waiting on a full socket for a client that does not read.
   await fsp.writeFile(path.join(root, 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 7));
@@ -154,6 +157,7 @@ describe('dlpool serve --root stops on a signal in every state', () => {
 describe('dlpool serve --dotfiles', () => {
   it('serves hidden files only when given, and only with --root (exit 2 without)', async () => {
     const root = await tmpDir('dlpool-serve-e2e-');
+    roots.push(root);
     await fsp.writeFile(path.join(root, '.env'), 'TOKEN=1\n');
     const get = async (url: string) => {
       const r = await fetch(url);

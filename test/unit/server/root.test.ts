@@ -22,7 +22,7 @@ function rawGet(base: string, rawPath: string, method = 'GET'): Promise<Got> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: hostname, port, path: rawPath, method, agent: false, signal: AbortSignal.timeout(5_000) },
+      { host: hostname, port, path: rawPath, method, agent: false, signal: AbortSignal.timeout(15_000) },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (c: string) => (body += c));
