@@ -154,6 +154,19 @@ describe('dlpool serve --root stops on a signal in every state', () => {
   }
 });
 
+describe('dlpool serve --root that is no folder', () => {
+  it('says so by the option name, exit 2 (not as a failure to listen)', async () => {
+    const dir = await tmpDir('dlpool-serve-e2e-');
+    roots.push(dir);
+    await fsp.writeFile(path.join(dir, 'file'), 'x');
+    for (const root of [path.join(dir, 'missing'), path.join(dir, 'file')]) {
+      const r = await runCli(['serve', '--root', root]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`dlpool: --root: not a directory: ${root}\nTry dlpool --help.\n`);
+    }
+  });
+});
+
 describe('dlpool serve --dotfiles', () => {
   it('serves hidden files only when given, and only with --root (exit 2 without)', async () => {
     const root = await tmpDir('dlpool-serve-e2e-');
