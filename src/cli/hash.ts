@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { HashPoolKind } from '../hash/hasher.js';
@@ -19,18 +20,43 @@ export interface HashArgs {
   json?: boolean | undefined;
 }
 
+/** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
+type Found = { file: string; error?: undefined } | { file: string; error: string };
+
 /**
  * The regular files under `dir`, as `find DIR -type f | sort` lists them: names joined to `dir`, each folder's
- * entries in byte order, symbolic links not followed (neither to files nor to folders).
+ * entries in byte order, symbolic links not followed (neither to files nor to folders). A folder that cannot be
+ * listed is reported in its place and the walk goes on, as find does.
  */
-async function* filesUnder(dir: string): AsyncGenerator<string> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
+async function* filesUnder(dir: string): AsyncGenerator<Found> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    yield { file: dir, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+    return;
+  }
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) yield* filesUnder(p);
-    else if (e.isFile()) yield p;
+    else if (e.isFile()) yield { file: p };
   }
+}
+
+/**
+ * One digest line. To a pipe or a file it is sha256sum's own format, so `sha256sum -c` reads it (that format
+ * escapes only `\`, newline and CR, and writes other control characters raw). On a terminal the name also passes
+ * the sanitiser, so an escape sequence in a file name is shown, not obeyed.
+ */
+function digestLine(hex: string, file: string, toTerminal: boolean): string {
+  const line = manifestLine(hex, file);
+  return toTerminal ? `${safeText(line.slice(0, -1))}\n` : line;
+}
+
+/** `dlpool: NAME: REASON`, through the sanitiser: NAME is a file name, whatever it holds. */
+function problemLine(file: string, error: string | undefined, hint = ''): string {
+  return `${safeText(`dlpool: ${file}: ${errnoText(error)}${hint}`)}\n`;
 }
 
 /** `dlpool hash FILES..`: coreutils-format lines in argument order; exit 1 if any file could not be read. */
@@ -40,12 +66,23 @@ export async function runHash(a: HashArgs): Promise<void> {
   const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')];
   if (given.length === 0) throw new UsageError('files: give at least one file to hash');
   const files: string[] = [];
+  // Folders -r could not list: said on stderr at once, or with --json as results after the files.
+  const unlisted: Found[] = [];
   for (const f of given) {
     const isDir = a.recursive === true && (await fs.stat(f).catch(() => undefined))?.isDirectory() === true;
     if (!isDir) files.push(f);
-    else for await (const inner of filesUnder(f)) files.push(inner);
+    else
+      for await (const found of filesUnder(f)) {
+        if (found.error === undefined) files.push(found.file);
+        else if (a.json) unlisted.push(found);
+        else {
+          failed++;
+          process.stderr.write(problemLine(found.file, found.error));
+        }
+      }
   }
   const doc = a.json ? new JsonDocument(process.stdout) : undefined;
+  const toTerminal = process.stdout.isTTY === true;
   const started = performance.now();
   let hashed = 0;
   try {
@@ -65,15 +102,20 @@ export async function runHash(a: HashArgs): Promise<void> {
             hex: r.hex ?? null,
             error: r.error ?? null,
           });
-        } else if (r.hex !== undefined) process.stdout.write(manifestLine(r.hex, r.file));
+        } else if (r.hex !== undefined) process.stdout.write(digestLine(r.hex, r.file, toTerminal));
         else {
           // A directory without -r: say how to hash what is in it.
           const how =
             r.error === 'EISDIR' && !a.recursive ? ` (dlpool hash -r ${r.file} hashes the files in it)` : '';
-          process.stderr.write(`${safeText(`dlpool: ${r.file}: ${errnoText(r.error)}${how}`)}\n`);
+          process.stderr.write(problemLine(r.file, r.error, how));
         }
       },
     });
+    for (const u of unlisted) {
+      failed++;
+      const algorithm = (a.algo ?? 'sha256').toLowerCase();
+      doc?.result({ name: u.file, status: 'unreadable', algorithm, hex: null, error: u.error ?? null });
+    }
     doc?.finish({ ok: hashed, unreadable: failed, elapsedMs: Math.round(performance.now() - started) });
   } finally {
     doc?.stop();

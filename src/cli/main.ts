@@ -106,6 +106,10 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .option('root', { type: 'string', describe: 'serve files under this directory instead of /gen/' })
+          .option('dotfiles', {
+            type: 'boolean',
+            describe: 'with --root, also serve hidden files (.env, .git/) [off]',
+          })
           .option('port', { type: 'number', describe: 'port, 0 for any free one [0]' })
           .option('host', { type: 'string', describe: 'address to listen on [127.0.0.1]' })
           .option('latency', { type: 'number', describe: 'milliseconds to hold back every response [0]' })

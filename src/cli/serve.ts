@@ -3,6 +3,7 @@ import { createServer, parseSize, type ServeOptions } from '../server/index.js';
 
 export interface ServeArgs {
   root?: string | undefined;
+  dotfiles?: boolean | undefined;
   port?: number | undefined;
   host?: string | undefined;
   latency?: number | undefined;
@@ -21,7 +22,11 @@ export function toServeOptions(a: ServeArgs): ServeOptions {
     throw new UsageError(`--latency: expected milliseconds >= 0, got ${a.latency}`);
   }
   const o: ServeOptions = {};
+  if (a.dotfiles === true && a.root === undefined) {
+    throw new UsageError('--dotfiles: serves hidden files under --root; give --root DIR too');
+  }
   if (a.root !== undefined) o.root = a.root;
+  if (a.dotfiles !== undefined) o.dotfiles = a.dotfiles;
   if (a.port !== undefined) o.port = a.port;
   if (a.host !== undefined) o.host = a.host;
   if (a.latency !== undefined) o.latencyMs = a.latency;
@@ -48,11 +53,14 @@ export function toServeOptions(a: ServeArgs): ServeOptions {
   return o;
 }
 
-/** The server, or a one-line error for the ways listening can fail (exit 2, no stack trace). */
+/** The server, or a one-line error for a bad --root and the ways listening can fail (exit 2, no stack trace). */
 export async function listen(options: ServeOptions): Promise<Awaited<ReturnType<typeof createServer>>> {
   try {
     return await createServer(options);
   } catch (err) {
+    // A bad option (a --root that is no folder) is not a failure to listen. The library's message starts with
+    // its option's name, which for the options checked only there (root) is the flag's name too.
+    if (err instanceof UsageError) throw new UsageError(`--${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`;
     const why: Record<string, string> = {

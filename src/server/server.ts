@@ -1,18 +1,22 @@
 import { ROUTES } from './routes.js';
-import { createReadStream } from 'node:fs';
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { pipeline, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { bodyTarget, type FaultOptions, type Faults, makeFaults, sendBusy } from './faults.js';
+import { openUnderRoot, type ServedRoot, servedRoot } from './root.js';
 import { parseSize, synthBytes, synthEtag } from './synth.js';
-import { baseName, parseWorkload, synthSha256, workloadFiles } from './workload.js';
+import { sendWorkload } from './workload-route.js';
 
 export interface ServeOptions extends FaultOptions {
   /** Serve the files under this directory; without it, synthetic files at `/gen/SIZE/NAME`. */
   root?: string;
+  /**
+   * Also serve names starting with `.` under `root` (`.env`, `.git/config`); they are answered 404 otherwise.
+   * @default false
+   */
+  dotfiles?: boolean;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (any free port) */
@@ -32,7 +36,8 @@ interface Resource {
   size: number;
   etag: string;
   lastModified: string;
-  send(res: Writable, start: number, end: number): void;
+  /** `drop` closes the connection itself (`res` may be a pacing stream in front of it). */
+  send(res: Writable, start: number, end: number, drop: () => void): void;
   /** Called instead of `send` when no body goes out (HEAD, 416), to release what the resource holds. */
   release(): void;
 }
@@ -97,42 +102,31 @@ function synthResource(urlPath: string): Resource | undefined {
   };
 }
 
-/** A regular file under `root`, or undefined if the path leaves root, is missing or is not a file. */
-async function fileResource(root: string, rawPath: string): Promise<Resource | undefined> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  // Decode before resolving, so `/%2e%2e/x` is confined exactly like `/../x`.
-  const target = path.resolve(root, `.${path.sep}${decoded}`);
-  if (target !== root && !target.startsWith(root + path.sep)) return undefined;
-  // Open first and stat the open handle, so the size and validators describe the bytes we will read.
-  const handle = await fsp.open(target, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  const st = await handle.stat().catch(() => undefined);
-  if (!st?.isFile()) {
-    await handle.close().catch(() => {});
-    return undefined;
-  }
-  const release = () => {
-    handle.close().catch(() => {});
-  };
+/** A regular file under `root` that may be served (see openUnderRoot), or undefined. */
+async function fileResource(root: ServedRoot, rawPath: string): Promise<Resource | undefined> {
+  // The size and validators come from the open descriptor, so they describe the bytes that will be read.
+  const opened = await openUnderRoot(root, rawPath);
+  if (!opened) return undefined;
+  const { fd, stat: st } = opened;
+  const release = () => fs.close(fd, () => {});
   return {
     size: st.size,
     etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
     lastModified: st.mtime.toUTCString(),
-    send(res, start, end) {
+    send(res, start, end, drop) {
       if (end <= start) {
         release();
         res.end();
         return;
       }
-      const rs = createReadStream('', { fd: handle, start, end: end - 1, highWaterMark: CHUNK });
-      // pipeline handles backpressure and destroys the file stream if the client goes away.
-      pipeline(rs, res, () => {});
+      const rs = fs.createReadStream('', { fd, start, end: end - 1, highWaterMark: CHUNK });
+      // pipeline handles backpressure and destroys the file stream (closing fd) if the client goes away. A file
+      // that shrank since its size was sent ends early: the connection is closed then (as nginx does), rather
+      // than left open with the client waiting for bytes that will not come.
+      pipeline(rs, res, (err) => {
+        // (An error here is a client gone or a --drop-rate cut, which close the connection themselves.)
+        if (!err && rs.bytesRead < end - start) drop();
+      });
     },
     release,
   };
@@ -156,26 +150,10 @@ function sendText(req: http.IncomingMessage, res: http.ServerResponse, text: str
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** `/list/SPEC` and `/sums/SPEC` (synthetic mode): a workload's URL list or its sha256sum-format checksums. */
-function sendWorkload(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): boolean {
-  const m = /^\/(list|sums)\/([^/]+)$/.exec(rawPath);
-  const groups = m ? parseWorkload(m[2]!) : undefined;
-  if (!m || !groups) return false;
-  const base = `http://${req.headers.host ?? req.socket.localAddress}`;
-  const lines: string[] = [];
-  for (const f of workloadFiles(m[2]!, groups)) {
-    lines.push(m[1] === 'list' ? `${base}${f.path}` : `${synthSha256(f.path, f.size)}  ${baseName(f.path)}`);
-  }
-  const body = Buffer.from(`${lines.join('\n')}\n`);
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
-}
-
 async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  root: string | undefined,
+  root: ServedRoot | undefined,
   faults: Faults,
 ) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -242,7 +220,9 @@ async function handle(
     return;
   }
   const cutAt = fault === 'drop' ? Math.floor((end - start) / 2) : undefined;
-  resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end);
+  // The socket, not res: once res has ended it is detached from its socket, and destroying it closes nothing.
+  const { socket } = req;
+  resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end, () => socket.destroy());
 }
 
 /**
@@ -257,12 +237,10 @@ export async function createServer(opts: ServeOptions = {}): Promise<RunningServ
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`port: expected 0 to 65535, got ${port}`);
   }
-  let root: string | undefined;
-  if (opts.root !== undefined) {
-    root = path.resolve(opts.root);
-    const st = await fsp.stat(root).catch(() => undefined);
-    if (!st?.isDirectory()) throw new UsageError(`root: not a directory: ${root}`);
+  if (opts.dotfiles === true && opts.root === undefined) {
+    throw new UsageError('dotfiles: only applies to the files of a root');
   }
+  const root = opts.root === undefined ? undefined : await servedRoot(opts.root, opts.dotfiles ?? false);
 
   const pending = new Set<NodeJS.Timeout>();
   const run = (req: http.IncomingMessage, res: http.ServerResponse) => {

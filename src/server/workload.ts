@@ -44,11 +44,17 @@ export function* workloadFiles(
   }
 }
 
-/** sha256 of a synthetic file, computed in 1 MiB steps (a 1 GiB file never sits in memory). */
+const STEP = 1024 * 1024;
+
+/** The bytes of a synthetic file in 1 MiB steps (a 1 GiB file never sits in memory). */
+export function* synthChunks(path: string, size: number): Generator<Buffer> {
+  for (let pos = 0; pos < size; pos += STEP) yield synthBytes(path, pos, Math.min(size, pos + STEP));
+}
+
+/** sha256 of a synthetic file. */
 export function synthSha256(path: string, size: number): string {
   const h = createHash('sha256');
-  for (let pos = 0; pos < size; pos += 1024 * 1024)
-    h.update(synthBytes(path, pos, Math.min(size, pos + 1024 * 1024)));
+  for (const chunk of synthChunks(path, size)) h.update(chunk);
   return h.digest('hex');
 }
 

@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/tmp.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
 const run = (args: string[], cwd: string) => runCli(args, { cwd });
 
@@ -84,4 +85,104 @@ describe('hash -r DIR', () => {
     expect(plain.code).toBe(1);
     expect(plain.stderr).toBe('dlpool: d: Is a directory (dlpool hash -r d hashes the files in it)\n');
   });
+});
+
+/** Names a terminal would act on, and the ones sha256sum escapes (`\`, newline, CR). */
+const HOSTILE = [
+  'title\x1b]0;owned\x07.bin',
+  'red\x1b[31m.bin',
+  'back\\slash',
+  'new\nline',
+  'car\rriage',
+  'bidi\u202etxt.exe',
+];
+
+async function hostileFiles(): Promise<string> {
+  const dir = await tmpDir();
+  for (const [i, name] of HOSTILE.entries()) await fs.writeFile(path.join(dir, name), `content ${i}`);
+  return dir;
+}
+
+/** Runs dlpool in a real pseudo-terminal (util-linux `script`): what it wrote there, LF for the tty's CRLF. */
+function inTerminal(args: string[], cwd: string): Promise<string> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      cwd,
+      env: { ...process.env, CI: '', NO_COLOR: '1', TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(out.replace(/\r\n/g, '\n')));
+  });
+}
+
+describe('hash: names a terminal would act on', () => {
+  it('to a pipe: byte for byte what sha256sum prints, and sha256sum -c reads it back', async () => {
+    const dir = await hostileFiles();
+    const ours = await run(['hash', ...HOSTILE], dir);
+    const theirs = await promisify(execFile)('sha256sum', HOSTILE, { cwd: dir });
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+    await fs.writeFile(path.join(dir, 'SUMS'), ours.stdout);
+    const check = await promisify(execFile)('sha256sum', ['-c', '--strict', 'SUMS'], { cwd: dir });
+    expect(check.stdout.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(HOSTILE.length);
+  });
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'on a terminal: every name shown through the sanitiser, no control or bidi character raw',
+    async () => {
+      const dir = await hostileFiles();
+      const shown = await inTerminal(['hash', ...HOSTILE], dir);
+      const digest = (i: number) => createHash('sha256').update(`content ${i}`).digest('hex');
+      expect(shown).toBe(
+        [
+          `${digest(0)}  title\\x1b]0;owned\\x07.bin`,
+          `${digest(1)}  red\\x1b[31m.bin`,
+          `\\${digest(2)}  back\\\\slash`,
+          `\\${digest(3)}  new\\nline`,
+          `\\${digest(4)}  car\\rriage`,
+          `${digest(5)}  bidi\\u202etxt.exe`,
+          '',
+        ].join('\n'),
+      );
+      expect(shown).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/u);
+    },
+  );
+
+  it('error lines name the file through the sanitiser', async () => {
+    const dir = await tmpDir();
+    const r = await run(['hash', 'gone\x1b]0;owned\x07'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dlpool: gone\\x1b]0;owned\\x07: No such file or directory\n');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    '-r: a folder it cannot list is one error line (sanitised), the others are hashed, exit 1',
+    async () => {
+      const dir = await tmpDir();
+      await fs.chmod(dir, 0o755);
+      const locked = path.join(dir, 'd', 'locked\x1b[2J');
+      await fs.mkdir(locked, { recursive: true });
+      await fs.writeFile(path.join(locked, 'inside'), 'i');
+      await fs.writeFile(path.join(dir, 'd', 'ok.txt'), 'ok');
+      await fs.chmod(path.join(dir, 'd'), 0o755);
+      await fs.chmod(locked, 0o000);
+      const r = await runCli(['hash', '-r', 'd'], { cwd: dir, uid: 65534 });
+      expect(r.stderr).toBe('dlpool: d/locked\\x1b[2J: Permission denied\n');
+      expect(r.stdout).toBe(`${createHash('sha256').update('ok').digest('hex')}  d/ok.txt\n`);
+      expect(r.code).toBe(1);
+      const json = await runCli(['hash', '-r', '--json', 'd'], { cwd: dir, uid: 65534 });
+      expect(json.stderr).toBe('');
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout) as { results: { name: string; status: string; error: unknown }[] };
+      expect(doc).toMatchObject({ ok: 1, unreadable: 1 });
+      expect(doc.results.map((x) => [x.name, x.status, x.error])).toEqual([
+        ['d/ok.txt', 'ok', null],
+        ['d/locked\x1b[2J', 'unreadable', 'EACCES'],
+      ]);
+    },
+  );
 });
