@@ -16,7 +16,7 @@ import type { QueueArgs, WorkerArgs } from './queue.js';
 import type { ServeArgs } from './serve.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
-import { safeText } from './render/safe-text.js';
+import { safeLines, safeText } from './render/safe-text.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../queue/redis-url.js';
 import { ROUTES } from '../server/routes.js';
 import { STDIN_TOKEN } from './stdin-token.js';
@@ -326,7 +326,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(
-      `dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${safeLines(`dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)}\n`,
     );
     process.exitCode = EXIT.FAILED;
   }

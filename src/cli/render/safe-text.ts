@@ -17,6 +17,11 @@ export function safeText(text: string): string {
   });
 }
 
+/** Several lines (a stack trace) for the terminal: each line through safeText, the line breaks kept. */
+export function safeLines(text: string): string {
+  return text.split('\n').map(safeText).join('\n');
+}
+
 /** What JSON.stringify leaves raw but a terminal would act on or reorder: DEL, C1, bidi and line separators. */
 const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 

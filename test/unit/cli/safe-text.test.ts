@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resultLine, warningLine } from '../../../src/cli/render/lines.js';
-import { safeJson, safeText } from '../../../src/cli/render/safe-text.js';
+import { safeJson, safeLines, safeText } from '../../../src/cli/render/safe-text.js';
 
 describe('safeText', () => {
   it('shows terminal controls and bidi characters as escapes instead of passing them on', () => {
@@ -9,6 +9,13 @@ describe('safeText', () => {
     expect(safeText('\u202etxt.exe')).toBe('\\u202etxt.exe');
     expect(safeText('x\ny\u2028z\u2066')).toBe('x\\x0ay\\u2028z\\u2066');
     expect(safeText('plain text, é, 日本, tab\tkept')).toBe('plain text, é, 日本, tab\tkept');
+  });
+
+  it('keeps the line breaks of a stack trace and escapes what is on each line', () => {
+    const stack = "Error: EEXIST: open '/tmp/\u001b]2;x\u0007'\n    at f (file:///a\u202e.js:1:2)";
+    expect(safeLines(stack)).toBe(
+      "Error: EEXIST: open '/tmp/\\x1b]2;x\\x07'\n    at f (file:///a\\u202e.js:1:2)",
+    );
   });
 
   it('guards every result and warning line, whatever the text came from', () => {
