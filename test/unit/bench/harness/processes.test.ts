@@ -29,7 +29,8 @@ describe('runTimed and Scope', () => {
         [
           process.execPath,
           '-e',
-          'const t = Date.now() + 200; while (Date.now() < t); console.log("hi"); process.exit(3)',
+          // 200 ms of CPU, not of wall clock: on a loaded machine a wall-clock spin gets less CPU than asked.
+          'while (process.cpuUsage().user < 200_000); console.log("hi"); process.exit(3)',
         ],
         { env: {} },
       );
