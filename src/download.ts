@@ -67,6 +67,7 @@ export async function download(
     : undefined;
   const sourceItems = await openSources(opts.sources, {
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    signal: opts.signal,
     ...(start
       ? { range: { offset: start.offset, firstLine: start.line, endLine: start.line + opts.shards!.size } }
       : {}),
@@ -99,7 +100,10 @@ export async function download(
     },
     dirs: new DirMaker(opts.dir),
     limiter: opts.limitRateBytes === undefined ? undefined : new RateLimiter(opts.limitRateBytes),
-    hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate),
+    hostGate:
+      opts.hostRate === undefined
+        ? undefined
+        : new HostGate(opts.hostRate, undefined, opts.retry.maxRetryAfterMs),
     keepAlive: new KeepAlive(dispatcher, 4 * opts.concurrency),
     signal: controller.signal,
     emit: opts.onEvent,

@@ -19,6 +19,15 @@ export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() 
 export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
 export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
 
+/**
+ * The longest delay or timeout dlpool accepts or waits in one piece: Node's timers hold 2^31-1 ms (~24.8 days) and
+ * turn anything longer into 1 ms, so an unchecked Retry-After or option would fire at once instead of never.
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** The slowest --host-rate: one request a day. Slower is a typo (1e-300), and its spacing would overflow a timer. */
+export const MIN_HOST_RATE = 1 / 86_400;
+
 /** Lines per shard unless --shard-size says otherwise. */
 export const DEFAULT_SHARD_SIZE = 10_000;
 
@@ -344,12 +353,12 @@ function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   return { size, index, count, start: { offset: start.offset, line: start.line }, names: settled };
 }
 
-/** A positive number of events per second, or undefined (no limit). */
+/** Requests per second from one a day to a million, or undefined (no limit). */
 function rate(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
+  if (typeof value !== 'number' || !(value >= MIN_HOST_RATE && value <= 1_000_000)) {
     throw new UsageError(
-      `${name}: expected requests per second above 0 (such as 2 or 0.5), got ${String(value)}`,
+      `${name}: expected requests per second from 1/86400 (one a day) to 1000000, such as 2 or 0.5, got ${String(value)}`,
     );
   }
   return value;
@@ -369,6 +378,11 @@ function int(
   return value;
 }
 
+/** A delay or timeout in whole milliseconds, no longer than a timer can wait. */
+function ms(name: string, value: unknown, fallback: number, min: number): number {
+  return int(name, value, fallback, min, MAX_DELAY_MS);
+}
+
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean')
@@ -376,37 +390,98 @@ function bool(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-/** Parses `"Key: Value"` header strings (curl's -H form) into an object. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What a header value may not hold (RFC 9110 5.5): a CR or LF would end the header and start another. */
+const HEADER_VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Parses `"Key: Value"` header strings (curl's -H form) into an object. A line break or other control character
+ * in a value is refused here, once, before any request (undici would refuse it on every request instead).
+ */
 export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (input === undefined) return out;
+  const pairs: [string, string][] = [];
   if (Array.isArray(input)) {
     for (const h of input) {
       const i = h.indexOf(':');
       const key = i > 0 ? h.slice(0, i).trim() : '';
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      if (!HEADER_NAME.test(key)) {
         // Only the first word is echoed: the rest may be a token (`-H "Authorization Bearer xyz"`).
         const shown = /^\S{0,40}/.exec(h)?.[0] ?? '';
         throw new UsageError(
           `headers: expected "Name: value" (a colon after the name), got ${JSON.stringify(shown + (shown.length < h.length ? ' …' : ''))}`,
         );
       }
-      out[key.toLowerCase()] = h.slice(i + 1).trim();
+      pairs.push([key, h.slice(i + 1).trim()]);
     }
-    return out;
+  } else {
+    for (const [k, v] of Object.entries(input)) {
+      if (!HEADER_NAME.test(k)) throw new UsageError(`headers: ${JSON.stringify(k)} is not a header name`);
+      pairs.push([k, String(v)]);
+    }
   }
-  for (const [k, v] of Object.entries(input)) out[k.toLowerCase()] = String(v);
+  for (const [key, value] of pairs) {
+    // The value is not echoed: it may be a token.
+    if (HEADER_VALUE_BAD.test(value)) {
+      throw new UsageError(
+        `headers: the value of '${key}' holds a line break or control character (one header per -H)`,
+      );
+    }
+    out[key.toLowerCase()] = value;
+  }
   return out;
 }
 
 function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
   // curl reads lower-case http_proxy only (upper-case HTTP_PROXY is ignored there for CGI safety), but the
   // upper-case forms of https_proxy and no_proxy; we accept either case, lower-case first, as undici does.
-  const httpProxy = env['http_proxy'] ?? env['HTTP_PROXY'];
-  const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
-  const noProxy = env['no_proxy'] ?? env['NO_PROXY'];
+  const [httpName, httpProxy] = envOf(env, 'http_proxy');
+  const [httpsName, httpsProxy] = envOf(env, 'https_proxy');
+  const noProxy = envOf(env, 'no_proxy')[1];
   if (!httpProxy && !httpsProxy) return undefined;
-  return { httpProxy, httpsProxy, noProxy };
+  return {
+    httpProxy: httpProxy ? proxyUrl(httpName, httpProxy) : undefined,
+    httpsProxy: httpsProxy ? proxyUrl(httpsName, httpsProxy) : undefined,
+    noProxy,
+  };
+}
+
+function envOf(env: NodeJS.ProcessEnv, lower: string): [string, string | undefined] {
+  const upper = lower.toUpperCase();
+  return env[lower] !== undefined ? [lower, env[lower]] : [upper, env[upper]];
+}
+
+/**
+ * A proxy as curl takes it: `host:port` without a scheme is http://; http:// and https:// proxies work. Anything
+ * else is one usage error naming where the value came from (the value itself may hold a password).
+ */
+export function proxyUrl(name: string, value: string): string {
+  const text = value.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(
+      `${name}: not a proxy URL (expected http://HOST:PORT, or HOST:PORT as curl takes it)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `${name}: ${url.protocol.slice(0, 20)} proxies are not supported (http:// or https://)`,
+    );
+  }
+  if (url.hostname === '') throw new UsageError(`${name}: the proxy URL names no host`);
+  return withScheme;
+}
+
+function proxyOption(p: ProxySettings): ProxySettings {
+  return {
+    httpProxy: p.httpProxy ? proxyUrl('proxy.httpProxy', p.httpProxy) : undefined,
+    httpsProxy: p.httpsProxy ? proxyUrl('proxy.httpsProxy', p.httpsProxy) : undefined,
+    noProxy: p.noProxy,
+  };
 }
 
 /** The one place options are checked and defaults applied. Errors start with the option's name. */
@@ -426,9 +501,9 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   }
   const retry: RetryPolicy = {
     retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, 1000),
-    baseDelayMs: int('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
-    maxDelayMs: int('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
-    maxRetryAfterMs: int('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
+    baseDelayMs: ms('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
+    maxDelayMs: ms('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
+    maxRetryAfterMs: ms('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
   };
   if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
     throw new UsageError('dir: expected a directory path');
@@ -441,7 +516,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   const proxyIn = options.proxy ?? 'env';
   if (proxyIn === 'env') proxy = proxyFromEnv(options.env ?? {});
   else if (proxyIn === 'none') proxy = undefined;
-  else if (typeof proxyIn === 'object') proxy = proxyIn;
+  else if (typeof proxyIn === 'object' && proxyIn !== null) proxy = proxyOption(proxyIn);
   else throw new UsageError(`proxy: expected 'env', 'none' or an object, got ${String(proxyIn)}`);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new UsageError('onEvent: expected a function');
@@ -481,14 +556,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
-    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
-    timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+    connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
+    timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
     limitRateBytes:
       options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
     hostRate: rate('hostRate', options.hostRate),
     shards,
-    speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
+    speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
@@ -510,7 +585,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.writeHighWaterMark,
       1024,
     ),
-    progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
+    progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     dispatcher: options.dispatcher,
     signal: options.signal,

@@ -1,7 +1,11 @@
+import { MAX_DELAY_MS } from '../options.js';
+
 /**
  * --host-rate: at most `perSecond` requests start per host (host:port), evenly spaced, for politeness. A host
- * that answers 429 or 503 gets nothing before its Retry-After has passed, and half its rate for the rest of the
- * run (each time it says so). Pure bookkeeping with an injected clock: callers wait what reserve() says.
+ * that answers 429 or 503 gets nothing before its Retry-After has passed (at most `maxHoldMs`: the run's
+ * longest Retry-After; the download that was told to wait longer gives up), and half its rate for the rest of
+ * the run (each time it says so). Every wait fits a timer. Pure bookkeeping with an injected clock: callers wait
+ * what reserve() says.
  */
 export class HostGate {
   readonly #hosts = new Map<string, { nextAt: number; intervalMs: number }>();
@@ -10,8 +14,9 @@ export class HostGate {
   constructor(
     perSecond: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly maxHoldMs: number = MAX_DELAY_MS,
   ) {
-    this.#intervalMs = 1000 / perSecond;
+    this.#intervalMs = Math.min(MAX_DELAY_MS, 1000 / perSecond);
   }
 
   /** Milliseconds to wait before a request to `host` may start; the start is booked (call once per request). */
@@ -25,7 +30,8 @@ export class HostGate {
     }
     const start = Math.max(now, h.nextAt);
     h.nextAt = start + h.intervalMs;
-    return start - now;
+    // A queue of requests booked far ahead would add up past what a timer holds.
+    return Math.min(MAX_DELAY_MS, start - now);
   }
 
   /** `host` answered 429 or 503: wait out `retryAfterMs` (if it gave one), then go at half the rate. */
@@ -36,8 +42,8 @@ export class HostGate {
       h = { nextAt: now, intervalMs: this.#intervalMs };
       this.#hosts.set(host, h);
     }
-    h.intervalMs *= 2;
-    h.nextAt = Math.max(h.nextAt, now + (retryAfterMs ?? 0));
+    h.intervalMs = Math.min(MAX_DELAY_MS, h.intervalMs * 2);
+    h.nextAt = Math.max(h.nextAt, now + Math.min(retryAfterMs ?? 0, this.maxHoldMs));
   }
 
   /** The rate `host` gets now, in requests per second (for tests and reports). */

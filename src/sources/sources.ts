@@ -23,6 +23,8 @@ export interface OpenSourcesOptions {
   stdin?: Readable | undefined;
   /** Read list files from this byte offset, numbering lines from `firstLine` up to `endLine` (a shard). */
   range?: (LineRange & { offset: number }) | undefined;
+  /** The run's interrupt: the items end there, the list being read destroyed (stdin included). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function openSources(
     await closeFiles(opened);
     throw err;
   }
-  const items = iterate(opened, opts.range);
+  const items = iterate(opened, opts.range, opts.signal);
   return {
     [Symbol.asyncIterator]: () => items,
     async close() {
@@ -109,18 +111,20 @@ function argvItem(text: string, position: number): SourceItem {
 async function* iterate(
   opened: Source[],
   range: (LineRange & { offset: number }) | undefined,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<SourceItem> {
   try {
     for (const s of opened) {
+      if (signal?.aborted) return;
       if (s.kind === 'url') {
         yield argvItem(s.text, s.position);
       } else if (s.kind === 'stdin') {
-        yield* parseList(s.stream, '-');
+        yield* readList(s.stream, '-', undefined, signal);
       } else {
         // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
         const stream = s.handle.createReadStream({ autoClose: false, start: range?.offset ?? 0 });
         try {
-          yield* parseList(stream, s.path, range);
+          yield* readList(stream, s.path, range, signal);
         } finally {
           stream.destroy();
           await s.handle.close().catch(() => {});
@@ -129,5 +133,28 @@ async function* iterate(
     }
   } finally {
     await closeFiles(opened);
+  }
+}
+
+/**
+ * parseList until the run is interrupted: then `stream` is destroyed and the items end quietly. A read waits
+ * for a line end (or for stdin) without an await the run could stop at: `dlpool get /dev/zero`, a list with no
+ * newline, held the first Ctrl-C for ever.
+ */
+async function* readList(
+  stream: Readable,
+  source: string,
+  range: LineRange | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SourceItem> {
+  if (signal === undefined) return yield* parseList(stream, source, range);
+  const stop = () => stream.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    yield* parseList(stream, source, range);
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostGate } from '../../../src/fetch/host-gate.js';
+import { MAX_DELAY_MS } from '../../../src/options.js';
 
 /** A clock the test moves by hand. */
 function clock() {
@@ -38,5 +39,18 @@ describe('HostGate (--host-rate)', () => {
     c.advance(10);
     gate.reserve('new:80');
     expect(gate.rateOf('slow:80')).toBe(500);
+  });
+
+  it('never asks for a wait longer than a timer holds, whatever Retry-After or the rate says', () => {
+    const c = clock();
+    const gate = new HostGate(2, c.now, 300_000);
+    expect(gate.reserve('a:80')).toBe(0);
+    gate.slowDown('a:80', 99_999_999_000); // Retry-After: 99999999 (three years)
+    expect(gate.reserve('a:80')).toBe(300_000); // the run's longest Retry-After
+    for (let i = 0; i < 40; i++) gate.slowDown('a:80', undefined); // halved past any sane rate
+    const slow = new HostGate(1e-12, c.now); // a rate normalizeOptions refuses, given here directly
+    for (const g of [gate, slow]) {
+      for (let i = 0; i < 3; i++) expect(g.reserve('a:80')).toBeLessThanOrEqual(MAX_DELAY_MS);
+    }
   });
 });
