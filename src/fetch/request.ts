@@ -51,6 +51,7 @@ export function getForJob(
     attempt: o.attempt,
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
+    headersTimeoutMs: opts.timeoutMs,
   });
 }
 
