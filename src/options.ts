@@ -224,6 +224,8 @@ export interface NormalizedOptions {
   dir: string;
   concurrency: number;
   perHost: number;
+  /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
+  maxConnections: number;
   headers: Record<string, string>;
   userAgent: string;
   maxRedirects: number;
@@ -547,6 +549,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     dir: path.resolve(options.dir ?? DEFAULTS.dir),
     concurrency,
     perHost: Math.min(perHost, concurrency),
+    maxConnections: Infinity,
     headers: parseHeaders(options.headers),
     userAgent,
     maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0, 1000),

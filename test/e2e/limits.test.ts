@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startServer } from '../helpers/http.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { listFiles, tmpDir } from '../helpers/tmp.js';
 
 /** Polls `test` every 20 ms for up to 15 s; false if it never held. */
 async function until(test: () => boolean): Promise<boolean> {
@@ -116,5 +119,129 @@ describe('interrupts', () => {
       clearTimeout(guard);
       child.kill('SIGKILL');
     }
+  });
+});
+
+/** `n` origins on 127.0.0.1 (one server per port), each answering with 4 KiB naming its path. */
+async function manyOrigins(n: number): Promise<{ urls: string[]; close: () => Promise<void> }> {
+  const servers: http.Server[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-length': '4096' });
+      res.end(Buffer.alloc(4096, req.url ?? ''));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    servers.push(s);
+    urls.push(`http://127.0.0.1:${(s.address() as AddressInfo).port}/f${i}.bin`);
+  }
+  const close = async () => {
+    await Promise.all(
+      servers.map((s) => {
+        s.closeAllConnections();
+        return new Promise((r) => s.close(r));
+      }),
+    );
+  };
+  return { urls, close };
+}
+
+describe('the open-file limit', () => {
+  it.each(['async', 'threads'])(
+    '%s: -j 1000 over 500 origins under ulimit -n 200 lowers -j, says so once, and every file arrives',
+    async (mode) => {
+      const origins = await manyOrigins(500);
+      try {
+        const dir = await tmpDir();
+        const list = path.join(dir, 'list.txt');
+        fs.writeFileSync(list, `${origins.urls.join('\n')}\n`);
+        const out = path.join(dir, 'out');
+        const quote = (a: string) => `'${a}'`;
+        const cmd = [process.execPath, BIN, '-j', '1000', '--mode', mode, '-w', '2', '-d', out, list]
+          .map(quote)
+          .join(' ');
+        const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+          const child = spawn('sh', ['-c', `ulimit -n 200 && exec ${cmd}`], {
+            env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+        const warnings = run.stderr.split('\n').filter((l) => l.includes('warning'));
+        expect(warnings).toEqual([
+          expect.stringMatching(
+            /^dlpool: warning: -j 1000 lowered to \d+: the open-file limit \(ulimit -n\) is 200$/,
+          ),
+        ]);
+        expect(run.stderr).not.toMatch(/EMFILE|FAILED/);
+        expect(run.code).toBe(0);
+        const files = await listFiles(out);
+        expect(files).toHaveLength(500);
+        for (const i of [0, 137, 499]) {
+          expect(fs.readFileSync(path.join(out, `f${i}.bin`))).toEqual(Buffer.alloc(4096, `/f${i}.bin`));
+        }
+      } finally {
+        await origins.close();
+      }
+    },
+    60_000,
+  );
+
+  it('a .part that cannot be opened for want of file descriptors (EMFILE) is retried, not failed', async () => {
+    // One process holds the server and the library (dist/index.js, as users import it). The server, on the
+    // first request, opens /dev/null until the process is out of descriptors, then answers: the answer arrives
+    // on the open socket and the download's .part open fails with EMFILE. The 'retry' event frees them all.
+    const dir = await tmpDir();
+    const script = `
+      import fs from 'node:fs';
+      import http from 'node:http';
+      import { download } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      const fillers = [];
+      let requests = 0;
+      const server = http.createServer((req, res) => {
+        if (++requests === 1) {
+          try { for (;;) fillers.push(fs.openSync('/dev/null', 'r')); } catch (err) { if (err.code !== 'EMFILE') throw err; }
+        }
+        res.end('0123456789');
+      });
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const retries = [];
+      const summary = await download({
+        entries: ['http://127.0.0.1:' + server.address().port + '/f.bin'],
+        dir: process.argv[1],
+        retry: { baseDelayMs: 10, maxDelayMs: 50 },
+        onEvent: (e) => {
+          if (e.type !== 'retry') return;
+          retries.push({ code: e.error.code, errno: e.error.errno, filled: fillers.length > 0 });
+          for (const fd of fillers.splice(0)) fs.closeSync(fd);
+        },
+      });
+      server.close();
+      console.log(JSON.stringify({ downloaded: summary.downloaded, failed: summary.failed, retries, requests }));
+    `;
+    const child = spawn(
+      'sh',
+      ['-c', 'ulimit -n 256 && exec "$0" --input-type=module -e "$1" "$2"', process.execPath, script, dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      downloaded: 1,
+      failed: 0,
+      retries: [{ code: 'ERR_DL_FILE', errno: 'EMFILE', filled: true }],
+      requests: 2,
+    });
+    expect(fs.readFileSync(path.join(dir, 'f.bin'), 'utf8')).toBe('0123456789');
   });
 });
