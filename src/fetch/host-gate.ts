@@ -8,7 +8,7 @@ import { MAX_DELAY_MS } from '../options.js';
  * what reserve() says.
  */
 export class HostGate {
-  readonly #hosts = new Map<string, { nextAt: number; intervalMs: number }>();
+  readonly #hosts = new Map<string, Host>();
   readonly #intervalMs: number;
 
   constructor(
@@ -25,7 +25,7 @@ export class HostGate {
     if (this.#hosts.size > 10_000) this.#forgetIdle(now);
     let h = this.#hosts.get(host);
     if (h === undefined) {
-      h = { nextAt: now, intervalMs: this.#intervalMs };
+      h = { nextAt: now, intervalMs: this.#intervalMs, rests: 0 };
       this.#hosts.set(host, h);
     }
     const start = Math.max(now, h.nextAt);
@@ -39,11 +39,20 @@ export class HostGate {
     const now = this.now();
     let h = this.#hosts.get(host);
     if (h === undefined) {
-      h = { nextAt: now, intervalMs: this.#intervalMs };
+      h = { nextAt: now, intervalMs: this.#intervalMs, rests: 0 };
       this.#hosts.set(host, h);
     }
+    h.rests++;
     h.intervalMs = Math.min(MAX_DELAY_MS, h.intervalMs * 2);
     h.nextAt = Math.max(h.nextAt, now + Math.min(retryAfterMs ?? 0, this.maxHoldMs));
+  }
+
+  /**
+   * How many times `host` said it was overloaded. A request whose turn was booked before the latest 429/503 books
+   * again once that turn comes (see request.ts): it goes after the rest, not in the middle of it.
+   */
+  rests(host: string): number {
+    return this.#hosts.get(host)?.rests ?? 0;
   }
 
   /** The rate `host` gets now, in requests per second (for tests and reports). */
@@ -57,4 +66,12 @@ export class HostGate {
       if (h.nextAt <= now && h.intervalMs === this.#intervalMs) this.#hosts.delete(host);
     }
   }
+}
+
+interface Host {
+  /** When the next request may start. */
+  nextAt: number;
+  intervalMs: number;
+  /** 429/503 answers so far (see rests()). */
+  rests: number;
 }

@@ -94,4 +94,22 @@ describe.each(MODES)('%s mode', (mode) => {
     if (clock) expect(clock.slept[0]).toBe(1500);
     else expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1400);
   });
+
+  it('a 429 with Retry-After also holds the requests that had booked their turn before it', async () => {
+    // Real timers in both modes: on the virtual clock an arrival can be stamped after the clock ran ahead.
+    const { s, at } = await timed((n) => (n === 1 ? 429 : 200));
+    const dir = await tmpDir();
+    const summary = await download({
+      ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
+      entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
+      dir,
+      concurrency: 3,
+      hostRate: 10, // b.bin and c.bin book 100 and 200 ms before a.bin's 429 comes back
+      retry: FAST_RETRY,
+    });
+    expect(summary.downloaded).toBe(3);
+    expect(at).toHaveLength(4);
+    // Nothing reached the host in the second after the 429 (Retry-After: 1).
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+  });
 });

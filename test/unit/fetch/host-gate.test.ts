@@ -28,6 +28,8 @@ describe('HostGate (--host-rate)', () => {
     expect(gate.reserve('a:80')).toBe(3200);
     gate.slowDown('a:80', undefined); // no Retry-After: only slower
     expect(gate.rateOf('a:80')).toBe(2.5);
+    // Counted, so a request whose turn was booked before a rest books again (request.ts).
+    expect([gate.rests('a:80'), gate.rests('b:80')]).toEqual([2, 0]);
     expect(gate.rateOf('b:80')).toBe(10);
   });
 
