@@ -137,9 +137,9 @@ async function* iterate(
 }
 
 /**
- * parseList until the run is interrupted: then `stream` is destroyed and the items end quietly. A read waits
- * for a line end (or for stdin) without an await the run could stop at: `dlpool get /dev/zero`, a list with no
- * newline, held the first Ctrl-C for ever.
+ * parseList until the run is interrupted: then `stream` is destroyed and the items end quietly. The scheduler
+ * waits for the next item, and a read that waits for stdin or reads a file without end (/dev/zero) would
+ * otherwise never give it one: the first Ctrl-C would go unheard.
  */
 async function* readList(
   stream: Readable,

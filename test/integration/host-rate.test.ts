@@ -71,7 +71,7 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   it('a Retry-After past what a timer holds rests the host for the longest Retry-After, not 1 ms', async () => {
-    // 99999999 s overflowed Node's timer into 1 ms: the next request went out at once. The download told to
+    // 99999999 s would overflow Node's timer into 1 ms and send the next request at once. The download told to
     // wait that long gives up (over retry.maxRetryAfterMs); the others rest that long, then go.
     const clock = mode === 'async' ? virtualClock() : undefined;
     const { s, at } = await timed((n) => (n === 1 ? 429 : 200), clock?.now, '99999999');
