@@ -390,12 +390,15 @@ function bool(name: string, value: unknown, fallback: boolean): boolean {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** What a header value may not hold (RFC 9110 5.5): a CR or LF would end the header and start another. */
-const HEADER_VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * What a header value may not hold (RFC 9110 5.5: a CR or LF would end the header and start another), and what
+ * undici refuses to send besides: characters past U+00FF.
+ */
+const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * Parses `"Key: Value"` header strings (curl's -H form) into an object. A line break or other control character
- * in a value is refused here, once, before any request (undici would refuse it on every request instead).
+ * Parses `"Key: Value"` header strings (curl's -H form) into an object. A value no request can carry (a line
+ * break, see HEADER_VALUE_BAD) is refused here, once, before any request (undici would refuse every request).
  */
 export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -424,7 +427,7 @@ export function parseHeaders(input: Record<string, string> | string[] | undefine
     // The value is not echoed: it may be a token.
     if (HEADER_VALUE_BAD.test(value)) {
       throw new UsageError(
-        `headers: the value of '${key}' holds a line break or control character (one header per -H)`,
+        `headers: the value of '${key}' holds a line break, a control character or a character past U+00FF (one header per -H)`,
       );
     }
     out[key.toLowerCase()] = value;
@@ -457,8 +460,10 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     throw new UsageError('dir: expected a directory path');
   }
   const userAgent = options.userAgent ?? DEFAULTS.userAgent;
-  if (typeof userAgent !== 'string' || /[\r\n]/.test(userAgent)) {
-    throw new UsageError('userAgent: expected one line of text');
+  if (typeof userAgent !== 'string' || HEADER_VALUE_BAD.test(userAgent)) {
+    throw new UsageError(
+      'userAgent: expected one line of text, without control characters or characters past U+00FF',
+    );
   }
   let proxy: ProxySettings | undefined;
   const proxyIn = options.proxy ?? 'env';
