@@ -69,7 +69,7 @@ export interface DownloadOptions {
   entries?: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry>;
   /**
    * Stream read for the source `-`. The library reads no stream of its own: without it, `-` is ERR_DL_USAGE (the
-   * CLI passes process.stdin).
+   * CLI passes process.stdin). It is destroyed when `signal` aborts the run while it is being read.
    */
   stdin?: Readable;
   /**
