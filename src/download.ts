@@ -6,6 +6,7 @@ import { ShardStore, shardJobs } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, KeepAlive, loadCaCertificate } from './fetch/agent.js';
 import { HostGate } from './fetch/host-gate.js';
+import { withinOpenFiles } from './fetch/open-files.js';
 import { RateLimiter } from './fetch/rate.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
@@ -48,7 +49,7 @@ export async function download(
   /** An engine instance instead of the one `options.mode` names (tests inject hooks this way). */
   engineOverride?: Engine,
 ): Promise<DownloadSummary> {
-  const opts = normalizeOptions(options);
+  const opts = withinOpenFiles(normalizeOptions(options));
   const started = performance.now();
   if (
     opts.shards &&
@@ -67,6 +68,7 @@ export async function download(
     : undefined;
   const sourceItems = await openSources(opts.sources, {
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    signal: opts.signal,
     ...(start
       ? {
           range: {
@@ -106,8 +108,11 @@ export async function download(
     },
     dirs: new DirMaker(opts.dir),
     limiter: opts.limitRateBytes === undefined ? undefined : new RateLimiter(opts.limitRateBytes),
-    hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate),
-    keepAlive: new KeepAlive(dispatcher, 4 * opts.concurrency),
+    hostGate:
+      opts.hostRate === undefined
+        ? undefined
+        : new HostGate(opts.hostRate, undefined, opts.retry.maxRetryAfterMs),
+    keepAlive: new KeepAlive(dispatcher, 4 * opts.concurrency, opts.maxConnections),
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),

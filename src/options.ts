@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
+import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
 import { isUsableHash, someHashes } from './hash/algorithms.js';
@@ -18,6 +19,15 @@ export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() 
 /** Where digests are computed (see createHasher). */
 export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
 export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
+
+/**
+ * The longest delay or timeout dlpool accepts or waits in one piece: Node's timers hold 2^31-1 ms (~24.8 days) and
+ * turn anything longer into 1 ms, so an unchecked Retry-After or option would fire at once instead of never.
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** The slowest --host-rate: one request a day. Slower is a typo (1e-300), and its spacing would overflow a timer. */
+export const MIN_HOST_RATE = 1 / 86_400;
 
 /** Lines per shard unless --shard-size says otherwise. */
 export const DEFAULT_SHARD_SIZE = 10_000;
@@ -49,11 +59,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export interface ProxySettings {
-  httpProxy?: string | undefined;
-  httpsProxy?: string | undefined;
-  noProxy?: string | undefined;
-}
+export type { ProxySettings } from './fetch/proxy.js';
 
 /** Options of `download()`. Every field is optional; `normalizeOptions()` fills in the defaults. */
 export interface DownloadOptions {
@@ -63,7 +69,7 @@ export interface DownloadOptions {
   entries?: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry>;
   /**
    * Stream read for the source `-`. The library reads no stream of its own: without it, `-` is ERR_DL_USAGE (the
-   * CLI passes process.stdin).
+   * CLI passes process.stdin). It is destroyed when `signal` aborts the run while it is being read.
    */
   stdin?: Readable;
   /**
@@ -216,6 +222,8 @@ export interface NormalizedOptions {
   dir: string;
   concurrency: number;
   perHost: number;
+  /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
+  maxConnections: number;
   headers: Record<string, string>;
   userAgent: string;
   maxRedirects: number;
@@ -355,12 +363,12 @@ function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   return { size, index, count, start: at, names: settled };
 }
 
-/** A positive number of events per second, or undefined (no limit). */
+/** Requests per second from one a day to a million, or undefined (no limit). */
 function rate(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
+  if (typeof value !== 'number' || !(value >= MIN_HOST_RATE && value <= 1_000_000)) {
     throw new UsageError(
-      `${name}: expected requests per second above 0 (such as 2 or 0.5), got ${String(value)}`,
+      `${name}: expected requests per second from 1/86400 (one a day) to 1000000, such as 2 or 0.5, got ${String(value)}`,
     );
   }
   return value;
@@ -380,6 +388,11 @@ function int(
   return value;
 }
 
+/** A delay or timeout in whole milliseconds, no longer than a timer can wait. */
+function ms(name: string, value: unknown, fallback: number, min: number): number {
+  return int(name, value, fallback, min, MAX_DELAY_MS);
+}
+
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean')
@@ -387,37 +400,50 @@ function bool(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-/** Parses `"Key: Value"` header strings (curl's -H form) into an object. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * What a header value may not hold (RFC 9110 5.5: a CR or LF would end the header and start another), and what
+ * undici refuses to send besides: characters past U+00FF.
+ */
+const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Parses `"Key: Value"` header strings (curl's -H form) into an object. A value no request can carry (a line
+ * break, see HEADER_VALUE_BAD) is refused here, once, before any request (undici would refuse every request).
+ */
 export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (input === undefined) return out;
+  const pairs: [string, string][] = [];
   if (Array.isArray(input)) {
     for (const h of input) {
       const i = h.indexOf(':');
       const key = i > 0 ? h.slice(0, i).trim() : '';
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      if (!HEADER_NAME.test(key)) {
         // Only the first word is echoed: the rest may be a token (`-H "Authorization Bearer xyz"`).
         const shown = /^\S{0,40}/.exec(h)?.[0] ?? '';
         throw new UsageError(
           `headers: expected "Name: value" (a colon after the name), got ${JSON.stringify(shown + (shown.length < h.length ? ' …' : ''))}`,
         );
       }
-      out[key.toLowerCase()] = h.slice(i + 1).trim();
+      pairs.push([key, h.slice(i + 1).trim()]);
     }
-    return out;
+  } else {
+    for (const [k, v] of Object.entries(input)) {
+      if (!HEADER_NAME.test(k)) throw new UsageError(`headers: ${JSON.stringify(k)} is not a header name`);
+      pairs.push([k, String(v)]);
+    }
   }
-  for (const [k, v] of Object.entries(input)) out[k.toLowerCase()] = String(v);
+  for (const [key, value] of pairs) {
+    // The value is not echoed: it may be a token.
+    if (HEADER_VALUE_BAD.test(value)) {
+      throw new UsageError(
+        `headers: the value of '${key}' holds a line break, a control character or a character past U+00FF (one header per -H)`,
+      );
+    }
+    out[key.toLowerCase()] = value;
+  }
   return out;
-}
-
-function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
-  // curl reads lower-case http_proxy only (upper-case HTTP_PROXY is ignored there for CGI safety), but the
-  // upper-case forms of https_proxy and no_proxy; we accept either case, lower-case first, as undici does.
-  const httpProxy = env['http_proxy'] ?? env['HTTP_PROXY'];
-  const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
-  const noProxy = env['no_proxy'] ?? env['NO_PROXY'];
-  if (!httpProxy && !httpsProxy) return undefined;
-  return { httpProxy, httpsProxy, noProxy };
 }
 
 /** The one place options are checked and defaults applied. Errors start with the option's name. */
@@ -437,22 +463,24 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   }
   const retry: RetryPolicy = {
     retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, 1000),
-    baseDelayMs: int('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
-    maxDelayMs: int('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
-    maxRetryAfterMs: int('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
+    baseDelayMs: ms('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
+    maxDelayMs: ms('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
+    maxRetryAfterMs: ms('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
   };
   if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
     throw new UsageError('dir: expected a directory path');
   }
   const userAgent = options.userAgent ?? DEFAULTS.userAgent;
-  if (typeof userAgent !== 'string' || /[\r\n]/.test(userAgent)) {
-    throw new UsageError('userAgent: expected one line of text');
+  if (typeof userAgent !== 'string' || HEADER_VALUE_BAD.test(userAgent)) {
+    throw new UsageError(
+      'userAgent: expected one line of text, without control characters or characters past U+00FF',
+    );
   }
   let proxy: ProxySettings | undefined;
   const proxyIn = options.proxy ?? 'env';
   if (proxyIn === 'env') proxy = proxyFromEnv(options.env ?? {});
   else if (proxyIn === 'none') proxy = undefined;
-  else if (typeof proxyIn === 'object') proxy = proxyIn;
+  else if (typeof proxyIn === 'object' && proxyIn !== null) proxy = proxyOption(proxyIn);
   else throw new UsageError(`proxy: expected 'env', 'none' or an object, got ${String(proxyIn)}`);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new UsageError('onEvent: expected a function');
@@ -483,6 +511,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     dir: path.resolve(options.dir ?? DEFAULTS.dir),
     concurrency,
     perHost: Math.min(perHost, concurrency),
+    maxConnections: Infinity,
     headers: parseHeaders(options.headers),
     userAgent,
     maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0, 1000),
@@ -492,14 +521,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
-    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
-    timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+    connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
+    timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
     limitRateBytes:
       options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
     hostRate: rate('hostRate', options.hostRate),
     shards,
-    speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
+    speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
@@ -521,7 +550,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.writeHighWaterMark,
       1024,
     ),
-    progressIntervalMs: int('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
+    progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     dispatcher: options.dispatcher,
     signal: options.signal,

@@ -72,8 +72,8 @@ export const GET_OPTIONS: readonly GetOption[] = [
     key: 'concurrency',
     value: 'N',
     default: String(DEFAULTS.concurrency),
-    help: 'simultaneous downloads in total',
-    doc: 'simultaneous downloads in total',
+    help: 'simultaneous downloads in total (lowered, with a warning, to what ulimit -n holds)',
+    doc: 'simultaneous downloads in total; lowered (with a warning) to what `ulimit -n` holds',
   },
   {
     flag: 'per-host',

@@ -100,9 +100,16 @@ const ctx: FetchContext = {
       ? undefined
       : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
   // --host-rate too: a host's requests are spread over the workers, each keeps its share (and its slow-downs).
-  hostGate: opts.hostRate === undefined ? undefined : new HostGate(opts.hostRate / opts.workers),
+  hostGate:
+    opts.hostRate === undefined
+      ? undefined
+      : new HostGate(opts.hostRate / opts.workers, undefined, opts.retry.maxRetryAfterMs),
   // Each worker has its own connections: its share of the origins kept alive (4 x -j in all).
-  keepAlive: new KeepAlive(dispatcher, Math.max(1, Math.floor((4 * opts.concurrency) / opts.workers))),
+  keepAlive: new KeepAlive(
+    dispatcher,
+    Math.max(1, Math.floor((4 * opts.concurrency) / opts.workers)),
+    Math.floor(opts.maxConnections / opts.workers),
+  ),
   signal: controller.signal,
   emit,
   hasher,

@@ -44,48 +44,65 @@ export async function loadCaCertificate(file: string): Promise<string> {
  * after the response ("connection: close") when no other download of the run waits for its host and the
  * dispatcher already holds connections to `limit` origins (4 x -j, per worker thread: curl's connection cache
  * is 4 x its transfers too); a host the list comes back to soon keeps its connection, and so does every host
- * of a list over fewer hosts than that.
+ * of a list over fewer hosts than that. Past `maxConnections` open connections (what the open-file limit
+ * leaves, see fitOpenFiles) every connection is closed after its response.
  */
 export class KeepAlive {
   /** Open connections per origin, from the dispatcher's connect and disconnect events. */
-  readonly #open: Map<string, number>;
+  readonly #open: Connections;
 
   constructor(
     dispatcher: Dispatcher,
     readonly limit: number,
+    readonly maxConnections = Infinity,
   ) {
     this.#open = openConnections(dispatcher);
   }
 
   /** Origins with a connection open now. */
   get origins(): number {
-    return this.#open.size;
+    return this.#open.byOrigin.size;
+  }
+
+  /** Connections open now, busy or idle. */
+  get connections(): number {
+    return this.#open.total;
   }
 
   /** Close the connection after this request? `hostAgain`: see Job.hostAgain. */
   closeAfter(hostAgain: boolean | undefined): boolean {
-    return hostAgain !== true && this.#open.size >= this.limit;
+    return (
+      (hostAgain !== true && this.#open.byOrigin.size >= this.limit) ||
+      this.#open.total >= this.maxConnections
+    );
   }
 }
 
-/** Per dispatcher, counted once however many runs use it (a queue worker's runs share one). */
-const counted = new WeakMap<Dispatcher, Map<string, number>>();
+interface Connections {
+  byOrigin: Map<string, number>;
+  total: number;
+}
 
-function openConnections(dispatcher: Dispatcher): Map<string, number> {
+/** Per dispatcher, counted once however many runs use it (a queue worker's runs share one). */
+const counted = new WeakMap<Dispatcher, Connections>();
+
+function openConnections(dispatcher: Dispatcher): Connections {
   let open = counted.get(dispatcher);
   if (open) return open;
-  const map = new Map<string, number>();
+  const c: Connections = { byOrigin: new Map(), total: 0 };
   dispatcher.on('connect', (origin) => {
     const k = String(origin);
-    map.set(k, (map.get(k) ?? 0) + 1);
+    c.byOrigin.set(k, (c.byOrigin.get(k) ?? 0) + 1);
+    c.total++;
   });
   dispatcher.on('disconnect', (origin) => {
     const k = String(origin);
-    const n = (map.get(k) ?? 1) - 1;
-    if (n <= 0) map.delete(k);
-    else map.set(k, n);
+    const n = (c.byOrigin.get(k) ?? 1) - 1;
+    if (n <= 0) c.byOrigin.delete(k);
+    else c.byOrigin.set(k, n);
+    c.total = Math.max(0, c.total - 1);
   });
-  counted.set(dispatcher, (open = map));
+  counted.set(dispatcher, (open = c));
   return open;
 }
 

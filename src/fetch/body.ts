@@ -1,5 +1,6 @@
 import type { RateLimiter } from './rate.js';
 import { EventEmitter } from 'node:events';
+import { MAX_DELAY_MS } from '../options.js';
 import type { Dispatcher } from 'undici';
 import { type SpeedFloor, unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
 
@@ -260,6 +261,8 @@ export function dispatchGet(
     limiter?: RateLimiter | undefined;
     /** Close the connection after the response ("connection: close"). */
     close?: boolean | undefined;
+    /** The time from sending the request to its final headers, informational (1xx) answers included. */
+    headersTimeoutMs?: number | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -269,6 +272,8 @@ export function dispatchGet(
     let settled = false;
     let speed: Watched | undefined;
     let resumeSocket: (() => void) | undefined;
+    let sentAt = 0;
+    let hints: NodeJS.Timeout | undefined;
     const reasonOf = () => (signal.reason instanceof Error ? signal.reason : abortError(signal.reason));
     const onAbort = () => {
       if (body) body.destroy(reasonOf());
@@ -279,14 +284,27 @@ export function dispatchGet(
     const done = () => {
       unsubscribe();
       if (speed) unwatchSpeed(speed);
+      if (hints) clearTimeout(hints);
     };
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortFn) {
         abort = abortFn;
+        sentAt = performance.now();
         if (signal.aborted) abortFn(reasonOf());
       },
       onHeaders(statusCode, rawHeaders, resume) {
-        if (statusCode < 200) return true; // informational: the real answer follows
+        if (statusCode < 200) {
+          // Informational: the real answer follows. undici restarts its headers timeout at each one, so a
+          // server sending 103 Early Hints for ever would hold the download for ever: the first one starts a
+          // deadline of our own, counted from the request.
+          const ms = req.headersTimeoutMs;
+          if (hints === undefined && ms !== undefined) {
+            const left = Math.max(0, sentAt + ms - performance.now());
+            hints = setTimeout(() => abort?.(headersTimeout(ms)), Math.min(left, MAX_DELAY_MS));
+          }
+          return true;
+        }
+        if (hints) clearTimeout(hints);
         resumeSocket = resume;
         body = new ResponseBody(abort ?? (() => {}), resume);
         if (req.speed && req.speed.minBytesPerSec > 0) speed = watchSpeed(body, req.speed);
@@ -357,6 +375,13 @@ export function onAbortOf(signal: AbortSignal, fn: () => void): () => void {
   const set = subscribers;
   set.add(fn);
   return () => set.delete(fn);
+}
+
+/** Classified as undici's own headers timeout (a TimeoutError, phase 'headers'). */
+function headersTimeout(ms: number): Error {
+  return Object.assign(new Error(`no final answer within ${ms} ms (informational answers only)`), {
+    code: 'UND_ERR_HEADERS_TIMEOUT',
+  });
 }
 
 function abortError(reason: unknown): Error {

@@ -75,7 +75,10 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
   return new DlpoolError('ERR_DL_NETWORK', message, init);
 }
 
-/** A file-system failure while writing: names the path; never retried (disk full will not heal by waiting). */
+/**
+ * A file-system failure while writing: names the path; not retried (disk full will not heal by waiting), but
+ * for EMFILE/ENFILE, which do once other downloads close their files (see isOutOfFiles).
+ */
 export function fileError(err: unknown, action: string, path: string): DlpoolError {
   const errno = errnoOf(err);
   const reason = errno ?? (err instanceof Error ? err.message : String(err));

@@ -7,7 +7,7 @@ import type { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
-import type { NormalizedOptions } from '../options.js';
+import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from './agent.js';
 import type { RateLimiter } from './rate.js';
@@ -93,7 +93,9 @@ export function sleepOf(ctx: FetchContext): (ms: number, signal: AbortSignal) =>
   return ctx.sleep ?? timerSleep;
 }
 
-const timerSleep = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
+// Clamped: a longer delay would overflow Node's timer and fire after 1 ms.
+const timerSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  sleep(Math.min(ms, MAX_DELAY_MS), undefined, { signal });
 
 /** A warning given once per run (per worker in --mode threads) for each `key`. */
 export function sayOnce(ctx: FetchContext, key: string, message: string): void {

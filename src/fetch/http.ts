@@ -27,6 +27,8 @@ export interface GetOptions {
   displayUrl: string;
   /** Ask for the connection to be closed after the response (see KeepAlive). */
   close?: boolean | undefined;
+  /** Each request's time to its final headers, 1xx answers included (--timeout). */
+  headersTimeoutMs?: number | undefined;
 }
 
 export interface GetResponse {
@@ -65,6 +67,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       speed: opts.speed,
       limiter: opts.limiter,
       close: opts.close,
+      headersTimeoutMs: opts.headersTimeoutMs,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {

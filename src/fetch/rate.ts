@@ -1,3 +1,5 @@
+import { MAX_DELAY_MS } from '../options.js';
+
 /**
  * --limit-rate: one token bucket for every download of the run (curl's and wget's option: bytes per second in
  * total). A body that takes more than the bucket holds pauses its socket until the bucket has refilled, so
@@ -22,6 +24,8 @@ export class RateLimiter {
     this.#tokens = Math.min(this.bytesPerSec, this.#tokens + ((now - this.#last) * this.bytesPerSec) / 1000);
     this.#last = now;
     this.#tokens -= n;
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens * 1000) / this.bytesPerSec);
+    if (this.#tokens >= 0) return 0;
+    // At 1 byte/s a few large chunks would ask for more than a timer holds (and get 1 ms).
+    return Math.min(MAX_DELAY_MS, Math.ceil((-this.#tokens * 1000) / this.bytesPerSec));
   }
 }

@@ -22,11 +22,18 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
   }
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   state.shownUrl = target.shown;
-  // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out).
-  const wait = ctx.hostGate?.reserve(target.url.host) ?? 0;
-  if (wait > 0) {
-    await pause(wait, job, ctx);
-    if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
+  // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out); booked
+  // again when the host answered 429/503 to another request meanwhile.
+  const gate = ctx.hostGate;
+  const host = target.url.host;
+  while (gate !== undefined) {
+    const rests = gate.rests(host);
+    const wait = gate.reserve(host);
+    if (wait > 0) {
+      await pause(wait, job, ctx);
+      if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
+    }
+    if (gate.rests(host) === rests) break;
   }
   return getForJob(job, ctx, target.url, {
     headers,
@@ -58,6 +65,7 @@ export function getForJob(
     attempt: o.attempt,
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
+    headersTimeoutMs: opts.timeoutMs,
   });
 }
 

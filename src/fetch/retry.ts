@@ -4,16 +4,29 @@ import type { RetryPolicy } from '../options.js';
 /** Statuses worth another try (curl --retry's list plus 429); any other 4xx/5xx is final. */
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Error codes worth another try: the network, timeouts and short bodies. File-system errors are final. */
+/**
+ * Error codes worth another try: the network, timeouts and short bodies. File-system errors are final, but for
+ * running out of file descriptors (isOutOfFiles).
+ */
 const RETRY_CODES: ReadonlySet<string> = new Set([
   'ERR_DL_NETWORK',
   'ERR_DL_TIMEOUT',
   'ERR_DL_LENGTH_MISMATCH',
 ]);
 
+/**
+ * Out of file descriptors (the process's limit, EMFILE, or the system's, ENFILE): an open of the `.part`, a
+ * folder or a socket fails now and works once other downloads have closed theirs. Waited out and retried.
+ */
+const OUT_OF_FILES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE']);
+
+export function isOutOfFiles(err: unknown): boolean {
+  return err instanceof DlpoolError && OUT_OF_FILES.has(err.errno ?? '');
+}
+
 export function isRetryable(err: unknown): boolean {
   if (err instanceof HttpStatusError) return RETRY_STATUSES.has(err.status);
-  return err instanceof DlpoolError && RETRY_CODES.has(err.code);
+  return err instanceof DlpoolError && (RETRY_CODES.has(err.code) || isOutOfFiles(err));
 }
 
 /**
@@ -64,6 +77,8 @@ export function mirrorRetryDelay(
   random: () => number = Math.random,
 ): number | 'stop' {
   if (urls <= 1) return retryDelay(attempt, err, policy, random);
+  // Nothing to do with the server: no reason to hurry to the next URL; a backoff counted in rounds.
+  if (isOutOfFiles(err)) return retryDelay(Math.ceil(attempt / urls), err, policy, random);
   if (!(err instanceof DlpoolError) || !SERVER_CODES.has(err.code)) return 'stop';
   if (attempt % urls !== 0) return 0;
   return retryDelay(attempt / urls, err, policy, random);

@@ -356,9 +356,17 @@ function parseChecksum(value: string): { algorithm: string; hex: string } | stri
   return { algorithm: known.algorithm, hex: hex.toLowerCase() };
 }
 
-/** Passes bytes through, but drops everything after MAX_LINE_BYTES of any one line (the newline is kept). */
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Passes bytes through, but ends any line at MAX_LINE_BYTES: a newline goes in there, and the rest of the line is
+ * dropped with its own newline (line numbers stay right). The line is reported as too long as soon as it passes
+ * the limit, not when it ends: a list that never has a newline (/dev/zero) says so at once.
+ */
 export async function* capLines(input: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   let run = 0;
+  /** Inside the dropped rest of a cut line. */
+  let skipping = false;
   for await (const c of input) {
     let chunk: Buffer;
     if (typeof c === 'string') chunk = Buffer.from(c, 'utf8');
@@ -370,10 +378,15 @@ export async function* capLines(input: AsyncIterable<unknown>): AsyncGenerator<B
     while (pos < chunk.length) {
       const nl = chunk.indexOf(10, pos);
       const end = nl < 0 ? chunk.length : nl;
-      if (run + (end - pos) > MAX_LINE_BYTES) {
+      if (skipping) {
         parts ??= [];
-        parts.push(chunk.subarray(keepFrom, pos + Math.max(0, MAX_LINE_BYTES - run)));
-        keepFrom = end;
+        keepFrom = nl < 0 ? chunk.length : nl + 1;
+        skipping = nl < 0;
+      } else if (run + (end - pos) > MAX_LINE_BYTES) {
+        parts ??= [];
+        parts.push(chunk.subarray(keepFrom, pos + (MAX_LINE_BYTES - run)), NEWLINE);
+        keepFrom = nl < 0 ? chunk.length : nl + 1;
+        skipping = nl < 0;
       }
       run = nl < 0 ? run + (end - pos) : 0;
       pos = nl < 0 ? chunk.length : nl + 1;

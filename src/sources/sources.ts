@@ -27,6 +27,8 @@ export interface OpenSourcesOptions {
    * `bytes`, the shard as already read: those are parsed and the file is not opened.
    */
   range?: (LineRange & { offset: number; bytes?: Uint8Array | undefined }) | undefined;
+  /** The run's interrupt: the items end there, the list being read destroyed (stdin included). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function openSources(
     await closeFiles(opened);
     throw err;
   }
-  const items = iterate(opened, opts.range);
+  const items = iterate(opened, opts.range, opts.signal);
   return {
     [Symbol.asyncIterator]: () => items,
     async close() {
@@ -111,20 +113,25 @@ function argvItem(text: string, position: number): SourceItem {
   };
 }
 
-async function* iterate(opened: Source[], range: OpenSourcesOptions['range']): AsyncGenerator<SourceItem> {
+async function* iterate(
+  opened: Source[],
+  range: OpenSourcesOptions['range'],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SourceItem> {
   try {
     for (const s of opened) {
+      if (signal?.aborted) return;
       if (s.kind === 'url') {
         yield argvItem(s.text, s.position);
       } else if (s.kind === 'stdin') {
-        yield* parseList(s.stream, '-');
+        yield* readList(s.stream, '-', undefined, signal);
       } else if (s.kind === 'bytes') {
         yield* parseList(Readable.from([s.bytes]), s.path, range);
       } else {
         // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
         const stream = s.handle.createReadStream({ autoClose: false, start: range?.offset ?? 0 });
         try {
-          yield* parseList(stream, s.path, range);
+          yield* readList(stream, s.path, range, signal);
         } finally {
           stream.destroy();
           await s.handle.close().catch(() => {});
@@ -133,5 +140,28 @@ async function* iterate(opened: Source[], range: OpenSourcesOptions['range']): A
     }
   } finally {
     await closeFiles(opened);
+  }
+}
+
+/**
+ * parseList until the run is interrupted: then `stream` is destroyed and the items end quietly. The scheduler
+ * waits for the next item, and a read that waits for stdin or reads a file without end (/dev/zero) would
+ * otherwise never give it one: the first Ctrl-C would go unheard.
+ */
+async function* readList(
+  stream: Readable,
+  source: string,
+  range: LineRange | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SourceItem> {
+  if (signal === undefined) return yield* parseList(stream, source, range);
+  const stop = () => stream.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    yield* parseList(stream, source, range);
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
 }

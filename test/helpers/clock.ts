@@ -58,7 +58,11 @@ export function virtualClock() {
       const rate = ctx.opts.hostRate;
       return super.run(
         jobs,
-        { ...ctx, sleep, hostGate: rate === undefined ? undefined : new HostGate(rate, now) },
+        {
+          ...ctx,
+          sleep,
+          hostGate: rate === undefined ? undefined : new HostGate(rate, now, ctx.opts.retry.maxRetryAfterMs),
+        },
         onResult,
       );
     }

@@ -14,12 +14,14 @@ afterEach(async () => {
 async function timed(
   answer?: (n: number) => number,
   now: () => number = () => performance.now(),
+  retryAfter = '1',
 ): Promise<{ s: TestServer; at: number[] }> {
   const at: number[] = [];
   const s = await startServer((_req, res) => {
     at.push(now());
     const status = answer?.(at.length) ?? 200;
-    if (status === 429) return void res.writeHead(429, { 'retry-after': '1', 'content-length': '0' }).end();
+    if (status === 429)
+      return void res.writeHead(429, { 'retry-after': retryAfter, 'content-length': '0' }).end();
     res.writeHead(200, { 'content-length': '2' }).end('ok');
   });
   servers.push(s);
@@ -66,5 +68,48 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(clock ? 1000 : 950);
     // The gate held b.bin itself (a turn of 1000 ms), not only a.bin's own retry delay.
     if (clock) expect(clock.slept.slice(0, 2)).toEqual([1000, 1000]);
+  });
+
+  it('a Retry-After past what a timer holds rests the host for the longest Retry-After, not 1 ms', async () => {
+    // 99999999 s would overflow Node's timer into 1 ms and send the next request at once. The download told to
+    // wait that long gives up (over retry.maxRetryAfterMs); the others rest that long, then go.
+    const clock = mode === 'async' ? virtualClock() : undefined;
+    const { s, at } = await timed((n) => (n === 1 ? 429 : 200), clock?.now, '99999999');
+    const dir = await tmpDir();
+    const summary = await download(
+      {
+        ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
+        entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
+        dir,
+        concurrency: 1,
+        hostRate: 2,
+        retry: { ...FAST_RETRY, maxRetryAfterMs: 1500 },
+      },
+      clock?.engine,
+    );
+    expect(summary.downloaded).toBe(2);
+    expect(summary.results.find((r) => r.url.endsWith('/a.bin'))?.error?.code).toBe('ERR_DL_HTTP_STATUS');
+    expect(at).toHaveLength(3);
+    // (On the virtual clock b.bin's own turn is what it slept: the clock runs on to c.bin's turn meanwhile.)
+    if (clock) expect(clock.slept[0]).toBe(1500);
+    else expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('a 429 with Retry-After also holds the requests that had booked their turn before it', async () => {
+    // Real timers in both modes: on the virtual clock an arrival can be stamped after the clock ran ahead.
+    const { s, at } = await timed((n) => (n === 1 ? 429 : 200));
+    const dir = await tmpDir();
+    const summary = await download({
+      ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
+      entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
+      dir,
+      concurrency: 3,
+      hostRate: 10, // b.bin and c.bin book 100 and 200 ms before a.bin's 429 comes back
+      retry: FAST_RETRY,
+    });
+    expect(summary.downloaded).toBe(3);
+    expect(at).toHaveLength(4);
+    // Nothing reached the host in the second after the 429 (Retry-After: 1).
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
+import { KeepAlive } from '../../src/fetch/agent.js';
 import { engine, MODES, tmpDir } from '../helpers/tmp.js';
 
 /**
@@ -113,6 +114,28 @@ describe('a dispatcher shared by runs (a queue worker runs one per shard)', () =
       expect(dispatcher.destroyed).toBe(false);
     } finally {
       await dispatcher.close();
+    }
+  });
+});
+
+describe('KeepAlive', () => {
+  it('past maxConnections open connections (what the open-file limit leaves), every one is closed after use', async () => {
+    const agent = new Agent({ keepAliveTimeout: 30_000 });
+    try {
+      const few = new KeepAlive(agent, 100, 2);
+      const enough = new KeepAlive(agent, 100, 3);
+      const ports = servers.slice(0, 2).map((s) => (s.address() as AddressInfo).port);
+      for (const p of ports) {
+        const res = await agent.request({ origin: `http://127.0.0.1:${p}`, path: '/k', method: 'GET' });
+        await res.body.dump();
+      }
+      expect([few.origins, few.connections]).toEqual([2, 2]);
+      // Even a host the list comes back to (hostAgain) gets its connection closed once the cap is reached.
+      expect(few.closeAfter(true)).toBe(true);
+      expect(few.closeAfter(false)).toBe(true);
+      expect(enough.closeAfter(true)).toBe(false);
+    } finally {
+      await agent.close();
     }
   });
 });

@@ -63,6 +63,61 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 });
 
+describe('proxy and header values, checked before anything is sent', () => {
+  it('takes HTTP_PROXY=host:port without a scheme as http://, as curl does', async () => {
+    const proxy = await startServer((req, res) => res.end(`via proxy: ${req.url}`));
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        entries: ['http://files.example.invalid/data.txt'],
+        dir,
+        env: { HTTP_PROXY: proxy.url.replace('http://', '') },
+        retries: 0,
+      });
+      expect(summary.failed).toBe(0);
+      expect(proxy.requests.map((r) => r.path)).toEqual(['http://files.example.invalid/data.txt']);
+      expect(await fs.readFile(path.join(dir, 'data.txt'), 'utf8')).toBe(
+        'via proxy: http://files.example.invalid/data.txt',
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy value that cannot be used is one usage error naming the variable, not the value', async () => {
+    const run = (env: Record<string, string>) =>
+      download({ entries: ['http://files.example.invalid/x'], dir: '/nonexistent', env });
+    await expect(run({ HTTP_PROXY: 'http://us:secret@[::1' })).rejects.toThrow(
+      /^HTTP_PROXY: not a proxy URL \(expected http:\/\/HOST:PORT/,
+    );
+    await expect(run({ https_proxy: 'socks5://127.0.0.1:1080' })).rejects.toThrow(
+      /^https_proxy: socks5: proxies are not supported/,
+    );
+    await expect(run({ HTTP_PROXY: 'http://us:secret@[::1' })).rejects.not.toThrow(/secret/);
+  });
+
+  it('a CR or LF in a -H value is one usage error up front, not a failure of every URL', async () => {
+    const s = await startServer((_req, res) => res.end('ok'));
+    try {
+      const dir = await tmpDir();
+      for (const headers of [
+        ['X-A: 1\r\nX-Evil: 2'],
+        ['X-A: 1\nX-Evil: 2'],
+        { 'x-a': 'v\0' },
+        ['X-A: \u65e5\u672c'], // undici cannot send it: refused once, not on every request
+      ]) {
+        await expect(download({ entries: [`${s.url}/a`], dir, headers })).rejects.toMatchObject({
+          code: 'ERR_DL_USAGE',
+          message: expect.stringMatching(/^headers: the value of '[Xx]-[Aa]' holds a line break/),
+        });
+      }
+      expect(s.requests).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('library entry point', () => {
   it("`import { download } from 'dlpool'` resolves to the built package", async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));

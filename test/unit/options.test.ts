@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKERS, normalizeOptions, parseHeaders } from '../../src/options.js';
+import { DEFAULT_WORKERS, MAX_DELAY_MS, normalizeOptions, parseHeaders } from '../../src/options.js';
 
 describe('normalizeOptions', () => {
   it('fills every default in one place', () => {
@@ -125,5 +125,25 @@ describe('normalizeOptions: shards', () => {
     expect(() => normalizeOptions({ shard: { index: 0, count: 1, names: { 3: 'a.1.bin' } } })).toThrow(
       /shard\.names: only with shard\.start/,
     );
+  });
+});
+
+describe('normalizeOptions: delays and rates', () => {
+  it('refuses delays longer than a timer holds and absurd rates, naming the option', () => {
+    expect(() => normalizeOptions({ hostRate: 1e-300 })).toThrow(
+      /^hostRate: expected requests per second from/,
+    );
+    expect(() => normalizeOptions({ hostRate: Infinity })).toThrow(/^hostRate: /);
+    expect(normalizeOptions({ hostRate: 1 / 86_400 }).hostRate).toBe(1 / 86_400);
+    expect(() => normalizeOptions({ speedTimeMs: 99_999_999_999_000 })).toThrow(
+      /^speedTimeMs: .* 2147483647/,
+    );
+    expect(() => normalizeOptions({ timeoutMs: 2 ** 31 })).toThrow(/^timeoutMs: /);
+    expect(() => normalizeOptions({ connectTimeoutMs: 2 ** 31 })).toThrow(/^connectTimeoutMs: /);
+    expect(() => normalizeOptions({ retry: { maxRetryAfterMs: 2 ** 31 } })).toThrow(
+      /^retry\.maxRetryAfterMs: /,
+    );
+    expect(() => normalizeOptions({ retry: { maxDelayMs: 2 ** 31 } })).toThrow(/^retry\.maxDelayMs: /);
+    expect(normalizeOptions({ timeoutMs: MAX_DELAY_MS }).timeoutMs).toBe(MAX_DELAY_MS);
   });
 });

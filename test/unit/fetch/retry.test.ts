@@ -6,6 +6,19 @@ const policy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfter
 const net = new DlpoolError('ERR_DL_NETWORK', 'reset');
 
 describe('retryDelay', () => {
+  it('retries running out of file descriptors (EMFILE, ENFILE), with or without mirrors; other file errors are final', () => {
+    const file = (errno: string) =>
+      new DlpoolError('ERR_DL_FILE', `cannot write 'a.part': ${errno}`, { errno });
+    for (const errno of ['EMFILE', 'ENFILE']) {
+      expect(retryDelay(1, file(errno), policy, () => 1)).toBe(500);
+      expect(mirrorRetryDelay(1, 2, file(errno), policy, () => 1)).toBe(500);
+      expect(mirrorRetryDelay(3, 2, file(errno), policy, () => 1)).toBe(1000);
+      expect(retryDelay(6, file(errno), policy)).toBe('stop');
+    }
+    expect(retryDelay(1, file('ENOSPC'), policy)).toBe('stop');
+    expect(mirrorRetryDelay(1, 2, file('EACCES'), policy)).toBe('stop');
+  });
+
   it('doubles from the base delay with equal jitter, capped', () => {
     expect(retryDelay(1, net, policy, () => 0)).toBe(250);
     expect(retryDelay(1, net, policy, () => 1)).toBe(500);

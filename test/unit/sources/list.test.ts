@@ -255,6 +255,25 @@ describe('parseList', () => {
     expect(items[1]).toMatchObject({ message: expect.stringMatching(/too long/) });
   });
 
+  it('reports an over-long line as soon as it passes the limit, not when (if ever) it ends', async () => {
+    // /dev/zero as a list: the line never ends. Its error comes while the stream is still being read.
+    let given = 0;
+    const chunk = Buffer.alloc(64 * 1024, 0);
+    async function* zeros() {
+      for (; given < 100; given++) yield chunk;
+    }
+    const items = parseList(zeros() as AsyncIterable<string>, '/dev/zero');
+    const first = await items.next();
+    expect(first.value).toMatchObject({
+      kind: 'error',
+      source: '/dev/zero',
+      line: 1,
+      message: expect.stringMatching(/too long/),
+    });
+    expect(given).toBeLessThan(100);
+    await items.return(undefined);
+  });
+
   it('keeps tab-separated URIs after the first as its mirrors; a mirror that cannot be fetched is an error', async () => {
     const items = await parse('http://a/1\thttp://b/1\t\thttp://c/1\nhttp://a/2\tftp://b/2\n');
     expect(items).toEqual([
