@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
 import type { Engine } from './engine/engine.js';
 import { DlpoolError, UsageError } from './errors.js';
-import { ShardStore, shardJobs } from './shards/shards.js';
+import { shardJobs } from './shards/shard-jobs.js';
+import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, KeepAlive, loadCaCertificate } from './fetch/agent.js';
 import { HostGate } from './fetch/host-gate.js';
@@ -121,7 +122,7 @@ export async function download(
     }
     // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
     if (opts.shards) {
-      shards = new ShardStore(opts.dir, opts.shards);
+      shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
       names.claim('.dlpool');
     }
     const listed = (count: number) => opts.onEvent({ type: 'listed', count });
