@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,5 +239,63 @@ describe('a sharded run on a hostile DIR', () => {
     const merged = await runWithin(['merge', out]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout.split('\n').filter(Boolean)).toHaveLength(4);
+  });
+});
+
+describe('dlpool get --manifest', () => {
+  it('a FIFO nobody reads at the manifest path ends the run at once with one line (the open hung, deaf to signals)', async () => {
+    const dir = await tmpDir();
+    const fifo = path.join(dir, 'SUMS');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runWithin([
+      'get',
+      `${server.url}/a`,
+      '-d',
+      path.join(dir, 'out'),
+      '--manifest',
+      fifo,
+      '-q',
+    ]);
+    expectRefused(r, /cannot write manifest '.*SUMS': .*FIFO/);
+  });
+
+  it('a FIFO with a reader (--manifest >(cmd)) gets the manifest, whole', async () => {
+    const dir = await tmpDir();
+    const fifo = path.join(dir, 'SUMS');
+    execFileSync('mkfifo', [fifo]);
+    const read = new Promise<string>((resolve, reject) => {
+      let text = '';
+      createReadStream(fifo, 'utf8')
+        .on('data', (d) => (text += String(d)))
+        .on('end', () => resolve(text))
+        .on('error', reject);
+    });
+    const r = await runWithin([
+      'get',
+      `${server.url}/a`,
+      '-d',
+      path.join(dir, 'out'),
+      '--manifest',
+      fifo,
+      '-q',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await read).toMatch(/^ba7816bf[0-9a-f]{56} {2}a\n$/);
+  });
+});
+
+describe('dlpool get --manifest in a folder that cannot be made', () => {
+  it('ends with one line (mkdir -p of /proc/PID/x spun for ever, deaf to SIGTERM)', async () => {
+    const dir = await tmpDir();
+    const r = await runWithin([
+      'get',
+      `${server.url}/a`,
+      '-d',
+      path.join(dir, 'out'),
+      '--manifest',
+      '/proc/self/x/SUMS',
+      '-q',
+    ]);
+    expectRefused(r, /cannot write manifest '\/proc\/self\/x\/SUMS': ENOENT/);
   });
 });
