@@ -83,15 +83,8 @@ export class ShardStore {
     this.#dirs = dirs;
     this.#outDir = outDir;
     this.#inFolder((folder) => {
-      let names: string[];
-      try {
-        names = fs.readdirSync(folder);
-      } catch (err) {
-        throw ownFileError(folder, `cannot be read: ${errnoOf(err) ?? String(err)}`, err);
-      }
-      for (const name of names) {
-        const k = markerShard(name);
-        if (k === undefined || !this.#reads(k)) continue;
+      // A shard read alone (a queue worker, once per shard) reads its own marker, not the whole folder.
+      for (const k of options.start ? [options.index] : this.#markerNames(folder)) {
         let m;
         try {
           m = readMarker(folder, k);
@@ -120,13 +113,19 @@ export class ShardStore {
     }
   }
 
-  mine(shard: number): boolean {
-    return shard % this.options.count === this.options.index;
+  /** The shards of this run that have a marker in `folder`. */
+  #markerNames(folder: string): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(folder);
+    } catch (err) {
+      throw ownFileError(folder, `cannot be read: ${errnoOf(err) ?? String(err)}`, err);
+    }
+    return names.map(markerShard).filter((k): k is number => k !== undefined && this.mine(k));
   }
 
-  /** The shards whose markers this run reads: its own (only its one shard when read alone). */
-  #reads(shard: number): boolean {
-    return this.options.start ? shard === this.options.index : this.mine(shard);
+  mine(shard: number): boolean {
+    return shard % this.options.count === this.options.index;
   }
 
   marker(shard: number): ShardMarker | undefined {

@@ -168,6 +168,32 @@ describe('dlpool merge on a hostile DIR', () => {
     }
   });
 
+  it('what K.jsonl says of a failure reaches the terminal escaped, and a URL that would split --failed is refused', async () => {
+    /** Shard 0 with its second entry failed, as `result` says. */
+    const failSecond = async (shards: string, result: (r: Record<string, unknown>) => object) => {
+      const done = JSON.parse(await fs.readFile(path.join(shards, '0.done'), 'utf8')) as object;
+      await fs.writeFile(path.join(shards, '0.done'), JSON.stringify({ ...done, downloaded: 1, failed: 1 }));
+      const sums = (await fs.readFile(path.join(shards, '0.sums'), 'utf8')).split('\n');
+      await fs.writeFile(path.join(shards, '0.sums'), `${sums[0]}\n`);
+      const lines = (await fs.readFile(path.join(shards, '0.jsonl'), 'utf8')).split('\n');
+      const r = JSON.parse(lines[1]!) as Record<string, unknown>;
+      lines[1] = JSON.stringify({ ...r, status: 'failed', ...result(r) });
+      await fs.writeFile(path.join(shards, '0.jsonl'), lines.join('\n'));
+    };
+    const [out, shards] = await copy();
+    const message = '404 \u001b]0;owned\u0007 \u202etxt.exe';
+    await failSecond(shards, () => ({ error: { code: 'ERR_DL_HTTP_STATUS', message } }));
+    const failed = path.join(path.dirname(out), 'failed.txt');
+    const r = await runWithin(['merge', out, '--failed', failed]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('404 \\x1b]0;owned\\x07 \\u202etxt.exe');
+    expect(r.stderr).not.toMatch(/[\x1b\x07\u202e]/);
+    expect(await fs.readFile(failed, 'utf8')).toBe(`${server.url}/b\n`);
+    const [out2, shards2] = await copy();
+    await failSecond(shards2, (r) => ({ url: `${String(r['url'])}\n  out=../../victim`, error: null }));
+    expectRefused(await runWithin(['merge', out2]), /0\.jsonl' line 2 is not a result \('url'/);
+  });
+
   it('shards of two different lists in one DIR are refused, not merged as one', async () => {
     const [out] = await copy();
     const other = path.join(path.dirname(out), 'other.txt');
