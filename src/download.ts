@@ -152,6 +152,8 @@ export async function download(
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
+  // Shard files not written: their shards are done but not recorded; the run says so and fails.
+  for (const e of shards?.errors ?? []) runErrors.push({ code: e.code, message: e.message, errno: e.errno });
   const built = summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
   if (shards) built.shards = { taken: shards.taken, skipped: shards.skipped };
   return built;

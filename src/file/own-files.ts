@@ -18,6 +18,7 @@ function refusal(p: string, err: unknown): string {
     const st = fs.lstatSync(p);
     if (st.isSymbolicLink()) return 'is a symbolic link';
     if (st.isFIFO()) return 'is a FIFO, not a regular file';
+    if (st.isDirectory()) return 'is a directory, not a regular file';
     if (!st.isFile()) return 'is not a regular file (a socket or device)';
   } catch {}
   return `cannot be read: ${errnoOf(err) ?? (err instanceof Error ? err.message : String(err))}`;

@@ -65,6 +65,11 @@ export class ShardStore {
   readonly #fixedList: string | undefined;
   /** The list's shard count and identity, once it has ended. */
   #ended: { of: number; list: string } | undefined;
+  /**
+   * Shard files this run could not write (a full disk, a folder in the way): the run reports them, and those
+   * shards have no marker, so the next run does them again.
+   */
+  readonly errors: DlpoolError[] = [];
   /** Shards this run took (finished or not), and shards skipped because an earlier run finished them. */
   taken = 0;
   skipped = 0;
@@ -160,7 +165,19 @@ export class ShardStore {
 
   /** A marker of other entries goes before the shard's files change under it. */
   #forget(shard: number): void {
-    if (this.#markers.delete(shard)) this.#inFolder((f) => fs.rmSync(`${f}/${shard}.done`, { force: true }));
+    if (!this.#markers.delete(shard)) return;
+    this.#safely(() => this.#inFolder((f) => fs.rmSync(path.join(f, `${shard}.done`), { force: true })));
+  }
+
+  /** Runs `fn`; a failure is kept in `errors` (it happens in a result's callback, which must not throw). */
+  #safely(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      this.errors.push(err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err)));
+      return false;
+    }
   }
 
   /** A result of this run; its shard is written when its last result is in and the list's end is known. */
@@ -192,8 +209,8 @@ export class ShardStore {
     const m: ShardMarker = { ...p, ...this.#ended! };
     const had = this.#markers.get(m.shard);
     if (had?.of === m.of && had.list === m.list && had.count === m.count && had.entries === m.entries) return;
-    this.#replace(`${m.shard}.done`, `${JSON.stringify(m)}\n`);
-    this.#markers.set(m.shard, m);
+    if (this.#safely(() => this.#replace(`${m.shard}.done`, `${JSON.stringify(m)}\n`)))
+      this.#markers.set(m.shard, m);
   }
 
   #write(shard: number, open: Open): void {
@@ -203,8 +220,11 @@ export class ShardStore {
       .filter((r) => r.digest !== undefined && r.path !== undefined && r.status !== 'failed')
       .map((r) => manifestLine(r.digest!.hex, r.path!))
       .join('');
-    this.#replace(`${shard}.jsonl`, lines);
-    this.#replace(`${shard}.sums`, sums);
+    const written = this.#safely(() => {
+      this.#replace(`${shard}.jsonl`, lines);
+      this.#replace(`${shard}.sums`, sums);
+    });
+    if (!written) return;
     const count = (s: FileResult['status']) => results.filter((r) => r.status === s).length;
     // The marker goes last, once the list has ended (listEnded): it says the files above are complete.
     const done: Pending = {
@@ -221,7 +241,7 @@ export class ShardStore {
 
   /** Written whole under a temporary name, then renamed: a shard file is complete or absent. */
   #replace(name: string, text: string): void {
-    this.#inFolder((folder) => replaceOwnFileSync(`${folder}/${name}`, text));
+    this.#inFolder((folder) => replaceOwnFileSync(path.join(folder, name), text));
   }
 }
 

@@ -250,6 +250,20 @@ describe('a sharded run on a hostile DIR', () => {
     expectRefused(await run('/proc/self'), /\.dlpool/);
   });
 
+  it('a shard file that cannot be written (a folder in its place) fails the run with one line, and that shard stays unfinished', async () => {
+    const dir = await tmpDir();
+    const out = path.join(dir, 'out');
+    await fs.mkdir(path.join(out, '.dlpool', 'shards', '0.sums'), { recursive: true });
+    const r = await run(out);
+    expect(r.hung).toBe(false);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write '.*\/\.dlpool\/shards\/0\.sums': EISDIR/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    const shards = await fs.readdir(path.join(out, '.dlpool', 'shards'));
+    expect(shards.filter((n) => n.endsWith('.done'))).toEqual(['1.done']);
+    expect(shards.filter((n) => n.endsWith('.part'))).toEqual([]);
+  });
+
   it('a hard link planted at a shard file temporary name is not written through', async () => {
     const dir = await tmpDir();
     const out = path.join(dir, 'out');
