@@ -40,7 +40,7 @@ function runsOf(ks: number[]): string[] {
 /**
  * `dlpool merge DIR`: the manifest of every finished shard in list order (stdout, or --manifest FILE), the failed
  * entries on stderr (their URLs in --failed FILE, a list `dlpool get` takes), and the totals; exit 0 only when
- * every shard is finished and nothing failed, 2 (nothing written) when DIR's shard files are not what dlpool
+ * every shard is finished and nothing failed, 2 (no FILE written) when DIR's shard files are not what dlpool
  * writes. FILEs are written under a new temporary name and renamed: complete, or not there at all.
  */
 export async function runMerge(a: MergeArgs): Promise<void> {

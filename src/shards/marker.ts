@@ -9,7 +9,8 @@ export interface ShardMarker {
   /**
    * The list the shard belongs to: sha256 of every entry of the list (as `entries`, over all shards); for a
    * shard read alone from its offset (a queue worker), sha256 of the list file's path, size and mtime.
-   * Absent in markers written before dlpool recorded it: a rerun of the list records it.
+   * Optional for a run (a marker of an older dlpool still lets it skip the shard, and is written again with
+   * it); merge refuses a marker without it.
    */
   list?: string | undefined;
   /** sha256 of the shard's entries (line, URL, options): a list edited there is another shard. */

@@ -215,7 +215,7 @@ describe('a sharded run on a hostile DIR', () => {
   const run = (out: string) =>
     runWithin(['get', list, '-d', out, '--shard-size', '2', '--retries', '0', '-q']);
 
-  it('a FIFO at .dlpool/shards/K.done ends the run at once with one line (it hung, deaf to signals)', async () => {
+  it('a FIFO at .dlpool/shards/K.done (a plain open waits for ever, deaf to signals) ends the run at once with one line', async () => {
     const [out, shards] = await copy();
     await fifoAt(path.join(shards, '0.done'));
     expectRefused(await run(out), /0\.done/);
@@ -246,7 +246,7 @@ describe('a sharded run on a hostile DIR', () => {
     }
   });
 
-  it('an output directory where .dlpool cannot be made (-d /proc/self) ends with one line (mkdir -p spun for ever)', async () => {
+  it('an output directory where .dlpool cannot be made (-d /proc/self, where mkdir -p spins) ends with one line', async () => {
     expectRefused(await run('/proc/self'), /\.dlpool/);
   });
 
@@ -283,7 +283,7 @@ describe('a sharded run on a hostile DIR', () => {
 });
 
 describe('dlpool get --manifest', () => {
-  it('a FIFO nobody reads at the manifest path ends the run at once with one line (the open hung, deaf to signals)', async () => {
+  it('a FIFO nobody reads at the manifest path (a plain open waits for ever) ends the run at once with one line', async () => {
     const dir = await tmpDir();
     const fifo = path.join(dir, 'SUMS');
     execFileSync('mkfifo', [fifo]);
@@ -325,7 +325,7 @@ describe('dlpool get --manifest', () => {
 });
 
 describe('dlpool get --manifest in a folder that cannot be made', () => {
-  it('ends with one line (mkdir -p of /proc/PID/x spun for ever, deaf to SIGTERM)', async () => {
+  it('ends with one line (mkdir -p of /proc/PID/x spins, deaf to SIGTERM)', async () => {
     const dir = await tmpDir();
     const r = await runWithin([
       'get',
