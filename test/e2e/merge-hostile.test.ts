@@ -127,6 +127,17 @@ describe('dlpool merge on a hostile DIR', () => {
     }
   });
 
+  // Device nodes need root to make (mknod); /dev/zero's numbers, in the test's own folder.
+  it.runIf(process.getuid?.() === 0)(
+    'a device at K.sums (an endless /dev/zero) is refused, not read',
+    async () => {
+      const [out, shards] = await copy();
+      await fs.rm(path.join(shards, '0.sums'));
+      execFileSync('mknod', [path.join(shards, '0.sums'), 'c', '1', '5']);
+      expectRefused(await runWithin(['merge', out]), /0\.sums' is not a regular file/);
+    },
+  );
+
   it('a malformed marker is one line naming it, with no stack trace', async () => {
     const good = JSON.parse(
       await fs.readFile(path.join(template, '.dlpool', 'shards', '0.done'), 'utf8'),
