@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { AsyncEngine } from './engine/async.js';
 import type { Engine } from './engine/engine.js';
 import { DlpoolError, UsageError } from './errors.js';
-import { ShardStore, shardJobs } from './shards/shards.js';
+import { shardJobs } from './shards/shard-jobs.js';
+import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { createDispatcher, KeepAlive, loadCaCertificate } from './fetch/agent.js';
 import { HostGate } from './fetch/host-gate.js';
@@ -133,7 +134,7 @@ export async function download(
     }
     // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
     if (opts.shards) {
-      shards = new ShardStore(opts.dir, opts.shards);
+      shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
       names.claim('.dlpool');
     }
     const listed = (count: number) => opts.onEvent({ type: 'listed', count });
@@ -163,6 +164,8 @@ export async function download(
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
+  // Shard files not written: their shards are done but not recorded; the run says so and fails.
+  for (const e of shards?.errors ?? []) runErrors.push({ code: e.code, message: e.message, errno: e.errno });
   const built = summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
   if (shards) built.shards = { taken: shards.taken, skipped: shards.skipped };
   return built;

@@ -1,4 +1,5 @@
-import fs from 'node:fs';
+import { DlpoolError } from '../errors.js';
+import { OwnFileWriter } from '../file/own-files.js';
 import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';
 import { safeText } from './render/safe-text.js';
@@ -9,37 +10,78 @@ export interface MergeArgs {
   failed?: string | undefined;
 }
 
-/** Written whole under a temporary name, then renamed. */
-function replaceFile(file: string, text: string): void {
-  fs.writeFileSync(`${file}.part`, text);
-  fs.renameSync(`${file}.part`, file);
+/** A FILE named on the command line that cannot be written is an input error (exit 2), as for `get`. */
+function asInput(err: unknown): unknown {
+  return err instanceof DlpoolError && err.code === 'ERR_DL_FILE'
+    ? new DlpoolError('ERR_DL_INPUT', err.message, { cause: err })
+    : err;
+}
+
+function create(file: string): OwnFileWriter {
+  try {
+    return OwnFileWriter.create(file);
+  } catch (err) {
+    throw asInput(err);
+  }
+}
+
+/** `3`, or `3-7` for a run of shards. */
+function runsOf(ks: number[]): string[] {
+  const runs: string[] = [];
+  for (let i = 0; i < ks.length;) {
+    let j = i;
+    while (j + 1 < ks.length && ks[j + 1] === ks[j]! + 1) j++;
+    runs.push(i === j ? `${ks[i]}` : `${ks[i]}-${ks[j]}`);
+    i = j + 1;
+  }
+  return runs;
 }
 
 /**
  * `dlpool merge DIR`: the manifest of every finished shard in list order (stdout, or --manifest FILE), the failed
  * entries on stderr (their URLs in --failed FILE, a list `dlpool get` takes), and the totals; exit 0 only when
- * every shard is finished and nothing failed.
+ * every shard is finished and nothing failed, 2 (no FILE written) when DIR's shard files are not what dlpool
+ * writes. FILEs are written under a new temporary name and renamed: complete, or not there at all.
  */
 export async function runMerge(a: MergeArgs): Promise<void> {
   const dir = a.dir ?? '.';
-  const sums: string[] = [];
-  const summary = await mergeShards(dir, (text) => {
-    if (a.manifest === undefined) process.stdout.write(text);
-    else sums.push(text);
-  });
-  if (a.manifest !== undefined) replaceFile(a.manifest, sums.join(''));
+  const manifest = a.manifest === undefined ? undefined : create(a.manifest);
+  let summary;
+  try {
+    summary = await mergeShards(dir, (text) => {
+      // The lines are checked (no control characters); the sanitiser keeps it so whatever comes.
+      if (manifest) manifest.write(text);
+      else process.stdout.write(text.split('\n').map(safeText).join('\n'));
+    });
+    manifest?.commit();
+  } catch (err) {
+    manifest?.discard();
+    throw asInput(err);
+  }
   for (const f of summary.failed) {
     process.stderr.write(
       `${safeText(`FAILED      ${f.url} [${f.code}] (${f.source}:${f.line}): ${f.message}`)}\n`,
     );
   }
-  if (a.failed !== undefined) replaceFile(a.failed, summary.failed.map((f) => `${f.url}\n`).join(''));
-  for (const k of summary.missing) {
-    process.stderr.write(`dlpool merge: shard ${k} of ${summary.of} is not finished (no ${k}.done)\n`);
+  if (a.failed !== undefined) {
+    const failed = create(a.failed);
+    try {
+      failed.write(summary.failed.map((f) => `${f.url}\n`).join(''));
+      failed.commit();
+    } catch (err) {
+      throw asInput(err);
+    }
   }
-  process.stderr.write(
-    `dlpool merge: ${summary.done} of ${summary.of} shards, ${summary.entries} entries: ${summary.downloaded} downloaded, ` +
-      `${summary.skipped} skipped (already present), ${summary.failed.length} failed\n`,
+  const say = (text: string) => process.stderr.write(`${safeText(`dlpool merge: ${text}`)}\n`);
+  for (const run of runsOf(summary.missing)) {
+    const one = !run.includes('-');
+    say(
+      `shard${one ? '' : 's'} ${run} of ${summary.of} ${one ? 'is' : 'are'} not finished (no ${one ? `${run}.done` : 'K.done'})`,
+    );
+  }
+  say(
+    `${summary.done} of ${summary.of} shards, ${summary.entries} entries: ${summary.downloaded} downloaded, ` +
+      `${summary.skipped} skipped (already present), ${summary.failed.length} failed`,
   );
   process.exitCode = summary.failed.length > 0 || summary.missing.length > 0 ? EXIT.FAILED : EXIT.OK;
 }

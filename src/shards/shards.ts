@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DlpoolError, UsageError } from '../errors.js';
+import { DlpoolError, errnoOf, UsageError } from '../errors.js';
 import type { FileResult } from '../events.js';
-import type { JobOrResult } from '../jobs/job.js';
 import { resultJson } from '../report/result-json.js';
 import { manifestLine } from '../verify/checksums.js';
 import type { ShardOptions } from '../options.js';
+import type { DirMaker } from '../file/dirs.js';
+import { ownFileError, replaceOwnFileSync } from '../file/own-files.js';
+import { markerShard, readMarker, type ShardMarker } from './marker.js';
 
 /**
  * Shards: a list cut by line number into runs of `size` lines (shard K holds lines K*size+1 .. (K+1)*size; an
@@ -31,18 +33,13 @@ export function shardOf(line: number, size: number): number {
   return Math.floor((line - 1) / size);
 }
 
-/** What a finished shard's K.done says. */
-export interface ShardMarker {
-  shard: number;
-  /** Shards in the whole list (so a merge knows whether any is missing). */
-  of: number;
-  /** sha256 of the shard's entries (line, URL, options): a list edited there is another shard. */
-  entries: string;
-  count: number;
-  downloaded: number;
-  skipped: number;
-  failed: number;
-}
+export type { ShardMarker } from './marker.js';
+
+/** dlpool's own folder in the output directory, and its shard files' folder in it. */
+const SHARDS_REL = '.dlpool/shards';
+
+/** sha256 of nothing: the entries of a shard that has none. */
+const NO_ENTRIES = createHash('sha256').digest('hex');
 
 interface Open {
   hash: string;
@@ -52,32 +49,84 @@ interface Open {
   cut: boolean;
 }
 
+/** A finished shard's marker before the list has ended (its shard count and identity are not known yet). */
+type Pending = Omit<ShardMarker, 'of' | 'list'>;
+
 /** The shard files of one output directory: markers read, results gathered, finished shards written. */
 export class ShardStore {
-  readonly dir: string;
+  readonly #dirs: DirMaker;
+  readonly #outDir: string;
+  /** The markers of this run's shards that were there when it started (read once, up front). */
+  readonly #markers = new Map<number, ShardMarker>();
   readonly #open = new Map<number, Open>();
-  /** Markers of the shards this run finished, written once the list's shard count is known. */
-  readonly #finished: ShardMarker[] = [];
-  #of: number | undefined;
+  /** Markers to write once the list has ended: shards finished now, and finished ones it skipped. */
+  readonly #finished: Pending[] = [];
+  /** The list's identity when it does not come from reading the whole list (a shard read alone). */
+  readonly #fixedList: string | undefined;
+  /** The list's shard count and identity, once it has ended. */
+  #ended: { of: number; list: string } | undefined;
+  /**
+   * Shard files this run could not write (a full disk, a folder in the way): the run reports them, and those
+   * shards have no marker, so the next run does them again.
+   */
+  readonly errors: DlpoolError[] = [];
   /** Shards this run took (finished or not), and shards skipped because an earlier run finished them. */
   taken = 0;
   skipped = 0;
 
+  /**
+   * `list`: the list file (or `-`); `dirs`: the run's output directory, already open. Makes `.dlpool/shards`
+   * one folder at a time through `dirs` (never through a link, only directories) and reads the markers of
+   * this run's shards: any of them that is not a marker fails the run here, before anything downloads.
+   */
   constructor(
     outDir: string,
     readonly options: ShardOptions,
+    list: string,
+    dirs: DirMaker,
   ) {
-    this.dir = path.join(outDir, '.dlpool', 'shards');
-    // dlpool's own folders: made here, and never through a link someone put in their place.
-    for (const d of [path.join(outDir, '.dlpool'), this.dir]) {
-      fs.mkdirSync(d, { recursive: true });
-      if (!fs.lstatSync(d).isDirectory()) {
-        throw new DlpoolError(
-          'ERR_DL_UNSAFE_NAME',
-          `'${d}' is not a directory; dlpool keeps its shard files there`,
-        );
+    this.#dirs = dirs;
+    this.#outDir = outDir;
+    this.#inFolder((folder) => {
+      // A shard read alone (a queue worker, once per shard) reads its own marker, not the whole folder.
+      for (const k of options.start ? [options.index] : this.#markerNames(folder)) {
+        let m;
+        try {
+          m = readMarker(folder, k);
+        } catch (err) {
+          const text = err instanceof Error ? err.message : String(err);
+          throw new DlpoolError('ERR_DL_INPUT', `${text}; remove it to run its shard again`, { cause: err });
+        }
+        if (m) this.#markers.set(k, m);
       }
+    });
+    this.#fixedList = options.start ? fileIdentity(list) : undefined;
+  }
+
+  /** Runs `fn` with the shards folder as a path through the pinned folder (see DirMaker), pinned meanwhile. */
+  #inFolder<T>(fn: (folder: string) => T): T {
+    let site;
+    try {
+      site = this.#dirs.site(`${SHARDS_REL}/-`, true)!;
+    } catch (err) {
+      throw ownFolderError(this.#outDir, err);
     }
+    try {
+      return fn(site.final.slice(0, -1));
+    } finally {
+      site.release();
+    }
+  }
+
+  /** The shards of this run that have a marker in `folder`. */
+  #markerNames(folder: string): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(folder);
+    } catch (err) {
+      throw ownFileError(folder, `cannot be read: ${errnoOf(err) ?? String(err)}`, err);
+    }
+    return names.map(markerShard).filter((k): k is number => k !== undefined && this.mine(k));
   }
 
   mine(shard: number): boolean {
@@ -85,23 +134,50 @@ export class ShardStore {
   }
 
   marker(shard: number): ShardMarker | undefined {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir, `${shard}.done`), 'utf8')) as ShardMarker;
-    } catch {
-      return undefined;
-    }
+    return this.#markers.get(shard);
+  }
+
+  /**
+   * Is shard `shard` finished for these entries (its marker says so)? Then it is skipped, and its marker
+   * written again at the end if the list's shard count or identity changed (an edit elsewhere in the list).
+   */
+  finished(shard: number, entries: string): boolean {
+    const m = this.#markers.get(shard);
+    if (m?.entries !== entries) return false;
+    if (this.#ended) this.#mark(m);
+    else this.#finished.push(m);
+    return true;
   }
 
   /** Starts gathering shard `shard`'s `expected` results. */
   begin(shard: number, hash: string, expected: number): void {
     this.taken++;
     this.#open.set(shard, { hash, expected, results: [], cut: false });
+    this.#forget(shard);
   }
 
   /** A shard of ours with no entries at all (only comments, or past the list's end): finished as it is. */
   empty(shard: number): void {
-    if (this.marker(shard)?.count === 0) return;
-    this.#write(shard, { hash: createHash('sha256').digest('hex'), expected: 0, results: [], cut: false });
+    if (this.finished(shard, NO_ENTRIES)) return;
+    this.#forget(shard);
+    this.#write(shard, { hash: NO_ENTRIES, expected: 0, results: [], cut: false });
+  }
+
+  /** A marker of other entries goes before the shard's files change under it. */
+  #forget(shard: number): void {
+    if (!this.#markers.delete(shard)) return;
+    this.#safely(() => this.#inFolder((f) => fs.rmSync(path.join(f, `${shard}.done`), { force: true })));
+  }
+
+  /** Runs `fn`; a failure is kept in `errors` (it happens in a result's callback, which must not throw). */
+  #safely(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      this.errors.push(err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err)));
+      return false;
+    }
   }
 
   /** A result of this run; its shard is written when its last result is in and the list's end is known. */
@@ -118,10 +194,23 @@ export class ShardStore {
     }
   }
 
-  /** Every shard of the list is known: `of` shards. Markers of shards finished before now are written. */
-  listEnded(of: number): void {
-    this.#of = of;
-    for (const m of this.#finished.splice(0)) this.#mark({ ...m, of });
+  /**
+   * Every shard of the list is known: `of` shards, and the list's identity (`list`, unless it is fixed).
+   * Markers of shards finished before now are written, and those of skipped shards whose count or list
+   * changed.
+   */
+  listEnded(of: number, list: string): void {
+    this.#ended = { of, list: this.#fixedList ?? list };
+    for (const p of this.#finished.splice(0)) this.#mark(p);
+  }
+
+  /** Writes a finished shard's marker (the list has ended), unless the one there says the same. */
+  #mark(p: Pending): void {
+    const m: ShardMarker = { ...p, ...this.#ended! };
+    const had = this.#markers.get(m.shard);
+    if (had?.of === m.of && had.list === m.list && had.count === m.count && had.entries === m.entries) return;
+    if (this.#safely(() => this.#replace(`${m.shard}.done`, `${JSON.stringify(m)}\n`)))
+      this.#markers.set(m.shard, m);
   }
 
   #write(shard: number, open: Open): void {
@@ -131,100 +220,48 @@ export class ShardStore {
       .filter((r) => r.digest !== undefined && r.path !== undefined && r.status !== 'failed')
       .map((r) => manifestLine(r.digest!.hex, r.path!))
       .join('');
-    this.#replace(`${shard}.jsonl`, lines);
-    this.#replace(`${shard}.sums`, sums);
+    const written = this.#safely(() => {
+      this.#replace(`${shard}.jsonl`, lines);
+      this.#replace(`${shard}.sums`, sums);
+    });
+    if (!written) return;
     const count = (s: FileResult['status']) => results.filter((r) => r.status === s).length;
-    const marker: ShardMarker = {
+    // The marker goes last, once the list has ended (listEnded): it says the files above are complete.
+    const done: Pending = {
       shard,
-      of: this.#of ?? -1,
       entries: open.hash,
       count: results.length,
       downloaded: count('downloaded'),
       skipped: count('skipped'),
       failed: count('failed'),
     };
-    if (this.#of === undefined) this.#finished.push(marker);
-    else this.#mark(marker);
-  }
-
-  #mark(m: ShardMarker): void {
-    this.#replace(`${m.shard}.done`, `${JSON.stringify(m)}\n`);
+    if (this.#ended) this.#mark(done);
+    else this.#finished.push(done);
   }
 
   /** Written whole under a temporary name, then renamed: a shard file is complete or absent. */
   #replace(name: string, text: string): void {
-    const p = path.join(this.dir, name);
-    const fd = fs.openSync(
-      `${p}.part`,
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW,
-      0o666,
-    );
-    try {
-      fs.writeSync(fd, text);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(`${p}.part`, p);
+    this.#inFolder((folder) => replaceOwnFileSync(path.join(folder, name), text));
   }
 }
 
-function lineOf(item: JobOrResult): number {
-  return 'job' in item ? item.job.line : item.result.line;
+/** A shard read alone (it has not read the list): the list file's path, size and modification time. */
+function fileIdentity(list: string): string {
+  const full = path.resolve(list);
+  const st = fs.statSync(full);
+  return createHash('sha256').update(`${full}\0${st.size}\0${st.mtimeMs}`).digest('hex');
 }
 
-/** What identifies an entry for a shard's hash: its line, URL (or the bad line's text) and options. */
-function entryKey(item: JobOrResult): string {
-  if ('result' in item) return `${item.result.line}\t!${item.result.url}`;
-  const e = item.job.entry;
-  return `${e.line}\t${e.url}\t${(e.mirrors ?? []).join('\t')}\t${JSON.stringify(e.options)}`;
-}
-
-/**
- * The jobs of the shards this run takes (names are claimed for every entry before, in toJobs, so that N runs
- * name files as one run would). A shard's entries are gathered and hashed, then either skipped (its K.done is
- * there for the same entries) or handed on. Reports how many items it handed on once the list has ended.
- */
-export async function* shardJobs(
-  items: AsyncIterable<JobOrResult>,
-  store: ShardStore,
-  onListed: (count: number) => void,
-): AsyncGenerator<JobOrResult> {
-  const size = store.options.size;
-  let shard = -1;
-  let buf: JobOrResult[] = [];
-  let handed = 0;
-  let last = 0;
-  const flush = function* (): Generator<JobOrResult> {
-    if (buf.length === 0 || !store.mine(shard)) return;
-    const hash = createHash('sha256');
-    for (const item of buf) hash.update(`${entryKey(item)}\n`);
-    const digest = hash.digest('hex');
-    if (store.marker(shard)?.entries === digest) {
-      store.skipped++;
-      return;
-    }
-    store.begin(shard, digest, buf.length);
-    handed += buf.length;
-    yield* buf;
-  };
-  for await (const item of items) {
-    const line = lineOf(item);
-    last = Math.max(last, line);
-    const k = shardOf(line, size);
-    if (k !== shard) {
-      yield* flush();
-      for (let s = shard + 1; s < k; s++) if (store.mine(s)) store.empty(s);
-      shard = k;
-      buf = [];
-    }
-    if (store.mine(k)) buf.push(item);
+/** `.dlpool` or `.dlpool/shards` cannot be made or is not a folder: one line saying which and what is there. */
+function ownFolderError(outDir: string, err: unknown): DlpoolError {
+  const root = path.resolve(outDir);
+  const shards = path.join(root, SHARDS_REL);
+  for (const p of [path.join(root, '.dlpool'), shards]) {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st === undefined || st.isDirectory()) continue;
+    const what = st.isSymbolicLink() ? 'is a symbolic link' : 'is not a directory';
+    return ownFileError(p, `${what}; dlpool keeps its shard files in '${shards}' (move it away)`, err);
   }
-  yield* flush();
-  const start = store.options.start;
-  if (start) {
-    // One shard read from its offset: the list's shard count is given; a shard of comment lines is finished.
-    if (shard < 0) store.empty(store.options.index);
-    store.listEnded(store.options.count);
-  } else store.listEnded(last === 0 ? 0 : shardOf(last, size) + 1);
-  onListed(handed);
+  const reason = err instanceof Error ? err.message : String(err);
+  return new DlpoolError('ERR_DL_INPUT', `cannot keep shard files in '${shards}': ${reason}`, { cause: err });
 }

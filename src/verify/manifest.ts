@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import type { Digest, EventListener } from '../events.js';
+import { makeFoldersSync } from '../file/own-files.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -89,11 +90,11 @@ export class ManifestWriter {
   /** Opens (creating its folder) before any download starts, so a bad path fails the run up front. */
   static async open(file: string, algorithm: string): Promise<ManifestWriter> {
     try {
-      await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-      const fd = fs.openSync(file, 'w');
-      return new ManifestWriter(file, algorithm, fd);
+      makeFoldersSync(path.dirname(path.resolve(file)));
+      return new ManifestWriter(file, algorithm, openForWriting(file));
     } catch (err) {
-      const reason = errnoOf(err) ?? String(err);
+      const errno = errnoOf(err);
+      const reason = errno === 'ENXIO' ? 'ENXIO (a FIFO nobody reads)' : (errno ?? String(err));
       throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reason}`, { cause: err });
     }
   }
@@ -141,5 +142,32 @@ export class ManifestWriter {
         errno: errnoOf(failure),
       });
     }
+  }
+}
+
+/**
+ * The manifest opened for writing, emptied. A plain open of a FIFO that nobody reads waits for ever, deaf to
+ * signals (the event loop waits with it): it is opened without blocking first, which fails (ENXIO) when nobody
+ * reads. A FIFO or socket with a reader (`--manifest >(cmd)`) is then opened again to block as usual; a file or
+ * device keeps the descriptor (O_NONBLOCK changes nothing for them).
+ */
+function openForWriting(file: string): number {
+  const { O_WRONLY, O_CREAT, O_NONBLOCK } = fs.constants;
+  const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666);
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(fd);
+    if (st.isFile()) fs.ftruncateSync(fd, 0);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  if (st.isFile() || st.isCharacterDevice() || st.isBlockDevice()) return fd;
+  // Opened again while this end is still open: closing it first would end the reader's input (EOF), and a
+  // reader that then exits would leave the second open waiting for ever.
+  try {
+    return fs.openSync(file, 'w');
+  } finally {
+    fs.closeSync(fd);
   }
 }

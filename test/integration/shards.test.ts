@@ -129,6 +129,9 @@ describe.each(MODES)('%s mode', (mode) => {
     const edited = await run();
     expect(edited.shards).toEqual({ taken: 1, skipped: 3 });
     expect(edited.skipped + edited.downloaded).toBe(3);
+    // The skipped shards' markers now name the edited list too: the merge takes them as one list.
+    const summary = await mergeShards(out, () => {});
+    expect(summary).toMatchObject({ of: 4, done: 4, missing: [], entries: 14 });
   });
 
   it('a shard cut off by an interruption leaves no marker, and the next run finishes it', async () => {
@@ -167,5 +170,20 @@ describe('shard options', () => {
     await expect(download({ sources: ['a.txt'], dir, shard: { index: 3, count: 3 } })).rejects.toThrow(
       /0 <= I < count N/,
     );
+  });
+});
+
+describe("dlpool's own folder", () => {
+  it('a download named .dlpool is saved as _.dlpool, so later sharded runs keep their folder', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    await fs.writeFile(list, `${server.url}/.dlpool\n${server.url}/a\n  out=.DLPOOL\n${server.url}/b\n`);
+    const plain = await download({ sources: [list], dir, retries: 0 });
+    expect(plain.downloaded).toBe(3);
+    const sharded = await download({ sources: [list], dir, shardSize: 2, retries: 0 });
+    expect(sharded.shards).toEqual({ taken: 2, skipped: 0 });
+    const names = (await fs.readdir(dir)).sort();
+    expect(names.filter((n) => /dlpool/i.test(n))).toEqual(['.dlpool', '_.1.DLPOOL', '_.dlpool']);
+    expect(await mergeShards(dir, () => {})).toMatchObject({ of: 2, done: 2, entries: 3 });
   });
 });
