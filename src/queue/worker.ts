@@ -7,6 +7,7 @@ import { DlpoolError } from '../errors.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
 import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
 import { readShard } from '../shards/merge.js';
+import { readMarker } from '../shards/marker.js';
 import type { ShardMarker } from '../shards/shards.js';
 import { BadRecord, checkShardJob, type ShardResult, type ShardSummary } from './job-data.js';
 import { readShardBytes, trustedRoot } from './list-bytes.js';
@@ -243,12 +244,24 @@ async function runShard(job: Job<unknown>, token: string | undefined, c: ShardCo
   }
   const shardsDir = path.join(path.resolve(o.get.dir ?? '.'), '.dlpool', 'shards');
   // The shard's marker: written by this run, or by an earlier one that finished it; none for a shard of
-  // comment lines only.
-  const marker = await fsp
-    .readFile(path.join(shardsDir, `${d.shard}.done`), 'utf8')
-    .then((t) => JSON.parse(t) as ShardMarker)
-    .catch(() => ({ shard: d.shard, of: d.of, entries: '', count: 0, downloaded: 0, skipped: 0, failed: 0 }));
-  const files = marker.count === 0 ? { sums: '', failed: [] } : await readShard(shardsDir, d.shard, marker);
+  // comment lines only. Read as the run reads it (no link, no FIFO, bounded, checked): a bad one fails the job.
+  let marker: ShardMarker;
+  let files: Awaited<ReturnType<typeof readShard>>;
+  try {
+    marker = readMarker(shardsDir, d.shard) ?? {
+      shard: d.shard,
+      of: d.of,
+      entries: '',
+      count: 0,
+      downloaded: 0,
+      skipped: 0,
+      failed: 0,
+    };
+    files = marker.count === 0 ? { sums: '', failed: [] } : await readShard(shardsDir, d.shard, marker);
+  } catch (err) {
+    if (err instanceof DlpoolError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
   const failed = files.failed.map(({ url, line, code, message }) => ({ url, line, code, message }));
   const result: ShardResult = {
     shard: d.shard,
