@@ -4,11 +4,15 @@ import type { RetryPolicy } from '../options.js';
 /** Statuses worth another try (curl --retry's list plus 429); any other 4xx/5xx is final. */
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Error codes worth another try: the network, timeouts and short bodies. File-system errors are final. */
+/**
+ * Error codes worth another try: the network, timeouts and short bodies, and a `.part` another run is writing
+ * (waited for like a busy server). File-system errors are final.
+ */
 const RETRY_CODES: ReadonlySet<string> = new Set([
   'ERR_DL_NETWORK',
   'ERR_DL_TIMEOUT',
   'ERR_DL_LENGTH_MISMATCH',
+  'ERR_DL_BUSY',
 ]);
 
 export function isRetryable(err: unknown): boolean {
@@ -64,6 +68,9 @@ export function mirrorRetryDelay(
   random: () => number = Math.random,
 ): number | 'stop' {
   if (urls <= 1) return retryDelay(attempt, err, policy, random);
+  // Another run writing the file is no mirror's fault: wait for it as for a round's end.
+  if (err instanceof DlpoolError && err.code === 'ERR_DL_BUSY')
+    return retryDelay(Math.ceil(attempt / urls), err, policy, random);
   if (!(err instanceof DlpoolError) || !SERVER_CODES.has(err.code)) return 'stop';
   if (attempt % urls !== 0) return 0;
   return retryDelay(attempt / urls, err, policy, random);

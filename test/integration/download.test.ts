@@ -114,7 +114,8 @@ describe.each(MODES)('%s mode', (mode) => {
           if (size === HALF) break;
           await new Promise((r) => setTimeout(r, 10));
         }
-        expect(await listFiles(dir)).toEqual(['file.txt.part']);
+        // The .part's lock says which run writes it (see two-runs.test.ts); it goes with the .part.
+        expect(await listFiles(dir)).toEqual(['file.txt.part', 'file.txt.part.lock']);
         release();
         const summary = await run;
         expect(summary.downloaded).toBe(1);

@@ -1,0 +1,322 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { BusyError, UnsafeNameError } from '../errors.js';
+import { fileError } from '../fetch/classify.js';
+import { shownPath } from './shown.js';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+/** Only where nothing is: the kernel creates a regular file or fails (EEXIST), never through a link. */
+const CREATE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK;
+/** An existing lock, read and claimed by appending (O_APPEND: concurrent claims land whole, one after the other). */
+const CLAIM = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
+
+/** How often a held lock's mtime is refreshed, so runs on other hosts sharing the folder see its owner live. */
+export const HEARTBEAT_MS = 10_000;
+/** A lock of another host (or one without a readable owner) not refreshed for this long is abandoned. */
+export const STALE_MS = 60_000;
+
+/** Who holds a lock: written as the lock file's first line. */
+export interface Owner {
+  pid: number;
+  /** The owner's OS thread (a --mode threads worker): a dead worker's lock is stale while its process lives. */
+  tid?: number | undefined;
+  /** Shown in messages. */
+  host: string;
+  /** This kernel boot and pid namespace: pids mean something only on the same node. */
+  node: string;
+  /** The process's start time (clock ticks after boot): a reused pid is another process. */
+  start?: string | undefined;
+  /** This lock (or claim), for telling one from another. */
+  nonce: string;
+}
+
+interface Claim extends Owner {
+  /** The nonce of the stale lock claimed. */
+  claim: string;
+  /** When (ms since the epoch): a claim lives a moment, so an old one from another host is abandoned. */
+  at: number;
+}
+
+let me: Omit<Owner, 'nonce'> | undefined;
+let nonces = 0;
+const noncePrefix = randomBytes(6).toString('hex');
+
+function readOr(p: string, fallback: string): string {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+function linkOr(p: string, fallback: string): string {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Field 22 of /proc/PID/stat, the start time; undefined when there is no such process (or no /proc). */
+function startOf(pid: number | string): string | undefined {
+  const stat = readOr(`/proc/${pid}/stat`, '');
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+/** This thread's identity (per thread: module state is), read once. */
+function self(): Omit<Owner, 'nonce'> {
+  if (me) return me;
+  const tid = Number(/task\/(\d+)$/.exec(linkOr('/proc/thread-self', ''))?.[1]);
+  me = {
+    pid: process.pid,
+    tid: Number.isSafeInteger(tid) ? tid : undefined,
+    host: os.hostname(),
+    node: `${os.hostname()}/${readOr('/proc/sys/kernel/random/boot_id', '')}/${linkOr('/proc/self/ns/pid', '')}`,
+    start: startOf('self'),
+  };
+  return me;
+}
+
+function line(o: Owner | Claim): string {
+  return `${JSON.stringify(o)}\n`;
+}
+
+function parse(text: string | undefined): Owner | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const o = JSON.parse(text) as Partial<Owner>;
+    if (!Number.isSafeInteger(o.pid) || typeof o.node !== 'string' || typeof o.nonce !== 'string')
+      return undefined;
+    return { ...o, host: String(o.host) } as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is the owner running? On this node, by its pid (and start time, and thread): certain. On another, only by its
+ * heartbeat: the lock's mtime is refreshed every HEARTBEAT_MS, so one older than STALE_MS is abandoned.
+ */
+function alive(o: Owner, mtimeMs: number): boolean {
+  if (o.node !== self().node) return Date.now() - mtimeMs < STALE_MS;
+  const start = startOf(o.pid);
+  if (start === undefined) {
+    if (self().start !== undefined) return false; // /proc answers: no such process
+    try {
+      process.kill(o.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  if (o.start !== undefined && start !== o.start) return false;
+  return o.tid === undefined || fs.existsSync(`/proc/${o.pid}/task/${o.tid}`);
+}
+
+function readAll(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  for (let at = 0; ;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, at);
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+    at += n;
+    if (at > 64 * 1024) break; // a lock is a few lines; more is not ours to read
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function unsafe(p: string, what: string): UnsafeNameError {
+  return new UnsafeNameError(`'${shownPath(p)}' is ${what}; dlpool only uses its own lock files (remove it)`);
+}
+
+/** What the lock file at a path says now. */
+type Look = { kind: 'gone' } | { kind: 'taken' } | { kind: 'busy'; owner: Owner | undefined };
+
+/**
+ * `NAME.part.lock`: while it exists, one download (of this or another dlpool run) owns `NAME.part` and its
+ * state. It is created with O_EXCL, so of two runs only one gets it; it names its owner (pid, thread, host,
+ * node, start time), so a lock whose owner is provably gone (killed, its worker thread dead) is taken over.
+ * Taking over never lets two runs win: each appends a claim to the stale lock and only the first living claimer
+ * removes it (then races for a new one like anyone else). The owner refreshes its mtime (HEARTBEAT_MS) for runs
+ * on other hosts sharing the folder, which can only go by that.
+ */
+export class PartLock {
+  #lost = false;
+  #released = false;
+  #beat: number;
+
+  private constructor(
+    /** The lock file, through the pinned folder. */
+    readonly path: string,
+    private readonly nonce: string,
+  ) {
+    this.#beat = Date.now();
+  }
+
+  /** Takes the lock of `partPath` or throws BusyError naming the run that has it. */
+  static acquire(partPath: string): PartLock {
+    const lockPath = `${partPath}.lock`;
+    for (let round = 0; ; round++) {
+      const nonce = `${noncePrefix}${(++nonces).toString(36)}`;
+      if (create(lockPath, line({ ...self(), nonce }))) {
+        const lock = new PartLock(lockPath, nonce);
+        beating.add(lock);
+        startBeats();
+        return lock;
+      }
+      const look = inspect(lockPath);
+      // Gone or just taken over: another try (a third loss in a row is a run that keeps winning: busy).
+      if (look.kind === 'busy' || round >= 2)
+        throw busy(partPath, look.kind === 'busy' ? look.owner : undefined);
+    }
+  }
+
+  /**
+   * Removes the lock of `partPath` if its owner is provably gone: one killed between renaming its `.part` and
+   * removing the lock left it beside a finished file, which later runs skip without locking.
+   */
+  static clearStale(partPath: string): void {
+    const lockPath = `${partPath}.lock`;
+    if (fs.lstatSync(lockPath, { throwIfNoEntry: false }) === undefined) return;
+    try {
+      inspect(lockPath);
+    } catch {
+      // Not ours to judge (a link, a special file): left for the user.
+    }
+  }
+
+  /**
+   * Throws BusyError if this lock is no longer ours (taken over by a run on another host that found its
+   * heartbeat stale): a lock held less than STALE_MS cannot have been, so short downloads pay nothing.
+   */
+  check(partPath: string): void {
+    if (!this.#lost && Date.now() - this.#beat >= HEARTBEAT_MS) this.#verify();
+    if (this.#lost) throw new BusyError(`'${shownPath(partPath)}' was taken over by another dlpool run`);
+  }
+
+  /** Removes the lock (not one another run took over). */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    beating.delete(this);
+    if (this.#lost) return;
+    try {
+      fs.unlinkSync(this.path);
+    } catch {
+      // Already gone: nothing to give back.
+    }
+  }
+
+  /** A heartbeat: still ours? Then its mtime says so to other hosts. */
+  beat(): void {
+    this.#verify();
+    if (this.#lost) return;
+    try {
+      const now = new Date();
+      fs.utimesSync(this.path, now, now);
+      this.#beat = Date.now();
+    } catch {
+      // A missed beat costs at most a takeover by a run on another host, which check() then notices.
+    }
+  }
+
+  #verify(): void {
+    let text = '';
+    try {
+      const fd = fs.openSync(this.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      try {
+        text = readAll(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      // Gone: not ours any more.
+    }
+    if (parse(text.split('\n')[0])?.nonce !== this.nonce) this.#lost = true;
+  }
+}
+
+function busy(partPath: string, owner: Owner | undefined): BusyError {
+  const who = owner ? ` (pid ${owner.pid} on ${owner.host})` : '';
+  return new BusyError(`'${shownPath(partPath)}' is being written by another dlpool run${who}`);
+}
+
+/** Creates the lock with its owner line; false when one is there already. */
+function create(lockPath: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(lockPath, CREATE, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileError(err, 'create', lockPath);
+  }
+  try {
+    fs.writeSync(fd, text);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(lockPath, { force: true });
+    throw fileError(err, 'write', lockPath);
+  }
+  fs.closeSync(fd);
+  return true;
+}
+
+/**
+ * Looks at a lock that is there: its owner is running (busy), or it is stale and this run claims it. The
+ * first claim of a living claimer wins; only the winner removes the lock, so the name still holds this very
+ * lock when it does (a run that opened it after it was replaced reads the new owner and backs off).
+ */
+function inspect(lockPath: string): Look {
+  let fd: number;
+  try {
+    fd = fs.openSync(lockPath, CLAIM);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'gone' };
+    if (code === 'ELOOP') throw unsafe(lockPath, 'a symbolic link');
+    if (code === 'ENXIO' || code === 'ENODEV') throw unsafe(lockPath, 'not a regular file');
+    throw fileError(err, 'open', lockPath);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw unsafe(lockPath, 'not a regular file');
+    const owner = parse(readAll(fd).split('\n')[0]);
+    // No owner line yet: being created this instant, or left so by a run killed in between (then old).
+    if (owner ? alive(owner, st.mtimeMs) : Date.now() - st.mtimeMs < STALE_MS) return { kind: 'busy', owner };
+    const key = owner?.nonce ?? '';
+    const nonce = `${noncePrefix}${(++nonces).toString(36)}`;
+    const mine: Claim = { ...self(), nonce, claim: key, at: Date.now() };
+    fs.writeSync(fd, line(mine));
+    const first = readAll(fd)
+      .split('\n')
+      .slice(1)
+      .map((l) => parse(l) as Claim | undefined)
+      .find((c) => c !== undefined && c.claim === key && (c.nonce === nonce || alive(c, c.at)));
+    if (first?.nonce !== mine.nonce) return { kind: 'busy', owner: first };
+    fs.rmSync(lockPath, { force: true });
+    return { kind: 'taken' };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Locks held by this thread, refreshed every HEARTBEAT_MS by one timer that stops when none is left. */
+const beating = new Set<PartLock>();
+let beats: NodeJS.Timeout | undefined;
+
+function startBeats(): void {
+  if (beats !== undefined) return;
+  beats = setInterval(() => {
+    if (beating.size === 0) {
+      clearInterval(beats);
+      beats = undefined;
+      return;
+    }
+    for (const lock of beating) lock.beat();
+  }, HEARTBEAT_MS);
+  beats.unref();
+}
