@@ -1,5 +1,6 @@
 import type { WriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { BusyError } from '../errors.js';
 import type { Site } from './dirs.js';
 import {
   checkPart,
@@ -71,7 +72,7 @@ export class PartFile {
     try {
       this.#lock = PartLock.acquire(this.path);
     } catch (err) {
-      this.#waited = true;
+      if (err instanceof BusyError) this.#waited = true;
       throw err;
     }
     const waited = this.#waited;

@@ -25,11 +25,11 @@ async function partIn(
 }
 
 const meta = (final: string) => `${final}.part.meta`;
-/** The folder's files but the lock (tested on its own below). */
+/** The folder's files but the lock and its owner file (tested in part-lock.test.ts). */
 const ls = (dir: string) =>
   fs
     .readdirSync(dir)
-    .filter((f) => !f.endsWith('.lock'))
+    .filter((f) => !f.endsWith('.lock') && !f.startsWith('.dlpool-lock-'))
     .sort();
 
 describe('PartFile', () => {
@@ -136,5 +136,50 @@ describe('PartFile', () => {
     part.moveTo({ final: path.join(dir, 'b.bin'), part: path.join(dir, 'b.bin.part'), release: () => {} });
     expect(released()).toBe(1);
     expect(part.path).toBe(path.join(dir, 'b.bin.part'));
+  });
+
+  it('renames only the file it wrote, with the bytes it counted: not one replaced, cut or removed', async () => {
+    const write = async (part: PartFile, text: string) => {
+      const ws = await part.open(0, 1024);
+      await new Promise<void>((resolve, reject) =>
+        ws.end(Buffer.from(text), (e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    };
+    const tamper = [
+      (p: string) => {
+        fs.writeFileSync(`${p}.other`, 'hello');
+        fs.renameSync(`${p}.other`, p);
+      },
+      (p: string) => fs.truncateSync(p, 2),
+      (p: string) => fs.unlinkSync(p),
+    ];
+    for (const change of tamper) {
+      const { part, final, dir } = await partIn();
+      await write(part, 'hello');
+      change(part.path);
+      await expect(part.finish(5)).rejects.toMatchObject({ code: 'ERR_DL_BUSY' });
+      expect(fs.existsSync(final)).toBe(false);
+      await part.drop();
+      expect(ls(dir)).toEqual([]);
+    }
+    // The size counted is the size checked: a body that ended short of it is not renamed either.
+    const { part, final } = await partIn();
+    await write(part, 'hello');
+    await expect(part.finish(6)).rejects.toThrow('holds 5 bytes, not the 6 received while dlpool wrote it');
+    expect(fs.existsSync(final)).toBe(false);
+  });
+
+  it('without its lock it neither measures nor drops a .part (another run is writing it)', async () => {
+    const { part, dir } = await partIn();
+    part.writeSync([Buffer.from('theirs')]);
+    part.release();
+    const other = new PartFile(URL_SHOWN);
+    other.site = part.site;
+    part.lock();
+    expect(() => other.lock()).toThrow(/being written by another dlpool run/);
+    await other.measure();
+    await other.drop();
+    expect([other.offset, ls(dir)]).toEqual([0, ['a.bin.part']]);
+    part.release();
   });
 });
