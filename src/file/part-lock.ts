@@ -33,7 +33,7 @@ export interface Owner {
 }
 
 interface Claim extends Owner {
-  /** The nonce of the stale lock claimed. */
+  /** The stale lock claimed: its owner's nonce and its name (one owner file serves many locks). */
   claim: string;
   /** When (ms since the epoch): a claim lives a moment, so an old one from another host is abandoned. */
   at: number;
@@ -59,9 +59,9 @@ interface OwnerFile {
 const owners = new Map<string, OwnerFile>();
 
 /**
- * Making a file costs far more than naming one (inode allocation and freeing: measured ~120-570 us of system time
- * per create+unlink here, against ~18 us for a link+unlink), so each thread writes its owner line once per
- * folder, in `.dlpool-lock-NONCE`, and a lock is a hard link to it: one link() to take, one unlink() to give back.
+ * Making a file costs far more than naming one: a create+write+close+unlink took ~120-570 us of system time on
+ * ext4 (a 2-core VM), a link+unlink ~18 us. So each thread writes its owner line once per folder, in
+ * `.dlpool-lock-NONCE`, and a lock is a hard link to it: one link() to take, one unlink() to give back.
  */
 function ownerIn(folder: string, lockPath: string): OwnerFile {
   let o = owners.get(folder);
@@ -214,8 +214,9 @@ type Look = { kind: 'gone' } | { kind: 'taken' } | { kind: 'busy'; owner: Owner 
 
 /**
  * `NAME.part.lock`: while it exists, one download (of this or another dlpool run) owns `NAME.part` and its
- * state. It is created with O_EXCL, so of two runs only one gets it; it names its owner (pid, thread, host,
- * node, start time), so a lock whose owner is provably gone (killed, its worker thread dead) is taken over.
+ * state. It is made only where nothing is (link(), else O_EXCL), so of two runs only one gets it; it names its
+ * owner (pid, thread, host, node, start time), so a lock whose owner is provably gone (killed, its worker thread
+ * dead) is taken over.
  * Taking over never lets two runs win: each appends a claim to the stale lock and only the first living claimer
  * removes it (then races for a new one like anyone else). The owner refreshes its mtime (HEARTBEAT_MS) for runs
  * on other hosts sharing the folder, which can only go by that.
@@ -236,7 +237,7 @@ export class PartLock {
   /** Takes the lock of `partPath` or throws BusyError naming the run that has it. */
   static acquire(partPath: string): PartLock {
     const lockPath = `${partPath}.lock`;
-    const folder = lockPath.slice(0, lockPath.lastIndexOf('/') + 1);
+    const folder = lockPath.slice(0, Math.max(lockPath.lastIndexOf('/'), lockPath.lastIndexOf('\\')) + 1);
     for (let round = 0; ; round++) {
       const nonce = take(folder, lockPath);
       if (nonce !== undefined) {
@@ -268,7 +269,8 @@ export class PartLock {
 
   /**
    * Throws BusyError if this lock is no longer ours (taken over by a run on another host that found its
-   * heartbeat stale): a lock held less than STALE_MS cannot have been, so short downloads pay nothing.
+   * heartbeat stale). One refreshed within HEARTBEAT_MS cannot have been (that host waits STALE_MS), so short
+   * downloads read nothing here.
    */
   check(partPath: string): void {
     if (!this.#lost && Date.now() - this.#beat >= HEARTBEAT_MS) this.#verify();
