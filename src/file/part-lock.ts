@@ -357,7 +357,8 @@ function inspect(lockPath: string): Look {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'gone' };
     if (code === 'ELOOP') throw unsafe(lockPath, 'a symbolic link');
-    if (code === 'ENXIO' || code === 'ENODEV') throw unsafe(lockPath, 'not a regular file');
+    if (code === 'ENXIO' || code === 'ENODEV' || code === 'EISDIR')
+      throw unsafe(lockPath, 'not a regular file');
     throw fileError(err, 'open', lockPath);
   }
   try {

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { dropOwnerFile, PartLock, STALE_MS } from '../../../src/file/part-lock.js';
+import { MAX_NAME_BYTES } from '../../../src/jobs/naming.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 async function partIn(): Promise<{ dir: string; part: string; lock: string }> {
@@ -144,6 +145,17 @@ describe('PartLock', () => {
     fs.unlinkSync(lock);
     spawnSync('mkfifo', [lock]);
     expect(busyCode(() => PartLock.acquire(part))).toBe('ERR_DL_UNSAFE_NAME');
+    fs.unlinkSync(lock);
+    fs.mkdirSync(lock);
+    expect(busyCode(() => PartLock.acquire(part))).toBe('ERR_DL_UNSAFE_NAME');
+    expect(fs.readdirSync(lock)).toEqual([]);
+  });
+
+  it('fits beside the longest name dlpool gives (245 bytes: NAME.part.lock is 255)', async () => {
+    const { dir } = await partIn();
+    const part = path.join(dir, `${'é'.repeat(120)}x.bin.part`);
+    expect(Buffer.byteLength(path.basename(part, '.part'))).toBe(MAX_NAME_BYTES);
+    PartLock.acquire(part).release();
   });
 
   it('the heartbeat refreshes the mtime; a lock taken over meanwhile is lost, not removed', async () => {
