@@ -134,4 +134,59 @@ describe.each(MODES)('two runs on one folder (%s mode)', (mode) => {
       }
     },
   );
+
+  it('a second run that waited takes over the .part the first left when it failed, and resumes it', async () => {
+    const dir = await tmpDir();
+    const part = path.join(dir, 'f.bin.part');
+    const etag = '"v1"';
+    let cutFirst!: () => void;
+    const cut = new Promise<void>((r) => (cutFirst = r));
+    const s = await startServer((req, res) => {
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      if (m && req.headers['if-range'] === etag) {
+        const start = Number(m[1]);
+        res.writeHead(206, {
+          etag,
+          'content-length': SIZE - start,
+          'content-range': `bytes ${start}-${SIZE - 1}/${SIZE}`,
+        });
+        res.end(BODY.subarray(start));
+        return;
+      }
+      // Run 1: a quarter of the file, then the connection is cut when the test says.
+      res.writeHead(200, { etag, 'content-length': SIZE });
+      res.write(BODY.subarray(0, SIZE / 4));
+      void cut.then(() => res.socket?.destroy());
+    });
+    try {
+      const url = `${s.url}/f.bin`;
+      const run1 = download({ ...engine(mode), entries: [url], dir, retries: 0 });
+      await until('run 1 to write', async () => (await sizeOf(part)) >= SIZE / 4);
+      let busy = false;
+      const run2 = download({
+        ...engine(mode),
+        entries: [url],
+        dir,
+        ...PATIENT,
+        onEvent: (e) => {
+          if (e.type === 'retry' && e.error.code === 'ERR_DL_BUSY') busy = true;
+        },
+      });
+      await until('run 2 to meet the lock', () => busy);
+      cutFirst();
+      const r1 = await run1;
+      expect(r1.results[0]!.status).toBe('failed');
+      const r2 = await run2;
+      expect(r2.results[0]).toMatchObject({ status: 'downloaded', resumed: true, bytes: SIZE });
+      // It asked for the rest only, from what run 1 left on disk.
+      const resumedAt = Number(/^bytes=(\d+)-$/.exec(String(s.requests.at(-1)!.headers.range))![1]);
+      expect(resumedAt).toBeGreaterThanOrEqual(SIZE / 4);
+      expect(r2.results[0]!.transferred).toBe(SIZE - resumedAt);
+      expect((await fs.readFile(path.join(dir, 'f.bin'))).equals(BODY)).toBe(true);
+      expect(await listFiles(dir)).toEqual(['f.bin']);
+    } finally {
+      cutFirst();
+      await s.close();
+    }
+  });
 });
