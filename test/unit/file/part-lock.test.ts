@@ -239,7 +239,8 @@ describe('PartLock', () => {
     const said = (await Promise.all(lines.map((l) => l(2)))).map((l) => l[1]);
     for (const k of kids) k.stdin.end();
     await Promise.all(kids.map((k) => new Promise((r) => k.once('exit', r))));
-    expect(said.filter((s) => s === 'won')).toHaveLength(1);
+    expect(said, JSON.stringify(said)).toBeDefined();
+    expect(said.filter((s) => s === 'won'), JSON.stringify(said)).toHaveLength(1);
     expect(said.filter((s) => s !== 'won').every((s) => s === 'ERR_DL_BUSY')).toBe(true);
   });
 });
