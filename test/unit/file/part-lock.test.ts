@@ -57,11 +57,15 @@ async function deadTid(): Promise<number> {
   return Number(/(\d+)$/.exec(link)![1]);
 }
 
+const bundles = new Map<string, Promise<unknown>>();
+
 /** The lock module bundled from src/ for child processes, and a child that takes the lock of `part`. */
 async function lockChild(dir: string, part: string, script: string) {
   const bundle = path.join(dir, 'part-lock.mjs');
-  if (!fs.existsSync(bundle)) {
-    await build({
+  // Built once per folder, however many children start at once.
+  let built = bundles.get(bundle);
+  if (!built) {
+    built = build({
       entryPoints: [fileURLToPath(new URL('../../../src/file/part-lock.ts', import.meta.url))],
       bundle: true,
       platform: 'node',
@@ -69,7 +73,9 @@ async function lockChild(dir: string, part: string, script: string) {
       outfile: bundle,
       logLevel: 'silent',
     });
+    bundles.set(bundle, built);
   }
+  await built;
   const code = `
     import fs from 'node:fs';
     const { PartLock } = await import(${JSON.stringify(bundle)});
@@ -240,7 +246,10 @@ describe('PartLock', () => {
     for (const k of kids) k.stdin.end();
     await Promise.all(kids.map((k) => new Promise((r) => k.once('exit', r))));
     expect(said, JSON.stringify(said)).toBeDefined();
-    expect(said.filter((s) => s === 'won'), JSON.stringify(said)).toHaveLength(1);
+    expect(
+      said.filter((s) => s === 'won'),
+      JSON.stringify(said),
+    ).toHaveLength(1);
     expect(said.filter((s) => s !== 'won').every((s) => s === 'ERR_DL_BUSY')).toBe(true);
   });
 });
