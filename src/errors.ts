@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   ERR_DL_FILE: 'the file could not be written or renamed (disk full, permissions)',
   ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',
   ERR_DL_NO_CHECKSUM: 'no expected checksum for this URL, and --require-checksum was given',
+  ERR_DL_BUSY:
+    'another dlpool run is writing NAME.part (it holds NAME.part.lock), or another writer changed NAME.part while this run wrote it',
   ERR_DL_ABORTED: 'the run was interrupted before this download finished',
   ERR_DL_WORKER: 'the download worker thread (--mode threads) died twice while running this download',
   ERR_DL_REDIS:
@@ -153,6 +155,17 @@ export class UnsafeNameError extends DlpoolError {
   constructor(message: string, init: DlpoolErrorInit = {}) {
     super('ERR_DL_UNSAFE_NAME', message, init);
     this.name = 'UnsafeNameError';
+  }
+}
+
+/**
+ * Another writer has the `.part`: a dlpool run holding its lock, or one that changed it under this run. Waited
+ * for with the retry backoff, like a busy server.
+ */
+export class BusyError extends DlpoolError {
+  constructor(message: string, init: DlpoolErrorInit = {}) {
+    super('ERR_DL_BUSY', message, init);
+    this.name = 'BusyError';
   }
 }
 

@@ -60,7 +60,7 @@ export async function smallBody(
   // A pool hashes files by path: write the .part, hash it, then rename.
   part.writeSync(chunks);
   const digest = await digestOf(job, ctx, part.path, undefined, init);
-  await part.finish();
+  await part.finish(received);
   return { bytes: received, digest };
 }
 
@@ -113,7 +113,7 @@ export async function segmentedBody(
   const init = { url: job.displayUrl, attempt: state.attempts };
   // Bytes arrived out of order: the digest is taken over the finished file, by the hash pool.
   const digest = await digestOf(job, ctx, part.path, undefined, init);
-  await part.finish();
+  await part.finish(total);
   return { bytes: total, digest };
 }
 
@@ -237,6 +237,6 @@ export async function streamBody(
   }
   // Verified (when a checksum is known) before it gets its final name.
   const digest = await digestOf(job, ctx, part.path, tap, init);
-  await part.finish();
+  await part.finish(received);
   return { bytes: received, digest };
 }

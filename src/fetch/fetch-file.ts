@@ -1,7 +1,7 @@
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import { PartFile } from '../file/part-file.js';
-import { existingSize } from '../file/part.js';
+import { existingSize, PartChangedError } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
 import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
@@ -110,8 +110,9 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
 
 /**
  * Before the first request, for a name known from the list: a file already there that is provably the expected
- * one ends the download as skipped; a `.part` an earlier run left is taken over. In a folder that was empty
- * when the run started, nothing of this name can be there yet, and nothing is looked at.
+ * one ends the download as skipped (a `.part` an earlier run left is taken over by the first attempt, once it
+ * holds the lock). In a folder that was empty when the run started, nothing of this name can be there yet,
+ * and nothing is looked at.
  */
 async function lookBeforeFetching(
   job: Job,
@@ -132,10 +133,11 @@ async function lookBeforeFetching(
     if (size !== undefined) {
       // A file already there is kept only if it is provably the expected one (when a checksum is known).
       const present = await checkPresent(job, ctx, site.final);
-      if (present !== 'mismatch') return { status: 'skipped', bytes: size, digest: present };
+      if (present !== 'mismatch') {
+        part.clearStaleLock();
+        return { status: 'skipped', bytes: size, digest: present };
+      }
     }
-    await part.resumeFromEarlierRun();
-    state.fromEarlierRun = part.held();
     return undefined;
   } catch (err) {
     return { status: 'failed', bytes: 0, error: errorInfo(err, job, state, ctx.opts) };
@@ -170,7 +172,9 @@ async function recover(
     (err.code === 'ERR_DL_FILE' && DISK_FULL.has(err.errno ?? '')) ||
     // Not wanted at all, or another version of the file than its other bytes: nothing to resume.
     err.code === 'ERR_DL_TOO_LARGE' ||
-    caught instanceof FileChangedError
+    caught instanceof FileChangedError ||
+    // Not the bytes that were counted: nothing of it can be trusted.
+    caught instanceof PartChangedError
   )
     await part.drop();
   if (caught instanceof RangesIgnoredError) {
@@ -187,11 +191,32 @@ async function recover(
   return mirrorRetryDelay(state.attempts, 1 + job.mirrors.length, err, ctx.opts.retry, ctx.random);
 }
 
+/**
+ * Takes the `.part` (its lock: BusyError while another run has it) before anything of it is read or written.
+ * After waiting for another run, the file that run finished ends this download as skipped; a `.part` it left,
+ * like one of an earlier run, is taken over.
+ */
+async function own(job: Job, ctx: FetchContext, state: DownloadState): Promise<void> {
+  const { part } = state;
+  const waited = part.lock();
+  // (A temporary name's file is a finished download waiting for its name: never a reason to skip.)
+  if (waited && !ctx.opts.overwrite && state.offered === undefined) {
+    const size = existingSize(part.site!.final);
+    const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+    if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+  }
+  if (waited || ctx.dirs.mayExist(state.rel!)) {
+    await part.resumeFromEarlierRun();
+    state.fromEarlierRun = part.held();
+  }
+}
+
 /** One HTTP attempt: the request, what its answer means for the `.part`, the file's place, and its body. */
 async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promise<Done> {
   const { opts } = ctx;
   const { part } = state;
   const limit = opts.maxSizeBytes;
+  if (part.site && !part.locked) await own(job, ctx, state);
   if (part.segments && state.rel !== undefined && part.total !== undefined) {
     if (limit !== undefined && part.total > limit) {
       throw new TooLargeError(limit, `the size ${part.total} saved with the .part`, {
@@ -291,6 +316,8 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
   }
   checkInside(opts.dir, state.rel); // the lexical check: never outside --dir
   part.site ??= ctx.dirs.site(state.rel, true)!;
+  // Named only now: nothing of an earlier run is taken over here (this answer starts at 0).
+  part.lock();
 }
 
 /** The body's way to the `.part`, chosen once per answer: in ranges (-x), whole in memory, or streamed. */

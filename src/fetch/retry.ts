@@ -5,13 +5,15 @@ import type { RetryPolicy } from '../options.js';
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
- * Error codes worth another try: the network, timeouts and short bodies. File-system errors are final, but for
- * running out of file descriptors (isOutOfFiles).
+ * Error codes worth another try: the network, timeouts and short bodies, and a `.part` another run is writing
+ * (waited for like a busy server). File-system errors are final, but for running out of file descriptors
+ * (isOutOfFiles).
  */
 const RETRY_CODES: ReadonlySet<string> = new Set([
   'ERR_DL_NETWORK',
   'ERR_DL_TIMEOUT',
   'ERR_DL_LENGTH_MISMATCH',
+  'ERR_DL_BUSY',
 ]);
 
 /**
@@ -77,8 +79,10 @@ export function mirrorRetryDelay(
   random: () => number = Math.random,
 ): number | 'stop' {
   if (urls <= 1) return retryDelay(attempt, err, policy, random);
-  // Nothing to do with the server: no reason to hurry to the next URL; a backoff counted in rounds.
-  if (isOutOfFiles(err)) return retryDelay(Math.ceil(attempt / urls), err, policy, random);
+  // Nothing to do with the server (out of file descriptors, another run writing the file): no reason to hurry
+  // to the next URL; a backoff counted in rounds.
+  if (isOutOfFiles(err) || (err instanceof DlpoolError && err.code === 'ERR_DL_BUSY'))
+    return retryDelay(Math.ceil(attempt / urls), err, policy, random);
   if (!(err instanceof DlpoolError) || !SERVER_CODES.has(err.code)) return 'stop';
   if (attempt % urls !== 0) return 0;
   return retryDelay(attempt / urls, err, policy, random);

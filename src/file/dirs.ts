@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
+import { dropOwnerFile } from './part-lock.js';
 import { registerShown, unregisterShown } from './shown.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
@@ -109,9 +110,11 @@ export class DirMaker {
     };
   }
 
-  /** Closes every pinned directory (the end of the run). */
+  /** Closes every pinned directory (the end of the run), and removes this thread's lock owner files. */
   close(): void {
     for (const [dir, pin] of this.pins) this.unpin(dir, pin);
+    // Unpinned folders (no /proc) are known by path only: their owner files go now.
+    if (!canPin()) dropOwnerFile();
   }
 
   private rootPin(): Pin {
@@ -205,6 +208,8 @@ export class DirMaker {
   private unpin(dir: string, pin: Pin): void {
     this.pins.delete(dir);
     if (pin.fd === undefined) return;
+    // (Before the descriptor closes: its number, and so the prefix, may name another folder afterwards.)
+    dropOwnerFile(pin.prefix);
     unregisterShown(pin.prefix);
     try {
       fs.closeSync(pin.fd);

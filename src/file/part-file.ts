@@ -1,15 +1,19 @@
 import type { WriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { BusyError } from '../errors.js';
 import type { Site } from './dirs.js';
 import {
+  checkPart,
   commitPart,
   discardPart,
+  type FileId,
   openPart,
   openPartHandle,
   partSize,
   writePartSync,
   writeWholeSync,
 } from './part.js';
+import { PartLock } from './part-lock.js';
 import { readResumeState, removeResumeState, type Segment, writeResumeState } from './resume-state.js';
 
 /**
@@ -17,7 +21,9 @@ import { readResumeState, removeResumeState, type Segment, writeResumeState } fr
  * attempts. Every create, keep, drop and rename of the two goes through here, so they cannot disagree: the
  * state is written before the bytes it describes, removed before the rename (killed in between, a `.part`
  * without state is simply fetched again, while a state beside a finished file would be stale), and removed
- * with the `.part`.
+ * with the `.part`. Nothing is read, kept, dropped or measured before `lock()` made the `.part` this
+ * download's alone (NAME.part.lock, see PartLock), and the rename checks that the `.part` is still the file
+ * this download wrote, with the bytes it counted.
  */
 export class PartFile {
   /** The file's folder, pinned while the download runs (see DirMaker); every path below goes through it. */
@@ -34,6 +40,12 @@ export class PartFile {
   segments: Segment[] | undefined;
   /** A resume state may exist beside the `.part` and must go when the `.part` goes. */
   #meta = false;
+  /** Held from `lock()` to `release()`. */
+  #lock: PartLock | undefined;
+  /** The file this download opened as its `.part` (the one the rename must still find there). */
+  #file: FileId | undefined;
+  /** A `lock()` found another run writing the `.part`: what it left must be looked at again. */
+  #waited = false;
 
   /** `url`: the download's URL as shown (credentials removed), which a saved state must name to be used. */
   constructor(private readonly url: string) {
@@ -43,6 +55,41 @@ export class PartFile {
   /** The `.part` path (through the pinned folder); only once the download has a place. */
   get path(): string {
     return this.site!.part;
+  }
+
+  get locked(): boolean {
+    return this.#lock !== undefined;
+  }
+
+  /** Beside a file found finished: a lock its killed writer left there goes (see PartLock.clearStale). */
+  clearStaleLock(): void {
+    if (this.site) PartLock.clearStale(this.site.part);
+  }
+
+  /**
+   * Makes the `.part` this download's alone, or throws BusyError (another run holds it). Returns whether it
+   * had to wait for another run: then what an earlier attempt knew of the `.part` is forgotten (that run may
+   * have finished, changed or left it) and the caller looks again.
+   */
+  lock(): boolean {
+    if (this.#lock) return false;
+    try {
+      this.#lock = PartLock.acquire(this.path);
+    } catch (err) {
+      if (err instanceof BusyError) this.#waited = true;
+      throw err;
+    }
+    const waited = this.#waited;
+    this.#waited = false;
+    if (waited) {
+      this.offset = 0;
+      this.total = undefined;
+      this.validator = undefined;
+      this.segments = undefined;
+      this.#meta = false;
+      this.#file = undefined;
+    }
+    return waited;
   }
 
   /** Bytes of the download the `.part` holds now: its segments' or its contiguous prefix. */
@@ -74,14 +121,18 @@ export class PartFile {
     this.offset = size;
   }
 
-  /** After a failed attempt: what reached the disk is the resume point (a segmented `.part` says so itself). */
+  /**
+   * After a failed attempt: what reached the disk is the resume point (a segmented `.part` says so itself).
+   * A `.part` this download does not hold (another run's) is none of its business.
+   */
   async measure(): Promise<void> {
-    if (this.site && !this.segments) this.offset = await partSize(this.site.part);
+    if (this.site && this.#lock && !this.segments) this.offset = await partSize(this.site.part);
   }
 
   /** Opens the `.part` to stream a body into it at `offset` (0: anew, with its resume state first). */
   async open(offset: number, highWaterMark: number): Promise<WriteStream> {
-    const ws = await openPart(this.path, offset, highWaterMark);
+    const { ws, id } = await openPart(this.path, offset, highWaterMark);
+    this.#file = id;
     if (offset === 0) this.keepState();
     return ws;
   }
@@ -98,7 +149,8 @@ export class PartFile {
       // (saveSegments, below).
       if (this.validator === undefined) this.#dropState();
     }
-    const fh = await openPartHandle(this.path, fresh, this.total!);
+    const { fh, id } = await openPartHandle(this.path, fresh, this.total!);
+    this.#file = id;
     if (fresh) this.saveSegments();
     return fh;
   }
@@ -118,25 +170,31 @@ export class PartFile {
 
   /** Writes a body received whole (or the start of one that was cut) as the `.part`'s content. */
   writeSync(chunks: Buffer[]): void {
-    writePartSync(this.path, chunks);
+    this.#file = writePartSync(this.path, chunks).id;
   }
 
   /** Writes a complete body received whole and gives it its final name at once. */
   finishWholeSync(chunks: Buffer[]): void {
+    this.#stillOurs();
     this.#dropState();
     writeWholeSync(this.path, this.site!.final, chunks);
   }
 
-  /** Gives the complete (and verified) `.part` its final name. */
-  async finish(): Promise<void> {
+  /**
+   * Gives the complete (and verified) `.part` its final name, if it still is the file this download wrote and
+   * holds the `bytes` it counted (else PartChangedError: the next attempt starts over).
+   */
+  async finish(bytes: number): Promise<void> {
+    this.#stillOurs();
+    if (this.#file) checkPart(this.path, this.#file, bytes);
     this.#dropState();
     await commitPart(this.path, this.site!.final);
     this.segments = undefined;
   }
 
-  /** Removes the `.part` and its state: nothing of it is worth resuming. */
+  /** Removes the `.part` and its state: nothing of it is worth resuming. (Only a `.part` this download holds.) */
   async drop(): Promise<void> {
-    if (this.site) {
+    if (this.site && this.#lock) {
       await discardPart(this.site.part);
       this.#dropState();
     }
@@ -146,12 +204,27 @@ export class PartFile {
 
   /** The download moves to another folder's site (a temporary name that got its own); the old one is released. */
   moveTo(site: Site): void {
-    this.site?.release();
+    this.release();
     this.site = site;
   }
 
+  /** The lock goes, then the folder (the lock's path goes through it). */
   release(): void {
+    this.#lock?.release();
+    this.#lock = undefined;
     this.site?.release();
+  }
+
+  /** A lock taken over by a run on another host: the `.part` is that run's now; this one waits and looks again. */
+  #stillOurs(): void {
+    try {
+      this.#lock?.check(this.path);
+    } catch (err) {
+      this.#lock?.release();
+      this.#lock = undefined;
+      this.#waited = true;
+      throw err;
+    }
   }
 
   /** Records (or clears) what a later run needs to resume this `.part`, before any body byte is in it. */

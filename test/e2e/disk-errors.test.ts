@@ -133,8 +133,9 @@ describe('disk errors', () => {
     if (!IS_ROOT) await fs.chmod(out, 0o755);
     expect(r.code).toBe(1);
     for (const [name, action] of [
-      ['denied.bin.part', 'write'],
-      ['denied-big.bin.part', 'open'],
+      // (Its lock, NAME.part.lock, is the first file a download makes.)
+      ['denied.bin.part.lock', 'create'],
+      ['denied-big.bin.part.lock', 'create'],
       ['newdir', 'create directory'],
     ] as const) {
       const line = r.stderr.split('\n').find((l) => l.includes(path.join(out, name)));

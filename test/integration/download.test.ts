@@ -114,7 +114,12 @@ describe.each(MODES)('%s mode', (mode) => {
           if (size === HALF) break;
           await new Promise((r) => setTimeout(r, 10));
         }
-        expect(await listFiles(dir)).toEqual(['file.txt.part']);
+        // The .part's lock (a link to this run's owner file) says which run writes it (see two-runs.test.ts).
+        expect((await listFiles(dir)).map((f) => f.replace(/^\.dlpool-lock-\w+$/, 'OWNER'))).toEqual([
+          'OWNER',
+          'file.txt.part',
+          'file.txt.part.lock',
+        ]);
         release();
         const summary = await run;
         expect(summary.downloaded).toBe(1);

@@ -7,7 +7,10 @@ import { tmpDir } from '../../helpers/tmp.js';
 
 const URL_SHOWN = 'http://127.0.0.1/a.bin';
 
-/** A PartFile for `NAME` in a fresh folder (the site by plain paths: DirMaker's pinning is tested on its own). */
+/**
+ * A PartFile for `NAME` in a fresh folder (the site by plain paths: DirMaker's pinning is tested on its own),
+ * holding its lock as a download does before it touches the `.part`.
+ */
 async function partIn(
   name = 'a.bin',
 ): Promise<{ part: PartFile; final: string; dir: string; released: () => number }> {
@@ -17,11 +20,17 @@ async function partIn(
   const site: Site = { final, part: `${final}.part`, release: () => releases++ };
   const part = new PartFile(URL_SHOWN);
   part.site = site;
+  part.lock();
   return { part, final, dir, released: () => releases };
 }
 
 const meta = (final: string) => `${final}.part.meta`;
-const ls = (dir: string) => fs.readdirSync(dir).sort();
+/** The folder's files but the lock and its owner file (tested in part-lock.test.ts). */
+const ls = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => !f.endsWith('.lock') && !f.startsWith('.dlpool-lock-'))
+    .sort();
 
 describe('PartFile', () => {
   it('streams a new body with its resume state beside it, and drops the state before the rename', async () => {
@@ -33,7 +42,7 @@ describe('PartFile', () => {
     await new Promise<void>((resolve, reject) =>
       ws.end(Buffer.from('hello'), (e?: Error | null) => (e ? reject(e) : resolve())),
     );
-    await part.finish();
+    await part.finish(5);
     expect(ls(dir)).toEqual(['a.bin']);
     expect(fs.readFileSync(final, 'utf8')).toBe('hello');
   });
@@ -54,13 +63,17 @@ describe('PartFile', () => {
     same.part.total = 10;
     same.part.keepState();
     same.part.writeSync([Buffer.from('12345')]);
+    same.part.release();
     const again = new PartFile(URL_SHOWN);
     again.site = same.part.site;
+    again.lock();
     await again.resumeFromEarlierRun();
     expect([again.offset, again.validator, again.total, again.held()]).toEqual([5, '"v1"', 10, 5]);
 
+    again.release();
     const other = new PartFile('http://127.0.0.1/other.bin');
     other.site = same.part.site;
+    other.lock();
     await other.resumeFromEarlierRun();
     expect([other.offset, other.validator]).toEqual([0, undefined]);
     // Not its own, but it knows the state is there: dropping the .part takes the state with it.
@@ -92,8 +105,10 @@ describe('PartFile', () => {
     part.segments![1]!.pos = 6;
     part.saveSegments();
 
+    part.release();
     const later = new PartFile(URL_SHOWN);
     later.site = part.site;
+    later.lock();
     await later.resumeFromEarlierRun();
     expect(later.segments?.[1]).toEqual({ start: 4, pos: 6, end: 7 });
     expect(later.held()).toBe(2);
@@ -121,5 +136,50 @@ describe('PartFile', () => {
     part.moveTo({ final: path.join(dir, 'b.bin'), part: path.join(dir, 'b.bin.part'), release: () => {} });
     expect(released()).toBe(1);
     expect(part.path).toBe(path.join(dir, 'b.bin.part'));
+  });
+
+  it('renames only the file it wrote, with the bytes it counted: not one replaced, cut or removed', async () => {
+    const write = async (part: PartFile, text: string) => {
+      const ws = await part.open(0, 1024);
+      await new Promise<void>((resolve, reject) =>
+        ws.end(Buffer.from(text), (e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    };
+    const tamper = [
+      (p: string) => {
+        fs.writeFileSync(`${p}.other`, 'hello');
+        fs.renameSync(`${p}.other`, p);
+      },
+      (p: string) => fs.truncateSync(p, 2),
+      (p: string) => fs.unlinkSync(p),
+    ];
+    for (const change of tamper) {
+      const { part, final, dir } = await partIn();
+      await write(part, 'hello');
+      change(part.path);
+      await expect(part.finish(5)).rejects.toMatchObject({ code: 'ERR_DL_BUSY' });
+      expect(fs.existsSync(final)).toBe(false);
+      await part.drop();
+      expect(ls(dir)).toEqual([]);
+    }
+    // The size counted is the size checked: a body that ended short of it is not renamed either.
+    const { part, final } = await partIn();
+    await write(part, 'hello');
+    await expect(part.finish(6)).rejects.toThrow('holds 5 bytes, not the 6 received while dlpool wrote it');
+    expect(fs.existsSync(final)).toBe(false);
+  });
+
+  it('without its lock it neither measures nor drops a .part (another run is writing it)', async () => {
+    const { part, dir } = await partIn();
+    part.writeSync([Buffer.from('theirs')]);
+    part.release();
+    const other = new PartFile(URL_SHOWN);
+    other.site = part.site;
+    part.lock();
+    expect(() => other.lock()).toThrow(/being written by another dlpool run/);
+    await other.measure();
+    await other.drop();
+    expect([other.offset, ls(dir)]).toEqual([0, ['a.bin.part']]);
+    part.release();
   });
 });
