@@ -65,7 +65,7 @@ export async function eachOwnLine(
 ): Promise<void> {
   let fh: fs.promises.FileHandle;
   try {
-    fh = await openRegular(p, READ_OWN);
+    ({ fh } = await openRegular(p, READ_OWN));
   } catch (err) {
     throw ownFileError(p, refusal(p, err), err);
   }
