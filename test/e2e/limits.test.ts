@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startServer } from '../helpers/http.js';
+import { holdsOpen } from '../helpers/proc.js';
 import { listFiles, tmpDir } from '../helpers/tmp.js';
 
 /** Polls `test` every 20 ms for up to 15 s; false if it never held. */
@@ -15,21 +16,6 @@ async function until(test: () => boolean): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return false;
-}
-
-/** Does process `pid` hold `file` open? */
-function holds(pid: number, file: string): boolean {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
 }
 
 describe('option values are checked before anything is sent', () => {
@@ -109,7 +95,7 @@ describe('interrupts', () => {
     // Bounded: a child that ignores the interrupt is killed, and the test fails on how it ended.
     const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {
-      expect(await until(() => holds(child.pid!, '/dev/zero'))).toBe(true);
+      expect(await until(() => holdsOpen(child.pid!, '/dev/zero'))).toBe(true);
       child.kill('SIGINT');
       const end = await ended;
       expect(end).toEqual({ code: 130, signal: null });

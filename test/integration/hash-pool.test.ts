@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHasher } from '../../src/hash/hasher.js';
+import { holdsOpen } from '../helpers/proc.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 /** PIDs of the direct children of `pid` (Linux /proc). */
@@ -28,21 +29,6 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
     return state !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** True while the process has `file` open (Linux /proc). */
-function reading(pid: number, file: string): boolean {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
   } catch {
     return false;
   }
@@ -80,7 +66,7 @@ describe('process hash pool', () => {
         return victim !== undefined;
       }, 10_000);
       expect(victim).toBeDefined();
-      expect(await waitFor(() => reading(victim!, big), 10_000)).toBe(true);
+      expect(await waitFor(() => holdsOpen(victim!, big), 10_000)).toBe(true);
       // The retry opens the name again: it now holds a small file, whose digest must come back.
       const payload = Buffer.alloc(100_000, 42);
       fs.writeFileSync(`${big}.new`, payload);
@@ -113,7 +99,7 @@ describe('process hash pool', () => {
         return kids.length >= 2;
       }, 10_000);
       expect(kids.length).toBeGreaterThanOrEqual(2);
-      expect(await waitFor(() => kids.every((k) => reading(k, big)), 10_000)).toBe(true);
+      expect(await waitFor(() => kids.every((k) => holdsOpen(k, big)), 10_000)).toBe(true);
       parent.kill('SIGKILL');
       const gone = await waitFor(() => kids.every((k) => !alive(k)), 5_000);
       expect(gone).toBe(true);
