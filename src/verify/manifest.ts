@@ -58,13 +58,26 @@ export class ExpectedDigests implements ExpectedLookup {
   }
 }
 
-/** --checksums FILE -> expected digest by path relative to --dir; bad lines are warned about with FILE:LINE. */
+/**
+ * --checksums FILE -> expected digest by path relative to --dir; bad lines are warned about with FILE:LINE.
+ * A file without a single checksum line is ERR_DL_INPUT (as `sha256sum -c` exits 1 on one): downloading
+ * everything unverified is not what a user who gave one asked for.
+ */
 export async function loadExpected(file: string, emit: EventListener): Promise<ExpectedDigests> {
   const digests = new ExpectedDigests();
+  let lines = 0;
   await checksumLines(await openChecksumFile(file), (e) => {
-    if ('name' in e) digests.set(normalizeSumsName(e.name), e);
-    else emit({ type: 'warning', source: file, line: e.line, message: e.message });
+    if ('name' in e) {
+      lines++;
+      digests.set(normalizeSumsName(e.name), e);
+    } else emit({ type: 'warning', source: file, line: e.line, message: e.message });
   });
+  if (lines === 0) {
+    throw new DlpoolError(
+      'ERR_DL_INPUT',
+      `checksum file '${file}': no properly formatted checksum lines found`,
+    );
+  }
   return digests;
 }
 

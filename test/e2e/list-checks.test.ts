@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { startServer, type TestServer } from '../helpers/http.js';
 import { listFiles, MODES, tmpDir } from '../helpers/tmp.js';
 
 const BODY = Buffer.from('the same bytes for every path\n');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,5 +78,38 @@ describe.each(MODES)('a bad option line fails its whole entry (%s mode)', (mode)
     expect(`${r.stdout}${r.stderr}`).toMatch(/0 downloaded, 0 skipped \(already present\), 1 failed/);
     expect(asked(from)).toEqual([]);
     expect(await listFiles(out)).toEqual([]);
+  });
+});
+
+describe('-c FILE with no usable line', () => {
+  for (const [what, text] of [
+    ['only bad lines', 'garbage\nmore garbage\n'],
+    ['empty', ''],
+    ['only comments', '# nothing here\n\n'],
+  ] as const) {
+    it(`(${what}) exits 2 before any download, as sha256sum -c finds no checksum lines`, async () => {
+      const dir = await tmpDir();
+      const sums = path.join(dir, 'bad.sums');
+      await fs.writeFile(sums, text);
+      const out = path.join(dir, 'out');
+      const from = server.requests.length;
+      const r = await runCli([`${server.url}/a.bin`, '-c', sums, '-d', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^dlpool: checksum file '${sums}': no properly formatted checksum lines found`, 'm'),
+      );
+      expect(asked(from)).toEqual([]);
+      await expect(fs.stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  }
+
+  it('a file with some good lines warns FILE:LINE about the others and verifies against the good ones', async () => {
+    const dir = await tmpDir();
+    const sums = path.join(dir, 'part.sums');
+    await fs.writeFile(sums, `garbage\n${sha256(BODY)}  a.bin\n`);
+    const r = await runCli([`${server.url}/a.bin`, '-c', sums, '-d', path.join(dir, 'out')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${sums}:1: not a checksum line`);
+    expect(r.stderr).not.toMatch(/not verified/);
   });
 });
