@@ -113,3 +113,23 @@ describe('-c FILE with no usable line', () => {
     expect(r.stderr).not.toMatch(/not verified/);
   });
 });
+
+describe('-c URL', () => {
+  it('says -c takes a checksum file (wget -c and aria2c -c mean continue, which dlpool does by default)', async () => {
+    const dir = await tmpDir();
+    const from = server.requests.length;
+    for (const args of [
+      ['-c', `${server.url}/a.bin`, '-d', dir],
+      ['-c', `${server.url}/a.bin`, `${server.url}/b.bin`, '-d', dir],
+      [`--checksums=${server.url}/a.bin`, '-d', dir],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^dlpool: -c \(--checksums\) takes a checksum file, not a URL: http:\/\//m);
+      expect(r.stderr).toMatch(/resumes .* by default/);
+      expect(r.stderr).not.toMatch(/give at least one URL/);
+    }
+    expect(asked(from)).toEqual([]);
+    expect(await listFiles(dir)).toEqual([]);
+  });
+});
