@@ -284,9 +284,9 @@ export const GET_OPTIONS: readonly GetOption[] = [
     key: 'limitRateBytes',
     value: 'RATE',
     default: 'unlimited',
-    help: 'all downloads together at most this many bytes per second, e.g. 500K, 2M (as curl, wget)',
-    doc: "all downloads together take at most RATE bytes per second (`500K`, `2M`; as curl and wget): sockets rest while a shared one-second bucket refills; with `--mode threads` each thread gets an equal share; the speed floor is off when a download's share of RATE is below it",
-    size: { min: 1, unit: 'bytes per second', examples: '500K or 2M' },
+    help: 'all downloads together at most this many bytes per second on average, e.g. 500K, 1.5M; 0: no limit',
+    doc: "all downloads together take at most RATE bytes per second on average over the run (`500K`, `1.5M`; `0`: no limit; as curl and wget): sockets rest while a shared bucket refills, which starts empty and saves up at most a quarter of a second of bytes; with `--mode threads` each thread gets an equal share; the speed floor is off when a download's share of RATE is below it",
+    size: { min: 0, unit: 'bytes per second', examples: '500K or 2M' },
   },
   {
     flag: 'host-rate',

@@ -3,8 +3,8 @@ import { redactUrl, UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { EXIT, exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
-import { parseSize } from '../server/index.js';
 import { URL_LIKE } from '../sources/sources.js';
+import { parseByteSize } from './byte-size.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
@@ -83,7 +83,7 @@ function fromArgv(spec: GetOption, v: unknown): unknown {
     }
     case 'size': {
       const { min, unit, examples } = spec.size!;
-      const bytes = parseSize(String(v));
+      const bytes = parseByteSize(String(v));
       if (bytes === undefined || bytes < min) {
         throw new UsageError(`${flag}: expected ${unit} such as ${examples}, got ${String(v)}`);
       }

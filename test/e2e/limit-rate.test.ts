@@ -52,3 +52,16 @@ describe.each(MODES)('--limit-rate (%s mode)', (mode) => {
     expect(average, `${doc.elapsedMs} ms`).toBeLessThanOrEqual(MiB);
   });
 });
+
+describe('--limit-rate values', () => {
+  it('takes decimals, such as 0.5M (as wget does)', async () => {
+    const { doc, average } = await limited([`${server.url}gen/768K/dec.bin`], '0.5M');
+    expect(doc.downloaded).toBe(1);
+    expect(average, `${doc.elapsedMs} ms`).toBeLessThanOrEqual(0.5 * MiB);
+  });
+
+  it('takes 0 as no limit (as curl does)', async () => {
+    const { doc } = await limited([`${server.url}gen/2M/zero.bin`], '0');
+    expect(doc.transferred).toBe(2 * MiB);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeOptions } from '../../../src/options.js';
 import { RateLimiter } from '../../../src/fetch/rate.js';
 
 /** A clock the test moves by hand. */
@@ -69,5 +70,14 @@ describe('RateLimiter (--limit-rate)', () => {
     const c = clock();
     const r = new RateLimiter(3, c.now);
     expect(r.take(1)).toBe(334);
+  });
+});
+
+describe('limitRateBytes', () => {
+  it('0 is no limit, as curl --limit-rate 0', () => {
+    expect(normalizeOptions({ limitRateBytes: 0 }).limitRateBytes).toBeUndefined();
+    expect(normalizeOptions({ limitRateBytes: 1 }).limitRateBytes).toBe(1);
+    expect(() => normalizeOptions({ limitRateBytes: -1 })).toThrow(/limitRateBytes/);
+    expect(() => normalizeOptions({ limitRateBytes: 1.5 })).toThrow(/limitRateBytes/);
   });
 });
