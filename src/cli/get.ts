@@ -1,8 +1,9 @@
 import { download } from '../download.js';
-import { redactUrl, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
 import { EXIT, exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
+import { shownText } from '../sources/list.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { parseByteSize } from './byte-size.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
@@ -120,7 +121,7 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
   // the missing sources, which that -c took.
   if (a.checksums !== undefined && URL_LIKE.test(a.checksums.trim())) {
     throw new UsageError(
-      `-c (--checksums) takes a checksum file, not a URL: ${redactUrl(a.checksums.trim())}. To continue ` +
+      `-c (--checksums) takes a checksum file, not a URL: ${shownText(a.checksums)}. To continue ` +
         'downloads as wget -c and aria2c -c do, leave -c out: dlpool resumes .part files and skips complete ' +
         'ones by default',
     );

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { DlpoolError, redactText, redactUrl } from '../errors.js';
+import { DlpoolError, redactText } from '../errors.js';
 import type { ListEntry, ListLineError, ListWarning, SourceItem } from './types.js';
 
 /** Longest usable line, in UTF-16 code units. Longer lines are ListLineErrors. */
@@ -258,7 +258,7 @@ export async function* parseList(
         failure ??= {
           ...lineError(source, current.line, trimmed, result),
           optionLine: n,
-          url: redactUrl(current.url),
+          url: redactText(current.url),
         };
         continue;
       }
