@@ -276,7 +276,7 @@ export const GET_OPTIONS: readonly GetOption[] = [
     value: 'FILE',
     default: '',
     help: "checksum file (sha256sum or BSD tag format) to verify against (not wget's -c: resuming is the default)",
-    doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from the digest length; other lines are warned about as `FILE:LINE`, and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
+    doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from the digest length; other lines are warned about as `FILE:LINE` (the first 10, then how many more), and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
   },
   {
     flag: 'limit-rate',

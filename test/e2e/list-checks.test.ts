@@ -103,6 +103,18 @@ describe('-c FILE with no usable line', () => {
     });
   }
 
+  it('a file that is not a checksum file at all (5000 lines) gets a few warnings, not one per line', async () => {
+    const dir = await tmpDir();
+    const sums = path.join(dir, 'not-sums.bin');
+    await fs.writeFile(sums, Array.from({ length: 5000 }, (_, i) => `garbage ${i}`).join('\n'));
+    const r = await runCli([`${server.url}/a.bin`, '-c', sums, '-d', path.join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => /^dlpool: warning: .*:\d+: not a checksum line/.test(l))).toHaveLength(10);
+    expect(lines).toContain(`dlpool: warning: ${sums}: 4990 more lines that are not checksum lines`);
+    expect(lines.at(-1)).toBe(`dlpool: checksum file '${sums}': no properly formatted checksum lines found`);
+  });
+
   it('a file with some good lines warns FILE:LINE about the others and verifies against the good ones', async () => {
     const dir = await tmpDir();
     const sums = path.join(dir, 'part.sums');
