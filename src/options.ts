@@ -112,8 +112,9 @@ export interface DownloadOptions {
   /** The window of `speedLimitBytes` (curl's --speed-time). @default 60000 */
   speedTimeMs?: number;
   /**
-   * All downloads together take at most this many bytes per second (curl's and wget's --limit-rate). In
-   * --mode threads each worker thread takes an equal share. @default unlimited
+   * All downloads together take at most this many bytes per second (curl's and wget's --limit-rate), on
+   * average over the run; 0 is no limit. In --mode threads each worker thread takes an equal share.
+   * @default unlimited
    */
   limitRateBytes?: number | undefined;
   /**
@@ -525,7 +526,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
     limitRateBytes:
-      options.limitRateBytes === undefined ? undefined : int('limitRateBytes', options.limitRateBytes, 0, 1),
+      // 0: no limit, as curl --limit-rate 0.
+      int('limitRateBytes', options.limitRateBytes, 0, 0) || undefined,
     hostRate: rate('hostRate', options.hostRate),
     shards,
     speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),

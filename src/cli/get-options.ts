@@ -275,8 +275,8 @@ export const GET_OPTIONS: readonly GetOption[] = [
     key: 'checksums',
     value: 'FILE',
     default: '',
-    help: 'checksum file (sha256sum or BSD tag format) to verify against',
-    doc: 'checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from the digest length',
+    help: "checksum file (sha256sum or BSD tag format) to verify against (not wget's -c: resuming is the default)",
+    doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from the digest length; other lines are warned about as `FILE:LINE` (the first 10, then how many more), and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
   },
   {
     flag: 'limit-rate',
@@ -284,9 +284,9 @@ export const GET_OPTIONS: readonly GetOption[] = [
     key: 'limitRateBytes',
     value: 'RATE',
     default: 'unlimited',
-    help: 'all downloads together at most this many bytes per second, e.g. 500K, 2M (as curl, wget)',
-    doc: "all downloads together take at most RATE bytes per second (`500K`, `2M`; as curl and wget): sockets rest while a shared one-second bucket refills; with `--mode threads` each thread gets an equal share; the speed floor is off when a download's share of RATE is below it",
-    size: { min: 1, unit: 'bytes per second', examples: '500K or 2M' },
+    help: 'all downloads together at most this many bytes per second on average, e.g. 500K, 1.5M; 0: no limit',
+    doc: "all downloads together take at most RATE bytes per second on average over the run (`500K`, `1.5M`; `0`: no limit; as curl and wget): sockets rest while a shared bucket refills, which starts empty and saves up at most a quarter of a second of bytes; with `--mode threads` each thread gets an equal share; the speed floor is off when a download's share of RATE is below it",
+    size: { min: 0, unit: 'bytes per second', examples: '500K or 2M' },
   },
   {
     flag: 'host-rate',

@@ -3,7 +3,9 @@ import { UsageError } from '../errors.js';
 import { type DownloadOptions, MAX_DELAY_MS } from '../options.js';
 import { EXIT, exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
-import { parseSize } from '../server/index.js';
+import { shownText } from '../sources/list.js';
+import { URL_LIKE } from '../sources/sources.js';
+import { parseByteSize } from './byte-size.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
@@ -81,7 +83,7 @@ function fromArgv(spec: GetOption, v: unknown): unknown {
       return v;
     case 'size': {
       const { min, unit, examples } = spec.size!;
-      const bytes = parseSize(String(v));
+      const bytes = parseByteSize(String(v));
       if (bytes === undefined || bytes < min) {
         throw new UsageError(`${flag}: expected ${unit} such as ${examples}, got ${String(v)}`);
       }
@@ -114,6 +116,15 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
   const sources = [...lists, ...(a.sources ?? []), ...afterDoubleDash(a._, 'get')].map((s) =>
     s === STDIN_TOKEN ? '-' : s,
   );
+  // wget -c and aria2c -c mean "continue": the URL after it is a download, not a checksum file. Said before
+  // the missing sources, which that -c took.
+  if (a.checksums !== undefined && URL_LIKE.test(a.checksums.trim())) {
+    throw new UsageError(
+      `-c (--checksums) takes a checksum file, not a URL: ${shownText(a.checksums)}. To continue ` +
+        'downloads as wget -c and aria2c -c do, leave -c out: dlpool resumes .part files and skips complete ' +
+        'ones by default',
+    );
+  }
   if (sources.length === 0 && needSources) {
     throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   }

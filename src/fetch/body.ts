@@ -269,6 +269,8 @@ export function dispatchGet(
     const { signal } = req;
     let abort: ((reason: Error) => void) | undefined;
     let body: ResponseBody | undefined;
+    /** Body bytes still to come by Content-Length (Infinity when it is not given). */
+    let left = Infinity;
     let settled = false;
     let speed: Watched | undefined;
     let resumeSocket: (() => void) | undefined;
@@ -309,13 +311,20 @@ export function dispatchGet(
         body = new ResponseBody(abort ?? (() => {}), resume);
         if (req.speed && req.speed.minBytesPerSec > 0) speed = watchSpeed(body, req.speed);
         settled = true;
-        resolve({ statusCode, headers: parseHeaders(rawHeaders as unknown as Buffer[]), body });
+        const headers = parseHeaders(rawHeaders as unknown as Buffer[]);
+        const length = Number(headers['content-length']);
+        if (Number.isSafeInteger(length) && length >= 0) left = length;
+        resolve({ statusCode, headers, body });
         return true;
       },
       onData(chunk) {
         if (speed) speed.bytes += chunk.length;
         const more = body!.push(chunk);
         const wait = req.limiter?.take(chunk.length) ?? 0;
+        left -= chunk.length;
+        // The last bytes are not waited for here: a parser paused after them does not see the response end, and a
+        // server closing the idle connection meanwhile (a keep-alive timeout) makes that 'other side closed'.
+        if (left <= 0) return true;
         if (wait === 0) return more;
         // Over the rate: the socket rests until the bucket has refilled (a body that has ended meanwhile
         // ignores the late resume).
@@ -325,8 +334,17 @@ export function dispatchGet(
         return false;
       },
       onComplete() {
-        done();
-        body?.complete();
+        // The body ends once the bytes taken are paid for (its last ones were not waited for in onData), as wget
+        // sleeps after its last read: a run's average stays within --limit-rate.
+        if (speed) unwatchSpeed(speed);
+        speed = undefined;
+        const end = () => {
+          done();
+          body?.complete();
+        };
+        const wait = req.limiter?.debtMs() ?? 0;
+        if (wait === 0) end();
+        else setTimeout(end, wait);
       },
       onError(err) {
         done();

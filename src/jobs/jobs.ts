@@ -58,8 +58,10 @@ export async function* toJobs(
     }
     id++;
     if (item.kind === 'error') {
-      const message = `${item.source}:${item.line}: ${item.message}`;
-      yield { result: failed(item, id, item.text, { code: item.code, message }) };
+      // An entry failed by one of its option lines: the result is the entry's; the message names that line.
+      const message = `${item.source}:${item.optionLine ?? item.line}: ${item.message}`;
+      const url = item.url === undefined ? item.text : redactUrl(item.url);
+      yield { result: failed(item, id, url, { code: item.code, message }) };
       continue;
     }
     const checked = checkUrl(item.url);

@@ -71,6 +71,9 @@ const KNOWN_UNUSED = new Set([
   'user-agent',
 ]);
 
+/** Options dlpool acts on: one given twice with different values leaves which one was meant a guess. */
+const ACTED_ON = new Set(['out', 'dir', 'checksum', 'lowest-speed-limit']);
+
 /** Part of a list read from a byte offset: the number of its first line, and the first line after it. */
 export interface LineRange {
   firstLine: number;
@@ -157,8 +160,9 @@ function warning(source: string, line: number, message: string): ListWarning {
  * - `#` lines and blank lines are skipped; a UTF-8 BOM and CRLF line ends are fine.
  * - Indented lines are aria2 options (`out=`, `dir=`, `checksum=TYPE=HEX`, ...) for the URL above; an entry is
  *   yielded once its option lines are read (at the next URL line or the end).
- * - Problems are yielded as soon as their line is read, so a bad option line (a ListLineError, which fails the
- *   run) or a warning comes before the entry it belongs to. The entry itself still downloads, without that option.
+ * - A bad option line fails its entry as a whole: a ListLineError at the entry's line, naming the first bad
+ *   option line (`optionLine`), is yielded instead of the entry. A bad URL line is yielded as soon as it is read,
+ *   and so is a warning (before the entry it belongs to).
  *
  * - With `range` (a shard read from its byte offset), lines are numbered from `range.firstLine`, and the read
  *   ends at the first URL line numbered `range.endLine` or later.
@@ -174,6 +178,8 @@ export async function* parseList(
 ): AsyncGenerator<SourceItem> {
   const lines = linesOf(capLines(input));
   let current: ListEntry | undefined;
+  // The first bad option line of `current`, which then fails as a whole.
+  let failure: ListLineError | undefined;
   // Option lines under a URL that was already reported as bad are skipped quietly.
   let afterBadUrl = false;
   const firstLine = range?.firstLine ?? 1;
@@ -193,8 +199,9 @@ export async function* parseList(
       const problem = lineProblem(line);
 
       if (line[0] !== ' ' && line[0] !== '\t') {
-        if (current) yield current;
+        if (current) yield failure ?? current;
         current = undefined;
+        failure = undefined;
         leading = undefined;
         // The next range's first URL line: this range's last entry is complete.
         if (n >= endLine) return;
@@ -236,9 +243,9 @@ export async function* parseList(
 
       if (leading) {
         if (n >= endLine) continue;
+        // A bad one fails the previous range's entry, which that range's read reports.
         const result = problem ?? applyOption(leading, trimmed);
-        if (typeof result === 'string') yield lineError(source, n, trimmed, result);
-        else if (result) yield warning(source, n, result.warning);
+        if (result !== undefined && typeof result !== 'string') yield warning(source, n, result.warning);
         continue;
       }
       if (afterBadUrl) continue;
@@ -247,12 +254,19 @@ export async function* parseList(
         continue;
       }
       const result = problem ?? applyOption(current, trimmed);
-      // Past the range's end, its problems are the next range's (whose read reports them).
+      if (typeof result === 'string') {
+        failure ??= {
+          ...lineError(source, current.line, trimmed, result),
+          optionLine: n,
+          url: redactText(current.url),
+        };
+        continue;
+      }
+      // Past the range's end, its warnings are the next range's (whose read reports them).
       if (n >= endLine) continue;
-      if (typeof result === 'string') yield lineError(source, n, trimmed, result);
-      else if (result) yield warning(source, n, result.warning);
+      if (result) yield warning(source, n, result.warning);
     }
-    if (current) yield current;
+    if (current) yield failure ?? current;
   } catch (err) {
     if (err instanceof DlpoolError) throw err;
     const what = source === '-' ? 'stdin' : `list '${source}'`;
@@ -306,6 +320,9 @@ function applyOption(entry: ListEntry, text: string): string | { warning: string
   if (key === '') return `option line has no name before '='`;
   // aria2 allows `header` more than once; keep them all, one per line.
   const previous = entry.options[key];
+  if (ACTED_ON.has(key) && previous !== undefined && previous !== value) {
+    return `option '${key}' given twice with different values ('${shownText(previous)}', then '${shownText(value)}')`;
+  }
   entry.options[key] = key === 'header' && previous !== undefined ? `${previous}\n${value}` : value;
   switch (key) {
     case 'out':

@@ -28,11 +28,19 @@ export interface ListEntry {
   settledName?: string | undefined;
 }
 
-/** A line that could not be used; it becomes a failed entry, and the rest of the list still downloads. */
+/**
+ * A line that could not be used; it becomes a failed entry, and the rest of the list still downloads. A bad
+ * option line fails the entry it belongs to as a whole: the error takes the entry's place (`line` is the
+ * entry's, `optionLine` the one at fault), and nothing of it downloads.
+ */
 export interface ListLineError {
   kind: 'error';
   source: string;
   line: number;
+  /** The option line at fault, when the error is in the option lines of the entry at `line`. */
+  optionLine?: number | undefined;
+  /** The URL of that entry, without credentials. */
+  url?: string | undefined;
   /** The offending text (trimmed, cut to 200 chars), for the report. */
   text: string;
   code: 'ERR_DL_LIST_LINE' | 'ERR_DL_UNSUPPORTED_SCHEME';

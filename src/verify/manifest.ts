@@ -59,13 +59,37 @@ export class ExpectedDigests implements ExpectedLookup {
   }
 }
 
-/** --checksums FILE -> expected digest by path relative to --dir; bad lines are warned about with FILE:LINE. */
+/** Bad lines of a -c file warned about one by one; the rest are counted in one more warning. */
+const MAX_BAD_LINE_WARNINGS = 10;
+
+/**
+ * --checksums FILE -> expected digest by path relative to --dir; the first bad lines are warned about with
+ * FILE:LINE (a file that is no checksum file at all, a binary, must not print a line per line of it).
+ * A file without a single checksum line is ERR_DL_INPUT (as `sha256sum -c` exits 1 on one): downloading
+ * everything unverified is not what a user who gave one asked for.
+ */
 export async function loadExpected(file: string, emit: EventListener): Promise<ExpectedDigests> {
   const digests = new ExpectedDigests();
+  let lines = 0;
+  let bad = 0;
   await checksumLines(await openChecksumFile(file), (e) => {
-    if ('name' in e) digests.set(normalizeSumsName(e.name), e);
-    else emit({ type: 'warning', source: file, line: e.line, message: e.message });
+    if ('name' in e) {
+      lines++;
+      digests.set(normalizeSumsName(e.name), e);
+    } else if (++bad <= MAX_BAD_LINE_WARNINGS) {
+      emit({ type: 'warning', source: file, line: e.line, message: e.message });
+    }
   });
+  if (bad > MAX_BAD_LINE_WARNINGS) {
+    const more = bad - MAX_BAD_LINE_WARNINGS;
+    emit({ type: 'warning', source: file, message: `${more} more lines that are not checksum lines` });
+  }
+  if (lines === 0) {
+    throw new DlpoolError(
+      'ERR_DL_INPUT',
+      `checksum file '${file}': no properly formatted checksum lines found`,
+    );
+  }
   return digests;
 }
 

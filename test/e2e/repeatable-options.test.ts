@@ -106,7 +106,8 @@ describe('--limit-rate', () => {
     try {
       for (const mode of ['async', 'threads']) {
         const dir = await tmpDir();
-        // 4 x 256 KiB at 512 KiB/s: one second's burst, then ~1 s more. Without the limit: a few ms.
+        // 4 x 256 KiB at 512 KiB/s: two seconds (test/e2e/limit-rate.test.ts checks the average). Without the
+        // limit: a few ms.
         const urls = [1, 2, 3, 4].map((i) => `${big.url}gen/256K/f${i}.bin`);
         const started = performance.now();
         const r = await runCli([...urls, '-d', dir, '--limit-rate', '512K', '--mode', mode, '-w', '2', '-q']);

@@ -128,13 +128,13 @@ describe('parseList', () => {
     }
     const bad = errors(
       await parse(
-        `http://a/1\n  checksum=crc32=12345678\n  checksum=sha-1=${'g'.repeat(40)}\n  checksum=${SHA}\n`,
+        `http://a/1\n  checksum=crc32=12345678\nhttp://a/2\n  checksum=sha-1=${'g'.repeat(40)}\nhttp://a/3\n  checksum=${SHA}\n`,
       ),
     );
-    expect(bad.map((e) => [e.line, e.code])).toEqual([
+    expect(bad.map((e) => [e.optionLine, e.code])).toEqual([
       [2, 'ERR_DL_LIST_LINE'],
-      [3, 'ERR_DL_LIST_LINE'],
       [4, 'ERR_DL_LIST_LINE'],
+      [6, 'ERR_DL_LIST_LINE'],
     ]);
     expect(bad[0]?.message).toMatch(/unknown type 'crc32'/);
   });
@@ -153,26 +153,76 @@ describe('parseList', () => {
     ]);
   });
 
-  it('turns bad option lines into line errors; the URL itself still downloads', async () => {
+  it("fails the whole entry on a bad option line: one error, at the entry's line, naming the option line", async () => {
     const items = await parse(
-      `  out=orphan\nhttp://a/1\n  novalue\n  checksum=sha-256=xyz\n  checksum=sha-256=${'a'.repeat(10)}\n  =x\n  out=\n`,
+      `  out=orphan\nhttp://user:pw@a/1\n  novalue\n  checksum=sha-256=xyz\n  =x\nhttp://a/2\n  out=\nhttp://a/3\n` +
+        `  lowest-speed-limit=fast\nhttp://a/4\n  checksum=sha-256=${'a'.repeat(10)}\n  frobnicate=1\nhttp://a/ok\n`,
     );
+    expect(items.map((i) => [i.kind, i.line])).toEqual([
+      ['error', 1],
+      ['error', 2],
+      ['error', 6],
+      ['error', 8],
+      ['warning', 12],
+      ['error', 10],
+      ['entry', 13],
+    ]);
     const errs = errors(items);
-    expect(errs.map((e) => e.line)).toEqual([1, 3, 4, 5, 6, 7]);
-    expect(errs[0]?.message).toMatch(/before any URL/);
-    expect(errs[1]?.message).toMatch(/not key=value/);
-    expect(errs[2]?.message).toMatch(/bad checksum/);
-    expect(errs[3]?.message).toMatch(/needs 64 hex digits/);
-    const entries = items.filter((i) => i.kind === 'entry');
-    expect(entries).toEqual([expect.objectContaining({ url: 'http://a/1', line: 2 })]);
-    expect(entries[0]).not.toHaveProperty('checksum');
-    expect(entries[0]).not.toHaveProperty('out');
+    expect(errs[0]).toMatchObject({ message: expect.stringMatching(/before any URL/) });
+    expect(errs[0]).not.toHaveProperty('optionLine');
+    // The first bad option line is the one named; the URL is kept (without its password) for the report.
+    expect(errs[1]).toMatchObject({
+      optionLine: 3,
+      url: 'http://a/1',
+      text: 'novalue',
+      code: 'ERR_DL_LIST_LINE',
+      message: expect.stringMatching(/not key=value/),
+    });
+    expect(errs[2]).toMatchObject({ optionLine: 7, url: 'http://a/2', message: "option 'out' is empty" });
+    expect(errs[3]).toMatchObject({ optionLine: 9, message: expect.stringMatching(/lowest-speed-limit/) });
+    expect(errs[4]).toMatchObject({ optionLine: 11, message: expect.stringMatching(/needs 64 hex digits/) });
+  });
+
+  it('fails an entry whose option is given twice with different values (which one was meant is a guess)', async () => {
+    const items = await parse(
+      `http://a/1\n  out=x.bin\n  out=x.bin\nhttp://a/2\n  out=x.bin\n  out=y.bin\n` +
+        `http://a/3\n  checksum=sha-256=${SHA}\n  checksum=sha-256=${'b'.repeat(64)}\n`,
+    );
+    expect(items.map((i) => [i.kind, i.line])).toEqual([
+      ['entry', 1],
+      ['error', 4],
+      ['error', 7],
+    ]);
+    expect(items[1]).toMatchObject({
+      optionLine: 6,
+      message: "option 'out' given twice with different values ('x.bin', then 'y.bin')",
+    });
+    expect(items[2]).toMatchObject({
+      optionLine: 9,
+      message: expect.stringMatching(/'checksum' given twice/),
+    });
+  });
+
+  it("fails the entry of a bad option line past a range's end; the next range leaves it to that read", async () => {
+    const text = `http://a/1\nhttp://a/2\n  frobnicate=1\n  checksum=md5=00\nhttp://a/3\n`;
+    const range = (firstLine: number, endLine: number, skip: number) =>
+      all(parseList(Readable.from([Buffer.from(text).subarray(skip)]), 'list.txt', { firstLine, endLine }));
+    // Lines 1-2, then 3-4 (option lines of line 2's entry) and 5.
+    const first = await range(1, 3, 0);
+    const second = await range(3, 5, 'http://a/1\nhttp://a/2\n'.length);
+    expect(first.map((i) => [i.kind, i.line])).toEqual([
+      ['entry', 1],
+      ['error', 2],
+    ]);
+    expect(first[1]).toMatchObject({ optionLine: 4, url: 'http://a/2' });
+    expect(second.map((i) => [i.kind, i.line])).toEqual([['warning', 3]]);
   });
 
   it('says so when a URL is indented by mistake', async () => {
+    // An indented line belongs to the entry above: that entry fails, with the reason.
     const items = await parse('http://a/1\n  http://a/2?x=1\n');
-    expect(errors(items)).toEqual([
-      expect.objectContaining({ line: 2, message: expect.stringMatching(/indented URL/) }),
+    expect(items).toEqual([
+      expect.objectContaining({ line: 1, optionLine: 2, message: expect.stringMatching(/indented URL/) }),
     ]);
   });
 

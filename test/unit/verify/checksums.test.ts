@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +11,9 @@ import {
   manifestLine,
   parseChecksumLine,
 } from '../../../src/verify/checksums.js';
-import { ExpectedDigests } from '../../../src/verify/manifest.js';
+import { ExpectedDigests, loadExpected } from '../../../src/verify/manifest.js';
+import type { DownloadEvent } from '../../../src/events.js';
+import { tmpDir } from '../../helpers/tmp.js';
 
 /** The compiled module, for the worker thread (which does not run TypeScript). */
 const MANIFEST_JS = fileURLToPath(new URL('../../../dist/verify/manifest.js', import.meta.url));
@@ -116,5 +120,24 @@ describe('manifest lines', () => {
       expect(parseChecksumLine(line, 1)).toMatchObject({ name, hex: H64 });
     }
     expect(escapeName('a\\b')).toEqual({ escaped: true, name: 'a\\\\b' });
+  });
+});
+
+describe('loadExpected (-c FILE)', () => {
+  it('warns FILE:LINE about bad lines, and refuses a file with no checksum line at all (ERR_DL_INPUT)', async () => {
+    const dir = await tmpDir();
+    const file = path.join(dir, 'SUMS');
+    const warnings: DownloadEvent[] = [];
+    await fs.writeFile(file, `# made by hand\nnot a line\n${H64}  a.bin\n`);
+    const digests = await loadExpected(file, (e) => warnings.push(e));
+    expect(digests.get('a.bin')).toEqual({ algorithm: 'sha256', hex: H64 });
+    expect(warnings).toEqual([expect.objectContaining({ type: 'warning', source: file, line: 2 })]);
+    for (const text of ['not a line\nnor this\n', '', '# only a comment\n']) {
+      await fs.writeFile(file, text);
+      await expect(loadExpected(file, () => {})).rejects.toMatchObject({
+        code: 'ERR_DL_INPUT',
+        message: `checksum file '${file}': no properly formatted checksum lines found`,
+      });
+    }
   });
 });
