@@ -28,7 +28,7 @@ export class RateLimiter {
    */
   debtMs(): number {
     const tokens = this.#tokens + ((this.now() - this.#last) * this.bytesPerSec) / 1000;
-    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1000) / this.bytesPerSec);
+    return tokens >= 0 ? 0 : Math.min(MAX_DELAY_MS, Math.ceil((-tokens * 1000) / this.bytesPerSec));
   }
 
   /** Takes `n` bytes; returns how long (ms) their reader should wait before reading more (0: go on). */

@@ -66,6 +66,12 @@ describe('RateLimiter (--limit-rate)', () => {
     expect(r.debtMs()).toBe(0);
   });
 
+  it('never asks a body to wait longer than a timer holds (a longer timer fires after 1 ms)', () => {
+    const r = new RateLimiter(1, clock().now);
+    r.take(10_000_000);
+    expect(r.debtMs()).toBe(2 ** 31 - 1);
+  });
+
   it('waits in whole milliseconds, rounded up, so a reader never comes back too early', () => {
     const c = clock();
     const r = new RateLimiter(3, c.now);
