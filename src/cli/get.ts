@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { type DownloadOptions, MAX_DELAY_MS } from '../options.js';
 import { EXIT, exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
-import { shownText } from '../sources/list.js';
+import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { parseByteSize } from './byte-size.js';
 import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';

@@ -2,7 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
-import { checkUrl, type LineRange, lineProblem, parseList, shownText } from './list.js';
+import { checkUrl, type LineRange, lineProblem, parseList } from './list.js';
+import { shownText } from './shown-text.js';
 import type { SourceItem } from './types.js';
 
 /** An argument that looks like `scheme://...` is a URL; anything else (but `-`) is a list file. */

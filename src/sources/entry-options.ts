@@ -1,0 +1,133 @@
+import { shownText } from './shown-text.js';
+import type { ListEntry } from './types.js';
+
+/**
+ * The aria2 option lines of a list entry (`  out=NAME`, `  checksum=sha-256=HEX`, ...): which dlpool acts on,
+ * which it reads past, and how one line changes the entry.
+ */
+
+/** aria2 checksum type -> node:crypto name and digest length in hex digits. Node names are accepted too. */
+const CHECKSUMS: Record<string, { algorithm: string; hexLength: number }> = {
+  md5: { algorithm: 'md5', hexLength: 32 },
+  'sha-1': { algorithm: 'sha1', hexLength: 40 },
+  'sha-224': { algorithm: 'sha224', hexLength: 56 },
+  'sha-256': { algorithm: 'sha256', hexLength: 64 },
+  'sha-384': { algorithm: 'sha384', hexLength: 96 },
+  'sha-512': { algorithm: 'sha512', hexLength: 128 },
+  adler32: { algorithm: 'adler32', hexLength: 8 },
+};
+for (const c of Object.values(CHECKSUMS)) CHECKSUMS[c.algorithm] = c;
+
+/** aria2 per-download options dlpool reads past without a warning (kept in `options`, not acted on). */
+const KNOWN_UNUSED = new Set([
+  'all-proxy',
+  'allow-overwrite',
+  'always-resume',
+  'auto-file-renaming',
+  'check-integrity',
+  'conditional-get',
+  'connect-timeout',
+  'content-disposition-default-utf8',
+  'continue',
+  'dry-run',
+  'file-allocation',
+  'force-save',
+  'gid',
+  'header',
+  'http-accept-gzip',
+  'http-no-cache',
+  'http-passwd',
+  'http-proxy',
+  'http-user',
+  'https-proxy',
+  'index-out',
+  'max-connection-per-server',
+  'max-download-limit',
+  'max-file-not-found',
+  'max-resume-failure-tries',
+  'max-tries',
+  'min-split-size',
+  'no-netrc',
+  'no-proxy',
+  'pause',
+  'proxy-method',
+  'referer',
+  'remote-time',
+  'retry-wait',
+  'reuse-uri',
+  'select-file',
+  'split',
+  'stream-piece-selector',
+  'timeout',
+  'uri-selector',
+  'use-head',
+  'user-agent',
+]);
+
+/** Options dlpool acts on: one given twice with different values leaves which one was meant a guess. */
+const ACTED_ON = new Set(['out', 'dir', 'checksum', 'lowest-speed-limit']);
+
+/** Applies one `key=value` line to `entry`: a string is an error message, `{ warning }` a warning. */
+export function applyOption(entry: ListEntry, text: string): string | { warning: string } | undefined {
+  const eq = text.indexOf('=');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    return 'indented URL: indented lines are aria2 options; a URL must start at the beginning of its line';
+  }
+  if (eq < 0) return `option line is not key=value: ${shownText(text)}`;
+  const key = text.slice(0, eq).trim();
+  const value = text.slice(eq + 1).trim();
+  if (key === '') return `option line has no name before '='`;
+  // aria2 allows `header` more than once; keep them all, one per line.
+  const previous = entry.options[key];
+  if (ACTED_ON.has(key) && previous !== undefined && previous !== value) {
+    return `option '${key}' given twice with different values ('${shownText(previous)}', then '${shownText(value)}')`;
+  }
+  entry.options[key] = key === 'header' && previous !== undefined ? `${previous}\n${value}` : value;
+  switch (key) {
+    case 'out':
+      if (value === '') return `option 'out' is empty`;
+      entry.out = value;
+      return undefined;
+    case 'dir':
+      entry.dir = value === '' ? undefined : value;
+      return undefined;
+    case 'lowest-speed-limit': {
+      // aria2's form: bytes per second, with an optional K or M.
+      const m = /^(\d+)([km]?)$/i.exec(value);
+      const limit = m
+        ? Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024)
+        : undefined;
+      if (limit === undefined || !Number.isSafeInteger(limit))
+        return `option 'lowest-speed-limit': expected bytes per second such as 0, 500 or 10K`;
+      entry.lowestSpeedLimit = limit;
+      return undefined;
+    }
+    case 'checksum': {
+      const checksum = parseChecksum(value);
+      if (typeof checksum === 'string') return checksum;
+      entry.checksum = checksum;
+      return undefined;
+    }
+    default: {
+      if (KNOWN_UNUSED.has(key)) return undefined;
+      const shown = key.length > 50 ? `${key.slice(0, 47)}...` : key;
+      return { warning: `unknown aria2 option '${shown}' ignored` };
+    }
+  }
+}
+
+function parseChecksum(value: string): { algorithm: string; hex: string } | string {
+  const eq = value.indexOf('=');
+  if (eq < 0) return `bad checksum '${shownText(value)}': expected TYPE=HEX, e.g. sha-256=<64 hex digits>`;
+  const type = value.slice(0, eq).trim().toLowerCase();
+  const hex = value.slice(eq + 1).trim();
+  const known = CHECKSUMS[type];
+  if (!known) {
+    const shown = type.length > 30 ? `${type.slice(0, 27)}...` : type;
+    return `bad checksum: unknown type '${shown}' (md5, sha-1, sha-224, sha-256, sha-384, sha-512, adler32)`;
+  }
+  if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== known.hexLength) {
+    return `bad checksum '${shownText(value)}': ${type} needs ${known.hexLength} hex digits`;
+  }
+  return { algorithm: known.algorithm, hex: hex.toLowerCase() };
+}
