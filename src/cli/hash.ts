@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
-import { afterDoubleDash } from './stdin-token.js';
+import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import { errnoText } from './errno-text.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
@@ -63,13 +63,16 @@ function problemLine(file: string, error: string | undefined, hint = ''): string
 export async function runHash(a: HashArgs): Promise<void> {
   let failed = 0;
   // (Optional for yargs, so that files after `--` count; at least one is still required.)
-  const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')];
+  const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')].map((f) =>
+    f === STDIN_TOKEN ? '-' : f,
+  );
   if (given.length === 0) throw new UsageError('files: give at least one file to hash');
   const files: string[] = [];
   // Folders -r could not list: said on stderr at once, or with --json as results after the files.
   const unlisted: Found[] = [];
   for (const f of given) {
-    const isDir = a.recursive === true && (await fs.stat(f).catch(() => undefined))?.isDirectory() === true;
+    const isDir =
+      a.recursive === true && f !== '-' && (await fs.stat(f).catch(() => undefined))?.isDirectory() === true;
     if (!isDir) files.push(f);
     else
       for await (const found of filesUnder(f)) {
@@ -90,6 +93,8 @@ export async function runHash(a: HashArgs): Promise<void> {
       ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      // Only then: on a terminal, merely touching process.stdin sets up a reader of it.
+      ...(files.includes('-') ? { stdin: process.stdin } : {}),
       onResult: (r) => {
         if (r.hex !== undefined) hashed++;
         else failed++;

@@ -186,3 +186,40 @@ describe('hash: names a terminal would act on', () => {
     },
   );
 });
+
+describe('hash - (standard input)', () => {
+  for (const pool of ['inline', 'threads', 'processes']) {
+    it(`- is standard input, as sha256sum reads it, between files (--hash-pool ${pool})`, async () => {
+      const { dir } = await fixture();
+      const input = 'from stdin\n'.repeat(50_000);
+      const ours = await runCli(['hash', '--hash-pool', pool, 'one', '-', 'empty'], {
+        cwd: dir,
+        stdin: input,
+      });
+      const theirs = spawnSync('sha256sum', ['one', '-', 'empty'], { cwd: dir, input, encoding: 'utf8' });
+      expect(ours.stderr).toBe('');
+      expect(ours.code).toBe(0);
+      expect(ours.stdout).toBe(theirs.stdout);
+      expect(ours.stdout).toContain(`${createHash('sha256').update(input).digest('hex')}  -\n`);
+    });
+  }
+
+  it('- twice: the second reads what is left (nothing), as sha256sum; --json names it -', async () => {
+    const { dir } = await fixture();
+    const ours = await runCli(['hash', '-', '-'], { cwd: dir, stdin: 'abc' });
+    const theirs = spawnSync('sha256sum', ['-', '-'], { cwd: dir, input: 'abc', encoding: 'utf8' });
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+    const json = await runCli(['hash', '--json', '-'], { cwd: dir, stdin: 'abc' });
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { results: { name: string; hex: string }[] };
+    expect(doc.results).toMatchObject([{ name: '-', hex: createHash('sha256').update('abc').digest('hex') }]);
+  });
+
+  it('./- is the file named -', async () => {
+    const { dir } = await fixture();
+    await fs.writeFile(path.join(dir, '-'), 'dash');
+    const r = await runCli(['hash', './-'], { cwd: dir, stdin: 'not this' });
+    expect(r.stdout).toBe(`${createHash('sha256').update('dash').digest('hex')}  ./-\n`);
+  });
+});
