@@ -5,7 +5,7 @@ import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
-import { errnoText } from './errno-text.js';
+import { errnoText } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';

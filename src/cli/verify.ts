@@ -1,5 +1,5 @@
 import type { HashPoolKind } from '../hash/hasher.js';
-import { errnoText } from './errno-text.js';
+import { errnoText } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import type { VerifyStatus } from '../verify/verify.js';

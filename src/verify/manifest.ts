@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import type { Digest, EventListener } from '../events.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
 import {
@@ -93,8 +94,9 @@ export class ManifestWriter {
       const fd = fs.openSync(file, 'w');
       return new ManifestWriter(file, algorithm, fd);
     } catch (err) {
-      const reason = errnoOf(err) ?? String(err);
-      throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reason}`, { cause: err });
+      throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reasonOf(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -135,8 +137,7 @@ export class ManifestWriter {
     }
     const failure = this.failure;
     if (failure) {
-      const reason = errnoOf(failure) ?? String(failure);
-      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {
+      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reasonOf(failure)}`, {
         cause: failure,
         errno: errnoOf(failure),
       });

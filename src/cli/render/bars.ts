@@ -34,6 +34,8 @@ export class BarsRenderer implements Renderer {
   constructor(
     private readonly io: Output,
     private readonly quiet: boolean,
+    /** --dir as typed, which failure lines name their files under. */
+    private readonly dir = '',
   ) {
     this.multi = new cliProgress.MultiBar(
       {
@@ -94,7 +96,8 @@ export class BarsRenderer implements Renderer {
         const a = this.active.get(e.result.id);
         if (a?.bar) this.multi.remove(a.bar);
         this.active.delete(e.result.id);
-        if (e.result.status === 'failed' || !this.quiet) this.multi.log(`${resultLine(e.result)}\n`);
+        if (e.result.status === 'failed' || !this.quiet)
+          this.multi.log(`${resultLine(e.result, this.dir)}\n`);
         break;
       }
       case 'retry':
