@@ -9,3 +9,16 @@ export function errnoText(code: string | undefined): string {
   if (code === 'EINVAL') return 'Not a regular file (a FIFO, socket or device is not read)';
   return words(code);
 }
+
+/** The `error` of a `hash`/`verify --json` result: an object with a code, as get's (schemas/). */
+export function fileProblemJson(code: string | undefined): {
+  code: 'ERR_DL_FILE';
+  message: string;
+  errno: string | null;
+} {
+  return {
+    code: 'ERR_DL_FILE',
+    message: errnoText(code),
+    errno: code !== undefined && /^E[A-Z0-9]+$/.test(code) ? code : null,
+  };
+}

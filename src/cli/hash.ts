@@ -5,7 +5,7 @@ import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
-import { errnoText } from './file-problem.js';
+import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
@@ -105,7 +105,7 @@ export async function runHash(a: HashArgs): Promise<void> {
             status,
             algorithm: r.algorithm,
             hex: r.hex ?? null,
-            error: r.error ?? null,
+            error: r.hex === undefined ? fileProblemJson(r.error) : null,
           });
         } else if (r.hex !== undefined) process.stdout.write(digestLine(r.hex, r.file, toTerminal));
         else {
@@ -119,7 +119,13 @@ export async function runHash(a: HashArgs): Promise<void> {
     for (const u of unlisted) {
       failed++;
       const algorithm = (a.algo ?? 'sha256').toLowerCase();
-      doc?.result({ name: u.file, status: 'unreadable', algorithm, hex: null, error: u.error ?? null });
+      doc?.result({
+        name: u.file,
+        status: 'unreadable',
+        algorithm,
+        hex: null,
+        error: fileProblemJson(u.error),
+      });
     }
     doc?.finish({ ok: hashed, unreadable: failed, elapsedMs: Math.round(performance.now() - started) });
   } finally {

@@ -177,9 +177,11 @@ describe('hash: names a terminal would act on', () => {
       const json = await runCli(['hash', '-r', '--json', 'd'], { cwd: dir, uid: 65534 });
       expect(json.stderr).toBe('');
       expect(json.code).toBe(1);
-      const doc = JSON.parse(json.stdout) as { results: { name: string; status: string; error: unknown }[] };
+      const doc = JSON.parse(json.stdout) as {
+        results: { name: string; status: string; error: { errno: string } | null }[];
+      };
       expect(doc).toMatchObject({ ok: 1, unreadable: 1 });
-      expect(doc.results.map((x) => [x.name, x.status, x.error])).toEqual([
+      expect(doc.results.map((x) => [x.name, x.status, x.error?.errno ?? null])).toEqual([
         ['d/ok.txt', 'ok', null],
         ['d/locked\x1b[2J', 'unreadable', 'EACCES'],
       ]);
