@@ -1,6 +1,7 @@
-import type { Dirent } from 'node:fs';
+import { type Dirent, fstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
@@ -59,6 +60,26 @@ function problemLine(file: string, error: string | undefined, hint = ''): string
   return `${safeText(`dlpool: ${file}: ${errnoText(error)}${hint}`)}\n`;
 }
 
+/**
+ * process.stdin, or, when it is a directory (`< DIR`), a stream that fails with EISDIR as sha256sum reports it:
+ * Node reads a directory as an empty input, which would print the digest of nothing.
+ */
+function standardInput(): Readable {
+  let directory = false;
+  try {
+    directory = fstatSync(0).isDirectory();
+  } catch {
+    // No standard input at all: process.stdin reads as empty, as sha256sum does from /dev/null.
+  }
+  if (!directory) return process.stdin;
+  const err = Object.assign(new Error('-: is a directory'), { code: 'EISDIR' });
+  return new Readable({
+    read() {
+      this.destroy(err);
+    },
+  });
+}
+
 /** `dlpool hash FILES..`: coreutils-format lines in argument order; exit 1 if any file could not be read. */
 export async function runHash(a: HashArgs): Promise<void> {
   let failed = 0;
@@ -94,7 +115,7 @@ export async function runHash(a: HashArgs): Promise<void> {
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       // Only then: on a terminal, merely touching process.stdin sets up a reader of it.
-      ...(files.includes('-') ? { stdin: process.stdin } : {}),
+      ...(files.includes('-') ? { stdin: standardInput() } : {}),
       onResult: (r) => {
         if (r.hex !== undefined) hashed++;
         else failed++;
@@ -111,7 +132,9 @@ export async function runHash(a: HashArgs): Promise<void> {
         else {
           // A directory without -r: say how to hash what is in it.
           const how =
-            r.error === 'EISDIR' && !a.recursive ? ` (dlpool hash -r ${r.file} hashes the files in it)` : '';
+            r.error === 'EISDIR' && !a.recursive && r.file !== '-'
+              ? ` (dlpool hash -r ${r.file} hashes the files in it)`
+              : '';
           process.stderr.write(problemLine(r.file, r.error, how));
         }
       },

@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -216,6 +217,24 @@ describe('hash - (standard input)', () => {
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { results: { name: string; hex: string }[] };
     expect(doc.results).toMatchObject([{ name: '-', hex: createHash('sha256').update('abc').digest('hex') }]);
+  });
+
+  it('- when standard input is a directory: Is a directory, exit 1, as sha256sum says', async () => {
+    const { dir } = await fixture();
+    const fd = openSync(dir, 'r');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'hash', '-', 'one'], {
+        cwd: dir,
+        stdio: [fd, 'pipe', 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
+      expect(r.stderr).toBe('dlpool: -: Is a directory\n');
+      expect(r.stdout).toBe(`${createHash('sha256').update('x').digest('hex')}  one\n`);
+      expect(r.status).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('./- is the file named -', async () => {
