@@ -74,6 +74,11 @@ describe.skipIf(!REDIS)('queue mode: what the user reads', () => {
       'shard 0: 4 entries, 3 downloaded, 0 skipped, 1 failed',
       'shard 1: 1 entry, 1 downloaded, 0 skipped, 0 failed',
     ]);
+    // A list's warnings are said, as get says them (an option line a worker does not know).
+    const warned = await added(['/f\n  bogus-option=1']);
+    const w = await worker(['-d', 'out', ...warned.queue], warned.dir);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).toBe(`dlpool: warning: ${warned.list}:2: unknown aria2 option 'bogus-option' ignored\n`);
     const one = await added(['/e']);
     expect(one.add).toBe(`dlpool queue: 1 shard of ${one.list}, 1 added\n`);
   }, 60_000);

@@ -1,7 +1,7 @@
 import type { DownloadEvent } from '../../events.js';
 import type { ShardResult } from '../../queue/job-data.js';
 import { count, formatBytes, formatRate } from '../format.js';
-import { resultLine } from './lines.js';
+import { resultLine, warningLine } from './lines.js';
 import type { Output } from './renderer.js';
 import { safeText } from './safe-text.js';
 
@@ -43,6 +43,10 @@ export class WorkerRenderer {
   ) {}
 
   onEvent(shard: number, e: DownloadEvent): void {
+    if (e.type === 'warning') {
+      if (!this.quiet) this.line(this.io.err, warningLine(e));
+      return;
+    }
     const r = this.shard(shard);
     if (e.type === 'listed') r.listed = e.count;
     else if (e.type === 'start') r.inFlight.set(e.id, e.offset);
