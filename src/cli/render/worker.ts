@@ -1,6 +1,7 @@
 import type { DownloadEvent } from '../../events.js';
 import type { ShardResult } from '../../queue/job-data.js';
 import { count, formatBytes, formatRate } from '../format.js';
+import { fitLine } from './bar-layout.js';
 import { resultLine, warningLine } from './lines.js';
 import type { Output } from './renderer.js';
 import { safeText } from './safe-text.js';
@@ -128,9 +129,16 @@ export class WorkerRenderer {
     );
     if (shards.length === 0) return this.clear();
     const ms = performance.now() - this.started;
-    const text = `${shards.join(', ')} | ${formatBytes(this.bytes)} ${formatRate(this.bytes, ms)}`;
-    // One row, never wrapped (a wrapped line could not be redrawn in place).
-    this.io.err.write(`\r\x1b[K${safeText(text).slice(0, Math.max(0, columns - 1))}`);
+    // One row, never wrapped (a wrapped line could not be redrawn in place): the speed goes first, then the bytes.
+    const line = fitLine(
+      [
+        { kind: 'text', text: safeText(shards.join(', ')), rank: 0 },
+        { kind: 'text', text: formatBytes(this.bytes), rank: 1, gap: ' | ' },
+        { kind: 'text', text: formatRate(this.bytes, ms), rank: 2 },
+      ],
+      columns,
+    );
+    this.io.err.write(`\r\x1b[K${line}`);
     this.drawn = true;
   }
 }
