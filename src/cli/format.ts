@@ -17,3 +17,8 @@ export function formatSeconds(ms: number): string {
 export function formatRate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes(Math.round((bytes * 1000) / ms))}/s` : '-';
 }
+
+/** `1 shard`, `2 shards`; `many` for plurals not made with an s (`entry`, `entries`). */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -142,7 +142,8 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   const quiet = a.quiet ?? false;
   if (a.json) return new JsonRenderer(io, quiet);
   const mode = a.progress ?? 'auto';
-  if (mode === 'none') return new PlainRenderer(io, quiet, false);
+  const dir = a.dir ?? '';
+  if (mode === 'none') return new PlainRenderer(io, quiet, false, dir);
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
   // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
@@ -150,9 +151,9 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   if ((mode === 'bars' && terminal) || (mode === 'auto' && tty)) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
-    return new BarsRenderer(io, quiet);
+    return new BarsRenderer(io, quiet, dir);
   }
-  return new PlainRenderer(io, quiet);
+  return new PlainRenderer(io, quiet, true, dir);
 }
 
 /** `dlpool get`: run the download, render it, map the outcome to the exit code. */

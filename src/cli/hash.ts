@@ -1,11 +1,12 @@
-import type { Dirent } from 'node:fs';
+import { type Dirent, fstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { HashPoolKind } from '../hash/hasher.js';
 import { UsageError } from '../errors.js';
 import { hashFiles } from '../hash/hash-files.js';
-import { afterDoubleDash } from './stdin-token.js';
-import { errnoText } from './errno-text.js';
+import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
+import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
@@ -59,17 +60,40 @@ function problemLine(file: string, error: string | undefined, hint = ''): string
   return `${safeText(`dlpool: ${file}: ${errnoText(error)}${hint}`)}\n`;
 }
 
+/**
+ * process.stdin, or, when it is a directory (`< DIR`), a stream that fails with EISDIR as sha256sum reports it:
+ * Node reads a directory as an empty input, which would print the digest of nothing.
+ */
+function standardInput(): Readable {
+  let directory = false;
+  try {
+    directory = fstatSync(0).isDirectory();
+  } catch {
+    // No standard input at all: process.stdin reads as empty, as sha256sum does from /dev/null.
+  }
+  if (!directory) return process.stdin;
+  const err = Object.assign(new Error('-: is a directory'), { code: 'EISDIR' });
+  return new Readable({
+    read() {
+      this.destroy(err);
+    },
+  });
+}
+
 /** `dlpool hash FILES..`: coreutils-format lines in argument order; exit 1 if any file could not be read. */
 export async function runHash(a: HashArgs): Promise<void> {
   let failed = 0;
   // (Optional for yargs, so that files after `--` count; at least one is still required.)
-  const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')];
+  const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')].map((f) =>
+    f === STDIN_TOKEN ? '-' : f,
+  );
   if (given.length === 0) throw new UsageError('files: give at least one file to hash');
   const files: string[] = [];
   // Folders -r could not list: said on stderr at once, or with --json as results after the files.
   const unlisted: Found[] = [];
   for (const f of given) {
-    const isDir = a.recursive === true && (await fs.stat(f).catch(() => undefined))?.isDirectory() === true;
+    const isDir =
+      a.recursive === true && f !== '-' && (await fs.stat(f).catch(() => undefined))?.isDirectory() === true;
     if (!isDir) files.push(f);
     else
       for await (const found of filesUnder(f)) {
@@ -90,6 +114,8 @@ export async function runHash(a: HashArgs): Promise<void> {
       ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      // Only then: on a terminal, merely touching process.stdin sets up a reader of it.
+      ...(files.includes('-') ? { stdin: standardInput() } : {}),
       onResult: (r) => {
         if (r.hex !== undefined) hashed++;
         else failed++;
@@ -100,13 +126,15 @@ export async function runHash(a: HashArgs): Promise<void> {
             status,
             algorithm: r.algorithm,
             hex: r.hex ?? null,
-            error: r.error ?? null,
+            error: r.hex === undefined ? fileProblemJson(r.error) : null,
           });
         } else if (r.hex !== undefined) process.stdout.write(digestLine(r.hex, r.file, toTerminal));
         else {
           // A directory without -r: say how to hash what is in it.
           const how =
-            r.error === 'EISDIR' && !a.recursive ? ` (dlpool hash -r ${r.file} hashes the files in it)` : '';
+            r.error === 'EISDIR' && !a.recursive && r.file !== '-'
+              ? ` (dlpool hash -r ${r.file} hashes the files in it)`
+              : '';
           process.stderr.write(problemLine(r.file, r.error, how));
         }
       },
@@ -114,7 +142,13 @@ export async function runHash(a: HashArgs): Promise<void> {
     for (const u of unlisted) {
       failed++;
       const algorithm = (a.algo ?? 'sha256').toLowerCase();
-      doc?.result({ name: u.file, status: 'unreadable', algorithm, hex: null, error: u.error ?? null });
+      doc?.result({
+        name: u.file,
+        status: 'unreadable',
+        algorithm,
+        hex: null,
+        error: fileProblemJson(u.error),
+      });
     }
     doc?.finish({ ok: hashed, unreadable: failed, elapsedMs: Math.round(performance.now() - started) });
   } finally {

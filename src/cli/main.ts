@@ -152,7 +152,7 @@ export async function main(argv: string[]): Promise<void> {
           .positional('files', {
             type: 'string',
             array: true,
-            describe: 'files to hash (one or more; -- before names starting with -)',
+            describe: 'files to hash (one or more; - is stdin; -- before names starting with -)',
           })
           .option('algo', { type: 'string', describe: 'any node:crypto algorithm [sha256]' })
           .option('recursive', {

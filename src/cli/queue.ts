@@ -1,10 +1,14 @@
 import { EXIT } from '../report/summary.js';
+import type { ShardResult } from '../queue/job-data.js';
 import { addList } from '../queue/queue.js';
 import { queueResults, queueStatus } from '../queue/status.js';
 import { runWorker } from '../queue/worker.js';
 import { type GetArgs, toDownloadOptions } from './get.js';
+import { count } from './format.js';
+import { JsonDocument } from './render/json-doc.js';
 import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.js';
 import { safeJson, safeText } from './render/safe-text.js';
+import { WorkerRenderer } from './render/worker.js';
 
 export interface QueueArgs {
   action?: string | undefined;
@@ -39,6 +43,15 @@ function safeLines(text: string): string {
     .join('\n');
 }
 
+/**
+ * A failed URL of a shard's result, as get's failure line says it as far as the result knows: its line in the
+ * list, and the URL when the message does not already name it (the list's name and the file's are not kept).
+ */
+function resultFailureLine(f: ShardResult['failed'][number]): string {
+  const url = f.message.includes(f.url) ? '' : ` ${f.url}`;
+  return safeText(`FAILED      line ${f.line}${url}: ${f.message} [${f.code}]`);
+}
+
 /** `dlpool queue add LIST | status | results`. */
 export async function runQueue(a: QueueArgs): Promise<void> {
   const base = redisOptions(a);
@@ -52,7 +65,7 @@ export async function runQueue(a: QueueArgs): Promise<void> {
       a.json
         ? `${safeJson(JSON.stringify(r))}\n`
         : `${safeText(
-            `dlpool queue: ${r.shards} shards of ${a.list}, ${r.added} added` +
+            `dlpool queue: ${count(r.shards, 'shard')} of ${a.list}, ${r.added} added` +
               `${r.added < r.shards ? ` (${r.shards - r.added} added before)` : ''}`,
           )}\n`,
     );
@@ -71,27 +84,36 @@ export async function runQueue(a: QueueArgs): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
-  // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge).
+  // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge); or one JSON
+  // document of the shards' results and their totals (schemas/queue-results.schema.json).
   const { results, invalid } = await queueResults(base);
-  let failed = 0;
-  if (a.json) process.stdout.write(`${safeJson(JSON.stringify(results))}\n`);
+  const totals = { shards: 0, entries: 0, downloaded: 0, skipped: 0, failed: 0, bytes: 0 };
+  const doc = a.json ? new JsonDocument(process.stdout) : undefined;
   for (const r of results) {
-    if (!a.json) process.stdout.write(safeLines(r.sums));
-    for (const f of r.failed) {
-      failed++;
-      if (!a.json)
-        process.stderr.write(
-          `${safeText(`FAILED      ${f.url} [${f.code}] (line ${f.line}): ${f.message}`)}\n`,
-        );
+    totals.shards++;
+    totals.entries += r.count;
+    totals.downloaded += r.downloaded;
+    totals.skipped += r.skipped;
+    totals.failed += r.failed.length;
+    totals.bytes += r.bytes;
+    if (doc) {
+      doc.result(r);
+      continue;
     }
+    process.stdout.write(safeLines(r.sums));
+    for (const f of r.failed) process.stderr.write(`${resultFailureLine(f)}\n`);
   }
   for (const bad of invalid) {
     process.stderr.write(
       `${safeText(`dlpool queue: ${bad.field} is not a result a worker writes (${bad.reason}): left out`)}\n`,
     );
   }
-  if (!a.json) process.stderr.write(`dlpool queue: ${results.length} shards done, ${failed} failed URLs\n`);
-  process.exitCode = failed > 0 || invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
+  if (doc) doc.finish({ ...totals, invalid: invalid.length });
+  else
+    process.stderr.write(
+      `dlpool queue: ${count(totals.shards, 'shard')} done, ${count(totals.failed, 'failed URL')}\n`,
+    );
+  process.exitCode = totals.failed > 0 || invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
 
 export interface WorkerArgs extends GetArgs {
@@ -112,6 +134,7 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
   const stop = (sig: string) => controller.abort(sig);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const renderer = workerRenderer(a);
   try {
     const r = await runWorker({
       ...redisOptions(a),
@@ -121,26 +144,14 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       ...(a['shards-at-once'] !== undefined ? { concurrency: a['shards-at-once'] } : {}),
       ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
       signal: controller.signal,
-      onShardFailed: (what, message, final) => {
-        process.stderr.write(
-          `${safeText(`dlpool worker: ${what} failed${final ? '' : ' (to be retried)'}: ${message}`)}\n`,
-        );
-      },
-      onQueueError: (message) => {
-        process.stderr.write(`${safeText(`dlpool worker: queue error (going on): ${message}`)}\n`);
-      },
-      onRedisLost: (message) => {
-        process.stderr.write(`${safeText(`dlpool worker: ${message}; retrying until it is back`)}\n`);
-      },
-      onShard: (s) => {
-        if (!a.quiet) {
-          process.stdout.write(
-            `${safeText(
-              `shard ${s.shard}: ${s.count} entries, ${s.downloaded} downloaded, ${s.skipped} skipped, ${s.failed.length} failed`,
-            )}\n`,
-          );
-        }
-      },
+      onEvent: (shard, e) => renderer.onEvent(shard, e),
+      onShard: (s) => renderer.shardDone(s),
+      onShardReturned: (shard, handedBack) =>
+        renderer.shardReturned(shard, handedBack, String(controller.signal.reason)),
+      onShardFailed: (what, message, final) =>
+        renderer.note(`dlpool worker: ${what} failed${final ? '' : ' (to be retried)'}: ${message}`),
+      onQueueError: (message) => renderer.note(`dlpool worker: queue error (going on): ${message}`),
+      onRedisLost: (message) => renderer.note(`dlpool worker: ${message}; retrying until it is back`),
     });
     process.exitCode = controller.signal.aborted
       ? controller.signal.reason === 'SIGTERM'
@@ -150,7 +161,25 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
         ? EXIT.FAILED
         : EXIT.OK;
   } finally {
+    renderer.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/**
+ * get's choices: per-file lines unless -q or --progress none; the progress line only on a terminal (stderr)
+ * outside CI, or with --progress bars on any terminal.
+ */
+function workerRenderer(a: WorkerArgs): WorkerRenderer {
+  const mode = a.progress ?? 'auto';
+  const stderr = process.stderr as { isTTY?: boolean; columns?: number };
+  const terminal = stderr.isTTY === true;
+  const line = mode === 'bars' ? terminal : mode === 'auto' && terminal && !process.env['CI'];
+  return new WorkerRenderer(
+    { out: process.stdout, err: process.stderr, columns: line ? stderr.columns || 80 : undefined },
+    a.quiet ?? false,
+    mode !== 'none',
+    a.dir ?? '',
+  );
 }

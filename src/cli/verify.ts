@@ -1,5 +1,6 @@
 import type { HashPoolKind } from '../hash/hasher.js';
-import { errnoText } from './errno-text.js';
+import { count } from './format.js';
+import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import type { VerifyStatus } from '../verify/verify.js';
@@ -44,7 +45,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
             algorithm: r.algorithm,
             expected: r.expected,
             actual: r.actual ?? null,
-            error: r.error ?? null,
+            error: r.status === 'unreadable' ? fileProblemJson(r.error) : null,
           });
           return;
         }
@@ -63,10 +64,12 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
     } else {
       for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {
-        process.stderr.write(`dlpool: WARNING: ${summary.unreadable} listed file(s) could not be read\n`);
+        const files = count(summary.unreadable, 'listed file');
+        process.stderr.write(`dlpool: WARNING: ${files} could not be read\n`);
       }
       if (summary.failed > 0) {
-        process.stderr.write(`dlpool: WARNING: ${summary.failed} computed checksum(s) did NOT match\n`);
+        const sums = count(summary.failed, 'computed checksum');
+        process.stderr.write(`dlpool: WARNING: ${sums} did NOT match\n`);
       }
       if (!a.quiet) {
         process.stderr.write(

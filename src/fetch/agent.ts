@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
-import { DlpoolError, errnoOf } from '../errors.js';
+import { DlpoolError } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import type { NormalizedOptions } from '../options.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -15,8 +16,9 @@ export async function loadCaCertificate(file: string): Promise<string> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    const reason = errnoOf(err) ?? (err instanceof Error ? err.message : String(err));
-    throw new DlpoolError('ERR_DL_INPUT', `cannot read CA certificate '${file}': ${reason}`, { cause: err });
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read CA certificate '${file}': ${reasonOf(err)}`, {
+      cause: err,
+    });
   }
   const certs = text.match(PEM_CERT) ?? [];
   try {

@@ -1,4 +1,5 @@
 import { DlpoolError, errnoOf, TimeoutError } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import { shownPath } from '../file/shown.js';
 
 const NETWORK_CODES = new Set([
@@ -80,10 +81,8 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
  * for EMFILE/ENFILE, which do once other downloads close their files (see isOutOfFiles).
  */
 export function fileError(err: unknown, action: string, path: string): DlpoolError {
-  const errno = errnoOf(err);
-  const reason = errno ?? (err instanceof Error ? err.message : String(err));
-  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${shownPath(path)}': ${reason}`, {
+  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${shownPath(path)}': ${reasonOf(err)}`, {
     cause: err,
-    errno,
+    errno: errnoOf(err),
   });
 }

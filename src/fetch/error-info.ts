@@ -6,8 +6,17 @@ import { classifyNetworkError } from './classify.js';
 import { isRetryable } from './retry.js';
 import type { DownloadState } from './context.js';
 
-/** A download's failure as its result reports it: the code, and a message that says what and where. */
-export function errorInfo(err: unknown, job: Job, state: DownloadState, opts: NormalizedOptions): ErrorInfo {
+/**
+ * A download's failure as its result (or, `retrying`, its retry event) reports it: the code, and a message that
+ * says what and where.
+ */
+export function errorInfo(
+  err: unknown,
+  job: Job,
+  state: DownloadState,
+  opts: NormalizedOptions,
+  retrying = false,
+): ErrorInfo {
   const e =
     err instanceof DlpoolError
       ? err
@@ -25,16 +34,24 @@ export function errorInfo(err: unknown, job: Job, state: DownloadState, opts: No
   const final = !isRetryable(e) && e.code !== 'ERR_DL_CHECKSUM' && state.attempts % urls === 0;
   const attempts = final
     ? `${state.attempts}, not retried`
-    : `${state.attempts}/${maxAttempts(state, opts, urls)}`;
+    : `${state.attempts}/${maxAttempts(e, state, opts, urls, retrying)}`;
   const shown = state.shownUrl ?? job.displayUrl;
-  const where = e.code === 'ERR_DL_FILE' ? '' : `: GET ${shown} (attempt ${attempts})`;
+  // A file error is not the request's: the URL is named so the line says which download it stopped.
+  const where = e.code === 'ERR_DL_FILE' ? ` (GET ${shown})` : `: GET ${shown} (attempt ${attempts})`;
   return { code: e.code, message: `${e.message}${where}`, errno: e.errno, status };
 }
 
 /**
- * Attempts this download may make: --retries + 1 per URL (its own and each mirror's), and one more after a
- * wrong checksum (never `2/1`).
+ * Attempts this download may make: --retries + 1 per URL (its own and each mirror's). A wrong checksum gets
+ * one fresh download and no more: the attempt after it is the last (`1/2` on the retry, `2/2` when it fails).
  */
-function maxAttempts(state: DownloadState, opts: NormalizedOptions, urls: number): number {
+function maxAttempts(
+  e: DlpoolError,
+  state: DownloadState,
+  opts: NormalizedOptions,
+  urls: number,
+  retrying: boolean,
+): number {
+  if (e.code === 'ERR_DL_CHECKSUM') return state.attempts + (retrying ? 1 : 0);
   return Math.max((opts.retry.retries + 1) * urls + (state.checksumRetried ? 1 : 0), state.attempts);
 }

@@ -102,7 +102,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
           await state.part.drop();
         return result({ status: 'failed', bytes: kept, error: errorInfo(err, job, state, opts) });
       }
-      emitRetry(ctx, job, state.attempts, delay, errorInfo(err, job, state, opts));
+      emitRetry(ctx, job, state.attempts, delay, errorInfo(err, job, state, opts, true));
       if (delay > 0) await pause(delay, job, ctx);
     }
   }

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { isUsableHash, someHashes } from './algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
@@ -11,6 +13,11 @@ export interface HashFilesOptions {
   hashPool?: HashPoolKind;
   /** @default half the cores */
   workers?: number;
+  /**
+   * Stream read for the file `-`, as sha256sum reads standard input. The library reads no stream of its own:
+   * without it, `-` is ERR_DL_USAGE (the CLI passes process.stdin).
+   */
+  stdin?: Readable;
   /** Called once per file, in argument order. */
   onResult?: (r: HashFileResult) => void;
 }
@@ -35,6 +42,9 @@ export async function hashFiles(
   const workers = options.workers ?? DEFAULT_WORKERS;
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError('workers: expected a whole number >= 1');
+  if (options.stdin === undefined && files.includes(STDIN))
+    throw new UsageError("files: '-' reads stdin: give the stream as options.stdin");
+  const stdin = options.stdin === undefined ? undefined : new StdinDigests(options.stdin);
   const hasher = createHasher(options.hashPool ?? DEFAULTS.hashPool, workers);
   const results: HashFileResult[] = [];
   try {
@@ -43,7 +53,9 @@ export async function hashFiles(
       workers * 2,
       async (file): Promise<HashFileResult> => {
         try {
-          return { file, algorithm, hex: await hasher.hashFile(file, algorithm), error: undefined };
+          const hex =
+            file === STDIN && stdin ? await stdin.next(algorithm) : await hasher.hashFile(file, algorithm);
+          return { file, algorithm, hex, error: undefined };
         } catch (err) {
           const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
           return { file, algorithm, hex: undefined, error: code };
@@ -57,5 +69,34 @@ export async function hashFiles(
     return results;
   } finally {
     await hasher.close();
+  }
+}
+
+/** The file name that means standard input (`./-` is a file named `-`). */
+const STDIN = '-';
+
+/**
+ * Digests of standard input, read on this thread (a stream cannot be handed to a pool by path). Each `-` reads
+ * after the one before it: the first gets the whole input, a later one what is left, which is nothing once
+ * the input ended (sha256sum prints the empty digest for a second `-` from a pipe).
+ */
+class StdinDigests {
+  private turn: Promise<unknown> = Promise.resolve();
+  private ended = false;
+  constructor(private readonly stream: Readable) {}
+
+  next(algorithm: string): Promise<string> {
+    const mine = this.turn.then(() => this.read(algorithm));
+    this.turn = mine.catch(() => {});
+    return mine;
+  }
+
+  private async read(algorithm: string): Promise<string> {
+    const hash = crypto.createHash(algorithm);
+    if (!this.ended) {
+      for await (const chunk of this.stream) hash.update(chunk as Buffer);
+      this.ended = true;
+    }
+    return hash.digest('hex');
   }
 }

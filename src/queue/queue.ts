@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { DlpoolError } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import { DEFAULT_SHARD_SIZE } from '../options.js';
 import { planShards } from '../shards/plan.js';
 import { MAX_SHARD_BYTES, type ShardJob, type ShardResult } from './job-data.js';
@@ -60,7 +61,7 @@ export async function addList(
   try {
     plan = await planShards(file, size);
   } catch (err) {
-    throw new DlpoolError('ERR_DL_INPUT', `cannot read list '${list}': ${(err as Error).message}`, {
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read list '${list}': ${reasonOf(err)}`, {
       cause: err,
     });
   }
@@ -133,10 +134,9 @@ async function relativeTo(root: string, file: string, shown: string): Promise<st
   try {
     real = { root: await trustedRoot(root), file: await fsp.realpath(file) };
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new DlpoolError(
       'ERR_DL_INPUT',
-      `cannot resolve list '${shown}' under --list-root '${root}': ${reason}`,
+      `cannot resolve list '${shown}' under --list-root '${root}': ${reasonOf(err)}`,
     );
   }
   if (!inside(real.root, real.file)) {

@@ -16,11 +16,13 @@ export interface QueueStatus {
   waiting: number;
   active: number;
   delayed: number;
-  completed: number;
+  /** Shards finished (whatever became of their URLs). */
+  done: number;
+  /** Shards failed for good (their data refused, or out of attempts). */
   failed: number;
   /** Shards handed to another worker after theirs stopped renewing its lock (a worker died), over done ones. */
   redelivered: number;
-  /** Over completed shards. */
+  /** Over done shards. */
   urls: number;
   failedUrls: number;
   bytes: number;
@@ -39,7 +41,7 @@ export async function queueStatus(opts: RedisOptions): Promise<QueueStatus> {
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,
         delayed: c.delayed ?? 0,
-        completed: 0,
+        done: 0,
         failed: c.failed ?? 0,
         redelivered: 0,
         urls: 0,
@@ -60,7 +62,7 @@ export async function queueStatus(opts: RedisOptions): Promise<QueueStatus> {
             status.invalid++;
             continue;
           }
-          status.completed++;
+          status.done++;
           status.urls += sm.count;
           status.failedUrls += sm.failed;
           status.bytes += sm.bytes;

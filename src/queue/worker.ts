@@ -4,6 +4,7 @@ import { type Job, type JobJson, Queue, UnrecoverableError, WaitingError, Worker
 import type { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
+import type { DownloadEvent } from '../events.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
 import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
 import { readShard } from '../shards/merge.js';
@@ -29,7 +30,14 @@ export interface WorkerOptions extends RedisOptions {
   /** How long a shard stays ours without the worker renewing its lock (a dead worker's shard waits this long). */
   lockMs?: number;
   signal?: AbortSignal;
+  /** The events of each shard's run (as download()'s onEvent), with the shard's number. */
+  onEvent?: (shard: number, event: DownloadEvent) => void;
   onShard?: (r: ShardResult) => void;
+  /**
+   * A shard stopped by the signal: handed back to the queue as it was (`handedBack`), or, with Redis away, left
+   * taken until its lock expires. Either way another worker finishes it from what is on disk.
+   */
+  onShardReturned?: (shard: number, handedBack: boolean) => void;
   /**
    * A job failed (it is retried with backoff unless `final`). `what` is `shard N`, or `job 'ID'` when its data
    * was refused; the message is one line, the job's text not escaped.
@@ -229,6 +237,7 @@ async function runShard(job: Job<unknown>, token: string | undefined, c: ShardCo
         ...(d.names ? { names: d.names } : {}),
       },
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onEvent ? { onEvent: (e: DownloadEvent) => o.onEvent?.(d.shard, e) } : {}),
     });
   } catch (err) {
     // Options the job's data made (a settled name the rules refuse): no retry can help.
@@ -239,7 +248,13 @@ async function runShard(job: Job<unknown>, token: string | undefined, c: ShardCo
   if (summary.interrupted) {
     // SIGINT/SIGTERM: the shard goes back to the queue as it was (no attempt spent); another worker, or this
     // one later, finishes it from what is on disk. With Redis away it stays taken until its lock expires.
-    if (connection.status === 'ready') await within(job.moveToWait(token), c.target.timeoutMs);
+    let handedBack = false;
+    if (connection.status === 'ready')
+      await within(
+        job.moveToWait(token).then(() => (handedBack = true)),
+        c.target.timeoutMs,
+      );
+    o.onShardReturned?.(d.shard, handedBack);
     throw new WaitingError();
   }
   const shardsDir = path.join(path.resolve(o.get.dir ?? '.'), '.dlpool', 'shards');

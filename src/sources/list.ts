@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { DlpoolError, redactText } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import { applyOption } from './entry-options.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry, ListLineError, ListWarning, SourceItem } from './types.js';
@@ -200,8 +201,7 @@ export async function* parseList(
   } catch (err) {
     if (err instanceof DlpoolError) throw err;
     const what = source === '-' ? 'stdin' : `list '${source}'`;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DlpoolError('ERR_DL_INPUT', `cannot read ${what}: ${reason}`, { cause: err });
+    throw new DlpoolError('ERR_DL_INPUT', `cannot read ${what}: ${reasonOf(err)}`, { cause: err });
   } finally {
     await lines.return(undefined);
   }

@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import { checkUrl, type LineRange, lineProblem, parseList } from './list.js';
 import { shownText } from './shown-text.js';
 import type { SourceItem } from './types.js';
@@ -81,8 +82,7 @@ async function openList(file: string): Promise<FileHandle> {
     return handle;
   } catch (err) {
     await handle?.close().catch(() => {});
-    // `ENOENT: no such file or directory, open 'x'`: the path is already in our message.
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/, \w+ '.*'$/s, '');
+    const reason = reasonOf(err);
     const hint =
       errCode(err) === 'ENOENT' && /^[\w-]+(\.[\w-]+)+(:\d+)?\//.test(file)
         ? ' (a URL needs its scheme: http:// or https://)'

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { DlpoolError, errnoOf } from '../errors.js';
+import { DlpoolError } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import { capLines, linesOf } from '../sources/list.js';
 
 export interface Expected {
@@ -122,8 +123,9 @@ export async function openChecksumFile(file: string): Promise<AsyncGenerator<str
 }
 
 function unreadable(file: string, err: unknown): DlpoolError {
-  const reason = errnoOf(err) ?? (err instanceof Error ? err.message : String(err));
-  return new DlpoolError('ERR_DL_INPUT', `cannot read checksum file '${file}': ${reason}`, { cause: err });
+  return new DlpoolError('ERR_DL_INPUT', `cannot read checksum file '${file}': ${reasonOf(err)}`, {
+    cause: err,
+  });
 }
 
 async function* readLines(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
+import { reasonOf } from '../errno-text.js';
 import type { Digest, EventListener } from '../events.js';
 import { makeFoldersSync } from '../file/own-files.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
@@ -117,8 +118,7 @@ export class ManifestWriter {
       makeFoldersSync(path.dirname(path.resolve(file)));
       return new ManifestWriter(file, algorithm, openForWriting(file));
     } catch (err) {
-      const errno = errnoOf(err);
-      const reason = errno === 'ENXIO' ? 'ENXIO (a FIFO nobody reads)' : (errno ?? String(err));
+      const reason = errnoOf(err) === 'ENXIO' ? `${reasonOf(err)} (a FIFO nobody reads)` : reasonOf(err);
       throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reason}`, { cause: err });
     }
   }
@@ -160,8 +160,7 @@ export class ManifestWriter {
     }
     const failure = this.failure;
     if (failure) {
-      const reason = errnoOf(failure) ?? String(failure);
-      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {
+      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reasonOf(failure)}`, {
         cause: failure,
         errno: errnoOf(failure),
       });

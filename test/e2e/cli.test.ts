@@ -116,7 +116,7 @@ describe('dlpool CLI', () => {
       const out = path.join(dir, `out${extra.join('')}`);
       const r = await run([`${server.url}gen/1K/a.bin`, '-d', out, '--manifest', '/dev/full', ...extra]);
       expect(r.code, extra.join(' ')).toBe(1);
-      expect(r.stderr).toContain("cannot write manifest '/dev/full': ENOSPC [ERR_DL_FILE]");
+      expect(r.stderr).toContain("cannot write manifest '/dev/full': No space left on device [ERR_DL_FILE]");
       // The download itself is complete.
       expect(await listFiles(out)).toEqual(['a.bin']);
       if (extra[0] === '--json') expect(JSON.parse(r.stdout).errors[0].code).toBe('ERR_DL_FILE');

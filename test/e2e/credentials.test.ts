@@ -134,6 +134,8 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(await fs.readFile(path.join(dir, 'down.bin'), 'utf8')).toBe('the right bytes');
     const missing = await run([...args, '--ca-certificate', path.join(dir, 'nope.pem')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^dlpool: cannot read CA certificate '.*nope\.pem': ENOENT/);
+    expect(missing.stderr).toMatch(
+      /^dlpool: cannot read CA certificate '.*nope\.pem': No such file or directory$/m,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -177,12 +178,69 @@ describe('hash: names a terminal would act on', () => {
       const json = await runCli(['hash', '-r', '--json', 'd'], { cwd: dir, uid: 65534 });
       expect(json.stderr).toBe('');
       expect(json.code).toBe(1);
-      const doc = JSON.parse(json.stdout) as { results: { name: string; status: string; error: unknown }[] };
+      const doc = JSON.parse(json.stdout) as {
+        results: { name: string; status: string; error: { errno: string } | null }[];
+      };
       expect(doc).toMatchObject({ ok: 1, unreadable: 1 });
-      expect(doc.results.map((x) => [x.name, x.status, x.error])).toEqual([
+      expect(doc.results.map((x) => [x.name, x.status, x.error?.errno ?? null])).toEqual([
         ['d/ok.txt', 'ok', null],
         ['d/locked\x1b[2J', 'unreadable', 'EACCES'],
       ]);
     },
   );
+});
+
+describe('hash - (standard input)', () => {
+  for (const pool of ['inline', 'threads', 'processes']) {
+    it(`- is standard input, as sha256sum reads it, between files (--hash-pool ${pool})`, async () => {
+      const { dir } = await fixture();
+      const input = 'from stdin\n'.repeat(50_000);
+      const ours = await runCli(['hash', '--hash-pool', pool, 'one', '-', 'empty'], {
+        cwd: dir,
+        stdin: input,
+      });
+      const theirs = spawnSync('sha256sum', ['one', '-', 'empty'], { cwd: dir, input, encoding: 'utf8' });
+      expect(ours.stderr).toBe('');
+      expect(ours.code).toBe(0);
+      expect(ours.stdout).toBe(theirs.stdout);
+      expect(ours.stdout).toContain(`${createHash('sha256').update(input).digest('hex')}  -\n`);
+    });
+  }
+
+  it('- twice: the second reads what is left (nothing), as sha256sum; --json names it -', async () => {
+    const { dir } = await fixture();
+    const ours = await runCli(['hash', '-', '-'], { cwd: dir, stdin: 'abc' });
+    const theirs = spawnSync('sha256sum', ['-', '-'], { cwd: dir, input: 'abc', encoding: 'utf8' });
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+    const json = await runCli(['hash', '--json', '-'], { cwd: dir, stdin: 'abc' });
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { results: { name: string; hex: string }[] };
+    expect(doc.results).toMatchObject([{ name: '-', hex: createHash('sha256').update('abc').digest('hex') }]);
+  });
+
+  it('- when standard input is a directory: Is a directory, exit 1, as sha256sum says', async () => {
+    const { dir } = await fixture();
+    const fd = openSync(dir, 'r');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'hash', '-', 'one'], {
+        cwd: dir,
+        stdio: [fd, 'pipe', 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
+      expect(r.stderr).toBe('dlpool: -: Is a directory\n');
+      expect(r.stdout).toBe(`${createHash('sha256').update('x').digest('hex')}  one\n`);
+      expect(r.status).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('./- is the file named -', async () => {
+    const { dir } = await fixture();
+    await fs.writeFile(path.join(dir, '-'), 'dash');
+    const r = await runCli(['hash', './-'], { cwd: dir, stdin: 'not this' });
+    expect(r.stdout).toBe(`${createHash('sha256').update('dash').digest('hex')}  ./-\n`);
+  });
 });

@@ -59,11 +59,19 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
     const doc = JSON.parse(r.stdout) as Record<string, unknown> & { results: { status: string }[] };
     expect(valid(check, doc)).toBe(true);
     expect(doc.results.map((x) => x.status)).toEqual(['ok', 'failed', 'unreadable']);
+    expect(doc.results.map((x) => (x as { error?: unknown }).error)).toEqual([
+      null,
+      null,
+      { code: 'ERR_DL_FILE', message: 'No such file or directory', errno: 'ENOENT' },
+    ]);
     expect(doc).toMatchObject({ ok: 1, failed: 1, unreadable: 1, interrupted: null });
     expect(r.stdout.split('\n')[1]).toMatch(/^\{"name":"a"/); // one result per line, as get
     // Text keeps sha256sum -c's words.
     const text = await runCli(['verify', sums, '-d', dir]);
     expect(text.stdout).toBe('a: OK\nb: FAILED\ngone: FAILED open or read\n');
+    // sha256sum -c's warnings, counted in words that agree with the number.
+    expect(text.stderr).toContain('dlpool: WARNING: 1 listed file could not be read\n');
+    expect(text.stderr).toContain('dlpool: WARNING: 1 computed checksum did NOT match\n');
   });
 
   it('hash: ok and unreadable match schemas/hash.schema.json', async () => {
@@ -76,7 +84,13 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
     expect(valid(check, doc)).toBe(true);
     expect(doc.results).toMatchObject([
       { name: 'a', status: 'ok', hex: sha('alpha') },
-      { name: 'gone', status: 'unreadable', hex: null, error: 'ENOENT' },
+      // An error is an object with a code, as get's: the words for people, the errno for programs.
+      {
+        name: 'gone',
+        status: 'unreadable',
+        hex: null,
+        error: { code: 'ERR_DL_FILE', message: 'No such file or directory', errno: 'ENOENT' },
+      },
     ]);
   });
 

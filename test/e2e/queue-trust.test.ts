@@ -140,7 +140,7 @@ describe.skipIf(!REDIS)('queue mode trusts nothing from Redis', () => {
     const status = JSON.parse(
       (await runCli(['queue', 'status', '--redis', redisUrl, '--queue', queue, '--json'])).stdout,
     );
-    expect(status).toMatchObject({ failed: 3, completed: 0, waiting: 0, delayed: 0 });
+    expect(status).toMatchObject({ failed: 3, done: 0, waiting: 0, delayed: 0 });
   }, 60_000);
 
   it('a list that is not a regular file (/dev/zero through a link, a FIFO) fails for good at once', async () => {
@@ -222,7 +222,7 @@ describe.skipIf(!REDIS)('queue mode trusts nothing from Redis', () => {
     expect(w.killed, w.out).toBe(false);
     expect(w.code, w.out).toBe(1);
     expect(w.out).toContain("job 'garbled' failed: job data: expected an object");
-    expect(w.out).toMatch(/^shard 0: 1 entries, 1 downloaded/m);
+    expect(w.out).toMatch(/^shard 0: 1 entry, 1 downloaded/m);
     expect(await fs.readdir(path.join(dir, 'out'))).toContain('b.bin');
   }, 60_000);
 
@@ -318,14 +318,15 @@ describe.skipIf(!REDIS)('queue mode trusts nothing from Redis', () => {
     expect(text.stderr.match(/not a result a worker writes/g), text.stderr).toHaveLength(2);
     const json = await runCli(['queue', 'results', ...base, '--json']);
     expect(json.stdout).not.toMatch(/[\x1b\x07\x9b\u202e]/);
-    const doc = JSON.parse(json.stdout) as { failed: { message: string }[] }[];
-    expect(doc).toHaveLength(1);
-    expect(doc[0]!.failed[0]!.message).toBe('\u009b31mboom');
+    const doc = JSON.parse(json.stdout) as { results: { failed: { message: string }[] }[]; invalid: number };
+    expect(doc.results).toHaveLength(1);
+    expect(doc.invalid).toBe(2);
+    expect(doc.results[0]!.failed[0]!.message).toBe('\u009b31mboom');
     for (const args of [[], ['--json']]) {
       const status = await runCli(['queue', 'status', ...base, ...args]);
       expect(status.code).toBe(0);
       expect(status.stdout + status.stderr).not.toMatch(/[\x1b\x07\x9b\u202e]/);
-      if (args.length) expect(JSON.parse(status.stdout)).toMatchObject({ completed: 1, urls: 2, invalid: 1 });
+      if (args.length) expect(JSON.parse(status.stdout)).toMatchObject({ done: 1, urls: 2, invalid: 1 });
       else
         expect(status.stdout).toMatch(
           /done.*URLs in done shards: 2 \(1 failed\).*1 record in Redis not understood/,

@@ -147,7 +147,7 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
         waiting: 0,
         active: 0,
         failed: 0,
-        completed: 3,
+        done: 3,
         urls: 12,
       });
     } finally {
@@ -174,7 +174,7 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
     const status = JSON.parse(
       (await runCli(['queue', 'status', '--redis', redisUrl, '--json', ...queue])).stdout,
     );
-    expect(status).toMatchObject({ failed: 1, completed: 1 });
+    expect(status).toMatchObject({ failed: 1, done: 1 });
     // Nothing waits or runs: --watch prints the status once and ends.
     const watched = await runCli(['queue', 'status', '--redis', redisUrl, '--watch', ...queue]);
     expect(watched.code).toBe(0);
@@ -227,7 +227,7 @@ describe.skipIf(!REDIS)('queue mode on Redis (BullMQ)', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({
       waiting: 0,
       active: 0,
-      completed: 6,
+      done: 6,
       failed: 0,
       urls: 24,
     });

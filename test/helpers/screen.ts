@@ -1,13 +1,22 @@
 /**
  * What a terminal shows after `raw` was written to it: a small model of the escape sequences dlpool's
  * renderers (and cli-progress) use: CR, LF, cursor up (CSI n A), column (CSI n G), erase line (CSI n K), erase
- * below (CSI n J). Other sequences (cursor visibility, line wrap) change nothing visible and are skipped.
+ * below (CSI n J), and with `columns` the wrap at the right edge (autowrap; CSI ?7l turns it off: the rest of the
+ * row is dropped, as a terminal does). Other sequences (cursor visibility) change nothing visible and are skipped.
  */
-export function screen(raw: string): string[] {
+export function screen(raw: string, columns = Infinity): string[] {
   const lines: string[] = [''];
   let row = 0;
   let col = 0;
+  // Autowrap (on unless CSI ?7l): a character past the last column goes to the start of the next row.
+  let wrap = true;
   const put = (ch: string) => {
+    if (col >= columns) {
+      if (!wrap) return;
+      row++;
+      col = 0;
+      lines[row] ??= '';
+    }
     const line = (lines[row] ?? '').padEnd(col);
     lines[row] = line.slice(0, col) + ch + line.slice(col + 1);
     col++;
@@ -23,7 +32,10 @@ export function screen(raw: string): string[] {
       const m = /^\x1b\[(\??)(\d*)([A-Za-z])/.exec(raw.slice(i));
       if (!m) continue;
       i += m[0].length - 1;
-      if (m[1]) continue;
+      if (m[1]) {
+        if (m[2] === '7') wrap = m[3] === 'h';
+        continue;
+      }
       const n = m[2] === '' ? undefined : Number(m[2]);
       switch (m[3]) {
         case 'A':

@@ -315,4 +315,36 @@ describe.each(MODES)('attempt counts (%s mode)', (mode) => {
       await s.close();
     }
   });
+
+  it('a wrong checksum is retried once whatever --retries says: the fresh download is the last attempt (N/N), not N/7', async () => {
+    let requests = 0;
+    const s = await startServer((_req, res) => {
+      // A cut connection first (a retry that counts), then the wrong bytes twice.
+      if (++requests === 1) return res.socket?.destroy();
+      res.writeHead(200, { 'content-length': '4' });
+      res.end('abcd');
+    });
+    try {
+      const dir = await tmpDir();
+      const sums = path.join(dir, 'SUMS');
+      await fs.writeFile(sums, `${'0'.repeat(64)}  x.bin\n`);
+      const { events, onEvent } = collect();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/x.bin`],
+        dir: path.join(dir, 'out'),
+        checksums: sums,
+        retry: FAST_RETRY,
+        onEvent,
+      });
+      const retries = events.flatMap((e) => (e.type === 'retry' ? [e.error] : []));
+      expect(retries.map((e) => e.code)).toEqual(['ERR_DL_NETWORK', 'ERR_DL_CHECKSUM']);
+      expect(retries[0]?.message).toMatch(/\(attempt 1\/6\)$/);
+      expect(retries[1]?.message).toMatch(/\(attempt 2\/3\)$/);
+      expect(summary.results[0]?.error?.code).toBe('ERR_DL_CHECKSUM');
+      expect(summary.results[0]?.error?.message).toMatch(/\(attempt 3\/3\)$/);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,18 +1,43 @@
+import path from 'node:path';
 import type { FileResult, WarningEvent } from '../../events.js';
 import type { DownloadSummary } from '../../report/summary.js';
 import { formatBytes, formatRate, formatSeconds } from '../format.js';
 import { safeText } from './safe-text.js';
 
-/** One line per finished entry: what happened, where it went, and from which URL. */
-export function resultLine(r: FileResult): string {
+/**
+ * One line per finished entry: what happened, where it went, and from which URL. `dir` is --dir as the user
+ * typed it: a failure names its file under it (`out/a.bin`), a path the user can open.
+ */
+export function resultLine(r: FileResult, dir = ''): string {
+  if (r.status === 'failed') return failureLine({ ...r, path: r.path && path.join(dir, r.path) });
   return safeText(rawResultLine(r));
 }
 
+/** What a failure line says: the entry's origin and destination, why it failed, and the error code. */
+export interface Failure {
+  /** `argv`, a list file or `-` (stdin), and the line there. */
+  source: string;
+  line: number;
+  /** Where the file was going, as the user would open it; undefined when no name was made. */
+  path: string | undefined;
+  error?: { code: string; message: string } | undefined;
+}
+
+/**
+ * `FAILED      list.txt:26 -> out/a.bin: 404 Not Found: GET URL (attempt 1, not retried) [ERR_DL_HTTP_STATUS]`.
+ * An entry given on the command line has no origin to name but itself (its URL is in the message); a bad list
+ * line's message already starts with its `list:line`.
+ */
+export function failureLine(f: Failure): string {
+  const message = f.error?.message ?? 'failed';
+  const origin = f.source === 'argv' ? '' : `${f.source}:${f.line}`;
+  const said = origin !== '' && message.startsWith(`${origin}: `);
+  const where = [said ? '' : origin, f.path ?? ''].filter((w) => w !== '').join(' -> ');
+  const text = said || where === '' ? message : `${where}: ${message}`;
+  return safeText(`FAILED      ${text} [${f.error?.code ?? 'ERR_DL_NETWORK'}]`);
+}
+
 function rawResultLine(r: FileResult): string {
-  if (r.status === 'failed') {
-    const msg = r.error?.message ?? 'failed';
-    return `FAILED      ${msg} [${r.error?.code ?? 'ERR_DL_NETWORK'}]`;
-  }
   // The status words of --json and the library (downloaded, skipped, failed); resumed is a downloaded one.
   const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'skipped   ';
   const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';

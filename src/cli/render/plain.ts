@@ -13,13 +13,15 @@ export class PlainRenderer implements Renderer {
     private readonly quiet: boolean,
     /** --progress none: no per-file lines, but still failures and the totals. */
     private readonly perFile = true,
+    /** --dir as typed, which failure lines name their files under. */
+    private readonly dir = '',
   ) {}
 
   onEvent(e: DownloadEvent): void {
     if (e.type === 'warning') {
       if (!this.quiet) this.io.err.write(`${warningLine(e)}\n`);
     } else if (e.type === 'result') {
-      if (e.result.status === 'failed') this.io.err.write(`${resultLine(e.result)}\n`);
+      if (e.result.status === 'failed') this.io.err.write(`${resultLine(e.result, this.dir)}\n`);
       else if (!this.quiet && this.perFile) this.io.out.write(`${resultLine(e.result)}\n`);
     }
   }
