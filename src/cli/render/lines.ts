@@ -31,7 +31,9 @@ export interface Failure {
 export function failureLine(f: Failure): string {
   const message = f.error?.message ?? 'failed';
   const origin = f.source === 'argv' ? '' : `${f.source}:${f.line}`;
-  const said = origin !== '' && message.startsWith(`${origin}: `);
+  // A list-line error names its own FILE:LINE (an entry's bad option line may be a later line than its URL's).
+  const said =
+    origin !== '' && message.startsWith(`${f.source}:`) && /^\d+: /.test(message.slice(f.source.length + 1));
   const where = [said ? '' : origin, f.path ?? ''].filter((w) => w !== '').join(' -> ');
   const text = said || where === '' ? message : `${where}: ${message}`;
   return safeText(`FAILED      ${text} [${f.error?.code ?? 'ERR_DL_NETWORK'}]`);
