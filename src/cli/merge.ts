@@ -2,6 +2,7 @@ import { DlpoolError } from '../errors.js';
 import { OwnFileWriter } from '../file/own-files.js';
 import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';
+import { failureLine } from './render/lines.js';
 import { safeText } from './render/safe-text.js';
 
 export interface MergeArgs {
@@ -58,10 +59,10 @@ export async function runMerge(a: MergeArgs): Promise<void> {
     manifest?.discard();
     throw asInput(err);
   }
+  // As `get` says them (the message names the request, or the list line); the shards do not keep the path.
   for (const f of summary.failed) {
-    process.stderr.write(
-      `${safeText(`FAILED      ${f.url} [${f.code}] (${f.source}:${f.line}): ${f.message}`)}\n`,
-    );
+    const line = failureLine({ ...f, path: undefined, error: { code: f.code, message: f.message } });
+    process.stderr.write(`${line}\n`);
   }
   if (a.failed !== undefined) {
     const failed = create(a.failed);

@@ -66,7 +66,9 @@ describe('dlpool get --shard I/N, then dlpool merge', () => {
         .map((l) => l.split('  ')[1]),
     ).toEqual(['a', 'b', 'c']);
     expect(await fs.readFile(failed, 'utf8')).toBe(`${server.url}/missing\n`);
-    expect(merged.stderr).toMatch(/FAILED {6}.*\/missing \[ERR_DL_HTTP_STATUS\] \(.*list\.txt:3\)/);
+    expect(merged.stderr).toMatch(
+      /FAILED {6}\S*list\.txt:3: 404 Not Found: GET \S*\/missing .*\[ERR_DL_HTTP_STATUS\]/,
+    );
     expect(merged.stderr).toMatch(
       /2 of 2 shards, 4 entries: 3 downloaded, 0 skipped \(already present\), 1 failed/,
     );
