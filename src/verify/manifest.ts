@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import type { Digest, EventListener } from '../events.js';
-import { makeFoldersSync } from '../file/own-files.js';
+import { makeFolders } from '../file/folders.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -114,7 +114,11 @@ export class ManifestWriter {
   /** Opens (creating its folder) before any download starts, so a bad path fails the run up front. */
   static async open(file: string, algorithm: string): Promise<ManifestWriter> {
     try {
-      makeFoldersSync(path.dirname(path.resolve(file)));
+      makeFolders(path.dirname(path.resolve(file)));
+    } catch (err) {
+      throw new DlpoolError('ERR_DL_INPUT', (err as Error).message, { cause: err });
+    }
+    try {
       return new ManifestWriter(file, algorithm, openForWriting(file));
     } catch (err) {
       const errno = errnoOf(err);
