@@ -8,8 +8,8 @@ import { MODES, tmpDir } from '../helpers/tmp.js';
 
 /**
  * Folders dlpool is told to make where none can be: Node's `mkdirSync(p, { recursive: true })` never returns
- * for `/proc/x` (it spins, deaf to SIGINT and SIGTERM).
- * Each run here is killed after a bound: a hang fails the test, not the suite.
+ * for `/proc/x` (it spins, deaf to SIGINT and SIGTERM), and a current directory that was removed makes every
+ * `process.cwd()` throw. Each run here is killed after a bound: a hang fails the test, not the suite.
  */
 
 let server: TestServer;
@@ -103,5 +103,29 @@ describe('a folder that cannot be made ends the run at once with one line (exit 
     expect(r.code, r.stderr).toBe(0);
     expect(await fs.readFile(sums, 'utf8')).toMatch(/^[0-9a-f]{64} {2}a\n[0-9a-f]{64} {2}b\n$/);
     expect(await fs.readFile(failed, 'utf8')).toBe('');
+  });
+});
+
+describe('a current directory that was removed', () => {
+  // (spawn cannot start a process in a removed folder: a shell enters it, removes it, then runs dlpool.)
+  const inRemoved = async (args: string[]) => {
+    const gone = path.join(await tmpDir(), 'gone');
+    await fs.mkdir(gone);
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    return runWithin('/bin/sh', ['-c', `cd '${gone}' && rmdir '${gone}' && exec ${quoted}`]);
+  };
+
+  it('every command says so in one line and exits 2', async () => {
+    const out = path.join(await tmpDir(), 'out');
+    for (const args of [
+      [`${server.url}/a`],
+      [`${server.url}/a`, '-d', out, '--mode', 'threads'],
+      ['merge'],
+      ['verify', '-c', 'SUMS'],
+      ['hash', 'x'],
+      ['--version'],
+    ]) {
+      expectOneLine(await inRemoved(args), /^dlpool: the current directory was removed \(getcwd: ENOENT\)/);
+    }
   });
 });
