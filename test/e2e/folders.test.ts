@@ -106,6 +106,65 @@ describe('a folder that cannot be made ends the run at once with one line (exit 
   });
 });
 
+describe('worker -d', () => {
+  it('in a folder that cannot be made: one line and exit 2 before it asks Redis for a shard', async () => {
+    // Port 1 refuses: a worker that got as far as Redis would say so instead.
+    const dir = await tmpDir();
+    expectOneLine(
+      await dlpool([
+        'worker',
+        '--drain',
+        '--list-root',
+        dir,
+        '-d',
+        '/proc/nodir',
+        '--redis',
+        'redis://127.0.0.1:1',
+      ]),
+      /^dlpool: cannot create directory '\/proc\/nodir': ENOENT/,
+    );
+  });
+});
+
+describe('bench --json and --html', () => {
+  const saved = path.join(path.dirname(BIN), '..', 'bench-results', 'bench-demo.json');
+
+  it('in a folder that cannot be made: one line, exit 2, before the bench runs', async () => {
+    for (const flag of ['--json', '--html']) {
+      expectOneLine(
+        await dlpool(['bench', '--from', saved, flag, '/proc/nodir/report']),
+        /^dlpool: cannot create directory '\/proc\/nodir': ENOENT/,
+      );
+      // The full bench checks before its first run: its list is never fetched.
+      const before = server.requests.length;
+      expectOneLine(
+        await dlpool(['bench', `${server.url}/a`, flag, '/proc/nodir/report']),
+        /^dlpool: cannot create directory '\/proc\/nodir': ENOENT/,
+      );
+      expect(server.requests.length).toBe(before);
+    }
+  });
+
+  it('make their folders', async () => {
+    const dir = await tmpDir();
+    const json = path.join(dir, 'a', 'report.json');
+    const html = path.join(dir, 'b', 'report.html');
+    const r = await runWithin(process.execPath, [
+      BIN,
+      'bench',
+      '--from',
+      saved,
+      '--json',
+      json,
+      '--html',
+      html,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(await fs.readFile(json, 'utf8'))).toHaveProperty('workloads');
+    expect(await fs.readFile(html, 'utf8')).toMatch(/<html/i);
+  });
+});
+
 describe('a current directory that was removed', () => {
   // (spawn cannot start a process in a removed folder: a shell enters it, removes it, then runs dlpool.)
   const inRemoved = async (args: string[]) => {
