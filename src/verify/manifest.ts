@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import type { Digest, EventListener } from '../events.js';
 import { makeFolders } from '../file/folders.js';
-import { OrderedLines } from './ordered-lines.js';
+import { OrderedLines, TemporaryFileError } from './ordered-lines.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -142,6 +142,7 @@ export class ManifestWriter {
    * file or digest too, so the ones after it need not wait).
    */
   add(id: number, rel: string | undefined, digest: Digest | undefined): void {
+    if (this.failure !== undefined) return;
     if (rel === undefined || digest === undefined) {
       this.order.add(id, undefined);
       return;
@@ -197,10 +198,11 @@ export class ManifestWriter {
     }
     const failure = this.failure;
     if (failure) {
-      const reason = errnoOf(failure) ?? String(failure);
+      const spill = failure instanceof TemporaryFileError;
+      const reason = spill ? failure.message : (errnoOf(failure) ?? String(failure));
       throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {
         cause: failure,
-        errno: errnoOf(failure),
+        errno: spill ? failure.errno : errnoOf(failure),
       });
     }
   }

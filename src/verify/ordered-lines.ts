@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { errnoOf } from '../errors.js';
 
 /** Lines held in memory at most, out of order (~100 bytes each for a manifest line). */
 const DEFAULT_WINDOW = 16_384;
@@ -65,13 +66,15 @@ export class OrderedLines {
     }
   }
 
-  /** Closes the temporary file (when a run stops before `end`). */
+  /** Closes the temporary file (also when a run stops before `end`); once only: its number may be reused. */
   close(): void {
-    if (this.#spill === undefined) return;
+    const spill = this.#spill;
+    if (spill === undefined || spill.fd < 0) return;
     try {
-      fs.closeSync(this.#spill.fd);
+      fs.closeSync(spill.fd);
     } catch {}
-    this.#spill.runs = [];
+    spill.fd = -1;
+    spill.runs = [];
   }
 
   #sortedHeld(): [number, string | undefined][] {
@@ -81,7 +84,11 @@ export class OrderedLines {
   }
 
   #spillHeld(): void {
-    this.#spill ??= { fd: openTemporary(), size: 0, runs: [] };
+    try {
+      this.#spill ??= { fd: openTemporary(), size: 0, runs: [] };
+    } catch (err) {
+      throw new TemporaryFileError(err);
+    }
     const spill = this.#spill;
     const parts: Buffer[] = [];
     for (const [pos, line] of this.#sortedHeld()) {
@@ -93,10 +100,25 @@ export class OrderedLines {
       parts.push(head, text);
     }
     const buf = Buffer.concat(parts);
-    for (let off = 0; off < buf.length;)
-      off += fs.writeSync(spill.fd, buf, off, buf.length - off, spill.size + off);
+    try {
+      for (let off = 0; off < buf.length;)
+        off += fs.writeSync(spill.fd, buf, off, buf.length - off, spill.size + off);
+    } catch (err) {
+      throw new TemporaryFileError(err);
+    }
     spill.runs.push({ start: spill.size, end: spill.size + buf.length });
     spill.size += buf.length;
+  }
+}
+
+/** The temporary file could not be made, written or read: `message` says where, `errno` why. */
+export class TemporaryFileError extends Error {
+  readonly errno: string | undefined;
+  constructor(cause: unknown) {
+    const errno = errnoOf(cause);
+    const reason = errno ?? (cause instanceof Error ? cause.message : String(cause));
+    super(`its temporary file in '${os.tmpdir()}': ${reason}`, { cause });
+    this.errno = errno;
   }
 }
 
@@ -162,8 +184,13 @@ class RunCursor implements Cursor {
     this.#at = 0;
     while (this.#len < n && this.offset < this.end) {
       const want = Math.min(buf.length - this.#len, this.end - this.offset);
-      const got = fs.readSync(this.fd, buf, this.#len, want, this.offset);
-      if (got === 0) throw new Error('the temporary file of the manifest ended early');
+      let got: number;
+      try {
+        got = fs.readSync(this.fd, buf, this.#len, want, this.offset);
+      } catch (err) {
+        throw new TemporaryFileError(err);
+      }
+      if (got === 0) throw new TemporaryFileError(new Error('ended early'));
       this.#len += got;
       this.offset += got;
     }
@@ -178,7 +205,7 @@ class RunCursor implements Cursor {
     const pos = this.#buf.readDoubleLE(this.#at);
     const len = this.#buf.readUInt32LE(this.#at + 8);
     this.#at += HEADER;
-    if (!this.#have(len)) throw new Error('the temporary file of the manifest ended early');
+    if (!this.#have(len)) throw new TemporaryFileError(new Error('ended early'));
     this.line = this.#buf.toString('utf8', this.#at, this.#at + len);
     this.#at += len;
     this.pos = pos;

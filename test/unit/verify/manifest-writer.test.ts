@@ -48,4 +48,21 @@ describe('ManifestWriter', () => {
       expect(names).toEqual(Array.from({ length: 99 }, (_, i) => `f${i + 1}`).filter((n) => n !== 'f5'));
     }
   });
+
+  it('a temporary folder that cannot be used is an error at close that names it', async () => {
+    const file = path.join(await tmpDir(), 'SUMS');
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/proc/nodir';
+    try {
+      const w = await ManifestWriter.open(file, 'sha256', 2);
+      const digest = { algorithm: 'sha256', hex: 'ab'.repeat(32), verified: false };
+      for (const id of [1, 5, 4, 3, 2]) w.add(id, `f${id}`, digest);
+      await expect(w.close()).rejects.toThrow(
+        /^cannot write manifest '.*SUMS': its temporary file in '\/proc\/nodir': ENOENT$/,
+      );
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+  });
 });
