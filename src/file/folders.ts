@@ -12,10 +12,10 @@ import { shownPath } from './shown.js';
  * Throws ERR_DL_FILE naming the folder that could not be made (`dir` itself when a file is in its way).
  */
 export function makeFolders(dir: string): string | undefined {
-  const parts = path.resolve(dir).split(path.sep);
-  let at = parts[0] === '' ? path.sep : parts[0]!;
+  const full = path.resolve(dir);
+  let at = path.parse(full).root;
   let first: string | undefined;
-  for (const name of parts.slice(1)) {
+  for (const name of full.slice(at.length).split(path.sep)) {
     if (name === '') continue;
     at = path.join(at, name);
     try {
@@ -32,8 +32,7 @@ export function makeFolders(dir: string): string | undefined {
       // A link to nowhere: mkdir saw the name, stat cannot follow it.
       throw folderError(at, err);
     }
-    if (!isDir)
-      throw folderError(path.resolve(dir), Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+    if (!isDir) throw folderError(full, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
   }
   return first;
 }
