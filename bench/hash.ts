@@ -12,6 +12,7 @@ import { fmt, log, MiB } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO, SHARED_BENCH_DEFAULT } from './lib/paths.js';
 import { childEnv, findExecutable, HOST, runTimed } from './lib/processes.js';
+import { makeFolders } from '../src/file/folders.js';
 
 /**
  * `npm run bench:hash` (first half): sha256 of FILES x SIZE_MIB files (page cache warm): dlpool verify and hash
@@ -214,7 +215,7 @@ export const hashEntry: BenchEntry<HashConfig> = {
       memory: memory.rows,
       targets,
     };
-    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    makeFolders(path.dirname(RESULTS_FILE));
     fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${path.relative(REPO, RESULTS_FILE)}`);
     return rows.every((r) => r.ok === `${cfg.runs}/${cfg.runs}`) ? 0 : 1;

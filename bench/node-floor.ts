@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { makeFolders } from '../src/file/folders.js';
 
 // The same V8 setting as bin/dlpool.js (see there): a floor must not pay what dlpool does not.
 setFlagsFromString('--liftoff-only');
@@ -37,7 +38,7 @@ const urls = fs
   .split('\n')
   .map((l) => l.trim())
   .filter(Boolean);
-fs.mkdirSync(dir, { recursive: true });
+makeFolders(dir);
 const connect = caFile ? { ca: fs.readFileSync(caFile, 'utf8') } : {};
 const agent = new Agent({ connections: j, keepAliveTimeout: 4000, connect });
 const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;

@@ -6,6 +6,7 @@ import type { EnvReader } from './lib/env.js';
 import { log } from './lib/log.js';
 import type { BenchEntry } from './lib/main.js';
 import { DLPOOL_BIN, SHARED_BENCH_DEFAULT } from './lib/paths.js';
+import { makeFolders } from '../src/file/folders.js';
 
 /**
  * `npm run bench:peers`: the shared loopback harness (SHARED_BENCH/peers.sh: curl, wget2, aria2c, ...) with
@@ -52,7 +53,7 @@ export const peersEntry: BenchEntry<PeersConfig> = {
   async run(cfg, h) {
     if (!fs.existsSync(cfg.harness))
       throw new Error(`no ${cfg.harness} (set SHARED_BENCH to the shared bench folder)`);
-    fs.mkdirSync(cfg.resultsDir, { recursive: true });
+    makeFolders(cfg.resultsDir);
     log(`bench:peers: results in ${cfg.resultsDir}`);
     const env = {
       ...h.env,

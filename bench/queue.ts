@@ -7,6 +7,7 @@ import { log } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, findExecutable, freePort, HOST, runTimed, startDlpoolServe } from './lib/processes.js';
+import { makeFolders } from '../src/file/folders.js';
 
 /**
  * `npm run bench:queue`: queue mode against one process, on the latency workload (I/O-bound): N files of SIZE
@@ -284,7 +285,7 @@ export const queueEntry: BenchEntry<QueueConfig> = {
       }),
       redisBytesPerPendingShard: Math.round(perShard),
     };
-    fs.mkdirSync(path.dirname(cfg.resultsFile), { recursive: true });
+    makeFolders(path.dirname(cfg.resultsFile));
     fs.writeFileSync(cfg.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(renderQueue(report));
     return 0;

@@ -9,6 +9,7 @@ import { log, sleep } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, startDlpoolServe } from './lib/processes.js';
+import { makeFolders } from '../src/file/folders.js';
 
 /**
  * `npm run bench:scale`: one list of N URLs of tiny synthetic files from a loopback `dlpool serve` in its own
@@ -108,7 +109,7 @@ export const scaleEntry: BenchEntry<ScaleConfig> = {
       targets: { peakRssMiB: TARGET_RSS_MIB, maxFds: `j + ${FD_ALLOWANCE}` },
       runs,
     };
-    fs.mkdirSync(path.dirname(cfg.resultsFile), { recursive: true });
+    makeFolders(path.dirname(cfg.resultsFile));
     fs.writeFileSync(cfg.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
     const rows = runs.map(
       (r) =>

@@ -9,6 +9,7 @@ import { fmt, log, MiB } from './lib/log.js';
 import type { BenchEntry } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, findExecutable, runTimed, startDlpoolServe } from './lib/processes.js';
+import { makeFolders } from '../src/file/folders.js';
 
 /**
  * `npm run bench:split`: one large file through a per-connection rate cap (`dlpool serve --rate`), fetched with
@@ -167,7 +168,7 @@ export const splitEntry: BenchEntry<SplitConfig> = {
       rows,
       raw,
     };
-    fs.mkdirSync(path.dirname(cfg.resultsFile), { recursive: true });
+    makeFolders(path.dirname(cfg.resultsFile));
     fs.writeFileSync(cfg.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${path.relative(REPO, cfg.resultsFile)}`);
     return rows.every((r) => r.ok) ? 0 : 1;

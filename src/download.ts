@@ -144,7 +144,7 @@ export async function download(
       offered?.settle(r.id);
       shards?.add(r);
       summary.add(r);
-      if (r.digest && r.path) manifest?.add(r.path, r.digest);
+      manifest?.add(r.id, r.path, r.digest);
       opts.onEvent({ type: 'result', result: r });
     });
   } finally {

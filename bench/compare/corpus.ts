@@ -3,6 +3,7 @@ import path from 'node:path';
 import { syncFs, writeRandomFile } from '../lib/files.js';
 import { fmtBytes, log } from '../lib/log.js';
 import { SETS, type SetName } from './workloads.js';
+import { makeFolders } from '../../src/file/folders.js';
 
 /**
  * The corpus: www/small/s0000.bin.., www/big/b0.bin.. of random bytes, and lists/SET.SHA256SUMS (coreutils
@@ -67,13 +68,13 @@ function corpusUsable(dir: string, set: SetName, sumsFile: string): Map<string, 
 
 function generateSet(dir: string, set: SetName, sumsFile: string): Map<string, string> {
   const def = SETS[set];
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   const sums = new Map<string, string>();
   for (let i = 0; i < def.count; i++) {
     const name = def.name(i);
     sums.set(name, writeRandomFile(path.join(dir, name), def.size));
   }
-  fs.mkdirSync(path.dirname(sumsFile), { recursive: true });
+  makeFolders(path.dirname(sumsFile));
   const lines = [...sums].map(([name, hex]) => `${hex}  ${name}\n`).join('');
   fs.writeFileSync(`${sumsFile}.tmp`, lines);
   fs.renameSync(`${sumsFile}.tmp`, sumsFile);

@@ -33,6 +33,7 @@ import {
   WORKLOADS,
   type WorkloadName,
 } from './workloads.js';
+import { makeFolders } from '../../src/file/folders.js';
 
 /**
  * `npm run bench`: dlpool against curl --parallel, wget2 and node-floor on loopback servers, in one run.
@@ -61,8 +62,8 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     ? scope.tempDir('dlpool-bench-out-', { parent: cfg.outBase })
     : path.join(workDir, 'out');
   const logDir = path.join(workDir, 'logs');
-  fs.mkdirSync(logDir, { recursive: true });
-  fs.mkdirSync(outBase, { recursive: true });
+  makeFolders(logDir);
+  makeFolders(outBase);
 
   const setsUsed = [...new Set(cfg.workloads.map((w) => WORKLOADS[w].set))];
   const { www, sums } = prepareCorpus(cfg.benchDir ?? workDir, setsUsed);
@@ -129,7 +130,7 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     '',
   ].join('\n');
   process.stdout.write(md);
-  fs.mkdirSync(path.dirname(cfg.resultsFile), { recursive: true });
+  makeFolders(path.dirname(cfg.resultsFile));
   fs.writeFileSync(cfg.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(REPO, cfg.resultsFile)}`);
   const failed = Object.values(results).some((r) =>
@@ -221,7 +222,7 @@ async function runOne(
   const set = WORKLOADS[w].set;
   const dir = path.join(ctx.outBase, w, `${tool}.${label}`);
   if (fs.existsSync(dir)) throw new Error(`output dir already exists: ${dir}`);
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   syncFs(ctx.outBase); // nothing of the previous run is written back during this one
   const logFile = path.join(ctx.logDir, `${w}.${tool}.${label}.log`);
   const argv = toolArgv(tool, dir, files, WORKLOADS[w].hash, ctx.cfg);

@@ -10,6 +10,7 @@ import type { Scope } from '../lib/scope.js';
 import { selfSignedCertificate } from '../lib/tls.js';
 import type { CompareConfig } from './config.js';
 import { LATENCY_MS } from './workloads.js';
+import { makeFolders } from '../../src/file/folders.js';
 
 /** A static file server in a process of its own on 127.0.0.1, stopped with the scope. */
 export interface Server {
@@ -53,7 +54,7 @@ function spawnServer(p: ServerPlan, cmd: string, args: string[], logFile: string
 async function startNginx(nginxBin: string, p: ServerPlan): Promise<Server> {
   const dir = path.join(p.workDir, 'nginx');
   for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    fs.mkdirSync(path.join(dir, d), { recursive: true });
+    makeFolders(path.join(dir, d));
   }
   const port = await freePort();
   let tls: { port: number; cert: string; key: string } | undefined;

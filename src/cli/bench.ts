@@ -7,7 +7,8 @@ import { BENCH_HASH_POOLS, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix
 import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
 import type { BenchHashPool, BenchReport } from '../bench/types.js';
-import { UsageError } from '../errors.js';
+import { DlpoolError, errnoOf, UsageError } from '../errors.js';
+import { makeFolders } from '../file/folders.js';
 import type { EngineMode } from '../options.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 
@@ -84,6 +85,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       `--workloads: unknown '${unknown}' (try ${DEMO_WORKLOADS.map((d) => d.name).join(', ')})`,
     );
   }
+  makeReportFolders(a);
   const demo = a.demo ? await startDemo(names) : undefined;
   const controller = new AbortController();
   const stop = () => controller.abort(new UsageError('bench: interrupted'));
@@ -116,11 +118,11 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
     });
     process.stdout.write(renderText(report));
     if (a.json) {
-      await fsp.writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);
+      await writeReport(a.json, `${JSON.stringify(report, null, 2)}\n`);
       process.stderr.write(`dlpool bench: wrote ${path.resolve(a.json)}\n`);
     }
     if (a.html) {
-      await fsp.writeFile(a.html, renderHtml(report));
+      await writeReport(a.html, renderHtml(report));
       process.stderr.write(`dlpool bench: wrote ${path.resolve(a.html)}\n`);
     }
     const failed = report.workloads.some((w) => w.configs.some((c) => !c.ok));
@@ -134,6 +136,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
 
 /** `dlpool bench --from FILE`: renders a saved report again (text, and --html), with the explanation redone. */
 export async function rerender(file: string, a: BenchArgs): Promise<void> {
+  makeReportFolders(a);
   const report = JSON.parse(await fsp.readFile(file, 'utf8')) as BenchReport;
   for (const w of report.workloads) {
     const e = explain(w, report.cores);
@@ -141,6 +144,29 @@ export async function rerender(file: string, a: BenchArgs): Promise<void> {
     w.recommendation = recommendation(e);
   }
   process.stdout.write(renderText(report));
-  if (a.json) await fsp.writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (a.html) await fsp.writeFile(a.html, renderHtml(report));
+  if (a.json) await writeReport(a.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (a.html) await writeReport(a.html, renderHtml(report));
+}
+
+/** The folders of --json and --html, made before the bench runs: a bad path fails in a second, not after it. */
+function makeReportFolders(a: BenchArgs): void {
+  for (const file of [a.json, a.html]) {
+    if (file === undefined) continue;
+    try {
+      makeFolders(path.dirname(path.resolve(file)));
+    } catch (err) {
+      throw new DlpoolError('ERR_DL_INPUT', (err as Error).message, { cause: err });
+    }
+  }
+}
+
+/** A report FILE named on the command line that cannot be written is an input error (exit 2), in one line. */
+async function writeReport(file: string, text: string): Promise<void> {
+  try {
+    await fsp.writeFile(file, text);
+  } catch (err) {
+    throw new DlpoolError('ERR_DL_INPUT', `cannot write '${file}': ${errnoOf(err) ?? String(err)}`, {
+      cause: err,
+    });
+  }
 }

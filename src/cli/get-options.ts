@@ -311,8 +311,8 @@ export const GET_OPTIONS: readonly GetOption[] = [
     key: 'manifest',
     value: 'FILE',
     default: '',
-    help: 'write a sha256sum-format file of every file of the list on disk',
-    doc: 'write a coreutils-format checksum file of every file of the list on disk, downloaded or already present (hashed on a rerun; names relative to `--dir`: run `sha256sum -c` there)',
+    help: 'write a sha256sum-format file of every file of the list on disk, in list order',
+    doc: 'write a coreutils-format checksum file of every file of the list on disk, downloaded or already present, in list order (hashed on a rerun; names relative to `--dir`: run `sha256sum -c` there)',
   },
   {
     flag: 'shard',

@@ -14,6 +14,7 @@ import type { HashArgs } from './hash.js';
 import type { MergeArgs } from './merge.js';
 import type { QueueArgs, WorkerArgs } from './queue.js';
 import type { ServeArgs } from './serve.js';
+import { cwdProblem } from './cwd.js';
 import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
 import { GET_OPTIONS, type GetOption, helpText } from './get-options.js';
 import { safeLines, safeText } from './render/safe-text.js';
@@ -89,6 +90,12 @@ function getOptions(y: Argv) {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const cwd = cwdProblem();
+  if (cwd !== undefined) {
+    process.stderr.write(`dlpool: ${cwd}\n`);
+    process.exitCode = EXIT.USAGE;
+    return;
+  }
   const tokens = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const parser = yargs(tokens)
     .scriptName('dlpool')

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { DlpoolError } from '../errors.js';
+import { makeFolders } from '../file/folders.js';
 import { OwnFileWriter } from '../file/own-files.js';
 import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';
@@ -18,8 +20,10 @@ function asInput(err: unknown): unknown {
     : err;
 }
 
+/** FILE, its folder made first (as `get --manifest` does). */
 function create(file: string): OwnFileWriter {
   try {
+    makeFolders(path.dirname(path.resolve(file)));
     return OwnFileWriter.create(file);
   } catch (err) {
     throw asInput(err);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { fileError } from '../fetch/classify.js';
+import { makeFolders } from './folders.js';
 import { dropOwnerFile } from './part-lock.js';
 import { registerShown, unregisterShown } from './shown.js';
 
@@ -120,12 +121,7 @@ export class DirMaker {
   private rootPin(): Pin {
     let pin = this.pins.get('');
     if (pin) return pin;
-    let made: string | undefined;
-    try {
-      made = fs.mkdirSync(this.root, { recursive: true });
-    } catch (err) {
-      throw fileError(err, 'create directory', this.root);
-    }
+    const made = makeFolders(this.root);
     if (!this.rootEmpty) this.rootEmpty = made !== undefined || isEmptyDir(this.root);
     pin = this.openPin(this.root, this.root, false);
     this.pins.set('', pin);

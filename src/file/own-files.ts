@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import { openRegular, openRegularSync, READ_OWN } from './part.js';
 import { shownPath } from './shown.js';
@@ -180,25 +179,4 @@ export function replaceOwnFileSync(p: string, text: string): void {
   const w = OwnFileWriter.create(p);
   w.write(text);
   w.commit();
-}
-
-/**
- * `mkdir -p dir`, one folder at a time from the top. Node's recursive mkdir never returns on some paths
- * (`/proc/x`: it spins, deaf to signals); this fails there at once (ENOENT), and names a file in the way
- * (ENOTDIR).
- */
-export function makeFoldersSync(dir: string): void {
-  const parts = path.resolve(dir).split(path.sep);
-  let at = parts[0] === '' ? path.sep : parts[0]!;
-  for (const name of parts.slice(1)) {
-    if (name === '') continue;
-    at = path.join(at, name);
-    try {
-      fs.mkdirSync(at);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (!fs.statSync(at).isDirectory())
-        throw Object.assign(new Error(`ENOTDIR: '${at}' is not a directory`), { code: 'ENOTDIR' });
-    }
-  }
 }

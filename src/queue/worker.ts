@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
+import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
 import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
 import { readShard } from '../shards/merge.js';
@@ -90,6 +91,12 @@ export async function runWorker(
   });
   if (!(await fsp.stat(root)).isDirectory()) {
     throw new DlpoolError('ERR_DL_INPUT', `--list-root: '${o.listRoot}' is not a directory`);
+  }
+  // Every shard runs into -d: one that cannot be made would fail each job taken, for good.
+  try {
+    makeFolders(o.get.dir ?? '.');
+  } catch (err) {
+    throw new DlpoolError('ERR_DL_INPUT', (err as Error).message, { cause: err });
   }
   const normalized = normalizeOptions(o.get);
   const ca = normalized.caCertificate ? await loadCaCertificate(normalized.caCertificate) : undefined;

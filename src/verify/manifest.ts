@@ -3,7 +3,8 @@ import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import type { Digest, EventListener } from '../events.js';
-import { makeFoldersSync } from '../file/own-files.js';
+import { makeFolders } from '../file/folders.js';
+import { OrderedLines, TemporaryFileError } from './ordered-lines.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -95,9 +96,11 @@ export async function loadExpected(file: string, emit: EventListener): Promise<E
 }
 
 /**
- * --manifest FILE: one coreutils line per downloaded file, written as results arrive, so `sha256sum -c FILE`
- * (run in --dir) passes. A file digested with another algorithm (a per-URL `checksum=sha-1=...`) gets a BSD
- * tag line instead, which coreutils reports as improperly formatted but `dlpool verify` reads.
+ * --manifest FILE: one coreutils line per downloaded file, in list order (as `merge` writes, so two runs of one
+ * list give the same file), written as results arrive when they come in order (see OrderedLines for a slow
+ * entry), so `sha256sum -c FILE` (run in --dir) passes. A file digested with another algorithm (a per-URL
+ * `checksum=sha-1=...`) gets a BSD tag line instead, which coreutils reports as improperly formatted but
+ * `dlpool verify` reads.
  */
 export class ManifestWriter {
   /** Lines not written yet: flushed with one synchronous write per 64 KiB, so memory stays flat however
@@ -105,31 +108,59 @@ export class ManifestWriter {
   private pending: string[] = [];
   private pendingBytes = 0;
   private failure: unknown;
+  private readonly order: OrderedLines;
 
   private constructor(
     private readonly file: string,
     private readonly algorithm: string,
     private readonly fd: number,
-  ) {}
+    window: number | undefined,
+  ) {
+    this.order = new OrderedLines((line) => this.queue(line), 1, window);
+  }
 
-  /** Opens (creating its folder) before any download starts, so a bad path fails the run up front. */
-  static async open(file: string, algorithm: string): Promise<ManifestWriter> {
+  /**
+   * Opens (creating its folder) before any download starts, so a bad path fails the run up front.
+   * `window`: lines held out of order before they go to a temporary file (OrderedLines).
+   */
+  static async open(file: string, algorithm: string, window?: number): Promise<ManifestWriter> {
     try {
-      makeFoldersSync(path.dirname(path.resolve(file)));
-      return new ManifestWriter(file, algorithm, openForWriting(file));
+      makeFolders(path.dirname(path.resolve(file)));
+    } catch (err) {
+      throw new DlpoolError('ERR_DL_INPUT', (err as Error).message, { cause: err });
+    }
+    try {
+      return new ManifestWriter(file, algorithm, openForWriting(file), window);
     } catch (err) {
       const reason = errnoOf(err) === 'ENXIO' ? `${reasonOf(err)} (a FIFO nobody reads)` : reasonOf(err);
       throw new DlpoolError('ERR_DL_INPUT', `cannot write manifest '${file}': ${reason}`, { cause: err });
     }
   }
 
-  add(rel: string, digest: Digest): void {
+  /**
+   * The result of entry `id` (numbered from 1 in list order; every entry's result is given, those without a
+   * file or digest too, so the ones after it need not wait).
+   */
+  add(id: number, rel: string | undefined, digest: Digest | undefined): void {
+    if (this.failure !== undefined) return;
+    if (rel === undefined || digest === undefined) {
+      this.order.add(id, undefined);
+      return;
+    }
     // `sha256sum -c` reads a file named `-` as standard input: `./-` names the file (dlpool verify drops `./`).
     const name = rel === '-' ? './-' : rel;
     const line =
       digest.algorithm === this.algorithm
         ? manifestLine(digest.hex, name)
         : `${digest.algorithm.toUpperCase()} (${name}) = ${digest.hex}\n`;
+    try {
+      this.order.add(id, line);
+    } catch (err) {
+      this.failure ??= err;
+    }
+  }
+
+  private queue(line: string): void {
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= 64 * 1024) this.flush();
@@ -152,6 +183,13 @@ export class ManifestWriter {
 
   /** Flushes and closes; a write that failed at any point (a full disk, /dev/full) throws ERR_DL_FILE. */
   async close(): Promise<void> {
+    try {
+      if (this.failure === undefined) this.order.end();
+    } catch (err) {
+      this.failure ??= err;
+    } finally {
+      this.order.close();
+    }
     this.flush();
     try {
       fs.closeSync(this.fd);
@@ -160,9 +198,11 @@ export class ManifestWriter {
     }
     const failure = this.failure;
     if (failure) {
-      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reasonOf(failure)}`, {
+      const spill = failure instanceof TemporaryFileError;
+      const reason = spill ? failure.message : reasonOf(failure);
+      throw new DlpoolError('ERR_DL_FILE', `cannot write manifest '${this.file}': ${reason}`, {
         cause: failure,
-        errno: errnoOf(failure),
+        errno: spill ? failure.errno : errnoOf(failure),
       });
     }
   }

@@ -347,6 +347,6 @@ describe('dlpool get --manifest in a folder that cannot be made', () => {
       '/proc/self/x/SUMS',
       '-q',
     ]);
-    expectRefused(r, /cannot write manifest '\/proc\/self\/x\/SUMS': No such file or directory/);
+    expectRefused(r, /cannot create directory '\/proc\/self\/x': No such file or directory/);
   });
 });
