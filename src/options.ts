@@ -6,7 +6,7 @@ import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
-import { isUsableHash, someHashes } from './hash/algorithms.js';
+import { hashAlgorithm, someHashes } from './hash/algorithms.js';
 import { VERSION } from './version.js';
 
 /** How downloads run: all on this event loop, or spread over worker threads (--mode). */
@@ -488,12 +488,12 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   }
   // A manifest needs digests: sha256 unless another algorithm was asked for.
   const shards = shardOptions(options);
-  const hash = (
-    options.hash ?? (options.manifest !== undefined || shards !== undefined ? 'sha256' : undefined)
-  )?.toLowerCase();
-  if (hash !== undefined && !isUsableHash(hash)) {
+  const hashIn =
+    options.hash ?? (options.manifest !== undefined || shards !== undefined ? 'sha256' : undefined);
+  const hash = typeof hashIn === 'string' ? hashAlgorithm(hashIn)?.name : undefined;
+  if (hashIn !== undefined && hash === undefined) {
     throw new UsageError(
-      `hash: unknown or unavailable algorithm '${options.hash}' (try ${someHashes()}, ...)`,
+      `hash: unknown or unavailable algorithm '${String(options.hash)}' (try ${someHashes()}, ...)`,
     );
   }
   const hashPool = options.hashPool ?? DEFAULTS.hashPool;

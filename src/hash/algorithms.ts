@@ -1,5 +1,52 @@
 import crypto from 'node:crypto';
 
+/**
+ * Every hash algorithm dlpool knows by more than its node:crypto name: the checksum-file parser (BSD tags and
+ * untagged lines), the list parser (aria2's `checksum=TYPE=HEX`), `--hash` and every hashing site read it here.
+ */
+export interface HashAlgorithm {
+  /** node:crypto's name: what dlpool hashes with, prints and takes in `--hash`. */
+  name: string;
+  /** Digest length in hex digits. */
+  hexLength: number;
+  /** BSD tags naming it (`SHA256 (NAME) = HEX`), upper case: coreutils' and shasum's `--tag`, then openssl's. */
+  tags: readonly string[];
+  /** aria2's `checksum=` type, where aria2 has one. */
+  aria2?: string;
+  /**
+   * What an untagged line of this length is unless `--hash` names another algorithm of the same length: the
+   * coreutils tool named for it reads it so (`sha256sum -c`), and those files are nearly all untagged.
+   */
+  untagged?: true;
+}
+
+/** In a fixed order: ExpectedDigests stores an algorithm as its index here. */
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = [
+  { name: 'md5', hexLength: 32, tags: ['MD5'], aria2: 'md5', untagged: true },
+  { name: 'sha1', hexLength: 40, tags: ['SHA1'], aria2: 'sha-1', untagged: true },
+  { name: 'sha224', hexLength: 56, tags: ['SHA224', 'SHA2-224'], aria2: 'sha-224', untagged: true },
+  { name: 'sha256', hexLength: 64, tags: ['SHA256', 'SHA2-256'], aria2: 'sha-256', untagged: true },
+  { name: 'sha384', hexLength: 96, tags: ['SHA384', 'SHA2-384'], aria2: 'sha-384', untagged: true },
+  { name: 'sha512', hexLength: 128, tags: ['SHA512', 'SHA2-512'], aria2: 'sha-512', untagged: true },
+  { name: 'sha512-224', hexLength: 56, tags: ['SHA512/224', 'SHA2-512/224', 'SHA512-224'] },
+  { name: 'sha512-256', hexLength: 64, tags: ['SHA512/256', 'SHA2-512/256', 'SHA512-256'] },
+  { name: 'sha3-224', hexLength: 56, tags: ['SHA3-224'] },
+  { name: 'sha3-256', hexLength: 64, tags: ['SHA3-256'] },
+  { name: 'sha3-384', hexLength: 96, tags: ['SHA3-384'] },
+  { name: 'sha3-512', hexLength: 128, tags: ['SHA3-512'] },
+  { name: 'blake2b512', hexLength: 128, tags: ['BLAKE2B', 'BLAKE2B-512'] },
+  { name: 'blake2s256', hexLength: 64, tags: ['BLAKE2S-256'] },
+  { name: 'sm3', hexLength: 64, tags: ['SM3'] },
+  { name: 'ripemd160', hexLength: 40, tags: ['RMD160', 'RIPEMD160'] },
+  // aria2 has it; node:crypto does not: known, so that a list naming it is told why it cannot be checked.
+  { name: 'adler32', hexLength: 8, tags: [], aria2: 'adler32' },
+];
+
+const BY_NAME = new Map(HASH_ALGORITHMS.map((a) => [a.name, a]));
+const BY_TAG = new Map(HASH_ALGORITHMS.flatMap((a) => a.tags.map((t) => [t, a] as const)));
+const BY_ARIA2 = new Map(HASH_ALGORITHMS.flatMap((a) => (a.aria2 ? [[a.aria2, a] as const] : [])));
+const UNTAGGED = new Map(HASH_ALGORITHMS.flatMap((a) => (a.untagged ? [[a.hexLength, a] as const] : [])));
+
 const usable = new Map<string, boolean>();
 
 /**
@@ -26,4 +73,61 @@ export function someHashes(): string {
     .filter((h) => /^(sha|md5|blake)/.test(h) && isUsableHash(h))
     .slice(0, 10)
     .join(', ');
+}
+
+/** The algorithm a BSD tag names (any case), usable here or not. */
+export function algorithmByTag(tag: string): HashAlgorithm | undefined {
+  return BY_TAG.get(tag.toUpperCase());
+}
+
+/** The algorithm an aria2 `checksum=` type names (any case; its node:crypto name too), usable here or not. */
+export function algorithmByAria2(type: string): HashAlgorithm | undefined {
+  const t = type.toLowerCase();
+  return BY_ARIA2.get(t) ?? (BY_NAME.get(t)?.aria2 ? BY_NAME.get(t) : undefined);
+}
+
+/** The BSD tag dlpool writes for `name` (coreutils' where it has one), which the checksum-file parser reads back. */
+export function bsdTag(name: string): string {
+  return BY_NAME.get(name)?.tags[0] ?? name.toUpperCase();
+}
+
+/** aria2's `checksum=` types, for error messages. */
+export const ARIA2_TYPES: readonly string[] = [...BY_ARIA2.keys()];
+
+/**
+ * A usable algorithm by any name a user may give `--hash` or `--algo`: node:crypto's (`sha256`, `sha3-512`,
+ * any it has), a BSD tag (`SHA256`) or aria2's (`sha-256`); undefined when this Node cannot hash with it.
+ */
+export function hashAlgorithm(name: string): HashAlgorithm | undefined {
+  const n = name.toLowerCase();
+  const known = BY_NAME.get(n) ?? algorithmByTag(n) ?? BY_ARIA2.get(n);
+  if (known) return isUsableHash(known.name) ? known : undefined;
+  if (!isUsableHash(n)) return undefined;
+  return { name: n, hexLength: crypto.createHash(n).digest().length * 2, tags: [] };
+}
+
+/**
+ * The algorithm of an untagged checksum line (`HEX  NAME`, which says nothing but the digest's length):
+ * `preferred` (the `--hash` given) when its digests are that long, else the coreutils default for the length.
+ * sha256, sha3-256, sha512-256, blake2s256 and sm3 are all 64 digits: only a tag or `preferred` tells them apart.
+ */
+export function untaggedAlgorithm(hexLength: number, preferred?: HashAlgorithm): HashAlgorithm | undefined {
+  if (preferred?.hexLength === hexLength) return preferred;
+  return UNTAGGED.get(hexLength);
+}
+
+/** A new digest of `name` (a node:crypto name): the one way dlpool starts hashing. */
+export function createDigest(name: string): crypto.Hash {
+  return crypto.createHash(name);
+}
+
+/** The index of `name` in the registry's fixed order, or -1: a one-byte code for stored digests. */
+export function algorithmIndex(name: string): number {
+  const a = BY_NAME.get(name);
+  return a ? HASH_ALGORITHMS.indexOf(a) : -1;
+}
+
+/** The node:crypto name at `index` of the registry's fixed order. */
+export function algorithmAt(index: number): string | undefined {
+  return HASH_ALGORITHMS[index]?.name;
 }

@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { isUsableHash, someHashes } from './algorithms.js';
+import { createDigest, hashAlgorithm, someHashes } from './algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from './hasher.js';
@@ -35,9 +34,10 @@ export async function hashFiles(
   files: readonly string[],
   options: HashFilesOptions = {},
 ): Promise<HashFileResult[]> {
-  const algorithm = (options.algorithm ?? 'sha256').toLowerCase();
-  if (!isUsableHash(algorithm)) {
-    throw new UsageError(`algo: unknown or unavailable algorithm '${algorithm}' (try ${someHashes()}, ...)`);
+  const given = (options.algorithm ?? 'sha256').toLowerCase();
+  const algorithm = hashAlgorithm(given)?.name;
+  if (algorithm === undefined) {
+    throw new UsageError(`algo: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);
   }
   const workers = options.workers ?? DEFAULT_WORKERS;
   if (!Number.isInteger(workers) || workers < 1)
@@ -92,7 +92,7 @@ class StdinDigests {
   }
 
   private async read(algorithm: string): Promise<string> {
-    const hash = crypto.createHash(algorithm);
+    const hash = createDigest(algorithm);
     if (!this.ended) {
       for await (const chunk of this.stream) hash.update(chunk as Buffer);
       this.ended = true;

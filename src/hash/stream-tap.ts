@@ -1,6 +1,7 @@
-import crypto from 'node:crypto';
+import type crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { packageUrl } from '../paths.js';
+import { createDigest } from './algorithms.js';
 
 /**
  * A digest fed with a download's bytes as they arrive. `inline` computes it on the event loop; with
@@ -21,7 +22,7 @@ export interface Tap {
 export class InlineTap implements Tap {
   readonly #hash: crypto.Hash;
   constructor(algorithm: string) {
-    this.#hash = crypto.createHash(algorithm);
+    this.#hash = createDigest(algorithm);
   }
   update(chunk: Uint8Array): boolean {
     this.#hash.update(chunk);

@@ -1,6 +1,7 @@
-import crypto from 'node:crypto';
+import type crypto from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import type { FromTapWorker, ToTapWorker } from './stream-tap.js';
+import { createDigest } from './algorithms.js';
 
 /**
  * A digest thread for `--hash-pool threads` (see stream-tap.ts): the bytes of downloads arrive in 1 MiB
@@ -13,7 +14,7 @@ port.on('message', (m: ToTapWorker) => {
   switch (m.t) {
     case 'open':
       try {
-        hashes.set(m.id, crypto.createHash(m.algorithm));
+        hashes.set(m.id, createDigest(m.algorithm));
       } catch {
         // An algorithm this Node lacks: 'end' answers with an error.
       }

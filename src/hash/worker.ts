@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createDigest } from './algorithms.js';
 
 /**
  * Bytes per read, into one reused buffer. What pays is the reuse (a fresh buffer per chunk costs page faults
@@ -41,7 +41,7 @@ export interface FileFailure {
 }
 
 function hashFileSync(path: string, algorithm: string): string {
-  const hash = crypto.createHash(algorithm);
+  const hash = createDigest(algorithm);
   const buf = (buffer ??= Buffer.allocUnsafeSlow(READ_BYTES));
   const fd = fs.openSync(path, OPEN_FLAGS);
   try {
@@ -66,7 +66,7 @@ function hashFileSync(path: string, algorithm: string): string {
  * asynchronous reads, still into one buffer per file rather than one per chunk.
  */
 export async function hashFileAsync(path: string, algorithm: string): Promise<string> {
-  const hash = crypto.createHash(algorithm);
+  const hash = createDigest(algorithm);
   const fh = await fs.promises.open(path, OPEN_FLAGS);
   try {
     const st = await fh.stat();

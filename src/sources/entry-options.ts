@@ -1,3 +1,4 @@
+import { algorithmByAria2, ARIA2_TYPES, isUsableHash } from '../hash/algorithms.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
 
@@ -5,18 +6,6 @@ import type { ListEntry } from './types.js';
  * The aria2 option lines of a list entry (`  out=NAME`, `  checksum=sha-256=HEX`, ...): which dlpool acts on,
  * which it reads past, and how one line changes the entry.
  */
-
-/** aria2 checksum type -> node:crypto name and digest length in hex digits. Node names are accepted too. */
-const CHECKSUMS: Record<string, { algorithm: string; hexLength: number }> = {
-  md5: { algorithm: 'md5', hexLength: 32 },
-  'sha-1': { algorithm: 'sha1', hexLength: 40 },
-  'sha-224': { algorithm: 'sha224', hexLength: 56 },
-  'sha-256': { algorithm: 'sha256', hexLength: 64 },
-  'sha-384': { algorithm: 'sha384', hexLength: 96 },
-  'sha-512': { algorithm: 'sha512', hexLength: 128 },
-  adler32: { algorithm: 'adler32', hexLength: 8 },
-};
-for (const c of Object.values(CHECKSUMS)) CHECKSUMS[c.algorithm] = c;
 
 /** aria2 per-download options dlpool reads past without a warning (kept in `options`, not acted on). */
 const KNOWN_UNUSED = new Set([
@@ -121,13 +110,18 @@ function parseChecksum(value: string): { algorithm: string; hex: string } | stri
   if (eq < 0) return `bad checksum '${shownText(value)}': expected TYPE=HEX, e.g. sha-256=<64 hex digits>`;
   const type = value.slice(0, eq).trim().toLowerCase();
   const hex = value.slice(eq + 1).trim();
-  const known = CHECKSUMS[type];
+  const known = algorithmByAria2(type);
   if (!known) {
     const shown = type.length > 30 ? `${type.slice(0, 27)}...` : type;
-    return `bad checksum: unknown type '${shown}' (md5, sha-1, sha-224, sha-256, sha-384, sha-512, adler32)`;
+    return `bad checksum: unknown type '${shown}' (${ARIA2_TYPES.join(', ')})`;
+  }
+  // Known to aria2 but not computable here (adler32; md5 on a FIPS build): the entry cannot be verified, so it
+  // fails here, at its line, and is never fetched.
+  if (!isUsableHash(known.name)) {
+    return `bad checksum: type '${type}' cannot be computed here (this Node's crypto has no ${known.name})`;
   }
   if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== known.hexLength) {
     return `bad checksum '${shownText(value)}': ${type} needs ${known.hexLength} hex digits`;
   }
-  return { algorithm: known.algorithm, hex: hex.toLowerCase() };
+  return { algorithm: known.name, hex: hex.toLowerCase() };
 }

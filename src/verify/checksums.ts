@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { DlpoolError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
+import { algorithmByTag, type HashAlgorithm, isUsableHash, untaggedAlgorithm } from '../hash/algorithms.js';
 import { capLines, linesOf } from '../sources/list.js';
 
 export interface Expected {
@@ -19,34 +19,6 @@ export interface ChecksumProblem {
   line: number;
   message: string;
 }
-
-/** Untagged lines: the algorithm follows from the digest's length, as `sha256sum -c` and friends assume. */
-const BY_LENGTH: Record<number, string> = {
-  32: 'md5',
-  40: 'sha1',
-  56: 'sha224',
-  64: 'sha256',
-  96: 'sha384',
-  128: 'sha512',
-};
-/** BSD tags (`SHA256 (name) = hex`, as `sha256sum --tag` and `shasum --tag` write them) -> node:crypto names. */
-const TAGS: Record<string, string> = {
-  MD5: 'md5',
-  SHA1: 'sha1',
-  SHA224: 'sha224',
-  SHA256: 'sha256',
-  SHA384: 'sha384',
-  SHA512: 'sha512',
-  'SHA512/256': 'sha512-256',
-  BLAKE2B: 'blake2b512',
-  'BLAKE2B-512': 'blake2b512',
-  SM3: 'sm3',
-};
-
-/** Every algorithm a checksum line can name, in a fixed order (ExpectedDigests stores the index). */
-export const CHECKSUM_ALGORITHMS: readonly string[] = [
-  ...new Set([...Object.values(BY_LENGTH), ...Object.values(TAGS)]),
-];
 
 /** coreutils escapes names holding `\` or a newline: the line starts with `\` and the name uses `\\` and `\n`. */
 function unescapeName(name: string): string {
@@ -73,8 +45,16 @@ function lowerHex(hex: string): string {
   return /[A-F]/.test(hex) ? hex.toLowerCase() : hex;
 }
 
-/** One line of a checksum file, GNU (`HEX  NAME`, `HEX *NAME`, escaped form) or BSD tag format. */
-export function parseChecksumLine(raw: string, line: number): ChecksumEntry | ChecksumProblem | undefined {
+/**
+ * One line of a checksum file, GNU (`HEX  NAME`, `HEX *NAME`, escaped form) or BSD tag format. A GNU line
+ * names no algorithm: it is `untagged` when its digest has that length (the `--hash` given, as `cksum -a`
+ * reads untagged lines), else the coreutils default for the length (sha256 for 64 digits, as `sha256sum -c`).
+ */
+export function parseChecksumLine(
+  raw: string,
+  line: number,
+  untagged?: HashAlgorithm,
+): ChecksumEntry | ChecksumProblem | undefined {
   let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '' || text.startsWith('#')) return undefined;
@@ -86,22 +66,30 @@ export function parseChecksumLine(raw: string, line: number): ChecksumEntry | Ch
   const mark = body.charCodeAt(sp + 1);
   if (sp > 0 && (mark === 0x20 || mark === 0x2a) && sp + 2 < body.length && isHex(body, sp)) {
     const hex = lowerHex(body.slice(0, sp));
-    const algorithm = BY_LENGTH[hex.length];
+    const algorithm = untaggedAlgorithm(hex.length, untagged);
     if (!algorithm)
       return { line, message: `a digest of ${hex.length} hex digits matches no known algorithm` };
+    if (!isUsableHash(algorithm.name)) return { line, message: cannotCompute(algorithm.name) };
     const raw = body.slice(sp + 2);
-    return { name: escaped ? unescapeName(raw) : raw, line, algorithm, hex };
+    return { name: escaped ? unescapeName(raw) : raw, line, algorithm: algorithm.name, hex };
   }
   const bsd = /^([A-Za-z0-9/-]+) ?\((.*)\) ?= ?([0-9A-Fa-f]+)$/.exec(body);
   if (bsd) {
-    const algorithm = TAGS[(bsd[1] ?? '').toUpperCase()];
-    if (!algorithm || !crypto.getHashes().includes(algorithm)) {
-      return { line, message: `unknown checksum tag '${bsd[1]}'` };
+    const algorithm = algorithmByTag(bsd[1] ?? '');
+    if (!algorithm) return { line, message: `unknown checksum tag '${bsd[1]}'` };
+    if (!isUsableHash(algorithm.name)) return { line, message: cannotCompute(algorithm.name) };
+    const hex = bsd[3] ?? '';
+    if (hex.length !== algorithm.hexLength) {
+      return { line, message: `${bsd[1]} needs ${algorithm.hexLength} hex digits, not ${hex.length}` };
     }
     const name = escaped ? unescapeName(bsd[2] ?? '') : (bsd[2] ?? '');
-    return { name, line, algorithm, hex: (bsd[3] ?? '').toLowerCase() };
+    return { name, line, algorithm: algorithm.name, hex: hex.toLowerCase() };
   }
   return { line, message: 'not a checksum line (expected "HEX  NAME" or "ALGO (NAME) = HEX")' };
+}
+
+function cannotCompute(algorithm: string): string {
+  return `${algorithm} cannot be computed here (this Node's crypto has no ${algorithm})`;
 }
 
 /**
@@ -149,11 +137,12 @@ async function* readLines(
 export async function checksumLines(
   batches: AsyncIterable<string[]>,
   each: (parsed: ChecksumEntry | ChecksumProblem) => void,
+  untagged?: HashAlgorithm,
 ): Promise<void> {
   let n = 0;
   for await (const batch of batches) {
     for (const raw of batch) {
-      const parsed = parseChecksumLine(raw, ++n);
+      const parsed = parseChecksumLine(raw, ++n, untagged);
       if (parsed !== undefined) each(parsed);
     }
   }

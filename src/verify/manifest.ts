@@ -6,8 +6,8 @@ import type { Digest, EventListener } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { OrderedLines, TemporaryFileError } from './ordered-lines.js';
 import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
+import { algorithmAt, algorithmIndex, bsdTag, hashAlgorithm } from '../hash/algorithms.js';
 import {
-  CHECKSUM_ALGORITHMS,
   checksumLines,
   type Expected,
   manifestLine,
@@ -23,7 +23,7 @@ export interface ExpectedLookup {
 /**
  * The digests of a checksum file, off the JS heap (CompactStringMap: a million lines in ~85 MB instead of
  * ~400 MB as a Map), shareable with worker threads without a copy. Each value is one byte for the algorithm
- * (its index in CHECKSUM_ALGORITHMS; 255 = its name follows, ended by a 0 byte) and the digest's bytes.
+ * (its index in HASH_ALGORITHMS; 255 = its name follows, ended by a 0 byte) and the digest's bytes.
  */
 export class ExpectedDigests implements ExpectedLookup {
   constructor(readonly map: CompactStringMap = new CompactStringMap()) {}
@@ -41,7 +41,7 @@ export class ExpectedDigests implements ExpectedLookup {
 
   set(name: string, e: Expected): void {
     const b = this.#scratch;
-    const known = CHECKSUM_ALGORITHMS.indexOf(e.algorithm);
+    const known = algorithmIndex(e.algorithm);
     let n = 1;
     b[0] = known < 0 ? 255 : known;
     if (known < 0) {
@@ -55,7 +55,7 @@ export class ExpectedDigests implements ExpectedLookup {
   get(name: string): Expected | undefined {
     const v = this.map.get(name);
     if (!v) return undefined;
-    if (v[0] !== 255) return { algorithm: CHECKSUM_ALGORITHMS[v[0]!]!, hex: v.toString('hex', 1) };
+    if (v[0] !== 255) return { algorithm: algorithmAt(v[0]!)!, hex: v.toString('hex', 1) };
     const zero = v.indexOf(0, 1);
     return { algorithm: v.toString('latin1', 1, zero), hex: v.toString('hex', zero + 1) };
   }
@@ -68,20 +68,31 @@ const MAX_BAD_LINE_WARNINGS = 10;
  * --checksums FILE -> expected digest by path relative to --dir; the first bad lines are warned about with
  * FILE:LINE (a file that is no checksum file at all, a binary, must not print a line per line of it).
  * A file without a single checksum line is ERR_DL_INPUT (as `sha256sum -c` exits 1 on one): downloading
- * everything unverified is not what a user who gave one asked for.
+ * everything unverified is not what a user who gave one asked for. Untagged lines as long as `untagged`'s
+ * digests (the `--hash` given, a name normalizeOptions accepted) are that algorithm, others the coreutils
+ * default for their length.
  */
-export async function loadExpected(file: string, emit: EventListener): Promise<ExpectedDigests> {
+export async function loadExpected(
+  file: string,
+  emit: EventListener,
+  untagged?: string,
+): Promise<ExpectedDigests> {
+  const preferred = untagged === undefined ? undefined : hashAlgorithm(untagged);
   const digests = new ExpectedDigests();
   let lines = 0;
   let bad = 0;
-  await checksumLines(await openChecksumFile(file), (e) => {
-    if ('name' in e) {
-      lines++;
-      digests.set(normalizeSumsName(e.name), e);
-    } else if (++bad <= MAX_BAD_LINE_WARNINGS) {
-      emit({ type: 'warning', source: file, line: e.line, message: e.message });
-    }
-  });
+  await checksumLines(
+    await openChecksumFile(file),
+    (e) => {
+      if ('name' in e) {
+        lines++;
+        digests.set(normalizeSumsName(e.name), e);
+      } else if (++bad <= MAX_BAD_LINE_WARNINGS) {
+        emit({ type: 'warning', source: file, line: e.line, message: e.message });
+      }
+    },
+    preferred,
+  );
   if (bad > MAX_BAD_LINE_WARNINGS) {
     const more = bad - MAX_BAD_LINE_WARNINGS;
     emit({ type: 'warning', source: file, message: `${more} more lines that are not checksum lines` });
@@ -152,7 +163,7 @@ export class ManifestWriter {
     const line =
       digest.algorithm === this.algorithm
         ? manifestLine(digest.hex, name)
-        : `${digest.algorithm.toUpperCase()} (${name}) = ${digest.hex}\n`;
+        : `${bsdTag(digest.algorithm)} (${name}) = ${digest.hex}\n`;
     try {
       this.order.add(id, line);
     } catch (err) {

@@ -194,6 +194,34 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(await listFiles(out)).toEqual(['x.bin']);
     });
 
+    it('fails an entry whose checksum type cannot be computed (adler32) at its list line, fetching nothing', async () => {
+      const s = await startServer((_req, res) => {
+        res.writeHead(200, { 'content-length': '4' });
+        res.end('abcd');
+      });
+      try {
+        const dir = await tmpDir();
+        const list = path.join(dir, 'list.txt');
+        await fs.writeFile(list, `${s.url}/a.bin\n  checksum=adler32=03d8018b\n`);
+        const { events, onEvent } = collect();
+        const summary = await download({
+          ...engine(mode),
+          sources: [list],
+          dir: path.join(dir, 'out'),
+          retry: FAST_RETRY,
+          onEvent,
+        });
+        const error = summary.results[0]?.error;
+        expect(error?.code).toBe('ERR_DL_LIST_LINE');
+        expect(error?.message.startsWith(`${list}:2: `)).toBe(true);
+        expect(error?.message).toMatch(/adler32/);
+        expect(events.filter((e) => e.type === 'retry')).toEqual([]);
+        expect(s.requests).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('hashes a resumed file whole, after the fact, and gets it right', async () => {
       const body = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => i % 253));
       let first = true;

@@ -119,7 +119,6 @@ describe('parseList', () => {
       ['sha-256', 'sha256', 64],
       ['sha-384', 'sha384', 96],
       ['sha-512', 'sha512', 128],
-      ['adler32', 'adler32', 8],
       ['sha256', 'sha256', 64],
     ];
     for (const [type, algorithm, len] of cases) {
@@ -137,6 +136,13 @@ describe('parseList', () => {
       [6, 'ERR_DL_LIST_LINE'],
     ]);
     expect(bad[0]?.message).toMatch(/unknown type 'crc32'/);
+  });
+
+  it('refuses a checksum type aria2 knows but node:crypto cannot compute (adler32), at its line', async () => {
+    const [bad, ok] = await parse(`http://a/1\n  checksum=adler32=0a0b0c0d\nhttp://a/2\n`);
+    expect(bad).toMatchObject({ kind: 'error', code: 'ERR_DL_LIST_LINE', line: 1, optionLine: 2 });
+    expect((bad as ListLineError).message).toMatch(/type 'adler32' cannot be computed here/);
+    expect(ok).toMatchObject({ kind: 'entry', line: 3 });
   });
 
   it('warns about unknown options, with file and line, and keeps known unused ones quietly', async () => {
