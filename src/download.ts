@@ -63,7 +63,7 @@ export async function download(
     throw new UsageError('shard.start: a shard is read from its byte offset in a list file, not from stdin');
   }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
-  const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent) : undefined;
+  const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
     : undefined;

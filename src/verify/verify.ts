@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { hashAlgorithm, someHashes } from '../hash/algorithms.js';
 import { mapOrdered } from '../hash/ordered.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
@@ -26,6 +27,12 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** The checksum file (GNU coreutils or BSD tag format). */
   sums: string;
+  /**
+   * The algorithm of untagged lines (`HEX  NAME`) whose digests are as long as its own, as `cksum -a ALGO -c`
+   * reads them: sha3-256 and sha256 digests are both 64 hex digits. Tagged lines name their own.
+   * @default by the digest's length, as coreutils' tools read them (md5, sha1, sha224, sha256, sha384, sha512)
+   */
+  algorithm?: string;
   /** Directory the names are relative to. @default '.' */
   dir?: string;
   /** @default 'inline' (DEFAULTS.hashPool) */
@@ -63,6 +70,12 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const workers = options.workers ?? DEFAULT_WORKERS;
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError(`workers: expected a whole number >= 1`);
+  const untagged = options.algorithm === undefined ? undefined : hashAlgorithm(options.algorithm);
+  if (options.algorithm !== undefined && untagged === undefined) {
+    throw new UsageError(
+      `algorithm: unknown or unavailable algorithm '${String(options.algorithm)}' (try ${someHashes()}, ...)`,
+    );
+  }
   const dir = path.resolve(options.dir ?? '.');
   const lines = await openChecksumFile(options.sums);
   const keep = options.keepResults ?? true;
@@ -80,7 +93,7 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
     let n = 0;
     for await (const batch of lines) {
       for (const raw of batch) {
-        const item = parseChecksumLine(raw, ++n);
+        const item = parseChecksumLine(raw, ++n, untagged);
         if (item === undefined) continue;
         if ('name' in item) yield item;
         else if (++bad <= MAX_BAD_LINES)

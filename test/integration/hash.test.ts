@@ -320,6 +320,55 @@ describe.each(MODES)('checksums with --content-disposition (%s mode)', (mode) =>
   });
 });
 
+describe.each(MODES)('untagged checksum lines and --hash (%s mode)', (mode) => {
+  // sha256 and sha3-256 digests are both 64 hex digits: a `HEX  NAME` line says nothing else.
+  const a = Buffer.from('alpha bytes');
+  const b = Buffer.from('beta bytes');
+  const hex = (algorithm: string, body: Buffer) => crypto.createHash(algorithm).update(body).digest('hex');
+
+  async function run(sums: string, hash: string | undefined) {
+    const s = await startServer((req, res) => {
+      const body = req.url === '/a.bin' ? a : b;
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    });
+    try {
+      const dir = await tmpDir();
+      await fs.writeFile(path.join(dir, 'SUMS'), sums);
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
+        dir: path.join(dir, 'out'),
+        checksums: path.join(dir, 'SUMS'),
+        ...(hash ? { hash } : {}),
+        retry: FAST_RETRY,
+      });
+      // Results come as downloads finish: in name order here.
+      return summary.results
+        .map((r) => [r.path, r.status, r.digest?.algorithm, r.digest?.verified])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+    } finally {
+      await s.close();
+    }
+  }
+
+  it('are the --hash algorithm when their digest is as long as its own, else the length decides', async () => {
+    const sums = `${hex('sha3-256', a)}  a.bin\n${hex('sha512', b)}  b.bin\n`;
+    expect(await run(sums, 'sha3-256')).toEqual([
+      ['a.bin', 'downloaded', 'sha3-256', true],
+      ['b.bin', 'downloaded', 'sha512', true],
+    ]);
+  });
+
+  it('are sha256 at 64 digits without --hash, as sha256sum -c reads them', async () => {
+    const sums = `${hex('sha256', a)}  a.bin\nSHA3-256 (b.bin) = ${hex('sha3-256', b)}\n`;
+    expect(await run(sums, undefined)).toEqual([
+      ['a.bin', 'downloaded', 'sha256', true],
+      ['b.bin', 'downloaded', 'sha3-256', true],
+    ]);
+  });
+});
+
 describe.each(MODES)('attempt counts (%s mode)', (mode) => {
   it('counts the fresh download after a wrong checksum in the total: attempt 2/2 with --retries 0, never 2/1', async () => {
     const s = await startServer((_req, res) => {
