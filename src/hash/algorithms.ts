@@ -116,6 +116,21 @@ export function untaggedAlgorithm(hexLength: number, preferred?: HashAlgorithm):
   return UNTAGGED.get(hexLength);
 }
 
+/**
+ * Why an expected digest given as `{ algorithm, hex }` (a library entry's checksum) cannot be checked, or
+ * undefined: it is compared as lower-case hex, with node:crypto's name for the algorithm.
+ */
+export function expectedDigestProblem(algorithm: string, hex: string): string | undefined {
+  const a = typeof algorithm === 'string' ? hashAlgorithm(algorithm) : undefined;
+  if (!a || a.name !== algorithm) {
+    return `'${String(algorithm)}' is not a node:crypto algorithm this Node can hash with (try ${someHashes()}, ...)`;
+  }
+  if (typeof hex !== 'string' || hex.length !== a.hexLength || !/^[0-9a-f]*$/.test(hex)) {
+    return `${a.name} needs ${a.hexLength} lower-case hex digits`;
+  }
+  return undefined;
+}
+
 /** A new digest of `name` (a node:crypto name): the one way dlpool starts hashing. */
 export function createDigest(name: string): crypto.Hash {
   return crypto.createHash(name);

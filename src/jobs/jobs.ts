@@ -1,5 +1,6 @@
 import { DlpoolError, redactUrl } from '../errors.js';
 import type { EventListener, FileResult } from '../events.js';
+import { expectedDigestProblem } from '../hash/algorithms.js';
 import { checkUrl } from '../sources/list.js';
 import type { ListEntry, SourceItem } from '../sources/types.js';
 import type { JobOrResult } from './job.js';
@@ -71,6 +72,13 @@ export async function* toJobs(
       continue;
     }
     const url = checked.url;
+    // A list's checksum= lines were checked by the parser; the library's entries are checked here.
+    const digestProblem = item.checksum && expectedDigestProblem(item.checksum.algorithm, item.checksum.hex);
+    if (digestProblem) {
+      const message = `${item.source}:${item.line}: checksum: ${digestProblem}`;
+      yield { result: failed(item, id, redactUrl(item.url), { code: 'ERR_DL_LIST_LINE', message }) };
+      continue;
+    }
     // Mirrors from a list were checked by the parser; the library's entries are checked here.
     let mirrors: readonly URL[] = NO_MIRRORS;
     if (item.mirrors !== undefined && item.mirrors.length > 0) {

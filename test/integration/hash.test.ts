@@ -12,6 +12,7 @@ import { startServer } from '../helpers/http.js';
 import { collect, FAST_RETRY, listFiles, tmpDir, engine, MODES } from '../helpers/tmp.js';
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+const sha1 = (s: string) => crypto.createHash('sha1').update(s).digest('hex');
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -217,6 +218,47 @@ describe.each(MODES)('%s mode', (mode) => {
         expect(error?.message).toMatch(/adler32/);
         expect(events.filter((e) => e.type === 'retry')).toEqual([]);
         expect(s.requests).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it("fails a library entry whose checksum cannot be checked at the entry's place, fetching nothing", async () => {
+      const s = await startServer((_req, res) => {
+        res.writeHead(200, { 'content-length': '4' });
+        res.end('abcd');
+      });
+      try {
+        const dir = await tmpDir();
+        const entry = (name: string, algorithm: string, hex: string) => ({
+          kind: 'entry' as const,
+          url: `${s.url}/${name}`,
+          source: 'mine',
+          line: 7,
+          options: {},
+          checksum: { algorithm, hex },
+        });
+        const summary = await download({
+          ...engine(mode),
+          entries: [
+            entry('a.bin', 'adler32', '03d8018b'),
+            entry('b.bin', 'sha256', 'abc'),
+            entry('c.bin', 'sha1', sha1('abcd')),
+          ],
+          dir: path.join(dir, 'out'),
+          retry: FAST_RETRY,
+        });
+        const byUrl = (name: string) => summary.results.find((r) => r.url.endsWith(`/${name}`));
+        expect(byUrl('a.bin')?.error).toMatchObject({
+          code: 'ERR_DL_LIST_LINE',
+          message: expect.stringMatching(/^mine:7: checksum: .*adler32/),
+        });
+        expect(byUrl('b.bin')?.error).toMatchObject({
+          code: 'ERR_DL_LIST_LINE',
+          message: expect.stringMatching(/^mine:7: checksum: sha256 needs 64 lower-case hex digits/),
+        });
+        expect(byUrl('c.bin')).toMatchObject({ status: 'downloaded', digest: { verified: true } });
+        expect(s.requests.map((r) => r.path)).toEqual(['/c.bin']);
       } finally {
         await s.close();
       }
