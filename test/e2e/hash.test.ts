@@ -59,6 +59,18 @@ describe('dlpool hash', () => {
     const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'nope'/);
+    // aria2 and list checksum types name one, but node:crypto cannot compute it.
+    const adler = await run(['hash', '--algo', 'adler32', 'one'], dir);
+    expect(adler.code).toBe(2);
+    expect(adler.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'adler32'/);
+  });
+
+  it("takes aria2's and the BSD tags' spellings of an algorithm (sha-256, SHA3-256)", async () => {
+    const { dir, files } = await fixture();
+    const theirs = await promisify(execFile)('sha256sum', files, { cwd: dir });
+    expect((await run(['hash', '--algo', 'sha-256', ...files], dir)).stdout).toBe(theirs.stdout);
+    const sha3 = await run(['hash', '--algo', 'SHA3-256', 'one'], dir);
+    expect(sha3.stdout).toBe(`${createHash('sha3-256').update('x').digest('hex')}  one\n`);
   });
 });
 
