@@ -91,8 +91,10 @@ export function bsdTag(name: string): string {
   return BY_NAME.get(name)?.tags[0] ?? name.toUpperCase();
 }
 
-/** aria2's `checksum=` types, for error messages. */
-export const ARIA2_TYPES: readonly string[] = [...BY_ARIA2.keys()];
+/** aria2's `checksum=` types this Node can check, for error messages. */
+export function usableAria2Types(): string[] {
+  return [...BY_ARIA2].flatMap(([type, a]) => (isUsableHash(a.name) ? [type] : []));
+}
 
 /**
  * A usable algorithm by any name a user may give `--hash` or `--algo`: node:crypto's (`sha256`, `sha3-512`,

@@ -1,4 +1,4 @@
-import { algorithmByAria2, ARIA2_TYPES, isUsableHash } from '../hash/algorithms.js';
+import { algorithmByAria2, isUsableHash, usableAria2Types } from '../hash/algorithms.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
 
@@ -113,7 +113,7 @@ function parseChecksum(value: string): { algorithm: string; hex: string } | stri
   const known = algorithmByAria2(type);
   if (!known) {
     const shown = type.length > 30 ? `${type.slice(0, 27)}...` : type;
-    return `bad checksum: unknown type '${shown}' (${ARIA2_TYPES.join(', ')})`;
+    return `bad checksum: unknown type '${shown}' (${usableAria2Types().join(', ')})`;
   }
   // Known to aria2 but not computable here (adler32; md5 on a FIPS build): the entry cannot be verified, so it
   // fails here, at its line, and is never fetched.
