@@ -71,7 +71,7 @@ export async function ensureFreshBuild(opts: FreshBuildOptions = {}): Promise<vo
       const code = await run(build, root);
       if (code !== 0)
         throw new StaleBuildError(
-          `${why}, and ${command} failed (output above): the tests will not run against an old dist/`,
+          `${why}, and ${command} failed (output above): the tests load workers from dist/, so none ran`,
         );
     }
   } finally {

@@ -198,7 +198,7 @@ finishBuild('.', layout);
     expect(err).toBeInstanceOf(StaleBuildError);
     const message = (err as Error).message;
     expect(message).toBe(
-      `dist/ is missing, and ${process.execPath} build.mjs failed (output above): the tests will not run against an old dist/`,
+      `dist/ is missing, and ${process.execPath} build.mjs failed (output above): the tests load workers from dist/, so none ran`,
     );
     expect((err as Error).stack).toBe(`StaleBuildError: ${message}`);
     // The failed build left a dist/ of its own: still not one to run tests on.
