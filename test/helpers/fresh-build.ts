@@ -15,15 +15,22 @@ import { type Layout, staleness } from '../../scripts/build-stamp.mjs';
  * the code as it is now.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  await ensureOrExit();
+  project.onTestsRerun(ensureOrExit);
+}
+
+/**
+ * Thrown, the error would come after vitest's 'No test files found' and its filters, which point the wrong way,
+ * or in watch mode as an unhandled rejection, which ends vitest all the same: one line and exit 1 instead.
+ */
+async function ensureOrExit(): Promise<void> {
   try {
     await ensureFreshBuild();
   } catch (err) {
     if (!(err instanceof StaleBuildError)) throw err;
-    // Thrown, it would come after vitest's 'No test files found' and the filters, which point the wrong way.
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  project.onTestsRerun(() => ensureFreshBuild());
 }
 
 export interface FreshBuildOptions {
