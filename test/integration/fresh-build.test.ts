@@ -19,7 +19,11 @@ const STAMP_MODULE = new URL('../../scripts/build-stamp.mjs', import.meta.url).h
 
 const trees: string[] = [];
 afterEach(() => {
-  for (const t of trees.splice(0)) fs.rmSync(t, { recursive: true, force: true });
+  for (const t of trees.splice(0)) {
+    // A test that failed while holding a tree's lock would leave it in the temp folder.
+    fs.rmSync(lockPath(t), { recursive: true, force: true });
+    fs.rmSync(t, { recursive: true, force: true });
+  }
 });
 
 /** A small tree shaped like the repository: sources in src/ and tool.mjs, output in dist/. */
