@@ -11,22 +11,7 @@ import { DlpoolError, errnoOf, UsageError } from '../errors.js';
 import { makeFolders } from '../file/folders.js';
 import type { EngineMode } from '../options.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-
-export interface BenchArgs {
-  sources?: string[] | undefined;
-  demo?: boolean | undefined;
-  modes?: string | undefined;
-  concurrency?: string | undefined;
-  workers?: string | undefined;
-  'hash-pool'?: string | undefined;
-  split?: string | undefined;
-  runs?: number | undefined;
-  checksums?: string | undefined;
-  json?: string | undefined;
-  html?: string | undefined;
-  workloads?: string | undefined;
-  from?: string | undefined;
-}
+import type { BenchArgs } from './commands/bench.js';
 
 function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
   if (v === undefined) return def;

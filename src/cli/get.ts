@@ -6,53 +6,16 @@ import { parseShardSpec } from '../shards/shards.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { parseByteSize } from './byte-size.js';
-import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
+import type { OptionSpec } from './command.js';
+import { flagOf, GET_OPTIONS } from './commands/get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
+import type { GetArgs } from './commands/get-options.js';
 
-export interface GetArgs {
-  sources?: string[] | undefined;
-  /** -i FILE (aria2c, wget): list files, one or several. */
-  'input-file'?: string | string[] | undefined;
-  /** Words yargs did not take as options or positionals: the command's name, and what followed `--`. */
-  _?: (string | number)[] | undefined;
-  dir?: string | undefined;
-  concurrency?: number | undefined;
-  'per-host'?: number | undefined;
-  /** One string, or several when -H was repeated. */
-  header?: string | string[] | undefined;
-  'user-agent'?: string | undefined;
-  'max-redirects'?: number | undefined;
-  'max-size'?: string | undefined;
-  split?: number | undefined;
-  'min-split-size'?: string | undefined;
-  'allow-insecure-redirects'?: boolean | undefined;
-  'ca-certificate'?: string | undefined;
-  'connect-timeout'?: number | undefined;
-  timeout?: number | undefined;
-  'speed-limit'?: string | undefined;
-  'speed-time'?: number | undefined;
-  retries?: number | undefined;
-  overwrite?: boolean | undefined;
-  'require-checksum'?: boolean | undefined;
-  'limit-rate'?: string | undefined;
-  'host-rate'?: number | undefined;
-  shard?: string | undefined;
-  'shard-size'?: number | undefined;
-  'content-disposition'?: boolean | undefined;
-  progress?: string | undefined;
-  mode?: string | undefined;
-  hash?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  checksums?: string | undefined;
-  manifest?: string | undefined;
-  quiet?: boolean | undefined;
-  json?: boolean | undefined;
-}
+export type { GetArgs };
 
 /** The longest wait a flag takes, in seconds (what a timer holds: ~24.8 days). */
 const MAX_SECONDS = Math.floor(MAX_DELAY_MS / 1000);
@@ -71,7 +34,7 @@ function whole(flag: string, v: number | undefined): number | undefined {
 }
 
 /** One option's value as the library takes it (see OptionKind); errors name the flag as typed. */
-function fromArgv(spec: GetOption, v: unknown): unknown {
+function fromArgv(spec: OptionSpec, v: unknown): unknown {
   const flag = `--${spec.flag}`;
   switch (spec.kind) {
     case 'count':
@@ -131,7 +94,7 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
   // The renderers take each result from its event; holding them all would grow with the list.
   const o: DownloadOptions = { sources, stdin: process.stdin, env: process.env, keepResults: false };
   const set = o as Record<string, unknown>;
-  for (const spec of GET_OPTIONS) {
+  for (const spec of GET_OPTIONS as readonly OptionSpec[]) {
     const v = (a as Record<string, unknown>)[spec.flag];
     if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
   }

@@ -10,16 +10,7 @@ import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
-
-export interface HashArgs {
-  files?: string[] | undefined;
-  _?: (string | number)[] | undefined;
-  algo?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  recursive?: boolean | undefined;
-  json?: boolean | undefined;
-}
+import type { HashArgs } from './commands/hash.js';
 
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };

@@ -3,24 +3,14 @@ import type { ShardResult } from '../queue/job-data.js';
 import { addList } from '../queue/queue.js';
 import { queueResults, queueStatus } from '../queue/status.js';
 import { runWorker } from '../queue/worker.js';
-import { type GetArgs, toDownloadOptions } from './get.js';
+import { toDownloadOptions } from './get.js';
 import { count } from './format.js';
 import { JsonDocument } from './render/json-doc.js';
 import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.js';
 import { safeJson, safeText } from './render/safe-text.js';
 import { WorkerRenderer } from './render/worker.js';
-
-export interface QueueArgs {
-  action?: string | undefined;
-  list?: string | undefined;
-  redis: string;
-  'redis-timeout'?: number | undefined;
-  queue?: string | undefined;
-  'shard-size'?: number | undefined;
-  'list-root'?: string | undefined;
-  json?: boolean | undefined;
-  watch?: boolean | undefined;
-}
+import { type QueueArgs, WATCH_INTERVAL_MS } from './commands/queue.js';
+import type { WorkerArgs } from './commands/worker.js';
 
 /** Where Redis is, as the library takes it. */
 function redisOptions(a: {
@@ -81,7 +71,7 @@ export async function runQueue(a: QueueArgs): Promise<void> {
       process.stdout.write(text);
       shown = bar === undefined ? 0 : rowsOf(text, bar);
       if (!a.watch || pendingShards(s) === 0) return;
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
     }
   }
   // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge); or one JSON
@@ -114,16 +104,6 @@ export async function runQueue(a: QueueArgs): Promise<void> {
       `dlpool queue: ${count(totals.shards, 'shard')} done, ${count(totals.failed, 'failed URL')}\n`,
     );
   process.exitCode = totals.failed > 0 || invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
-}
-
-export interface WorkerArgs extends GetArgs {
-  redis: string;
-  'redis-timeout'?: number | undefined;
-  'list-root': string;
-  queue?: string | undefined;
-  drain?: boolean | undefined;
-  lock?: number | undefined;
-  'shards-at-once'?: number | undefined;
 }
 
 /** `dlpool worker`: runs shards of the queue through the engine until stopped (or drained with --drain). */

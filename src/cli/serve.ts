@@ -1,17 +1,6 @@
 import { DlpoolError, UsageError } from '../errors.js';
 import { createServer, parseSize, type ServeOptions } from '../server/index.js';
-
-export interface ServeArgs {
-  root?: string | undefined;
-  dotfiles?: boolean | undefined;
-  port?: number | undefined;
-  host?: string | undefined;
-  latency?: number | undefined;
-  rate?: string | undefined;
-  'fail-rate'?: number | undefined;
-  'drop-rate'?: number | undefined;
-  seed?: number | undefined;
-}
+import type { ServeArgs } from './commands/serve.js';
 
 /** argv -> ServeOptions; the server checks ranges and reports bad values by option name. */
 export function toServeOptions(a: ServeArgs): ServeOptions {

@@ -5,15 +5,7 @@ import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import type { VerifyStatus } from '../verify/verify.js';
 import { verify } from '../verify/verify.js';
-
-export interface VerifyArgs {
-  sums?: string | undefined;
-  dir?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  json?: boolean | undefined;
-  quiet?: boolean | undefined;
-}
+import type { VerifyArgs } from './commands/verify.js';
 
 /** Text lines say what `sha256sum -c` says, so scripts written for it read dlpool's too. */
 const SHA256SUM_WORDS: Record<VerifyStatus, string> = {
