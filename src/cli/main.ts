@@ -3,12 +3,13 @@ import { hideBin } from 'yargs/helpers';
 import { DlpoolError } from '../errors.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
-import { checkValues, type ParsedOptions, unknownOptionsMessage } from './argv-checks.js';
+import { checkValues, type ParsedOptions } from './argv-checks.js';
 import { COMMANDS } from './commands/index.js';
 import { cwdProblem } from './cwd.js';
 import { safeLines, safeText } from './render/safe-text.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import { addCommands } from './to-yargs.js';
+import { asTyped, checkCommandName, commandOf, tryHelp, yargsMessage } from './usage.js';
 
 /** yargs passes its instance to middleware and holds the options of the command it parses; its types say neither. */
 interface WithOptions {
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const tokens = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
+  const command = commandOf(tokens);
   const parser = addCommands(
     yargs(tokens)
       .scriptName('dlpool')
@@ -43,17 +45,20 @@ export async function main(argv: string[]): Promise<void> {
       if (err) throw err;
       const opts = (parser as unknown as WithOptions).getOptions();
       const known = Object.keys(opts.key).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
-      throw new DlpoolError('ERR_DL_USAGE', unknownOptionsMessage(msg, known) ?? msg);
+      throw new DlpoolError('ERR_DL_USAGE', yargsMessage(msg, command, known));
     });
   try {
+    checkCommandName(tokens);
     await parser.parseAsync();
   } catch (err) {
     if (
       err instanceof DlpoolError &&
       (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT' || err.code === 'ERR_DL_REDIS')
     ) {
-      process.stderr.write(`${safeText(`dlpool: ${err.message}`)}\n`);
-      if (err.code === 'ERR_DL_USAGE') process.stderr.write('Try dlpool --help.\n');
+      const usage = err.code === 'ERR_DL_USAGE';
+      const message = usage ? asTyped(err.message, tokens, command) : err.message;
+      process.stderr.write(`${safeText(`dlpool: ${message}`)}\n`);
+      if (usage) process.stderr.write(`${tryHelp(command)}\n`);
       process.exitCode = EXIT.USAGE;
       return;
     }

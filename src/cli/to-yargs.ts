@@ -41,8 +41,14 @@ export function configure(y: Argv, c: CommandSpec): Argv {
   let argv = y;
   for (const p of c.positionals) argv = argv.positional(p.name, yargsPositional(p));
   for (const o of c.options) argv = argv.option(o.flag, yargsOption(o));
-  for (const [cmd, what] of c.examples) argv = argv.example(cmd, what);
-  return c.epilog === undefined ? argv : argv.epilog(c.epilog);
+  // Examples are printed whole, one per line with what it does under it: yargs' example column is half the
+  // width, so it broke every longer command line in the middle.
+  const examples = c.examples.map(([cmd, what]) => `  ${cmd}\n      ${what}`);
+  const epilog = [
+    ...(examples.length > 0 ? [`Examples:\n${examples.join('\n')}`] : []),
+    ...(c.epilog === undefined ? [] : [c.epilog]),
+  ];
+  return epilog.length === 0 ? argv : argv.epilog(epilog.join('\n\n'));
 }
 
 /** Every command on the parser, the default one also under `$0`. */

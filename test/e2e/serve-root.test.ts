@@ -162,7 +162,7 @@ describe('dlpool serve --root that is no folder', () => {
     for (const root of [path.join(dir, 'missing'), path.join(dir, 'file')]) {
       const r = await runCli(['serve', '--root', root]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`dlpool: --root: not a directory: ${root}\nTry dlpool --help.\n`);
+      expect(r.stderr).toBe(`dlpool: --root: not a directory: ${root}\nTry 'dlpool serve --help'.\n`);
     }
   });
 });
@@ -187,7 +187,7 @@ describe('dlpool serve --dotfiles', () => {
     const alone = await runCli(['serve', '--dotfiles']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toBe(
-      'dlpool: --dotfiles: serves hidden files under --root; give --root DIR too\nTry dlpool --help.\n',
+      "dlpool: --dotfiles: serves hidden files under --root; give --root DIR too\nTry 'dlpool serve --help'.\n",
     );
   });
 });
