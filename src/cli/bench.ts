@@ -10,6 +10,8 @@ import type { BenchHashPool, BenchReport } from '../bench/types.js';
 import { DlpoolError, errnoOf, UsageError } from '../errors.js';
 import { makeFolders } from '../file/folders.js';
 import type { EngineMode } from '../options.js';
+import { EXIT } from '../report/summary.js';
+import { onInterrupt } from './signals.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import type { BenchArgs } from './commands/bench.js';
 
@@ -72,10 +74,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
   }
   makeReportFolders(a);
   const demo = a.demo ? await startDemo(names) : undefined;
-  const controller = new AbortController();
-  const stop = () => controller.abort(new UsageError('bench: interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const interrupt = onInterrupt();
   try {
     let workloads: BenchWorkload[];
     if (demo) workloads = demo.workloads;
@@ -90,7 +89,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       workloads,
       axes,
       runs,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (e) => {
         if (e.type === 'workload') {
           process.stderr.write(`dlpool bench: ${e.name}: ${e.configs} configurations x ${e.runs} runs\n`);
@@ -111,10 +110,14 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       process.stderr.write(`dlpool bench: wrote ${path.resolve(a.html)}\n`);
     }
     const failed = report.workloads.some((w) => w.configs.some((c) => !c.ok));
-    process.exitCode = failed ? 1 : 0;
+    process.exitCode = failed ? EXIT.FAILED : EXIT.OK;
+  } catch (err) {
+    // runBench stops with the signal's name: the end of the run, said as such, not an error.
+    if (!interrupt.signal.aborted) throw err;
+    process.stderr.write(`dlpool bench: interrupted (${String(interrupt.signal.reason)})\n`);
+    process.exitCode = interrupt.exitCode();
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    interrupt.close();
     await demo?.close();
   }
 }

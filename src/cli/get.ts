@@ -1,7 +1,7 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import { type DownloadOptions, MAX_DELAY_MS } from '../options.js';
-import { EXIT, exitCodeFor } from '../report/summary.js';
+import { exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
@@ -12,6 +12,7 @@ import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
+import { onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
 
@@ -124,26 +125,13 @@ export async function runGet(a: GetArgs): Promise<void> {
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    interrupts++;
-    if (interrupts > 1 && sig === 'SIGINT') {
-      // A second Ctrl-C means "now": .part files are already on disk, so nothing complete is lost.
-      renderer?.stop();
-      process.stderr.write('\ndlpool: interrupted again, exiting at once\n');
-      process.exit(EXIT.SIGINT);
-    }
-    controller.abort(sig);
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  // A second signal leaves a clean terminal behind: the bars are stopped first.
+  const interrupt = onInterrupt();
+  interrupt.beforeExit(() => renderer?.stop());
   try {
     const summary = await download({
       ...options,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (e) => renderer?.onEvent(e),
     });
     renderer?.finish(summary);
@@ -162,7 +150,6 @@ export async function runGet(a: GetArgs): Promise<void> {
     renderer?.stop();
     throw inFlags(err);
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    interrupt.close();
   }
 }

@@ -147,7 +147,7 @@ describe('dlpool serve --root stops on a signal in every state', () => {
       s.child.kill(signal);
       const end = await endOf(s);
       stalled.destroy();
-      expect(end).toEqual({ code: 0, signal: null });
+      expect(end).toEqual({ code: signal === 'SIGINT' ? 130 : 143, signal: null });
       expect(s.stderr()).toBe('dlpool serve: stopped\n');
       expect(fifo).toBe(404);
     });
@@ -182,8 +182,8 @@ describe('dlpool serve --dotfiles', () => {
     const shown = await serve(['--root', root, '--dotfiles']);
     expect(await get(`${shown.url}.env`)).toEqual({ status: 200, body: 'TOKEN=1\n' });
     shown.child.kill('SIGTERM');
-    expect(await hidden.exited).toEqual({ code: 0, signal: null });
-    expect(await shown.exited).toEqual({ code: 0, signal: null });
+    expect(await hidden.exited).toEqual({ code: 143, signal: null });
+    expect(await shown.exited).toEqual({ code: 143, signal: null });
     const alone = await runCli(['serve', '--dotfiles']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toBe(
@@ -212,6 +212,6 @@ describe('dlpool serve (synthetic files) stops on a signal while it computes che
     s.child.kill('SIGTERM');
     const end = await endOf(s);
     expect(status).toBe(200);
-    expect(end).toEqual({ code: 0, signal: null });
+    expect(end).toEqual({ code: 143, signal: null });
   });
 });
