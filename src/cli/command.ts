@@ -1,11 +1,9 @@
 // The command model: each command is declared once (src/cli/commands/<name>.ts) and its yargs configuration,
 // the type of its parsed arguments, its --help and its README table are read from that declaration.
 
-import type { DownloadOptions } from '../options.js';
-
 /**
  * How a flag's value is read and handed on:
- * - `count`: a whole number >= 0; `rate`: a number above 0; `seconds`: a number of seconds above 0, handed over
+ * - `count`: a whole number, its range checked by the library; `rate`: a number above 0; `seconds`: a number of seconds above 0, handed over
  *   in milliseconds; `number`: any number, checked by the command; `size`: bytes with a suffix (`500K`, `2M`,
  *   `1G`) of at least `size.min`;
  * - `string`, `boolean`, `choice`: as given; `headers`: one `"Name: value"` per occurrence; `shard`: `I/N`.
@@ -19,8 +17,11 @@ export interface OptionSpec {
   /** Short or other names, without dashes (`j`, `cacert`). */
   readonly alias?: readonly string[];
   readonly kind: OptionKind;
-  /** The library option it sets (DownloadOptions); none for what only the CLI does (output, progress). */
-  readonly key?: keyof DownloadOptions;
+  /**
+   * The library option it sets (`perHost` of DownloadOptions, `algorithm` of hashFiles); none for what only the
+   * CLI does (output, progress). The library's errors name it, and the CLI says them with the flag as typed.
+   */
+  readonly key?: string;
   readonly choices?: readonly string[];
   /** The value's name in the README (`N`, `FILE`, `SEC`, `BYTES`). */
   readonly value?: string;

@@ -7,7 +7,7 @@ import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { parseByteSize } from './byte-size.js';
 import type { OptionSpec } from './command.js';
-import { flagOf, GET_OPTIONS } from './commands/get-options.js';
+import { GET_OPTIONS } from './commands/get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -28,18 +28,10 @@ function seconds(flag: string, v: number | undefined): number | undefined {
   return Math.max(1, Math.round(v * 1000));
 }
 
-function whole(flag: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag}: expected a whole number, got ${v}`);
-  return v;
-}
-
 /** One option's value as the library takes it (see OptionKind); errors name the flag as typed. */
 function fromArgv(spec: OptionSpec, v: unknown): unknown {
   const flag = `--${spec.flag}`;
   switch (spec.kind) {
-    case 'count':
-      return whole(flag, v as number);
     case 'seconds':
       return seconds(flag, v as number);
     case 'rate':
@@ -64,14 +56,6 @@ function fromArgv(spec: OptionSpec, v: unknown): unknown {
     default:
       return v;
   }
-}
-
-/** The library names its options (`concurrency: ...`); the user typed flags (`--concurrency: ...`). */
-function inFlags(err: unknown): unknown {
-  if (!(err instanceof UsageError)) return err;
-  const key = /^(\w+):/.exec(err.message)?.[1];
-  const flag = key === undefined ? undefined : flagOf(key);
-  return flag === undefined ? err : new UsageError(`${flag}${err.message.slice(key!.length)}`);
 }
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
@@ -148,7 +132,7 @@ export async function runGet(a: GetArgs): Promise<void> {
     process.exitCode = exitCodeFor(summary);
   } catch (err) {
     renderer?.stop();
-    throw inFlags(err);
+    throw err;
   } finally {
     interrupt.close();
   }

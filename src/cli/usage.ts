@@ -87,17 +87,20 @@ function spellings(o: OptionSpec): string[] {
   return [o.flag, ...(o.alias ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
 }
 
-/** A message about `--concurrency` names it as the user typed it (`-j: ...`), the last time it was given. */
+/**
+ * A message about an option names it as the user typed it, the last time it was given: `--concurrency: ...` or
+ * the library's `concurrency: ...` become `-j: ...` after `-j 0`.
+ */
 export function asTyped(message: string, tokens: readonly string[], c: CommandSpec): string {
-  const m = /^--([\w-]+):/.exec(message);
-  const o = m && c.options.find((x) => x.flag === m[1]);
+  const m = /^(--)?([\w-]+):/.exec(message);
+  const o = m && c.options.find((x) => (m[1] ? x.flag === m[2] : x.key === m[2]));
   if (!o) return message;
   const names = spellings(o);
-  let typed: string | undefined;
+  let typed = `--${o.flag}`;
   for (const t of tokens) {
     if (t === '--') break;
     const hit = names.find((n) => t === n || (n.startsWith('--') && t.startsWith(`${n}=`)));
     if (hit !== undefined) typed = hit;
   }
-  return typed === undefined ? message : `${typed}${message.slice(m[0].length - 1)}`;
+  return `${typed}${message.slice(m[0].length - 1)}`;
 }

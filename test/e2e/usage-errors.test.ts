@@ -36,6 +36,18 @@ describe('usage errors: one line naming what was typed, then the command whose -
       '--concurrency: expected a whole number from 1 to 10000, got 0',
       undefined,
     ],
+    [
+      'get: one rule with the library (its range, not a looser whole number)',
+      ['--per-host', '1.5', 'http://127.0.0.1:9/a'],
+      '--per-host: expected a whole number from 1 to 10000, got 1.5',
+      undefined,
+    ],
+    [
+      'worker: a get option checked by the library, named as typed',
+      ['worker', '--redis', 'redis://127.0.0.1:9', '--list-root', '.', '-j', '0'],
+      '-j: expected a whole number from 1 to 10000, got 0',
+      'worker',
+    ],
     ['a mistyped command', ['verfy', 'x.sums'], "unknown command 'verfy' (did you mean verify?)", undefined],
     [
       'verify: a choice',

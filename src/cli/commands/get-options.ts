@@ -2,6 +2,7 @@ import {
   DEFAULT_SHARD_SIZE,
   DEFAULT_WORKERS,
   DEFAULTS,
+  type DownloadOptions,
   ENGINE_MODES,
   HASH_POOL_KINDS,
 } from '../../options.js';
@@ -319,13 +320,7 @@ export const GET_OPTIONS = [
     help: 'print one JSON document on stdout, one result per line (schemas/get.schema.json)',
     doc: 'print one JSON document on stdout, one result per line, and nothing else there (`schemas/get.schema.json`)',
   },
-] as const satisfies readonly OptionSpec[];
-
-/** The flag (`--per-host`) of a library option, for messages about what the user typed. */
-export function flagOf(key: string): string | undefined {
-  const o = (GET_OPTIONS as readonly OptionSpec[]).find((x) => x.key === key);
-  return o && `--${o.flag}`;
-}
+] as const satisfies readonly (OptionSpec & { key?: keyof DownloadOptions })[];
 
 export const GET_POSITIONALS = [
   {

@@ -10,7 +10,14 @@ const positionals = [
 ] as const satisfies readonly PositionalSpec[];
 
 const options = [
-  { flag: 'algo', kind: 'string', value: 'ALGO', default: 'sha256', help: 'any node:crypto algorithm' },
+  {
+    flag: 'algo',
+    kind: 'string',
+    key: 'algorithm',
+    value: 'ALGO',
+    default: 'sha256',
+    help: 'any node:crypto algorithm',
+  },
   {
     flag: 'recursive',
     alias: ['r'],
