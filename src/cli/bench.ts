@@ -13,7 +13,7 @@ import type { EngineMode } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-import type { BenchArgs } from './commands/bench.js';
+import { type BenchArgs, DEFAULT_RUNS } from './commands/bench.js';
 
 function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
   if (v === undefined) return def;
@@ -54,7 +54,7 @@ export function toAxes(a: BenchArgs): MatrixAxes {
 export async function runBenchCommand(a: BenchArgs): Promise<void> {
   if (a.from !== undefined) return rerender(a.from, a);
   const axes = toAxes(a);
-  const runs = a.runs ?? 3;
+  const runs = a.runs ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs) || runs < 1 || runs > 100)
     throw new UsageError(`--runs: expected 1 to 100, got ${a.runs}`);
   const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));

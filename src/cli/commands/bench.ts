@@ -1,4 +1,8 @@
+import { DEFAULT_AXES } from '../../bench/matrix.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
+
+/** Timed runs per configuration unless --runs says otherwise. */
+export const DEFAULT_RUNS = 3;
 
 const positionals = [
   { name: 'sources', array: true, help: 'URL list files or URLs' },
@@ -18,16 +22,29 @@ const options = [
     default: 'the first three',
     help: 'with --demo: many-small,few-large,latency,capped',
   },
-  { flag: 'modes', kind: 'string', value: 'LIST', default: 'async,threads', help: 'engines to compare' },
+  {
+    flag: 'modes',
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.modes.join(','),
+    help: 'engines to compare',
+  },
   {
     flag: 'concurrency',
     alias: ['j'],
     kind: 'string',
     value: 'LIST',
-    default: '1,4,16,64',
+    default: DEFAULT_AXES.concurrency.join(','),
     help: '-j values',
   },
-  { flag: 'workers', alias: ['w'], kind: 'string', value: 'LIST', default: '1,2,4', help: 'worker counts' },
+  {
+    flag: 'workers',
+    alias: ['w'],
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.workers.join(','),
+    help: 'worker counts',
+  },
   {
     flag: 'hash-pool',
     kind: 'string',
@@ -40,14 +57,14 @@ const options = [
     alias: ['x'],
     kind: 'string',
     value: 'LIST',
-    default: '1',
+    default: DEFAULT_AXES.split.join(','),
     help: '-x values: connections per large file, e.g. 1,4,8',
   },
   {
     flag: 'runs',
     kind: 'number',
     value: 'N',
-    default: '3',
+    default: String(DEFAULT_RUNS),
     help: 'timed runs per configuration; the median is reported',
   },
   {

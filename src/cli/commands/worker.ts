@@ -1,3 +1,4 @@
+import { DEFAULT_LOCK_MS } from '../../queue/job-data.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 import { GET_OPTIONS } from './get-options.js';
 import { REDIS_OPTIONS } from './redis.js';
@@ -32,7 +33,7 @@ const options = [
     flag: 'lock',
     kind: 'number',
     value: 'SEC',
-    default: '30',
+    default: String(DEFAULT_LOCK_MS / 1000),
     help: "seconds a shard stays taken without this worker renewing it (a dead worker's shard waits this long)",
   },
 ] as const satisfies readonly OptionSpec[];
