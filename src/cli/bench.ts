@@ -10,23 +10,10 @@ import type { BenchHashPool, BenchReport } from '../bench/types.js';
 import { DlpoolError, errnoOf, UsageError } from '../errors.js';
 import { makeFolders } from '../file/folders.js';
 import type { EngineMode } from '../options.js';
+import { EXIT } from '../report/summary.js';
+import { onInterrupt } from './signals.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-
-export interface BenchArgs {
-  sources?: string[] | undefined;
-  demo?: boolean | undefined;
-  modes?: string | undefined;
-  concurrency?: string | undefined;
-  workers?: string | undefined;
-  'hash-pool'?: string | undefined;
-  split?: string | undefined;
-  runs?: number | undefined;
-  checksums?: string | undefined;
-  json?: string | undefined;
-  html?: string | undefined;
-  workloads?: string | undefined;
-  from?: string | undefined;
-}
+import { type BenchArgs, DEFAULT_RUNS } from './commands/bench.js';
 
 function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
   if (v === undefined) return def;
@@ -67,7 +54,7 @@ export function toAxes(a: BenchArgs): MatrixAxes {
 export async function runBenchCommand(a: BenchArgs): Promise<void> {
   if (a.from !== undefined) return rerender(a.from, a);
   const axes = toAxes(a);
-  const runs = a.runs ?? 3;
+  const runs = a.runs ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs) || runs < 1 || runs > 100)
     throw new UsageError(`--runs: expected 1 to 100, got ${a.runs}`);
   const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
@@ -87,10 +74,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
   }
   makeReportFolders(a);
   const demo = a.demo ? await startDemo(names) : undefined;
-  const controller = new AbortController();
-  const stop = () => controller.abort(new UsageError('bench: interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const interrupt = onInterrupt();
   try {
     let workloads: BenchWorkload[];
     if (demo) workloads = demo.workloads;
@@ -105,7 +89,7 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       workloads,
       axes,
       runs,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (e) => {
         if (e.type === 'workload') {
           process.stderr.write(`dlpool bench: ${e.name}: ${e.configs} configurations x ${e.runs} runs\n`);
@@ -126,10 +110,14 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       process.stderr.write(`dlpool bench: wrote ${path.resolve(a.html)}\n`);
     }
     const failed = report.workloads.some((w) => w.configs.some((c) => !c.ok));
-    process.exitCode = failed ? 1 : 0;
+    process.exitCode = failed ? EXIT.FAILED : EXIT.OK;
+  } catch (err) {
+    // runBench stops with the signal's name: the end of the run, said as such, not an error.
+    if (!interrupt.signal.aborted) throw err;
+    process.stderr.write(`dlpool bench: interrupted (${String(interrupt.signal.reason)})\n`);
+    process.exitCode = interrupt.exitCode();
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    interrupt.close();
     await demo?.close();
   }
 }

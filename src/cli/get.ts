@@ -1,58 +1,22 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import { type DownloadOptions, MAX_DELAY_MS } from '../options.js';
-import { EXIT, exitCodeFor } from '../report/summary.js';
+import { exitCodeFor } from '../report/summary.js';
 import { parseShardSpec } from '../shards/shards.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { parseByteSize } from './byte-size.js';
-import { flagOf, GET_OPTIONS, type GetOption } from './get-options.js';
+import type { OptionSpec } from './command.js';
+import { GET_OPTIONS } from './commands/get-options.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
+import { onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
+import type { GetArgs } from './commands/get-options.js';
 
-export interface GetArgs {
-  sources?: string[] | undefined;
-  /** -i FILE (aria2c, wget): list files, one or several. */
-  'input-file'?: string | string[] | undefined;
-  /** Words yargs did not take as options or positionals: the command's name, and what followed `--`. */
-  _?: (string | number)[] | undefined;
-  dir?: string | undefined;
-  concurrency?: number | undefined;
-  'per-host'?: number | undefined;
-  /** One string, or several when -H was repeated. */
-  header?: string | string[] | undefined;
-  'user-agent'?: string | undefined;
-  'max-redirects'?: number | undefined;
-  'max-size'?: string | undefined;
-  split?: number | undefined;
-  'min-split-size'?: string | undefined;
-  'allow-insecure-redirects'?: boolean | undefined;
-  'ca-certificate'?: string | undefined;
-  'connect-timeout'?: number | undefined;
-  timeout?: number | undefined;
-  'speed-limit'?: string | undefined;
-  'speed-time'?: number | undefined;
-  retries?: number | undefined;
-  overwrite?: boolean | undefined;
-  'require-checksum'?: boolean | undefined;
-  'limit-rate'?: string | undefined;
-  'host-rate'?: number | undefined;
-  shard?: string | undefined;
-  'shard-size'?: number | undefined;
-  'content-disposition'?: boolean | undefined;
-  progress?: string | undefined;
-  mode?: string | undefined;
-  hash?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  checksums?: string | undefined;
-  manifest?: string | undefined;
-  quiet?: boolean | undefined;
-  json?: boolean | undefined;
-}
+export type { GetArgs };
 
 /** The longest wait a flag takes, in seconds (what a timer holds: ~24.8 days). */
 const MAX_SECONDS = Math.floor(MAX_DELAY_MS / 1000);
@@ -64,18 +28,10 @@ function seconds(flag: string, v: number | undefined): number | undefined {
   return Math.max(1, Math.round(v * 1000));
 }
 
-function whole(flag: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag}: expected a whole number, got ${v}`);
-  return v;
-}
-
 /** One option's value as the library takes it (see OptionKind); errors name the flag as typed. */
-function fromArgv(spec: GetOption, v: unknown): unknown {
+function fromArgv(spec: OptionSpec, v: unknown): unknown {
   const flag = `--${spec.flag}`;
   switch (spec.kind) {
-    case 'count':
-      return whole(flag, v as number);
     case 'seconds':
       return seconds(flag, v as number);
     case 'rate':
@@ -102,14 +58,6 @@ function fromArgv(spec: GetOption, v: unknown): unknown {
   }
 }
 
-/** The library names its options (`concurrency: ...`); the user typed flags (`--concurrency: ...`). */
-function inFlags(err: unknown): unknown {
-  if (!(err instanceof UsageError)) return err;
-  const key = /^(\w+):/.exec(err.message)?.[1];
-  const flag = key === undefined ? undefined : flagOf(key);
-  return flag === undefined ? err : new UsageError(`${flag}${err.message.slice(key!.length)}`);
-}
-
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptions {
   const lists = a['input-file'] === undefined ? [] : ([] as string[]).concat(a['input-file']);
@@ -131,7 +79,7 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
   // The renderers take each result from its event; holding them all would grow with the list.
   const o: DownloadOptions = { sources, stdin: process.stdin, env: process.env, keepResults: false };
   const set = o as Record<string, unknown>;
-  for (const spec of GET_OPTIONS) {
+  for (const spec of GET_OPTIONS as readonly OptionSpec[]) {
     const v = (a as Record<string, unknown>)[spec.flag];
     if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
   }
@@ -161,26 +109,13 @@ export async function runGet(a: GetArgs): Promise<void> {
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    interrupts++;
-    if (interrupts > 1 && sig === 'SIGINT') {
-      // A second Ctrl-C means "now": .part files are already on disk, so nothing complete is lost.
-      renderer?.stop();
-      process.stderr.write('\ndlpool: interrupted again, exiting at once\n');
-      process.exit(EXIT.SIGINT);
-    }
-    controller.abort(sig);
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  // A second signal leaves a clean terminal behind: the bars are stopped first.
+  const interrupt = onInterrupt();
+  interrupt.beforeExit(() => renderer?.stop());
   try {
     const summary = await download({
       ...options,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (e) => renderer?.onEvent(e),
     });
     renderer?.finish(summary);
@@ -197,9 +132,8 @@ export async function runGet(a: GetArgs): Promise<void> {
     process.exitCode = exitCodeFor(summary);
   } catch (err) {
     renderer?.stop();
-    throw inFlags(err);
+    throw err;
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    interrupt.close();
   }
 }

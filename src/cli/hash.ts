@@ -10,16 +10,9 @@ import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
-
-export interface HashArgs {
-  files?: string[] | undefined;
-  _?: (string | number)[] | undefined;
-  algo?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  recursive?: boolean | undefined;
-  json?: boolean | undefined;
-}
+import { EXIT } from '../report/summary.js';
+import { onInterrupt } from './signals.js';
+import type { HashArgs } from './commands/hash.js';
 
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };
@@ -82,6 +75,8 @@ function standardInput(): Readable {
 
 /** `dlpool hash FILES..`: coreutils-format lines in argument order; exit 1 if any file could not be read. */
 export async function runHash(a: HashArgs): Promise<void> {
+  // Nothing is written but digests on stdout, so nothing to finish: the first signal ends the run.
+  const interrupt = onInterrupt(true);
   let failed = 0;
   // (Optional for yargs, so that files after `--` count; at least one is still required.)
   const given = [...(a.files ?? []), ...afterDoubleDash(a._, 'hash')].map((f) =>
@@ -106,6 +101,7 @@ export async function runHash(a: HashArgs): Promise<void> {
       }
   }
   const doc = a.json ? new JsonDocument(process.stdout) : undefined;
+  interrupt.beforeExit(() => doc?.stop());
   const toTerminal = process.stdout.isTTY === true;
   const started = performance.now();
   let hashed = 0;
@@ -153,6 +149,7 @@ export async function runHash(a: HashArgs): Promise<void> {
     doc?.finish({ ok: hashed, unreadable: failed, elapsedMs: Math.round(performance.now() - started) });
   } finally {
     doc?.stop();
+    interrupt.close();
   }
-  process.exitCode = failed > 0 ? 1 : 0;
+  process.exitCode = failed > 0 ? EXIT.FAILED : EXIT.OK;
 }

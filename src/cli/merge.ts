@@ -6,12 +6,7 @@ import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';
 import { failureLine } from './render/lines.js';
 import { safeText } from './render/safe-text.js';
-
-export interface MergeArgs {
-  dir?: string | undefined;
-  manifest?: string | undefined;
-  failed?: string | undefined;
-}
+import type { MergeArgs } from './commands/merge.js';
 
 /** A FILE named on the command line that cannot be written is an input error (exit 2), as for `get`. */
 function asInput(err: unknown): unknown {

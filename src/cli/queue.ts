@@ -3,24 +3,15 @@ import type { ShardResult } from '../queue/job-data.js';
 import { addList } from '../queue/queue.js';
 import { queueResults, queueStatus } from '../queue/status.js';
 import { runWorker } from '../queue/worker.js';
-import { type GetArgs, toDownloadOptions } from './get.js';
+import { toDownloadOptions } from './get.js';
 import { count } from './format.js';
 import { JsonDocument } from './render/json-doc.js';
 import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.js';
 import { safeJson, safeText } from './render/safe-text.js';
 import { WorkerRenderer } from './render/worker.js';
-
-export interface QueueArgs {
-  action?: string | undefined;
-  list?: string | undefined;
-  redis: string;
-  'redis-timeout'?: number | undefined;
-  queue?: string | undefined;
-  'shard-size'?: number | undefined;
-  'list-root'?: string | undefined;
-  json?: boolean | undefined;
-  watch?: boolean | undefined;
-}
+import { onInterrupt } from './signals.js';
+import { type QueueArgs, WATCH_INTERVAL_MS } from './commands/queue.js';
+import type { WorkerArgs } from './commands/worker.js';
 
 /** Where Redis is, as the library takes it. */
 function redisOptions(a: {
@@ -54,6 +45,18 @@ function resultFailureLine(f: ShardResult['failed'][number]): string {
 
 /** `dlpool queue add LIST | status | results`. */
 export async function runQueue(a: QueueArgs): Promise<void> {
+  // status waits between looks and stops there; add and results have nothing to finish that a signal could
+  // spare (each job is added whole or not at all), so they end on the first one.
+  const interrupt = onInterrupt(a.action !== 'status');
+  try {
+    await queueAction(a, interrupt.signal);
+  } finally {
+    interrupt.close();
+  }
+  process.exitCode = interrupt.exitCode() ?? process.exitCode;
+}
+
+async function queueAction(a: QueueArgs, signal: AbortSignal): Promise<void> {
   const base = redisOptions(a);
   if (a.action === 'add') {
     const r = await addList(a.list ?? '', {
@@ -80,8 +83,12 @@ export async function runQueue(a: QueueArgs): Promise<void> {
       if (shown > 0 && bar !== undefined && !a.json) process.stdout.write(`\x1b[${shown}F\x1b[J`);
       process.stdout.write(text);
       shown = bar === undefined ? 0 : rowsOf(text, bar);
-      if (!a.watch || pendingShards(s) === 0) return;
-      await new Promise((r) => setTimeout(r, 2000));
+      if (!a.watch || pendingShards(s) === 0 || signal.aborted) return;
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, WATCH_INTERVAL_MS);
+        signal.addEventListener('abort', () => resolve(clearTimeout(t)), { once: true });
+      });
+      if (signal.aborted) return;
     }
   }
   // results: the merged manifest on stdout, then the failed URLs on stderr (as dlpool merge); or one JSON
@@ -116,25 +123,13 @@ export async function runQueue(a: QueueArgs): Promise<void> {
   process.exitCode = totals.failed > 0 || invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
 
-export interface WorkerArgs extends GetArgs {
-  redis: string;
-  'redis-timeout'?: number | undefined;
-  'list-root': string;
-  queue?: string | undefined;
-  drain?: boolean | undefined;
-  lock?: number | undefined;
-  'shards-at-once'?: number | undefined;
-}
-
 /** `dlpool worker`: runs shards of the queue through the engine until stopped (or drained with --drain). */
 export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
   const get = toDownloadOptions(a, false);
   delete get.sources;
-  const controller = new AbortController();
-  const stop = (sig: string) => controller.abort(sig);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const interrupt = onInterrupt();
   const renderer = workerRenderer(a);
+  interrupt.beforeExit(() => renderer.stop());
   try {
     const r = await runWorker({
       ...redisOptions(a),
@@ -143,27 +138,21 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       drain: a.drain ?? false,
       ...(a['shards-at-once'] !== undefined ? { concurrency: a['shards-at-once'] } : {}),
       ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (shard, e) => renderer.onEvent(shard, e),
       onShard: (s) => renderer.shardDone(s),
       onShardReturned: (shard, handedBack) =>
-        renderer.shardReturned(shard, handedBack, String(controller.signal.reason)),
+        renderer.shardReturned(shard, handedBack, String(interrupt.signal.reason)),
       onShardFailed: (what, message, final) =>
         renderer.note(`dlpool worker: ${what} failed${final ? '' : ' (to be retried)'}: ${message}`),
       onQueueError: (message) => renderer.note(`dlpool worker: queue error (going on): ${message}`),
       onRedisLost: (message) => renderer.note(`dlpool worker: ${message}; retrying until it is back`),
     });
-    process.exitCode = controller.signal.aborted
-      ? controller.signal.reason === 'SIGTERM'
-        ? EXIT.SIGTERM
-        : EXIT.SIGINT
-      : r.failedUrls > 0 || r.failedShards > 0
-        ? EXIT.FAILED
-        : EXIT.OK;
+    process.exitCode =
+      interrupt.exitCode() ?? (r.failedUrls > 0 || r.failedShards > 0 ? EXIT.FAILED : EXIT.OK);
   } finally {
     renderer.stop();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    interrupt.close();
   }
 }
 

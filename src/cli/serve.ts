@@ -1,17 +1,7 @@
 import { DlpoolError, UsageError } from '../errors.js';
 import { createServer, parseSize, type ServeOptions } from '../server/index.js';
-
-export interface ServeArgs {
-  root?: string | undefined;
-  dotfiles?: boolean | undefined;
-  port?: number | undefined;
-  host?: string | undefined;
-  latency?: number | undefined;
-  rate?: string | undefined;
-  'fail-rate'?: number | undefined;
-  'drop-rate'?: number | undefined;
-  seed?: number | undefined;
-}
+import type { ServeArgs } from './commands/serve.js';
+import { onInterrupt } from './signals.js';
 
 /** argv -> ServeOptions; the server checks ranges and reports bad values by option name. */
 export function toServeOptions(a: ServeArgs): ServeOptions {
@@ -73,20 +63,15 @@ export async function listen(options: ServeOptions): Promise<Awaited<ReturnType<
   }
 }
 
-/** `dlpool serve`: prints its base URL, serves until SIGINT/SIGTERM, then closes every connection. */
+/** `dlpool serve`: prints its base URL, serves until SIGINT/SIGTERM (then 130/143), closing every connection. */
 export async function runServe(a: ServeArgs): Promise<void> {
   const options = toServeOptions(a);
   const server = await listen(options);
   process.stdout.write(`dlpool serve: ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const interrupt = onInterrupt();
+  await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
   await server.close();
+  interrupt.close();
   process.stderr.write('dlpool serve: stopped\n');
+  process.exitCode = interrupt.exitCode();
 }

@@ -3,17 +3,11 @@ import { count } from './format.js';
 import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
+import { onInterrupt } from './signals.js';
+import { EXIT } from '../report/summary.js';
 import type { VerifyStatus } from '../verify/verify.js';
 import { verify } from '../verify/verify.js';
-
-export interface VerifyArgs {
-  sums?: string | undefined;
-  dir?: string | undefined;
-  'hash-pool'?: string | undefined;
-  workers?: number | undefined;
-  json?: boolean | undefined;
-  quiet?: boolean | undefined;
-}
+import type { VerifyArgs } from './commands/verify.js';
 
 /** Text lines say what `sha256sum -c` says, so scripts written for it read dlpool's too. */
 const SHA256SUM_WORDS: Record<VerifyStatus, string> = {
@@ -24,9 +18,7 @@ const SHA256SUM_WORDS: Record<VerifyStatus, string> = {
 
 /** `dlpool verify SUMS`: lines like `sha256sum -c`, a summary, exit 0 only when every file matches. */
 export async function runVerify(a: VerifyArgs): Promise<void> {
-  const controller = new AbortController();
-  const onInt = () => controller.abort('SIGINT');
-  process.once('SIGINT', onInt);
+  const interrupt = onInterrupt();
   const doc = a.json ? new JsonDocument(process.stdout) : undefined;
   try {
     const summary = await verify({
@@ -34,7 +26,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       ...(a.dir !== undefined ? { dir: a.dir } : {}),
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       keepResults: false,
       onResult: (r) => {
         if (doc) {
@@ -60,7 +52,10 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
     });
     if (doc) {
       const { results: _none, ...totals } = summary;
-      doc.finish({ ...totals, interrupted: controller.signal.aborted ? 'SIGINT' : null });
+      doc.finish({
+        ...totals,
+        interrupted: interrupt.signal.aborted ? (interrupt.signal.reason as string) : null,
+      });
     } else {
       for (const b of summary.badLines) process.stderr.write(`${safeText(`dlpool: warning: ${b}`)}\n`);
       if (summary.unreadable > 0) {
@@ -78,10 +73,10 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
       }
     }
     const bad = summary.failed + summary.unreadable > 0 || summary.ok === 0;
-    process.exitCode = controller.signal.aborted ? 130 : bad ? 1 : 0;
+    process.exitCode = interrupt.exitCode() ?? (bad ? EXIT.FAILED : EXIT.OK);
   } finally {
     // A failure after results were written: what is on stdout still parses.
     doc?.stop();
-    process.off('SIGINT', onInt);
+    interrupt.close();
   }
 }

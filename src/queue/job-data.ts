@@ -4,6 +4,9 @@
  * as options are, never trusted because dlpool wrote them once.
  */
 
+/** How long a shard stays taken without its worker renewing the lock (a dead worker's shard waits this long). */
+export const DEFAULT_LOCK_MS = 30_000;
+
 /** One shard of a list, as a job: where the list is and which of its bytes are the shard, never its URLs. */
 export interface ShardJob {
   /** The list file, as the workers reach it (a shared path), under the worker's --list-root. */

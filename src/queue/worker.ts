@@ -11,7 +11,13 @@ import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
 import { readShard } from '../shards/merge.js';
 import { readMarker } from '../shards/marker.js';
 import type { ShardMarker } from '../shards/shards.js';
-import { BadRecord, checkShardJob, type ShardResult, type ShardSummary } from './job-data.js';
+import {
+  BadRecord,
+  checkShardJob,
+  DEFAULT_LOCK_MS,
+  type ShardResult,
+  type ShardSummary,
+} from './job-data.js';
 import { readShardBytes, trustedRoot } from './list-bytes.js';
 import { DEFAULT_QUEUE, type RedisOptions, resultKeys, shardField } from './queue.js';
 import { openRedis, type RedisTarget, redisReason, redisTarget, watchOutages } from './redis.js';
@@ -28,7 +34,7 @@ export interface WorkerOptions extends RedisOptions {
   drain?: boolean;
   /** Shards at once in this worker. @default 1 */
   concurrency?: number;
-  /** How long a shard stays ours without the worker renewing its lock (a dead worker's shard waits this long). */
+  /** How long a shard stays ours without the worker renewing its lock. @default DEFAULT_LOCK_MS (30 s) */
   lockMs?: number;
   signal?: AbortSignal;
   /** The events of each shard's run (as download()'s onEvent), with the shard's number. */
@@ -121,8 +127,8 @@ export async function runWorker(
     {
       connection,
       concurrency: o.concurrency ?? 1,
-      lockDuration: o.lockMs ?? 30_000,
-      stalledInterval: Math.max(1000, Math.floor((o.lockMs ?? 30_000) / 2)),
+      lockDuration: o.lockMs ?? DEFAULT_LOCK_MS,
+      stalledInterval: Math.max(1000, Math.floor((o.lockMs ?? DEFAULT_LOCK_MS) / 2)),
       maxStalledCount: 5,
     },
   );

@@ -195,9 +195,9 @@ describe('dlpool CLI', () => {
   it('exits 2 for a bad option value, naming the option as typed (the flag, not the library key)', async () => {
     const r = await run(['-j', '0', `${server.url}gen/1/x`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^dlpool: --concurrency: expected a whole number from 1 to 10000, got 0$/m);
+    expect(r.stderr).toMatch(/^dlpool: -j: expected a whole number from 1 to 10000, got 0$/m);
     const h = await run(['-H', 'no colon', `${server.url}gen/1/x`]);
-    expect(h.stderr).toMatch(/^dlpool: --header: expected "Name: value"/m);
+    expect(h.stderr).toMatch(/^dlpool: -H: expected "Name: value"/m);
   });
 
   it('reads a list from stdin with -', async () => {

@@ -49,7 +49,7 @@ describe('option values are checked before anything is sent', () => {
       const r = await runCli(['-H', 'X-A: 1\r\nX-Evil: 2', '-d', dir, `${s.url}/a`, `${s.url}/b`]);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe(
-        "dlpool: --header: the value of 'X-A' holds a line break, a control character or a character past U+00FF (one header per -H)",
+        "dlpool: -H: the value of 'X-A' holds a line break, a control character or a character past U+00FF (one header per -H)",
       );
       expect(s.requests).toHaveLength(0);
     } finally {

@@ -84,9 +84,11 @@ describe('--', () => {
 
 describe('messages for a mistyped command line (exit 2, nothing downloaded)', () => {
   it.each([
-    [['-j', 'four'], /--concurrency: expected a number, got 'four'/],
-    [['-j'], /--concurrency: needs a value/],
-    [['-H'], /--header: needs a value/],
+    // Named as typed: -j, not --concurrency.
+    [['-j', 'four'], /^dlpool: -j: expected a number, got 'four'\n/],
+    [['--concurrency', 'four'], /^dlpool: --concurrency: expected a number, got 'four'\n/],
+    [['-j'], /^dlpool: -j: needs a value/],
+    [['-H'], /^dlpool: -H: needs a value/],
     [['--per-hots', '2'], /unknown option --per-hots \(did you mean --per-host\?\)/],
   ])('%j', async (args, message) => {
     const dir = await tmpDir();

@@ -147,7 +147,7 @@ describe('dlpool serve --root stops on a signal in every state', () => {
       s.child.kill(signal);
       const end = await endOf(s);
       stalled.destroy();
-      expect(end).toEqual({ code: 0, signal: null });
+      expect(end).toEqual({ code: signal === 'SIGINT' ? 130 : 143, signal: null });
       expect(s.stderr()).toBe('dlpool serve: stopped\n');
       expect(fifo).toBe(404);
     });
@@ -162,7 +162,7 @@ describe('dlpool serve --root that is no folder', () => {
     for (const root of [path.join(dir, 'missing'), path.join(dir, 'file')]) {
       const r = await runCli(['serve', '--root', root]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`dlpool: --root: not a directory: ${root}\nTry dlpool --help.\n`);
+      expect(r.stderr).toBe(`dlpool: --root: not a directory: ${root}\nTry 'dlpool serve --help'.\n`);
     }
   });
 });
@@ -182,12 +182,12 @@ describe('dlpool serve --dotfiles', () => {
     const shown = await serve(['--root', root, '--dotfiles']);
     expect(await get(`${shown.url}.env`)).toEqual({ status: 200, body: 'TOKEN=1\n' });
     shown.child.kill('SIGTERM');
-    expect(await hidden.exited).toEqual({ code: 0, signal: null });
-    expect(await shown.exited).toEqual({ code: 0, signal: null });
+    expect(await hidden.exited).toEqual({ code: 143, signal: null });
+    expect(await shown.exited).toEqual({ code: 143, signal: null });
     const alone = await runCli(['serve', '--dotfiles']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toBe(
-      'dlpool: --dotfiles: serves hidden files under --root; give --root DIR too\nTry dlpool --help.\n',
+      "dlpool: --dotfiles: serves hidden files under --root; give --root DIR too\nTry 'dlpool serve --help'.\n",
     );
   });
 });
@@ -212,6 +212,6 @@ describe('dlpool serve (synthetic files) stops on a signal while it computes che
     s.child.kill('SIGTERM');
     const end = await endOf(s);
     expect(status).toBe(200);
-    expect(end).toEqual({ code: 0, signal: null });
+    expect(end).toEqual({ code: 143, signal: null });
   });
 });

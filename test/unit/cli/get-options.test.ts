@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GET_OPTIONS, readmeName } from '../../../src/cli/get-options.js';
+import { type OptionSpec, readmeName } from '../../../src/cli/command.js';
+import { GET_OPTIONS as DECLARED } from '../../../src/cli/commands/get-options.js';
+
+const GET_OPTIONS: readonly OptionSpec[] = DECLARED;
 import { normalizeOptions } from '../../../src/options.js';
 
 const README = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');

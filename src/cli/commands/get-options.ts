@@ -5,51 +5,23 @@ import {
   type DownloadOptions,
   ENGINE_MODES,
   HASH_POOL_KINDS,
-} from '../options.js';
-
-/**
- * How a flag's value is read and handed to the library:
- * - `count`: a whole number >= 0; `rate`: a number above 0; `seconds`: a number of seconds above 0, handed over
- *   in milliseconds; `size`: bytes with a suffix (`500K`, `2M`, `1G`) of at least `min`;
- * - `string`, `boolean`, `choice`: as given; `headers`: one `"Name: value"` per occurrence; `shard`: `I/N`;
- *   `cli`: the CLI's own.
- */
-export type OptionKind =
-  'count' | 'rate' | 'seconds' | 'size' | 'string' | 'boolean' | 'choice' | 'headers' | 'shard' | 'cli';
-
-export interface GetOption {
-  /** The long flag, without `--`. */
-  flag: string;
-  /** Short or other names, without dashes (`j`, `cacert`). */
-  alias?: readonly string[];
-  kind: OptionKind;
-  /** The library option it sets (DownloadOptions); none for what only the CLI does (output, progress). */
-  key?: keyof DownloadOptions;
-  choices?: readonly string[];
-  /** The value's name in the README (`N`, `FILE`, `SEC`, `BYTES`). */
-  value?: string;
-  /** The default, as the README's table and --help say it ('' when there is none to say). */
-  default: string;
-  /** The --help line. */
-  help: string;
-  /** The README's "meaning" column (Markdown). */
-  doc: string;
-  /** For `size`: the smallest value and examples for the error message. */
-  size?: { min: number; unit: string; examples: string };
-}
+} from '../../options.js';
+import type { ArgsOf, OptionSpec, PositionalSpec } from '../command.js';
 
 const MiB = 1024 * 1024;
 
 /**
- * Every option of `dlpool get`, in the order of --help and the README's table: yargs is built from it, argv is
- * turned into library options by it (toDownloadOptions), the library's own errors are reworded with its flags,
- * and test/unit/cli/get-options.test.ts checks the README's table and the library's option names against it.
+ * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and the README's table: yargs is
+ * built from it, argv is turned into library options by it (toDownloadOptions), the library's own errors are
+ * reworded with its flags, and test/unit/cli/get-options.test.ts checks the README's table and the library's
+ * option names against it.
  */
-export const GET_OPTIONS: readonly GetOption[] = [
+export const GET_OPTIONS = [
   {
     flag: 'input-file',
     alias: ['i'],
-    kind: 'cli',
+    kind: 'string',
+    repeat: true,
     value: 'FILE',
     default: '',
     help: 'a URL list file, as aria2c -i and wget -i take it (repeat for more; same as naming it)',
@@ -89,6 +61,7 @@ export const GET_OPTIONS: readonly GetOption[] = [
     alias: ['H'],
     kind: 'headers',
     key: 'headers',
+    repeat: true,
     value: '"K: V"',
     default: '',
     // One value per occurrence, as in curl (repeat -H for more): an array option would swallow the URLs after it.
@@ -225,7 +198,7 @@ export const GET_OPTIONS: readonly GetOption[] = [
   },
   {
     flag: 'progress',
-    kind: 'cli',
+    kind: 'choice',
     choices: ['auto', 'bars', 'plain', 'none'],
     default: '`auto`',
     help: 'bars on a TTY, plain lines otherwise',
@@ -335,36 +308,27 @@ export const GET_OPTIONS: readonly GetOption[] = [
   {
     flag: 'quiet',
     alias: ['q'],
-    kind: 'cli',
+    kind: 'boolean',
     default: 'off',
     help: 'print only failures',
     doc: 'print only failures',
   },
   {
     flag: 'json',
-    kind: 'cli',
+    kind: 'boolean',
     default: 'off',
     help: 'print one JSON document on stdout, one result per line (schemas/get.schema.json)',
     doc: 'print one JSON document on stdout, one result per line, and nothing else there (`schemas/get.schema.json`)',
   },
-];
+] as const satisfies readonly (OptionSpec & { key?: keyof DownloadOptions })[];
 
-/** How an option looks in the README's table: `-j, --concurrency N`, `--mode async\|threads`, `--cacert`. */
-export function readmeName(o: GetOption): string {
-  const shorts = (o.alias ?? []).filter((a) => a.length === 1).map((a) => `-${a}, `);
-  const longs = (o.alias ?? []).filter((a) => a.length > 1).map((a) => ` (\`--${a}\`)`);
-  const value = o.choices ? o.choices.join('\\|') : o.value;
-  return `\`${shorts.join('')}--${o.flag}${value ? ` ${value}` : ''}\`${longs.join('')}`;
-}
+export const GET_POSITIONALS = [
+  {
+    name: 'sources',
+    array: true,
+    help: 'URLs, list files (one URL per line, aria2 input format accepted), or - for stdin',
+  },
+] as const satisfies readonly PositionalSpec[];
 
-/** The --help text of an option: its line, and its default in brackets (Markdown quotes removed). */
-export function helpText(o: GetOption): string {
-  const d = o.default.replace(/`/g, '');
-  return d === '' || d === 'off' ? o.help : `${o.help} [${d}]`;
-}
-
-/** The flag (`--per-host`) of a library option, for messages about what the user typed. */
-export function flagOf(key: string): string | undefined {
-  const o = GET_OPTIONS.find((x) => x.key === key);
-  return o && `--${o.flag}`;
-}
+/** What `dlpool get` receives from the command line. */
+export type GetArgs = ArgsOf<typeof GET_POSITIONALS, typeof GET_OPTIONS>;

@@ -1,0 +1,111 @@
+import { DEFAULT_AXES } from '../../bench/matrix.js';
+import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
+
+/** Timed runs per configuration unless --runs says otherwise. */
+export const DEFAULT_RUNS = 3;
+
+const positionals = [
+  { name: 'sources', array: true, help: 'URL list files or URLs' },
+] as const satisfies readonly PositionalSpec[];
+
+const options = [
+  {
+    flag: 'demo',
+    kind: 'boolean',
+    default: 'off',
+    help: 'built-in workloads on the embedded server (no list needed)',
+  },
+  {
+    flag: 'workloads',
+    kind: 'string',
+    value: 'LIST',
+    default: 'the first three',
+    help: 'with --demo: many-small,few-large,latency,capped',
+  },
+  {
+    flag: 'modes',
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.modes.join(','),
+    help: 'engines to compare',
+  },
+  {
+    flag: 'concurrency',
+    alias: ['j'],
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.concurrency.join(','),
+    help: '-j values',
+  },
+  {
+    flag: 'workers',
+    alias: ['w'],
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.workers.join(','),
+    help: 'worker counts',
+  },
+  {
+    flag: 'hash-pool',
+    kind: 'string',
+    value: 'LIST',
+    default: 'all',
+    help: 'hashing: none,inline,threads,processes',
+  },
+  {
+    flag: 'split',
+    alias: ['x'],
+    kind: 'string',
+    value: 'LIST',
+    default: DEFAULT_AXES.split.join(','),
+    help: '-x values: connections per large file, e.g. 1,4,8',
+  },
+  {
+    flag: 'runs',
+    kind: 'number',
+    value: 'N',
+    default: String(DEFAULT_RUNS),
+    help: 'timed runs per configuration; the median is reported',
+  },
+  {
+    flag: 'checksums',
+    alias: ['c'],
+    kind: 'string',
+    value: 'FILE',
+    default: '',
+    help: 'checksum file the reference download must match',
+  },
+  { flag: 'json', kind: 'string', value: 'FILE', default: '', help: 'write every measurement to FILE' },
+  {
+    flag: 'html',
+    kind: 'string',
+    value: 'FILE',
+    default: '',
+    help: 'write a self-contained report with charts to FILE',
+  },
+  {
+    flag: 'from',
+    kind: 'string',
+    value: 'FILE',
+    default: '',
+    help: 'render a saved --json report again instead of running',
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type BenchArgs = ArgsOf<typeof positionals, typeof options>;
+
+export const benchCommand = defineCommand({
+  name: 'bench',
+  describe:
+    'run a list under each concurrency mode, -j, worker count and hash pool; report, chart and explain',
+  positionals,
+  options,
+  examples: [
+    ['$0 bench --demo --workloads many-small --modes async -j 4,16 --runs 1', 'a quick look (~15 s here)'],
+    ['$0 bench list.txt --html report.html', 'your own list, every mode, with charts'],
+  ],
+  epilog:
+    '--demo runs three workloads under every mode, -j, worker count and hash pool, 3 runs each: several ' +
+    'minutes. Narrow it with --workloads, --modes, -j, -w, --hash-pool and --runs 1.',
+  run: async (a) => (await import('../bench.js')).runBenchCommand(a),
+});

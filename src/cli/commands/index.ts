@@ -1,0 +1,23 @@
+import type { CommandSpec } from '../command.js';
+import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
+import { getCommand } from './get.js';
+import { hashCommand } from './hash.js';
+import { mergeCommand } from './merge.js';
+import { queueCommand } from './queue.js';
+import { serveCommand } from './serve.js';
+import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
+
+/** Every command, in the order of `dlpool --help`. */
+export const COMMANDS: readonly CommandSpec[] = [
+  getCommand,
+  serveCommand,
+  verifyCommand,
+  hashCommand,
+  benchCommand,
+  mergeCommand,
+  queueCommand,
+  workerCommand,
+  demoCommand,
+] as unknown as readonly CommandSpec[];

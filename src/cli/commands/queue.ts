@@ -1,0 +1,51 @@
+import { DEFAULT_SHARD_SIZE } from '../../options.js';
+import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
+import { REDIS_OPTIONS } from './redis.js';
+
+/** How often `queue status --watch` asks Redis again. */
+export const WATCH_INTERVAL_MS = 2000;
+
+const positionals = [
+  { name: 'action', required: true, choices: ['add', 'status', 'results'], help: '' },
+  { name: 'list', help: 'the list to add (a path every worker reaches)' },
+] as const satisfies readonly PositionalSpec[];
+
+const options = [
+  ...REDIS_OPTIONS,
+  {
+    flag: 'shard-size',
+    kind: 'number',
+    value: 'N',
+    default: String(DEFAULT_SHARD_SIZE),
+    help: 'lines per shard (add)',
+  },
+  {
+    flag: 'list-root',
+    kind: 'string',
+    value: 'DIR',
+    default: '',
+    help: "add: record the list's path relative to DIR (each worker finds it under its own --list-root)",
+  },
+  { flag: 'json', kind: 'boolean', default: 'off', help: 'print JSON' },
+  {
+    flag: 'watch',
+    kind: 'boolean',
+    default: 'off',
+    help: `status: again every ${WATCH_INTERVAL_MS / 1000} s until no shard waits or runs`,
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type QueueArgs = ArgsOf<typeof positionals, typeof options>;
+
+export const queueCommand = defineCommand({
+  name: 'queue',
+  describe: 'shards of a list as jobs on Redis (BullMQ): add LIST, status, results',
+  positionals,
+  options,
+  examples: [
+    ['$0 queue add urls.txt --redis redis://10.0.0.5:6379', 'one job per 10,000 lines'],
+    ['$0 queue status --redis redis://10.0.0.5:6379 --watch', 'follow the shards to the end'],
+    ['$0 queue results --redis redis://10.0.0.5:6379 > SHA256SUMS', 'the merged manifest'],
+  ],
+  run: async (a) => (await import('../queue.js')).runQueue(a),
+});

@@ -1,0 +1,110 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { runCli } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+/** One line a user can act on, then where to read more: the command's own --help. */
+function usage(message: string, command?: string): string {
+  return `dlpool: ${message}\nTry 'dlpool${command ? ` ${command}` : ''} --help'.\n`;
+}
+
+describe('usage errors: one line naming what was typed, then the command whose --help to read', () => {
+  const cases: [string, string[], string, string | undefined][] = [
+    [
+      'get: a choice',
+      ['--mode', 'thread', 'http://127.0.0.1:9/a'],
+      "--mode: expected async or threads, got 'thread' (did you mean threads?)",
+      undefined,
+    ],
+    [
+      'get: a choice with nothing close',
+      ['--progress', 'foo', 'http://127.0.0.1:9/a'],
+      "--progress: expected auto, bars, plain or none, got 'foo'",
+      undefined,
+    ],
+    [
+      'get: the flag as typed',
+      ['-j', '0', 'http://127.0.0.1:9/a'],
+      '-j: expected a whole number from 1 to 10000, got 0',
+      undefined,
+    ],
+    [
+      'get: the long flag as typed',
+      ['--concurrency=0', 'http://127.0.0.1:9/a'],
+      '--concurrency: expected a whole number from 1 to 10000, got 0',
+      undefined,
+    ],
+    [
+      'get: one rule with the library (its range, not a looser whole number)',
+      ['--per-host', '1.5', 'http://127.0.0.1:9/a'],
+      '--per-host: expected a whole number from 1 to 10000, got 1.5',
+      undefined,
+    ],
+    [
+      'worker: a get option checked by the library, named as typed',
+      ['worker', '--redis', 'redis://127.0.0.1:9', '--list-root', '.', '-j', '0'],
+      '-j: expected a whole number from 1 to 10000, got 0',
+      'worker',
+    ],
+    ['a mistyped command', ['verfy', 'x.sums'], "unknown command 'verfy' (did you mean verify?)", undefined],
+    [
+      'verify: a choice',
+      ['verify', 'x.sums', '--hash-pool', 'thread'],
+      "--hash-pool: expected inline, threads or processes, got 'thread' (did you mean threads?)",
+      'verify',
+    ],
+    ['hash: a number, short flag', ['hash', '-w', 'x', 'f'], "-w: expected a number, got 'x'", 'hash'],
+    ['serve: a number', ['serve', '--port', 'x'], "--port: expected a number, got 'x'", 'serve'],
+    [
+      'bench: an unknown option',
+      ['bench', '--rusn', '1'],
+      'unknown option --rusn (did you mean --runs?)',
+      'bench',
+    ],
+    [
+      'merge: an unknown option',
+      ['merge', '--manifets', 'x'],
+      'unknown option --manifets (did you mean --manifest?)',
+      'merge',
+    ],
+    [
+      'queue: a choice of action',
+      ['queue', 'frob', '--redis', 'redis://127.0.0.1:9'],
+      "action: expected add, status or results, got 'frob'",
+      'queue',
+    ],
+    [
+      'worker: a missing required option',
+      ['worker', '--redis', 'redis://127.0.0.1:9'],
+      '--list-root: required (--list-root DIR)',
+      'worker',
+    ],
+  ];
+  it.each(cases)('%s', async (_name, args, message, command) => {
+    const dir = await tmpDir();
+    const r = await runCli(args, { cwd: dir });
+    expect(r.stderr).toBe(usage(message, command));
+    expect(r.code).toBe(2);
+  });
+
+  it('a word close to a command names the command when no such file exists, and is a list when one does', async () => {
+    const dir = await tmpDir();
+    await fs.writeFile(path.join(dir, 'verfy'), '');
+    const r = await runCli(['verfy', '-d', dir], { cwd: dir });
+    expect(r.stderr).not.toContain('unknown command');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('--help examples', () => {
+  it.each(COMMANDS.filter((c) => c.examples.length > 0).map((c) => [c.name, c] as const))(
+    '%s: every example whole on one line',
+    async (_, c) => {
+      const r = await runCli([...(c.isDefault ? [] : [c.name]), '--help']);
+      const lines = r.stdout.split('\n').map((l) => l.trim());
+      for (const [line] of c.examples) expect(lines).toContain(line.replace(/\$0/g, 'dlpool'));
+    },
+  );
+});

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type CommandSpec, ownOptions, readmeRows } from '../../../src/cli/command.js';
+import { COMMANDS } from '../../../src/cli/commands/index.js';
+import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
+import { normalizeOptions } from '../../../src/options.js';
+
+const README = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+/** The rows of the README table that follows `title`: [option, default, meaning], cells trimmed. */
+function tableAfter(title: string): string[][] {
+  const at = README.indexOf(title);
+  if (at < 0) return [];
+  const section = README.slice(at);
+  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| option')));
+  return table
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
+}
+
+/** The options a command's README table lists (worker's: its own; get's are in get's table). */
+const listed = (c: CommandSpec) => ownOptions(c, c.name === 'worker' ? GET_OPTIONS : []);
+
+const others = COMMANDS.filter((c) => !c.isDefault && c.options.length > 0);
+
+describe('the command declarations', () => {
+  it.each(others.map((c) => [c.name, c] as const))(
+    '%s: the README table is its options, row by row',
+    (_, c) => {
+      expect(tableAfter(`\`dlpool ${c.name}\` options`)).toEqual(readmeRows(listed(c)));
+    },
+  );
+
+  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s: every flag and alias once', (_, c) => {
+    const names = c.options.flatMap((o) => [o.flag, ...(o.alias ?? [])]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('every library key of get and worker is an option download() knows', () => {
+    const keys = COMMANDS.filter((c) => c.isDefault || c.name === 'worker').flatMap((c) =>
+      c.options.flatMap((o) => (o.key === undefined ? [] : [String(o.key)])),
+    );
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(() => normalizeOptions({ [key]: undefined }), key).not.toThrow();
+  });
+});
