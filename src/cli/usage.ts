@@ -61,7 +61,8 @@ function missingMessage(message: string, c: CommandSpec): string | undefined {
       .split(', ')
       .map((name) => {
         const o = c.options.find((x) => x.flag === name);
-        return `--${name}: required (--${name}${o?.value ? ` ${o.value}` : ''})`;
+        // What the option is for, so the line alone says what to give.
+        return `--${name}${o?.value ? ` ${o.value}` : ''} is required: ${o?.help ?? name}`;
       })
       .join('; ');
   }

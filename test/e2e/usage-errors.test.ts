@@ -78,7 +78,7 @@ describe('usage errors: one line naming what was typed, then the command whose -
     [
       'worker: a missing required option',
       ['worker', '--redis', 'redis://127.0.0.1:9'],
-      '--list-root: required (--list-root DIR)',
+      '--list-root DIR is required: the folder whose lists this worker reads; a job naming a file outside it (links resolved) fails',
       'worker',
     ],
   ];
