@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { benchCommand } from './bench.js';
+import { completionCommand } from './completion.js';
 import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
 import { hashCommand } from './hash.js';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   queueCommand,
   workerCommand,
   demoCommand,
+  completionCommand,
 ] as unknown as readonly CommandSpec[];
