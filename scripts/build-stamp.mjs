@@ -19,6 +19,7 @@ export const INPUTS = [
   'src',
   'bench',
   'scripts/bundle.mjs',
+  'scripts/man.mjs',
   'tsconfig.json',
   'package.json',
   // The bundle holds the installed dependencies' code (undici, yargs, BullMQ...): npm rewrites this file on every
@@ -27,7 +28,7 @@ export const INPUTS = [
 ];
 
 /** Everything the build writes. */
-export const OUTPUTS = ['dist', 'dist-bench'];
+export const OUTPUTS = ['dist', 'dist-bench', 'man'];
 
 const STAMP_PREFIX = 'dist/.build-stamp';
 export const STAMP = `${STAMP_PREFIX}.json`;

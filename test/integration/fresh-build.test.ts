@@ -124,7 +124,8 @@ describe('build stamp', () => {
     expect(compiled.length).toBeGreaterThan(0);
     for (const dir of compiled) expect(INPUTS).toContain(dir);
     expect(INPUTS).toContain('scripts/bundle.mjs');
-    expect(OUTPUTS).toEqual(['dist', 'dist-bench']);
+    expect(INPUTS).toContain('scripts/man.mjs');
+    expect(OUTPUTS).toEqual(['dist', 'dist-bench', 'man']);
     expect(config.test?.globalSetup).toContain('test/helpers/fresh-build.ts');
   });
 });
