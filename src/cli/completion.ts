@@ -90,9 +90,13 @@ ${cases((c) => ['echo', quote([...c.options.flatMap((o) => flagNames(o)), '--hel
 _dlpool() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev='' cmd='' pos=0 i w skip=''
   ((COMP_CWORD > 0)) && prev=\${COMP_WORDS[COMP_CWORD - 1]}
+  # bash splits --mode=threads into --mode, = and threads: the word after = is the flag's value.
+  [[ $cur == = ]] && cur='' && prev=\${COMP_WORDS[COMP_CWORD - 1]}
+  [[ $prev == = ]] && ((COMP_CWORD > 1)) && prev=\${COMP_WORDS[COMP_CWORD - 2]}
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
+    if [[ $w == = ]]; then skip=1; continue; fi
     if [[ -n $skip ]]; then skip=''; continue; fi
     if [[ $w == -* ]]; then
       [[ $(_dlpool_valued "\${cmd:-${defaultCommand(commands).name}}") == *" $w "* ]] && skip=1

@@ -64,6 +64,12 @@ describe('dlpool completion bash, sourced in bash', () => {
     expect(await complete('dlpool get --mode ')).toEqual(['async', 'threads']);
   });
 
+  it('completes a value after --flag= (bash splits the word at =)', async () => {
+    expect(await complete('dlpool get --mode =')).toEqual(['async', 'threads']);
+    expect(await complete('dlpool get --mode = th')).toEqual(['threads']);
+    expect(await complete('dlpool get --mode = threads ')).toEqual(['out', 'urls.txt']);
+  });
+
   it('completes files for a FILE and folders for a DIR', async () => {
     expect(await complete('dlpool get -i ')).toEqual(['out', 'urls.txt']);
     expect(await complete('dlpool verify SUMS -d ')).toEqual(['out']);
