@@ -188,8 +188,8 @@ _dlpool() {
     break
   done
   if [[ -z $cmd && $PREFIX != -* ]]; then
-    local -a commands=(${described})
-    _describe -t commands command commands
+    local -a subcommands=(${described})
+    _describe -t commands command subcommands
     _files
     return
   fi
