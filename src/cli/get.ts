@@ -65,6 +65,10 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
 
 /** `dlpool get`: run the download, render it, map the outcome to the exit code. */
 export async function runGet(a: GetArgs): Promise<void> {
+  if (a['print-config']) {
+    process.stdout.write((await import('./config.js')).formatConfig(a));
+    return;
+  }
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io);
