@@ -65,8 +65,8 @@ function line(flag: string, value: unknown): string {
 }
 
 /**
- * The effective options as a config file (so it can be saved as one), each set one with where it came from and
- * the others as comments with their default.
+ * The effective options as a config file (it can be saved as one), each set one under a comment saying where it
+ * came from, the others as comments with their default.
  */
 export function formatConfig(args: Record<string | symbol, unknown>): string {
   const origins = args[ORIGINS] as Origins | undefined;
@@ -79,7 +79,8 @@ export function formatConfig(args: Record<string | symbol, unknown>): string {
       out.push(`# ${o.flag}: ${d === '' ? 'not set' : `${d} (default)`}`);
       continue;
     }
-    for (const s of set) out.push(`${line(o.flag, s.value)}  # ${s.where}`);
+    // Where it came from on a line of its own: the file takes everything after '=' as the value, '#' too.
+    for (const s of set) out.push(`# ${s.where}`, line(o.flag, s.value));
   }
   return `${out.map((l) => safeText(l)).join('\n')}\n`;
 }

@@ -40,8 +40,8 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     expect(seen(`/${tag}`)).toEqual(['my-agent/1', '1', 'undefined']);
     const p = await runCli(['--print-config'], { env: h.env });
     expect(p.code).toBe(0);
-    expect(p.stdout).toContain(`concurrency = 32  # ${h.file}:3\n`);
-    expect(p.stdout).toContain(`user-agent = my-agent/1  # ${h.file}:2\n`);
+    expect(p.stdout).toContain(`# ${h.file}:3\nconcurrency = 32\n`);
+    expect(p.stdout).toContain(`# ${h.file}:2\nuser-agent = my-agent/1\n`);
   });
 
   it('is overridden by the command line; a repeatable option adds the command line to the file', async () => {
@@ -53,9 +53,9 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     expect(r.code).toBe(0);
     expect(seen(`/${tag}`)).toEqual(['cli/2', '1', '2']);
     const p = await runCli([...args, '--print-config'], { env: h.env });
-    expect(p.stdout).toContain('concurrency = 4  # command line\n');
-    expect(p.stdout).toContain('user-agent = cli/2  # command line\n');
-    expect(p.stdout).toContain(`header = X-A: 1  # ${h.file}:5\nheader = X-B: 2  # command line\n`);
+    expect(p.stdout).toContain('# command line\nconcurrency = 4\n');
+    expect(p.stdout).toContain('# command line\nuser-agent = cli/2\n');
+    expect(p.stdout).toContain(`# ${h.file}:5\nheader = X-A: 1\n# command line\nheader = X-B: 2\n`);
   });
 
   it('--no-config ignores it', async () => {
@@ -92,8 +92,8 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     await writeFile(other, 'concurrency = 7\noverwrite\n');
     const p = await runCli(['--config', other, '--print-config'], { env: h.env });
     expect(p.stderr).toBe('');
-    expect(p.stdout).toContain(`concurrency = 7  # ${other}:1\n`);
-    expect(p.stdout).toContain(`overwrite = true  # ${other}:2\n`);
+    expect(p.stdout).toContain(`# ${other}:1\nconcurrency = 7\n`);
+    expect(p.stdout).toContain(`# ${other}:2\noverwrite = true\n`);
     const missing = path.join(h.dir, 'missing.conf');
     const m = await runCli(['--config', missing, `${server.url}/never`], { env: h.env });
     expect(m.stderr).toBe(`dlpool: config file ${missing}: cannot open it (ENOENT)\n`);
@@ -104,6 +104,19 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     expect(d.stdout).toContain('# config file: none\n');
   });
 
+  it("--print-config's output read as a config file gives the same options ('#' in a value too)", async () => {
+    const h = await home(`${FILE}user-agent = a # b\nmax-size = 2G\n`);
+    const first = await runCli(['-j', '3', '--print-config'], { env: h.env });
+    expect(first.stdout).toContain('\nuser-agent = a # b\n');
+    const saved = path.join(h.dir, 'saved.conf');
+    await writeFile(saved, first.stdout);
+    const again = await runCli(['--config', saved, '--print-config'], { env: h.env });
+    expect(again.stderr).toBe('');
+    const values = (out: string) => out.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(values(again.stdout)).toEqual(values(first.stdout));
+    expect(values(again.stdout)).toContain('concurrency = 3');
+  });
+
   it('worker reads it too', async () => {
     const h = await home(FILE);
     const p = await runCli(
@@ -112,6 +125,6 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     );
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);
-    expect(p.stdout).toContain(`concurrency = 32  # ${h.file}:3\n`);
+    expect(p.stdout).toContain(`# ${h.file}:3\nconcurrency = 32\n`);
   });
 });
