@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Tests that spawn dlpool themselves (not through test/helpers/cli.ts) must not read the developer's own
+// ~/.config/dlpool/config either: an empty home for the whole run.
+const home = mkdtempSync(path.join(os.tmpdir(), 'dlpool-home-'));
 
 export default defineConfig({
   test: {
@@ -10,5 +17,6 @@ export default defineConfig({
     // Network tests start their own loopback servers; run files in parallel processes but keep it modest
     // on a 2-core machine so timing-sensitive tests (idle timeouts) keep their margin.
     maxWorkers: 2,
+    env: { HOME: home, XDG_CONFIG_HOME: home },
   },
 });

@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   ERR_DL_USAGE: 'bad option or argument',
   ERR_DL_INPUT:
-    'a file named on the command line (list, checksum file, manifest, CA certificate) cannot be opened, a checksum file has no checksum line, or `serve` cannot listen on its port',
+    'a file named on the command line (list, checksum file, manifest, CA certificate, `--config`) cannot be opened, the config file has a bad line (`FILE:LINE`), a checksum file has no checksum line, or `serve` cannot listen on its port',
   ERR_DL_LIST_LINE: 'a line of a list file is not a usable URL or option',
   ERR_DL_UNSUPPORTED_SCHEME: 'the URL is not http: or https:',
   ERR_DL_HTTP_STATUS: 'the server answered with an error status',

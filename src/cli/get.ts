@@ -1,13 +1,12 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import { type DownloadOptions, MAX_DELAY_MS } from '../options.js';
+import type { DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
-import { parseShardSpec } from '../shards/shards.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
-import { parseByteSize } from './byte-size.js';
 import type { OptionSpec } from './command.js';
 import { GET_OPTIONS } from './commands/get-options.js';
+import { fromArgv } from './from-argv.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -17,46 +16,6 @@ import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
 
 export type { GetArgs };
-
-/** The longest wait a flag takes, in seconds (what a timer holds: ~24.8 days). */
-const MAX_SECONDS = Math.floor(MAX_DELAY_MS / 1000);
-
-function seconds(flag: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!(v > 0 && v <= MAX_SECONDS))
-    throw new UsageError(`${flag}: expected seconds above 0 and up to ${MAX_SECONDS} (24 days), got ${v}`);
-  return Math.max(1, Math.round(v * 1000));
-}
-
-/** One option's value as the library takes it (see OptionKind); errors name the flag as typed. */
-function fromArgv(spec: OptionSpec, v: unknown): unknown {
-  const flag = `--${spec.flag}`;
-  switch (spec.kind) {
-    case 'seconds':
-      return seconds(flag, v as number);
-    case 'rate':
-      // Checked by the library (the message is reworded with the flag).
-      return v;
-    case 'size': {
-      const { min, unit, examples } = spec.size!;
-      const bytes = parseByteSize(String(v));
-      if (bytes === undefined || bytes < min) {
-        throw new UsageError(`${flag}: expected ${unit} such as ${examples}, got ${String(v)}`);
-      }
-      return bytes;
-    }
-    case 'headers':
-      return Array.isArray(v) ? v : [v];
-    case 'shard':
-      try {
-        return parseShardSpec(String(v));
-      } catch (err) {
-        throw new UsageError(`${flag}${(err as Error).message.slice('shard'.length)}`);
-      }
-    default:
-      return v;
-  }
-}
 
 /** argv -> the library's options. Defaults live in normalizeOptions(), not here. */
 export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptions {
@@ -106,6 +65,10 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
 
 /** `dlpool get`: run the download, render it, map the outcome to the exit code. */
 export async function runGet(a: GetArgs): Promise<void> {
+  if (a['print-config']) {
+    process.stdout.write((await import('./config.js')).formatConfig(a));
+    return;
+  }
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io);

@@ -39,8 +39,11 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     // Every value option got a value, every number is one (yargs drops the first and turns the second to NaN).
-    .middleware(((args: Record<string, unknown>, y: WithOptions) =>
-      checkValues(args, tokens, y.getOptions())) as unknown as MiddlewareFunction)
+    .middleware((async (args: Record<string, unknown>, y: WithOptions) => {
+      checkValues(args, tokens, y.getOptions());
+      // get and worker (every get option) read the config file; loaded only for them.
+      if (command.options.some((o) => o.flag === 'config')) (await import('./config.js')).applyConfig(args);
+    }) as unknown as MiddlewareFunction)
     .fail((msg, err) => {
       if (err) throw err;
       const opts = (parser as unknown as WithOptions).getOptions();

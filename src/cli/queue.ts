@@ -125,6 +125,10 @@ async function queueAction(a: QueueArgs, signal: AbortSignal): Promise<void> {
 
 /** `dlpool worker`: runs shards of the queue through the engine until stopped (or drained with --drain). */
 export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
+  if (a['print-config']) {
+    process.stdout.write((await import('./config.js')).formatConfig(a));
+    return;
+  }
   const get = toDownloadOptions(a, false);
   delete get.sources;
   const interrupt = onInterrupt();

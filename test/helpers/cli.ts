@@ -1,8 +1,17 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI as users run it (compiled, bundled). */
 export const BIN = fileURLToPath(new URL('../../bin/dlpool.js', import.meta.url));
+
+/**
+ * An empty home and XDG_CONFIG_HOME for every run: a developer's own ~/.config/dlpool/config must not change what
+ * the tests see. A test that wants a config file sets either in `env`.
+ */
+export const EMPTY_HOME = mkdtempSync(path.join(os.tmpdir(), 'dlpool-home-'));
 
 export interface CliRun {
   code: number | null;
@@ -30,7 +39,10 @@ export function runCli(args: string[], opts: CliRunOptions = {}): Promise<CliRun
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd,
-      env: withEnv({ ...process.env, CI: 'true', NO_COLOR: '1' }, opts.env),
+      env: withEnv(
+        { ...process.env, CI: 'true', NO_COLOR: '1', HOME: EMPTY_HOME, XDG_CONFIG_HOME: EMPTY_HOME },
+        opts.env,
+      ),
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     });

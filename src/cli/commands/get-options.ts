@@ -320,6 +320,28 @@ export const GET_OPTIONS = [
     help: 'print one JSON document on stdout, one result per line (schemas/get.schema.json)',
     doc: 'print one JSON document on stdout, one result per line, and nothing else there (`schemas/get.schema.json`)',
   },
+  {
+    flag: 'config',
+    kind: 'string',
+    value: 'FILE',
+    default: '`$XDG_CONFIG_HOME/dlpool/config`',
+    help: 'read options from FILE (which must exist) instead of the default one',
+    doc: 'read options from FILE, which must exist, instead of `$XDG_CONFIG_HOME/dlpool/config` (`~/.config/dlpool/config`; used when it exists); see "Config file"',
+  },
+  {
+    flag: 'no-config',
+    kind: 'boolean',
+    default: 'off',
+    help: 'read no config file',
+    doc: 'read no config file',
+  },
+  {
+    flag: 'print-config',
+    kind: 'boolean',
+    default: 'off',
+    help: 'print the effective options and where each came from (file:line or command line), then exit',
+    doc: 'print the effective options as a config file, each with where it came from (`FILE:LINE` or the command line), and download nothing',
+  },
 ] as const satisfies readonly (OptionSpec & { key?: keyof DownloadOptions })[];
 
 export const GET_POSITIONALS = [
