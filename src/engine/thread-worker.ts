@@ -1,9 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent } from '../events.js';
-import { createDispatcher, KeepAlive } from '../fetch/agent.js';
-import { HostGate } from '../fetch/host-gate.js';
-import { RateLimiter } from '../fetch/rate.js';
+import { runState } from '../fetch/run-state.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
@@ -76,10 +74,11 @@ const opts: NormalizedOptions = {
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
-const dispatcher = createDispatcher(opts, init.ca);
+// Each worker thread has its own connections and its share of the run's limits.
+const run = runState(opts, { ca: init.ca, loops: opts.workers });
 const ctx: FetchContext = {
   opts,
-  dispatcher,
+  dispatcher: run.dispatcher,
   names: {
     claim: (rel) => ask({ type: 'claim', rel }),
     claimOffered: async (id, rel, wait) => (await ask({ type: 'claimOffered', id, rel, wait })) || undefined,
@@ -94,22 +93,9 @@ const ctx: FetchContext = {
     },
   },
   dirs: new DirMaker(opts.dir, init.rootWasEmpty),
-  // --limit-rate in total: each worker thread takes an equal share.
-  limiter:
-    opts.limitRateBytes === undefined
-      ? undefined
-      : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
-  // --host-rate too: a host's requests are spread over the workers, each keeps its share (and its slow-downs).
-  hostGate:
-    opts.hostRate === undefined
-      ? undefined
-      : new HostGate(opts.hostRate / opts.workers, undefined, opts.retry.maxRetryAfterMs),
-  // Each worker has its own connections: its share of the origins kept alive (4 x -j in all).
-  keepAlive: new KeepAlive(
-    dispatcher,
-    Math.max(1, Math.floor((4 * opts.concurrency) / opts.workers)),
-    Math.floor(opts.maxConnections / opts.workers),
-  ),
+  limiter: run.limiter,
+  hostGate: run.hostGate,
+  keepAlive: run.keepAlive,
   signal: controller.signal,
   emit,
   hasher,
@@ -145,7 +131,7 @@ function onMessage(m: ToWorker): void {
       ctx.dirs.close();
       progress.flush();
       outbox.flush();
-      void dispatcher
+      void run.dispatcher
         .destroy()
         .catch(() => {})
         .finally(() => port.close());
