@@ -23,6 +23,8 @@ export interface WorkerInit {
   ca: string | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */
   rootWasEmpty: boolean;
+  /** The run's --limit-rate bucket, shared memory (RateLimiter.shared()): every worker takes from it. */
+  rateBucket: SharedArrayBuffer | undefined;
 }
 
 /** A Job as it crosses to a worker: its URLs as hrefs. */

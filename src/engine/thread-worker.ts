@@ -74,8 +74,8 @@ const opts: NormalizedOptions = {
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
-// Each worker thread has its own connections and its share of the run's limits.
-const run = runState(opts, { ca: init.ca, loops: opts.workers });
+// Each worker thread has its own connections and its share of the run's limits; the rate bucket is the run's.
+const run = runState(opts, { ca: init.ca, loops: opts.workers, rateBucket: init.rateBucket });
 const ctx: FetchContext = {
   opts,
   dispatcher: run.dispatcher,

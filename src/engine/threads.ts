@@ -135,6 +135,7 @@ class DownloadWorkers {
         expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
+        rateBucket: this.ctx.limiter?.shared(),
       } satisfies WorkerInit,
     });
     const outbox = new Outbox<ToWorker>((batch) => worker.postMessage(batch));

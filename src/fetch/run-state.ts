@@ -7,7 +7,8 @@ import { RateLimiter } from './rate.js';
 /**
  * What every download of one event loop shares: the connection pool, the --limit-rate bucket, the --host-rate
  * gates and the keep-alive policy. Built by runState() alone, for the async engine, each worker thread and each
- * shard of a queue worker, so the limits are divided the same way everywhere.
+ * shard of a queue worker, so the limits are divided the same way everywhere. The rate bucket is not divided:
+ * worker threads share the run's one (a file alone on one worker still gets all of --limit-rate).
  */
 export interface RunState {
   dispatcher: Dispatcher;
@@ -28,6 +29,8 @@ export interface RunStateInit {
    * the run's limits: its connections kept alive and its --host-rate. @default 1
    */
   loops?: number | undefined;
+  /** The run's --limit-rate bucket (RateLimiter.shared()) when another thread made it: all loops take from it. */
+  rateBucket?: SharedArrayBuffer | undefined;
 }
 
 /**
@@ -52,7 +55,7 @@ export function runState(opts: NormalizedOptions, init: RunStateInit = {}): RunS
     limiter:
       opts.limitRateBytes === undefined
         ? undefined
-        : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / loops))),
+        : new RateLimiter(opts.limitRateBytes, undefined, init.rateBucket),
     // A host's requests are spread over the loops: each keeps its share of the rate (and its own slow-downs).
     hostGate:
       opts.hostRate === undefined

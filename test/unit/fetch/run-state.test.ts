@@ -26,8 +26,11 @@ describe('runState', () => {
     expect(r.ownsDispatcher).toBe(true);
   });
 
-  it('gives each of several event loops an equal share', () => {
-    const r = build({ ...opts, maxConnections: 90 }, { loops: 3 });
+  it('gives each of several event loops an equal share, but one rate bucket for them all', () => {
+    const first = build({ ...opts, maxConnections: 90 }, { loops: 3 });
+    const r = build({ ...opts, maxConnections: 90 }, { loops: 3, rateBucket: first.limiter!.shared() });
+    expect(r.limiter?.bytesPerSec).toBe(3000);
+    expect(r.limiter?.shared()).toBe(first.limiter!.shared());
     expect(r.hostGate?.rateOf('h:1')).toBeCloseTo(3);
     expect(r.keepAlive.limit).toBe(8);
     expect(r.keepAlive.maxConnections).toBe(30);
