@@ -8,6 +8,7 @@ import type { ErrorInfo, FileResult } from './events.js';
 import { loadCaCertificate } from './fetch/agent.js';
 import { withinOpenFiles } from './fetch/open-files.js';
 import { runState } from './fetch/run-state.js';
+import type { RunClock } from './fetch/context.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -48,6 +49,8 @@ export async function download(
   options: DownloadOptions,
   /** An engine instance instead of the one `options.mode` names (tests inject hooks this way). */
   engineOverride?: Engine,
+  /** A clock of the caller's own for the run's waits (tests: see RunClock); real time when absent. */
+  clock?: RunClock,
 ): Promise<DownloadSummary> {
   const opts = withinOpenFiles(normalizeOptions(options));
   const started = performance.now();
@@ -96,7 +99,7 @@ export async function download(
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const run = runState(opts, { ca });
+  const run = runState(opts, { ca, clock });
   const summary = new SummaryBuilder(opts.keepResults);
   const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {
@@ -110,6 +113,7 @@ export async function download(
     limiter: run.limiter,
     hostGate: run.hostGate,
     keepAlive: run.keepAlive,
+    clock: run.clock,
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),

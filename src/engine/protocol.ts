@@ -25,6 +25,8 @@ export interface WorkerInit {
   rootWasEmpty: boolean;
   /** The run's --limit-rate bucket, shared memory (RateLimiter.shared()): every worker takes from it. */
   rateBucket: SharedArrayBuffer | undefined;
+  /** The time of the run's own clock (RunClock.time), when it has one: the worker sleeps on it (thread-clock). */
+  clock: Float64Array | undefined;
 }
 
 /** A Job as it crosses to a worker: its URLs as hrefs. */
@@ -47,11 +49,14 @@ export type ToWorker =
   | { type: 'job'; job: WireJob }
   | { type: 'abort'; reason: unknown }
   | { type: 'reply'; req: number; value?: string; error?: WireError }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** Answered with a pong from the worker's next turn (QuietRounds). */
+  | { type: 'ping' };
 
 /** Worker → main thread. Events arrive batched; progress is coalesced per file before it is sent. */
 export type FromWorker =
   | { type: 'ready' }
+  | { type: 'pong' }
   | { type: 'events'; events: DownloadEvent[] }
   | { type: 'result'; result: FileResult }
   | { type: 'claim'; req: number; rel: string }
@@ -61,7 +66,11 @@ export type FromWorker =
   | { type: 'borrow'; req: number; id: number; max: number }
   | { type: 'giveBack'; id: number; n: number }
   | { type: 'park'; id: number }
-  | { type: 'unpark'; req: number; id: number };
+  | { type: 'unpark'; req: number; id: number }
+  /** A wait on the run's own clock; the reply comes when it is over. */
+  | { type: 'sleep'; req: number; ms: number }
+  /** The worker gave up waiting for the reply to `req`. */
+  | { type: 'cancel'; req: number };
 
 /**
  * Messages to one thread, posted together once per turn of the event loop: a postMessage costs ~25 us on each

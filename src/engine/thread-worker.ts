@@ -8,6 +8,7 @@ import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import { ExpectedDigests } from '../verify/manifest.js';
 import { ProgressBatch } from './progress-batch.js';
+import { workerClock } from './thread-clock.js';
 import {
   fromWireError,
   fromWireJob,
@@ -28,7 +29,8 @@ const init = workerData as WorkerInit;
 const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
 const post = (m: FromWorker) => outbox.post(m);
 
-// Requests to the main thread (name claims, pooled hashes), answered by `reply` messages.
+// Requests to the main thread (name claims, pooled hashes, sleeps), answered by `reply` messages. One given up
+// (its signal aborted) is forgotten here and the main thread told.
 let nextReq = 0;
 const waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
 function ask(
@@ -37,11 +39,29 @@ function ask(
     | { type: 'claimOffered'; id: number; rel: string; wait: boolean }
     | { type: 'hash'; path: string; algorithm: string }
     | { type: 'borrow'; id: number; max: number }
-    | { type: 'unpark'; id: number },
+    | { type: 'unpark'; id: number }
+    | { type: 'sleep'; ms: number },
+  signal?: AbortSignal,
 ) {
   const req = ++nextReq;
   return new Promise<string>((resolve, reject) => {
-    waiting.set(req, { resolve, reject });
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      waiting.delete(req);
+      post({ type: 'cancel', req });
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    waiting.set(req, {
+      resolve: (v) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      reject: (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    });
     post({ ...m, req });
   });
 }
@@ -75,7 +95,12 @@ const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
 // Each worker thread has its own connections and its share of the run's limits; the rate bucket is the run's.
-const run = runState(opts, { ca: init.ca, loops: opts.workers, rateBucket: init.rateBucket });
+const run = runState(opts, {
+  ca: init.ca,
+  loops: opts.workers,
+  rateBucket: init.rateBucket,
+  clock: init.clock && workerClock(init.clock, ask),
+});
 const ctx: FetchContext = {
   opts,
   dispatcher: run.dispatcher,
@@ -96,6 +121,7 @@ const ctx: FetchContext = {
   limiter: run.limiter,
   hostGate: run.hostGate,
   keepAlive: run.keepAlive,
+  clock: run.clock,
   signal: controller.signal,
   emit,
   hasher,
@@ -126,6 +152,10 @@ function onMessage(m: ToWorker): void {
     }
     case 'abort':
       controller.abort(m.reason);
+      break;
+    case 'ping':
+      // After what this turn started (and its outbox) has gone out.
+      setImmediate(() => post({ type: 'pong' }));
       break;
     case 'close':
       ctx.dirs.close();

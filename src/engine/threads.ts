@@ -14,6 +14,7 @@ import {
   wireOptions,
 } from './protocol.js';
 import { schedule, Slots } from './schedule.js';
+import { QuietRounds, SleepRelay } from './thread-clock.js';
 
 // Workers run the bundled worker (scripts/bundle.mjs), also under the test runner and from the library.
 const WORKER_URL = packageUrl('dist/dlpool-thread-worker.js');
@@ -45,9 +46,11 @@ export class ThreadsEngine implements Engine {
     const pool = new DownloadWorkers(ctx, slots, this.hooks);
     const onAbort = () => pool.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = ctx.clock?.watch?.(() => pool.quiet.settled());
     try {
       await schedule(jobs, slots, ctx.signal, (job) => pool.run(job), onResult);
     } finally {
+      unwatch?.();
       ctx.signal.removeEventListener('abort', onAbort);
       await pool.close();
     }
@@ -74,12 +77,22 @@ interface Slot {
   ready: boolean;
   closing: boolean;
   error: unknown;
+  /** Its sleeps on the run's own clock, when it has one. */
+  sleeps: SleepRelay | undefined;
 }
 
 class DownloadWorkers {
   private readonly slots: Slot[] = [];
   private started = false;
   private aborted: { reason: unknown } | undefined;
+  /** When the run's own clock may move on (it waits for this only when it watches). */
+  readonly quiet = new QuietRounds<Slot>(
+    () => this.slots.filter((s) => !s.closing),
+    (s) => {
+      s.outbox.post({ type: 'ping' });
+      s.outbox.flush();
+    },
+  );
 
   constructor(
     private readonly ctx: FetchContext,
@@ -136,6 +149,7 @@ class DownloadWorkers {
         ca: this.ctx.ca,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
         rateBucket: this.ctx.limiter?.shared(),
+        clock: this.ctx.clock?.time,
       } satisfies WorkerInit,
     });
     const outbox = new Outbox<ToWorker>((batch) => worker.postMessage(batch));
@@ -146,6 +160,7 @@ class DownloadWorkers {
       ready: false,
       closing: false,
       error: undefined,
+      sleeps: this.ctx.clock && new SleepRelay(this.ctx.clock, this.ctx.signal),
     };
     this.slots.push(slot);
     worker.on('message', (batch: FromWorker[]) => {
@@ -165,12 +180,15 @@ class DownloadWorkers {
       if (!s.closing && (best === undefined || s.inflight.size < best.inflight.size)) best = s;
     }
     best ??= this.spawn();
+    this.quiet.traffic++;
     best.inflight.set(p.job.id, p);
     best.outbox.post({ type: 'job', job: toWireJob(p.job) });
     this.hooks.onDispatch?.(best.worker, p.job);
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'pong') return this.quiet.answered(slot);
+    this.quiet.traffic++;
     const reply = (req: number, work: () => string | Promise<string>) => {
       Promise.resolve()
         .then(work)
@@ -227,6 +245,12 @@ class DownloadWorkers {
           return '';
         });
         break;
+      case 'sleep':
+        reply(m.req, () => slot.sleeps?.sleep(m.req, m.ms) ?? '');
+        break;
+      case 'cancel':
+        slot.sleeps?.cancel(m.req);
+        break;
       case 'giveBack': {
         const p = slot.inflight.get(m.id);
         if (!p) break;
@@ -250,6 +274,7 @@ class DownloadWorkers {
 
   private onExit(slot: Slot): void {
     this.slots.splice(this.slots.indexOf(slot), 1);
+    this.quiet.answered(slot);
     if (slot.closing) return;
     const orphans = [...slot.inflight.values()];
     slot.inflight.clear();

@@ -12,6 +12,24 @@ import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from './agent.js';
 import type { RateLimiter } from './rate.js';
 
+/**
+ * A clock of the caller's own for the run's waits (a retry's delay, a Retry-After, a --host-rate turn) and for
+ * the host gates' time. Tests give one so a Retry-After of seconds takes none (test/helpers/clock.ts). --limit-rate
+ * stays on real time: bodies arrive in real time.
+ */
+export interface RunClock {
+  now(): number;
+  /** Waits `ms`, rejecting when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** now() in shared memory ([0], written by the clock alone), so worker threads read the same time. */
+  readonly time: Float64Array;
+  /**
+   * The engine's downloads run where this event loop does not see them (worker threads): the clock moves on
+   * only once `settled()` resolves. Returns the function that stops the watch.
+   */
+  watch?(settled: () => Promise<void>): () => void;
+}
+
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
   opts: NormalizedOptions;
@@ -23,11 +41,8 @@ export interface FetchContext {
   emit: EventListener;
   /** The jitter of retry delays (Math.random when absent). */
   random?: () => number;
-  /**
-   * Waits `ms` (a retry's delay, a --host-rate turn), rejecting when `signal` aborts: a timer when absent.
-   * Tests give a clock of their own, so a Retry-After of seconds takes none.
-   */
-  sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
+  /** The run's waits and their time (see RunClock): timers and performance.now() when absent. */
+  clock?: RunClock | undefined;
   /** Where digests are computed (inline, threads, processes); pools start on first use. */
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
@@ -88,9 +103,9 @@ export interface DownloadState {
   part: PartFile;
 }
 
-/** How this run waits: the test's clock (FetchContext.sleep), else a timer that `signal` ends early (rejecting). */
+/** How this run waits: the run's clock (FetchContext.clock), else a timer that `signal` ends early (rejecting). */
 export function sleepOf(ctx: FetchContext): (ms: number, signal: AbortSignal) => Promise<void> {
-  return ctx.sleep ?? timerSleep;
+  return ctx.clock?.sleep ?? timerSleep;
 }
 
 // Clamped: a longer delay would overflow Node's timer and fire after 1 ms.

@@ -1,12 +1,13 @@
 import type { Dispatcher } from 'undici';
 import type { NormalizedOptions } from '../options.js';
 import { createDispatcher, KeepAlive } from './agent.js';
+import type { RunClock } from './context.js';
 import { HostGate } from './host-gate.js';
 import { RateLimiter } from './rate.js';
 
 /**
  * What every download of one event loop shares: the connection pool, the --limit-rate bucket, the --host-rate
- * gates and the keep-alive policy. Built by runState() alone, for the async engine, each worker thread and each
+ * gates, the keep-alive policy and the clock the waits run on. Built by runState() alone, for the async engine, each worker thread and each
  * shard of a queue worker, so the limits are divided the same way everywhere. The rate bucket is not divided:
  * worker threads share the run's one (a file alone on one worker still gets all of --limit-rate).
  */
@@ -17,6 +18,8 @@ export interface RunState {
   limiter: RateLimiter | undefined;
   hostGate: HostGate | undefined;
   keepAlive: KeepAlive;
+  /** The clock the run waits on and its host gates read; real time when undefined. */
+  clock: RunClock | undefined;
 }
 
 export interface RunStateInit {
@@ -31,6 +34,8 @@ export interface RunStateInit {
   loops?: number | undefined;
   /** The run's --limit-rate bucket (RateLimiter.shared()) when another thread made it: all loops take from it. */
   rateBucket?: SharedArrayBuffer | undefined;
+  /** A clock of the caller's own (tests): see RunClock. */
+  clock?: RunClock | undefined;
 }
 
 /**
@@ -60,12 +65,13 @@ export function runState(opts: NormalizedOptions, init: RunStateInit = {}): RunS
     hostGate:
       opts.hostRate === undefined
         ? undefined
-        : new HostGate(opts.hostRate / loops, undefined, opts.retry.maxRetryAfterMs),
+        : new HostGate(opts.hostRate / loops, init.clock?.now, opts.retry.maxRetryAfterMs),
     // 4 x -j origins kept alive in all, and the open-file limit's connections, split over the loops.
     keepAlive: new KeepAlive(
       dispatcher,
       Math.max(1, Math.floor((4 * opts.concurrency) / loops)),
       Math.floor(opts.maxConnections / loops),
     ),
+    clock: init.clock,
   };
 }
