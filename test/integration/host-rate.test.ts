@@ -98,19 +98,21 @@ describe.each(MODES)('%s mode', (mode) => {
 
   it('a 429 with Retry-After also holds the requests that had booked their turn before it', async () => {
     // Real timers in both modes: on the virtual clock an arrival can be stamped after the clock ran ahead.
-    const { s, at } = await timed((n) => (n === 1 ? 429 : 200));
+    const { s, at } = await timed((n) => (n === 1 ? 429 : 200), undefined, '2');
     const dir = await tmpDir();
     const summary = await download({
       ...(mode === 'threads' ? { mode, workers: 1 } : { mode }),
       entries: [`${s.url}/a.bin`, `${s.url}/b.bin`, `${s.url}/c.bin`],
       dir,
       concurrency: 3,
-      hostRate: 10, // b.bin and c.bin book 100 and 200 ms before a.bin's 429 comes back
+      // b.bin and c.bin book 500 and 1000 ms ahead, before a.bin's 429 comes back (it has 500 ms to, on a
+      // loaded machine: a first request of a fresh worker thread was seen to take over 100 ms).
+      hostRate: 2,
       retry: FAST_RETRY,
     });
     expect(summary.downloaded).toBe(3);
     expect(at).toHaveLength(4);
-    // Nothing reached the host in the second after the 429 (Retry-After: 1).
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+    // Nothing reached the host in the two seconds after the 429 (Retry-After: 2), b.bin's booked turn included.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1950);
   });
 });
