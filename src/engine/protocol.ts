@@ -69,6 +69,10 @@ export type FromWorker =
   | { type: 'unpark'; req: number; id: number }
   /** A wait on the run's own clock; the reply comes when it is over. */
   | { type: 'sleep'; req: number; ms: number }
+  /** --host-rate: a turn at `host` (the reply is the wait in ms), its rests, a 429/503 from it. */
+  | { type: 'reserve'; req: number; host: string }
+  | { type: 'rests'; req: number; host: string }
+  | { type: 'slowDown'; host: string; retryAfterMs: number | undefined }
   /** The worker gave up waiting for the reply to `req`. */
   | { type: 'cancel'; req: number };
 

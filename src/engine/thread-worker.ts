@@ -40,7 +40,8 @@ function ask(
     | { type: 'hash'; path: string; algorithm: string }
     | { type: 'borrow'; id: number; max: number }
     | { type: 'unpark'; id: number }
-    | { type: 'sleep'; ms: number },
+    | { type: 'sleep'; ms: number }
+    | { type: 'reserve' | 'rests'; host: string },
   signal?: AbortSignal,
 ) {
   const req = ++nextReq;
@@ -94,11 +95,18 @@ const opts: NormalizedOptions = {
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
-// Each worker thread has its own connections and its share of the run's limits; the rate bucket is the run's.
+// Each worker thread has its own connections (and its share of those kept alive); the rate bucket and the host
+// gates are the run's.
 const run = runState(opts, {
   ca: init.ca,
   loops: opts.workers,
   rateBucket: init.rateBucket,
+  // --host-rate: the turns are the main thread's (one gate per host for every worker).
+  hostGate: {
+    reserve: async (host) => Number(await ask({ type: 'reserve', host })),
+    rests: async (host) => Number(await ask({ type: 'rests', host })),
+    slowDown: (host, retryAfterMs) => post({ type: 'slowDown', host, retryAfterMs }),
+  },
   clock: init.clock && workerClock(init.clock, ask),
 });
 const ctx: FetchContext = {

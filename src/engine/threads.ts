@@ -245,6 +245,15 @@ class DownloadWorkers {
           return '';
         });
         break;
+      case 'reserve':
+        reply(m.req, () => String(this.ctx.hostGate?.reserve(m.host) ?? 0));
+        break;
+      case 'rests':
+        reply(m.req, () => String(this.ctx.hostGate?.rests(m.host) ?? 0));
+        break;
+      case 'slowDown':
+        this.ctx.hostGate?.slowDown(m.host, m.retryAfterMs);
+        break;
       case 'sleep':
         reply(m.req, () => slot.sleeps?.sleep(m.req, m.ms) ?? '');
         break;

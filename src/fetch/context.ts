@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HostGate } from './host-gate.js';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
@@ -30,6 +29,19 @@ export interface RunClock {
   watch?(settled: () => Promise<void>): () => void;
 }
 
+/**
+ * --host-rate's turns (HostGate), answered at once on the thread that holds the gates, or by asking it (a worker
+ * thread of --mode threads: every thread takes its turns from the run's one set of gates).
+ */
+export interface HostTurns {
+  /** Milliseconds to wait before a request to `host` may start; the start is booked. */
+  reserve(host: string): number | Promise<number>;
+  /** How many times `host` said it was overloaded (a turn booked before the latest is booked again). */
+  rests(host: string): number | Promise<number>;
+  /** `host` answered 429 or 503. */
+  slowDown(host: string, retryAfterMs: number | undefined): void;
+}
+
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
   opts: NormalizedOptions;
@@ -51,8 +63,8 @@ export interface FetchContext {
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;
-  /** --host-rate: request starts per host, for every download of this event loop. */
-  hostGate?: HostGate | undefined;
+  /** --host-rate: request starts per host, for every download of the run. */
+  hostGate?: HostTurns | undefined;
   /** --limit-rate: one bucket for every download of this event loop. */
   limiter?: RateLimiter | undefined;
   /** Which connections to keep alive after their request (lists over many hosts); all when absent. */
