@@ -8,7 +8,7 @@ import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import { ExpectedDigests } from '../verify/manifest.js';
 import { ProgressBatch } from './progress-batch.js';
-import { workerClock } from './thread-clock.js';
+import { fromMainThread } from './run-relay.js';
 import {
   fromWireError,
   fromWireJob,
@@ -100,14 +100,7 @@ setMaxListeners(0, controller.signal);
 const run = runState(opts, {
   ca: init.ca,
   loops: opts.workers,
-  rateBucket: init.rateBucket,
-  // --host-rate: the turns are the main thread's (one gate per host for every worker).
-  hostGate: {
-    reserve: async (host) => Number(await ask({ type: 'reserve', host })),
-    rests: async (host) => Number(await ask({ type: 'rests', host })),
-    slowDown: (host, retryAfterMs) => post({ type: 'slowDown', host, retryAfterMs }),
-  },
-  clock: init.clock && workerClock(init.clock, ask),
+  ...fromMainThread(init, ask, post),
 });
 const ctx: FetchContext = {
   opts,
@@ -161,10 +154,13 @@ function onMessage(m: ToWorker): void {
     case 'abort':
       controller.abort(m.reason);
       break;
-    case 'ping':
-      // After what this turn started (and its outbox) has gone out.
-      setImmediate(() => post({ type: 'pong' }));
+    case 'ping': {
+      // After what this turn started (and its outbox) has gone out, and with no file operation in flight: a
+      // download between two waits may be reading its .part, and books its next wake only after that.
+      const answer = () => (filesBusy() ? setImmediate(answer) : post({ type: 'pong' }));
+      setImmediate(answer);
       break;
+    }
     case 'close':
       ctx.dirs.close();
       progress.flush();
@@ -176,4 +172,8 @@ function onMessage(m: ToWorker): void {
       break;
   }
 }
+function filesBusy(): boolean {
+  return process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'));
+}
+
 post({ type: 'ready' });

@@ -14,7 +14,7 @@ import {
   wireOptions,
 } from './protocol.js';
 import { schedule, Slots } from './schedule.js';
-import { QuietRounds, SleepRelay } from './thread-clock.js';
+import { QuietRounds, RunRelay, sharedRunState } from './run-relay.js';
 
 // Workers run the bundled worker (scripts/bundle.mjs), also under the test runner and from the library.
 const WORKER_URL = packageUrl('dist/dlpool-thread-worker.js');
@@ -77,8 +77,8 @@ interface Slot {
   ready: boolean;
   closing: boolean;
   error: unknown;
-  /** Its sleeps on the run's own clock, when it has one. */
-  sleeps: SleepRelay | undefined;
+  /** Its turns at the host gates and its sleeps on the run's own clock. */
+  run: RunRelay;
 }
 
 class DownloadWorkers {
@@ -148,8 +148,7 @@ class DownloadWorkers {
         expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
-        rateBucket: this.ctx.limiter?.shared(),
-        clock: this.ctx.clock?.time,
+        ...sharedRunState(this.ctx),
       } satisfies WorkerInit,
     });
     const outbox = new Outbox<ToWorker>((batch) => worker.postMessage(batch));
@@ -160,7 +159,7 @@ class DownloadWorkers {
       ready: false,
       closing: false,
       error: undefined,
-      sleeps: this.ctx.clock && new SleepRelay(this.ctx.clock, this.ctx.signal),
+      run: new RunRelay(this.ctx),
     };
     this.slots.push(slot);
     worker.on('message', (batch: FromWorker[]) => {
@@ -190,13 +189,21 @@ class DownloadWorkers {
     if (m.type === 'pong') return this.quiet.answered(slot);
     // (Progress, sent on a real-time interval, books no wake: counting it could hold a virtual clock for long.)
     if (m.type !== 'events') this.quiet.traffic++;
+    // A request being answered holds a virtual clock back (a name claim may wait for the disk), not one that
+    // waits for other downloads (a sleep, a slot, a name's turn): they may be waiting for the clock.
+    const answering = m.type !== 'sleep' && m.type !== 'unpark' && !(m.type === 'claimOffered' && m.wait);
     const reply = (req: number, work: () => string | Promise<string>) => {
+      if (answering) this.quiet.busy++;
       Promise.resolve()
         .then(work)
         .then(
           (value) => slot.outbox.post({ type: 'reply', req, value }),
           (err: unknown) => slot.outbox.post({ type: 'reply', req, error: toWireError(err) }),
-        );
+        )
+        .finally(() => {
+          this.quiet.traffic++;
+          if (answering) this.quiet.busy--;
+        });
     };
     switch (m.type) {
       case 'ready':
@@ -247,19 +254,11 @@ class DownloadWorkers {
         });
         break;
       case 'reserve':
-        reply(m.req, () => String(this.ctx.hostGate?.reserve(m.host) ?? 0));
-        break;
       case 'rests':
-        reply(m.req, () => String(this.ctx.hostGate?.rests(m.host) ?? 0));
-        break;
       case 'slowDown':
-        this.ctx.hostGate?.slowDown(m.host, m.retryAfterMs);
-        break;
       case 'sleep':
-        reply(m.req, () => slot.sleeps?.sleep(m.req, m.ms) ?? '');
-        break;
       case 'cancel':
-        slot.sleeps?.cancel(m.req);
+        slot.run.answer(m, reply);
         break;
       case 'giveBack': {
         const p = slot.inflight.get(m.id);

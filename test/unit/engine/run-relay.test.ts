@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QuietRounds, SleepRelay, workerClock } from '../../../src/engine/thread-clock.js';
+import { QuietRounds, RunRelay, workerClock } from '../../../src/engine/run-relay.js';
+import type { FetchContext } from '../../../src/fetch/context.js';
 import { virtualClock } from '../../helpers/clock.js';
 
 describe('QuietRounds', () => {
@@ -40,7 +41,7 @@ describe('a worker thread on the main thread’s clock', () => {
   it('reads its time from shared memory and sleeps on it, and a sleep given up there is cancelled here', async () => {
     const clock = virtualClock();
     const run = new AbortController();
-    const relay = new SleepRelay(clock, run.signal);
+    const relay = new RunRelay({ clock, signal: run.signal } as unknown as FetchContext);
     let req = 0;
     // As the worker's ask: a request given up rejects there at once, and the main thread is told.
     const worker = workerClock(
@@ -48,8 +49,20 @@ describe('a worker thread on the main thread’s clock', () => {
       (m, signal) =>
         new Promise((resolve, reject) => {
           const id = ++req;
-          signal.addEventListener('abort', () => (relay.cancel(id), reject(signal.reason)), { once: true });
-          relay.sleep(id, m.ms).then(resolve, () => {});
+          signal?.addEventListener(
+            'abort',
+            () => {
+              relay.answer({ type: 'cancel', req: id }, () => {});
+              reject(signal.reason);
+            },
+            { once: true },
+          );
+          if (m.type !== 'sleep') throw new Error('not a sleep');
+          relay.answer({ type: 'sleep', req: id, ms: m.ms }, (_req, work) => {
+            void Promise.resolve()
+              .then(work)
+              .then(resolve, () => {});
+          });
         }),
     );
     await worker.sleep(1000, new AbortController().signal);
