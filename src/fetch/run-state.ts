@@ -7,10 +7,10 @@ import { RateLimiter } from './rate.js';
 
 /**
  * What every download of one event loop shares: the connection pool, the --limit-rate bucket, the --host-rate
- * gates, the keep-alive policy and the clock the waits run on. Built by runState() alone, for the async engine, each worker thread and each
- * shard of a queue worker, so the limits are divided the same way everywhere. The rate bucket and the host
- * gates are not divided: worker threads use the run's own (a file alone on one worker still gets all of
- * --limit-rate, a host's requests all of --host-rate).
+ * gates, the keep-alive policy and the clock the waits run on. Built by runState() alone, for the async engine,
+ * each worker thread and each shard of a queue worker, so the limits are divided the same way everywhere. The
+ * rate bucket and the host gates are not divided: worker threads use the run's own (a file alone on one worker
+ * still gets all of --limit-rate, a host's requests all of --host-rate).
  */
 export interface RunState {
   dispatcher: Dispatcher;
