@@ -5,10 +5,10 @@ import { DlpoolError, UsageError } from './errors.js';
 import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { createDispatcher, KeepAlive, loadCaCertificate } from './fetch/agent.js';
-import { HostGate } from './fetch/host-gate.js';
+import { loadCaCertificate } from './fetch/agent.js';
 import { withinOpenFiles } from './fetch/open-files.js';
-import { RateLimiter } from './fetch/rate.js';
+import { runState } from './fetch/run-state.js';
+import type { RunClock } from './fetch/context.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -49,6 +49,8 @@ export async function download(
   options: DownloadOptions,
   /** An engine instance instead of the one `options.mode` names (tests inject hooks this way). */
   engineOverride?: Engine,
+  /** A clock of the caller's own for the run's waits (tests: see RunClock); real time when absent. */
+  clock?: RunClock,
 ): Promise<DownloadSummary> {
   const opts = withinOpenFiles(normalizeOptions(options));
   const started = performance.now();
@@ -97,23 +99,21 @@ export async function download(
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const dispatcher = opts.dispatcher ?? createDispatcher(opts, ca);
+  const run = runState(opts, { ca, clock });
   const summary = new SummaryBuilder(opts.keepResults);
   const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {
     opts,
-    dispatcher,
+    dispatcher: run.dispatcher,
     names: {
       claim: (rel) => names.claim(rel),
       claimOffered: (id, rel, wait) => (offered ? offered.claim(id, rel, wait) : names.claim(rel)),
     },
     dirs: new DirMaker(opts.dir),
-    limiter: opts.limitRateBytes === undefined ? undefined : new RateLimiter(opts.limitRateBytes),
-    hostGate:
-      opts.hostRate === undefined
-        ? undefined
-        : new HostGate(opts.hostRate, undefined, opts.retry.maxRetryAfterMs),
-    keepAlive: new KeepAlive(dispatcher, 4 * opts.concurrency, opts.maxConnections),
+    limiter: run.limiter,
+    hostGate: run.hostGate,
+    keepAlive: run.keepAlive,
+    clock: run.clock,
     signal: controller.signal,
     emit: opts.onEvent,
     hasher: createHasher(opts.hashPool, opts.workers),
@@ -151,7 +151,7 @@ export async function download(
     opts.signal?.removeEventListener('abort', onAbort);
     // Closes list files even when the run stopped before reading them to the end.
     await sourceItems.close();
-    if (!opts.dispatcher) await dispatcher.destroy().catch(() => {});
+    if (run.ownsDispatcher) await run.dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
     try {

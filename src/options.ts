@@ -113,14 +113,15 @@ export interface DownloadOptions {
   speedTimeMs?: number;
   /**
    * All downloads together take at most this many bytes per second (curl's and wget's --limit-rate), on
-   * average over the run; 0 is no limit. In --mode threads each worker thread takes an equal share.
+   * average over the run; 0 is no limit. In --mode threads the worker threads take from one bucket.
    * @default unlimited
    */
   limitRateBytes?: number | undefined;
   /**
    * At most this many requests per second start to each host (host:port), evenly spaced; a host that answers
    * 429 or 503 gets nothing before its Retry-After and half its rate from then on. Fractions are fine (0.5:
-   * one request every 2 s). In --mode threads each worker thread takes an equal share. @default unlimited
+   * one request every 2 s). In --mode threads the worker threads take their turns at one gate per host.
+   * @default unlimited
    */
   hostRate?: number | undefined;
   /**

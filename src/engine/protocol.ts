@@ -23,6 +23,10 @@ export interface WorkerInit {
   ca: string | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */
   rootWasEmpty: boolean;
+  /** The run's --limit-rate bucket, shared memory (RateLimiter.shared()): every worker takes from it. */
+  rateBucket: SharedArrayBuffer | undefined;
+  /** The time of the run's own clock (RunClock.time), when it has one: the worker sleeps on it (thread-clock). */
+  clock: Float64Array | undefined;
 }
 
 /** A Job as it crosses to a worker: its URLs as hrefs. */
@@ -45,11 +49,14 @@ export type ToWorker =
   | { type: 'job'; job: WireJob }
   | { type: 'abort'; reason: unknown }
   | { type: 'reply'; req: number; value?: string; error?: WireError }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** Answered with a pong from the worker's next turn (QuietRounds). */
+  | { type: 'ping' };
 
 /** Worker → main thread. Events arrive batched; progress is coalesced per file before it is sent. */
 export type FromWorker =
   | { type: 'ready' }
+  | { type: 'pong' }
   | { type: 'events'; events: DownloadEvent[] }
   | { type: 'result'; result: FileResult }
   | { type: 'claim'; req: number; rel: string }
@@ -59,7 +66,15 @@ export type FromWorker =
   | { type: 'borrow'; req: number; id: number; max: number }
   | { type: 'giveBack'; id: number; n: number }
   | { type: 'park'; id: number }
-  | { type: 'unpark'; req: number; id: number };
+  | { type: 'unpark'; req: number; id: number }
+  /** A wait on the run's own clock; the reply comes when it is over. */
+  | { type: 'sleep'; req: number; ms: number }
+  /** --host-rate: a turn at `host` (the reply is the wait in ms), its rests, a 429/503 from it. */
+  | { type: 'reserve'; req: number; host: string }
+  | { type: 'rests'; req: number; host: string }
+  | { type: 'slowDown'; host: string; retryAfterMs: number | undefined }
+  /** The worker gave up waiting for the reply to `req`. */
+  | { type: 'cancel'; req: number };
 
 /**
  * Messages to one thread, posted together once per turn of the event loop: a postMessage costs ~25 us on each

@@ -1,15 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent } from '../events.js';
-import { createDispatcher, KeepAlive } from '../fetch/agent.js';
-import { HostGate } from '../fetch/host-gate.js';
-import { RateLimiter } from '../fetch/rate.js';
+import { runState } from '../fetch/run-state.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import { ExpectedDigests } from '../verify/manifest.js';
 import { ProgressBatch } from './progress-batch.js';
+import { fromMainThread } from './run-relay.js';
 import {
   fromWireError,
   fromWireJob,
@@ -30,7 +29,8 @@ const init = workerData as WorkerInit;
 const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
 const post = (m: FromWorker) => outbox.post(m);
 
-// Requests to the main thread (name claims, pooled hashes), answered by `reply` messages.
+// Requests to the main thread (name claims, pooled hashes, sleeps), answered by `reply` messages. One given up
+// (its signal aborted) is forgotten here and the main thread told.
 let nextReq = 0;
 const waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
 function ask(
@@ -39,11 +39,30 @@ function ask(
     | { type: 'claimOffered'; id: number; rel: string; wait: boolean }
     | { type: 'hash'; path: string; algorithm: string }
     | { type: 'borrow'; id: number; max: number }
-    | { type: 'unpark'; id: number },
+    | { type: 'unpark'; id: number }
+    | { type: 'sleep'; ms: number }
+    | { type: 'reserve' | 'rests'; host: string },
+  signal?: AbortSignal,
 ) {
   const req = ++nextReq;
   return new Promise<string>((resolve, reject) => {
-    waiting.set(req, { resolve, reject });
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      waiting.delete(req);
+      post({ type: 'cancel', req });
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    waiting.set(req, {
+      resolve: (v) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      reject: (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    });
     post({ ...m, req });
   });
 }
@@ -76,10 +95,16 @@ const opts: NormalizedOptions = {
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
 setMaxListeners(0, controller.signal);
-const dispatcher = createDispatcher(opts, init.ca);
+// Each worker thread has its own connections (and its share of those kept alive); the rate bucket and the host
+// gates are the run's.
+const run = runState(opts, {
+  ca: init.ca,
+  loops: opts.workers,
+  ...fromMainThread(init, ask, post),
+});
 const ctx: FetchContext = {
   opts,
-  dispatcher,
+  dispatcher: run.dispatcher,
   names: {
     claim: (rel) => ask({ type: 'claim', rel }),
     claimOffered: async (id, rel, wait) => (await ask({ type: 'claimOffered', id, rel, wait })) || undefined,
@@ -94,22 +119,10 @@ const ctx: FetchContext = {
     },
   },
   dirs: new DirMaker(opts.dir, init.rootWasEmpty),
-  // --limit-rate in total: each worker thread takes an equal share.
-  limiter:
-    opts.limitRateBytes === undefined
-      ? undefined
-      : new RateLimiter(Math.max(1, Math.floor(opts.limitRateBytes / opts.workers))),
-  // --host-rate too: a host's requests are spread over the workers, each keeps its share (and its slow-downs).
-  hostGate:
-    opts.hostRate === undefined
-      ? undefined
-      : new HostGate(opts.hostRate / opts.workers, undefined, opts.retry.maxRetryAfterMs),
-  // Each worker has its own connections: its share of the origins kept alive (4 x -j in all).
-  keepAlive: new KeepAlive(
-    dispatcher,
-    Math.max(1, Math.floor((4 * opts.concurrency) / opts.workers)),
-    Math.floor(opts.maxConnections / opts.workers),
-  ),
+  limiter: run.limiter,
+  hostGate: run.hostGate,
+  keepAlive: run.keepAlive,
+  clock: run.clock,
   signal: controller.signal,
   emit,
   hasher,
@@ -141,15 +154,26 @@ function onMessage(m: ToWorker): void {
     case 'abort':
       controller.abort(m.reason);
       break;
+    case 'ping': {
+      // After what this turn started (and its outbox) has gone out, and with no file operation in flight: a
+      // download between two waits may be reading its .part, and books its next wake only after that.
+      const answer = () => (filesBusy() ? setImmediate(answer) : post({ type: 'pong' }));
+      setImmediate(answer);
+      break;
+    }
     case 'close':
       ctx.dirs.close();
       progress.flush();
       outbox.flush();
-      void dispatcher
+      void run.dispatcher
         .destroy()
         .catch(() => {})
         .finally(() => port.close());
       break;
   }
 }
+function filesBusy(): boolean {
+  return process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'));
+}
+
 post({ type: 'ready' });

@@ -14,6 +14,7 @@ import {
   wireOptions,
 } from './protocol.js';
 import { schedule, Slots } from './schedule.js';
+import { QuietRounds, RunRelay, sharedRunState } from './run-relay.js';
 
 // Workers run the bundled worker (scripts/bundle.mjs), also under the test runner and from the library.
 const WORKER_URL = packageUrl('dist/dlpool-thread-worker.js');
@@ -45,9 +46,11 @@ export class ThreadsEngine implements Engine {
     const pool = new DownloadWorkers(ctx, slots, this.hooks);
     const onAbort = () => pool.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = ctx.clock?.watch?.(() => pool.quiet.settled());
     try {
       await schedule(jobs, slots, ctx.signal, (job) => pool.run(job), onResult);
     } finally {
+      unwatch?.();
       ctx.signal.removeEventListener('abort', onAbort);
       await pool.close();
     }
@@ -74,12 +77,22 @@ interface Slot {
   ready: boolean;
   closing: boolean;
   error: unknown;
+  /** Its turns at the host gates and its sleeps on the run's own clock. */
+  run: RunRelay;
 }
 
 class DownloadWorkers {
   private readonly slots: Slot[] = [];
   private started = false;
   private aborted: { reason: unknown } | undefined;
+  /** When the run's own clock may move on (it waits for this only when it watches). */
+  readonly quiet = new QuietRounds<Slot>(
+    () => this.slots.filter((s) => !s.closing),
+    (s) => {
+      s.outbox.post({ type: 'ping' });
+      s.outbox.flush();
+    },
+  );
 
   constructor(
     private readonly ctx: FetchContext,
@@ -135,6 +148,7 @@ class DownloadWorkers {
         expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
+        ...sharedRunState(this.ctx),
       } satisfies WorkerInit,
     });
     const outbox = new Outbox<ToWorker>((batch) => worker.postMessage(batch));
@@ -145,6 +159,7 @@ class DownloadWorkers {
       ready: false,
       closing: false,
       error: undefined,
+      run: new RunRelay(this.ctx),
     };
     this.slots.push(slot);
     worker.on('message', (batch: FromWorker[]) => {
@@ -164,19 +179,31 @@ class DownloadWorkers {
       if (!s.closing && (best === undefined || s.inflight.size < best.inflight.size)) best = s;
     }
     best ??= this.spawn();
+    this.quiet.traffic++;
     best.inflight.set(p.job.id, p);
     best.outbox.post({ type: 'job', job: toWireJob(p.job) });
     this.hooks.onDispatch?.(best.worker, p.job);
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'pong') return this.quiet.answered(slot);
+    // (Progress, sent on a real-time interval, books no wake: counting it could hold a virtual clock for long.)
+    if (m.type !== 'events') this.quiet.traffic++;
+    // A request being answered holds a virtual clock back (a name claim may wait for the disk), not one that
+    // waits for other downloads (a sleep, a slot, a name's turn): they may be waiting for the clock.
+    const answering = m.type !== 'sleep' && m.type !== 'unpark' && !(m.type === 'claimOffered' && m.wait);
     const reply = (req: number, work: () => string | Promise<string>) => {
+      if (answering) this.quiet.busy++;
       Promise.resolve()
         .then(work)
         .then(
           (value) => slot.outbox.post({ type: 'reply', req, value }),
           (err: unknown) => slot.outbox.post({ type: 'reply', req, error: toWireError(err) }),
-        );
+        )
+        .finally(() => {
+          this.quiet.traffic++;
+          if (answering) this.quiet.busy--;
+        });
     };
     switch (m.type) {
       case 'ready':
@@ -226,6 +253,13 @@ class DownloadWorkers {
           return '';
         });
         break;
+      case 'reserve':
+      case 'rests':
+      case 'slowDown':
+      case 'sleep':
+      case 'cancel':
+        slot.run.answer(m, reply);
+        break;
       case 'giveBack': {
         const p = slot.inflight.get(m.id);
         if (!p) break;
@@ -249,6 +283,7 @@ class DownloadWorkers {
 
   private onExit(slot: Slot): void {
     this.slots.splice(this.slots.indexOf(slot), 1);
+    this.quiet.answered(slot);
     if (slot.closing) return;
     const orphans = [...slot.inflight.values()];
     slot.inflight.clear();

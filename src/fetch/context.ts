@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HostGate } from './host-gate.js';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
@@ -12,6 +11,37 @@ import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from './agent.js';
 import type { RateLimiter } from './rate.js';
 
+/**
+ * A clock of the caller's own for the run's waits (a retry's delay, a Retry-After, a --host-rate turn) and for
+ * the host gates' time. Tests give one so a Retry-After of seconds takes none (test/helpers/clock.ts). --limit-rate
+ * stays on real time: bodies arrive in real time.
+ */
+export interface RunClock {
+  now(): number;
+  /** Waits `ms`, rejecting when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** now() in shared memory ([0], written by the clock alone), so worker threads read the same time. */
+  readonly time: Float64Array;
+  /**
+   * The engine's downloads run where this event loop does not see them (worker threads): the clock moves on
+   * only once `settled()` resolves. Returns the function that stops the watch.
+   */
+  watch?(settled: () => Promise<void>): () => void;
+}
+
+/**
+ * --host-rate's turns (HostGate), answered at once on the thread that holds the gates, or by asking it (a worker
+ * thread of --mode threads: every thread takes its turns from the run's one set of gates).
+ */
+export interface HostTurns {
+  /** Milliseconds to wait before a request to `host` may start; the start is booked. */
+  reserve(host: string): number | Promise<number>;
+  /** How many times `host` said it was overloaded (a turn booked before the latest is booked again). */
+  rests(host: string): number | Promise<number>;
+  /** `host` answered 429 or 503. */
+  slowDown(host: string, retryAfterMs: number | undefined): void;
+}
+
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
   opts: NormalizedOptions;
@@ -23,11 +53,8 @@ export interface FetchContext {
   emit: EventListener;
   /** The jitter of retry delays (Math.random when absent). */
   random?: () => number;
-  /**
-   * Waits `ms` (a retry's delay, a --host-rate turn), rejecting when `signal` aborts: a timer when absent.
-   * Tests give a clock of their own, so a Retry-After of seconds takes none.
-   */
-  sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
+  /** The run's waits and their time (see RunClock): timers and performance.now() when absent. */
+  clock?: RunClock | undefined;
   /** Where digests are computed (inline, threads, processes); pools start on first use. */
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
@@ -36,8 +63,8 @@ export interface FetchContext {
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;
-  /** --host-rate: request starts per host, for every download of this event loop. */
-  hostGate?: HostGate | undefined;
+  /** --host-rate: request starts per host, for every download of the run. */
+  hostGate?: HostTurns | undefined;
   /** --limit-rate: one bucket for every download of this event loop. */
   limiter?: RateLimiter | undefined;
   /** Which connections to keep alive after their request (lists over many hosts); all when absent. */
@@ -88,9 +115,9 @@ export interface DownloadState {
   part: PartFile;
 }
 
-/** How this run waits: the test's clock (FetchContext.sleep), else a timer that `signal` ends early (rejecting). */
+/** How this run waits: the run's clock (FetchContext.clock), else a timer that `signal` ends early (rejecting). */
 export function sleepOf(ctx: FetchContext): (ms: number, signal: AbortSignal) => Promise<void> {
-  return ctx.sleep ?? timerSleep;
+  return ctx.clock?.sleep ?? timerSleep;
 }
 
 // Clamped: a longer delay would overflow Node's timer and fire after 1 ms.

@@ -27,13 +27,13 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
   const gate = ctx.hostGate;
   const host = target.url.host;
   while (gate !== undefined) {
-    const rests = gate.rests(host);
-    const wait = gate.reserve(host);
+    const rests = await gate.rests(host);
+    const wait = await gate.reserve(host);
     if (wait > 0) {
       await pause(wait, job, ctx);
       if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
     }
-    if (gate.rests(host) === rests) break;
+    if ((await gate.rests(host)) === rests) break;
   }
   return getForJob(job, ctx, target.url, {
     headers,

@@ -197,7 +197,7 @@ class SegmentedRun {
     };
     if (validator !== undefined) headers['if-range'] = validator;
     // --host-rate counts every range request too (waiting holds the range's connection slot).
-    const wait = ctx.hostGate?.reserve(from.url.host) ?? 0;
+    const wait = (await ctx.hostGate?.reserve(from.url.host)) ?? 0;
     if (wait > 0) await sleepOf(ctx)(wait, this.#stop.signal);
     const res = await getForJob(job, ctx, from.url, {
       headers,

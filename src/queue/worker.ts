@@ -7,7 +7,9 @@ import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
-import { createDispatcher, loadCaCertificate } from '../fetch/agent.js';
+import { loadCaCertificate } from '../fetch/agent.js';
+import { withinOpenFiles } from '../fetch/open-files.js';
+import { runDispatcher } from '../fetch/run-state.js';
 import { readShard } from '../shards/merge.js';
 import { readMarker } from '../shards/marker.js';
 import type { ShardMarker } from '../shards/shards.js';
@@ -118,8 +120,12 @@ export async function runWorker(
     o.onRedisLost?.(`lost Redis at ${target.shown}: ${reason}`),
   );
   // One connection pool for every shard this worker runs (each shard is a run of its own): no reconnecting to
-  // the same hosts, and no new connection's first-answer delay, at every shard.
-  const dispatcher = o.get.dispatcher ?? createDispatcher(normalized, ca);
+  // the same hosts, and no new connection's first-answer delay, at every shard. Sized as each shard's run sizes
+  // its own (-j fitted to the open-file limit); that run says the warning when -j is lowered.
+  const { dispatcher, ownsDispatcher } = runDispatcher(
+    withinOpenFiles({ ...normalized, onEvent: () => {} }),
+    { ca },
+  );
   const name = o.queue ?? DEFAULT_QUEUE;
   const worker = new ShardWorker(
     name,
@@ -206,7 +212,7 @@ export async function runWorker(
     const up = connection.status === 'ready';
     await within(Promise.all([worker.close(!up), queue.close()]), target.timeoutMs);
     connection.disconnect();
-    if (!o.get.dispatcher) await dispatcher.destroy().catch(() => {});
+    if (ownsDispatcher) await dispatcher.destroy().catch(() => {});
   }
   return done;
 }

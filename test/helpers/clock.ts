@@ -1,29 +1,32 @@
-import { AsyncEngine } from '../../src/engine/async.js';
-import type { FileResult } from '../../src/events.js';
-import type { FetchContext } from '../../src/fetch/context.js';
-import { HostGate } from '../../src/fetch/host-gate.js';
-import type { JobOrResult } from '../../src/jobs/job.js';
+import type { RunClock } from '../../src/fetch/context.js';
 
 /**
- * A clock for the async engine that no test waits on. Every sleep of the run (a retry's delay, Retry-After, a
- * --host-rate turn) is a timer on this clock; at each turn of the event loop the clock jumps to the earliest
- * one and wakes it, so sleeps overlap as real ones do and `now()` reads what a real clock would have. The host
- * gate runs on it too. The sockets stay real: only the waiting is virtual. (--mode threads cannot take one:
- * its workers build their own context.)
+ * A clock for a run that no test waits on (download()'s `clock`), in either engine. Every sleep of the run (a
+ * retry's delay, Retry-After, a --host-rate turn) is a timer on this clock; at each turn of the event loop the
+ * clock jumps to the earliest one and wakes it, so sleeps overlap as real ones do and `now()` reads what a real
+ * clock would have. The host gates run on it too. The sockets stay real: only the waiting is virtual. Worker
+ * threads read its time from shared memory and sleep on it through the main thread; before each jump the clock
+ * waits until no thread has anything queued that could book an earlier wake (RunClock.watch).
  */
-export function virtualClock() {
-  let t = 0;
+export function virtualClock(): RunClock & { slept: number[] } {
+  const time = new Float64Array(new SharedArrayBuffer(8));
   let seq = 0;
   /** Every sleep asked for, in ms, in order. */
   const slept: number[] = [];
   const sleepers: { wake: number; seq: number; resolve: () => void }[] = [];
   let ticking = false;
+  /** The engine's settled() (worker threads): the clock moves on once each has resolved. */
+  const watchers = new Set<() => Promise<void>>();
   const tick = () => {
+    if (watchers.size === 0) return jump();
+    void Promise.all([...watchers].map((settled) => settled())).then(jump);
+  };
+  const jump = () => {
     ticking = false;
     sleepers.sort((a, b) => a.wake - b.wake || a.seq - b.seq);
     const next = sleepers[0];
     if (next === undefined) return;
-    t = Math.max(t, next.wake);
+    time[0] = Math.max(time[0]!, next.wake);
     for (const s of sleepers.splice(0, sleepers.filter((s) => s.wake === next.wake).length)) s.resolve();
     if (sleepers.length > 0) schedule();
   };
@@ -32,7 +35,7 @@ export function virtualClock() {
     ticking = true;
     setImmediate(tick);
   };
-  const now = () => t;
+  const now = () => time[0]!;
   const sleep = (ms: number, signal: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       slept.push(ms);
@@ -42,7 +45,7 @@ export function virtualClock() {
         reject(signal.reason);
       };
       const s = {
-        wake: t + ms,
+        wake: now() + ms,
         seq: seq++,
         resolve: () => {
           signal.removeEventListener('abort', onAbort);
@@ -53,19 +56,9 @@ export function virtualClock() {
       signal.addEventListener('abort', onAbort, { once: true });
       schedule();
     });
-  const engine = new (class extends AsyncEngine {
-    override run(jobs: AsyncIterable<JobOrResult>, ctx: FetchContext, onResult: (r: FileResult) => void) {
-      const rate = ctx.opts.hostRate;
-      return super.run(
-        jobs,
-        {
-          ...ctx,
-          sleep,
-          hostGate: rate === undefined ? undefined : new HostGate(rate, now, ctx.opts.retry.maxRetryAfterMs),
-        },
-        onResult,
-      );
-    }
-  })();
-  return { now, slept, engine };
+  const watch = (settled: () => Promise<void>) => {
+    watchers.add(settled);
+    return () => watchers.delete(settled);
+  };
+  return { now, sleep, time, watch, slept };
 }

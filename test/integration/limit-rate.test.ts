@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
+import { startServer } from '../helpers/http.js';
 import { engine, FAST_RETRY, MODES, tmpDir } from '../helpers/tmp.js';
 
 const BODY = Buffer.alloc(1024 * 1024, 7);
@@ -44,6 +45,56 @@ describe.each(MODES)('--limit-rate with a server that closes idle connections (%
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe.each(MODES)('--limit-rate is the run’s rate in total (%s mode)', (mode) => {
+  const rate = 1024 * 1024;
+  const body = Buffer.alloc(2 * rate, 3);
+  const serve = () =>
+    startServer((_req, res) => res.writeHead(200, { 'content-length': String(body.length) }).end(body));
+
+  it('one file alone runs at the limit, not at a share of it (threads: whichever worker holds it)', async () => {
+    const s = await serve();
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        mode,
+        workers: 2,
+        entries: [`${s.url}/one.bin`],
+        dir,
+        limitRateBytes: rate,
+      });
+      const r = summary.results[0]!;
+      expect(r.status).toBe('downloaded');
+      expect((await fs.stat(path.join(dir, 'one.bin'))).size).toBe(body.length);
+      // At or below the limit over the run; the file's own time (worker start-up left out) near 2 s, not 4 s.
+      expect(body.length / (summary.elapsedMs / 1000)).toBeLessThanOrEqual(rate);
+      expect(body.length / (r.ms / 1000)).toBeGreaterThan(0.7 * rate);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('files on several workers at once share the limit', async () => {
+    const s = await serve();
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        mode,
+        workers: 2,
+        concurrency: 2,
+        entries: [`${s.url}/a.bin`, `${s.url}/b.bin`],
+        dir,
+        limitRateBytes: 2 * rate,
+      });
+      expect(summary.downloaded).toBe(2);
+      expect((2 * body.length) / (summary.elapsedMs / 1000)).toBeLessThanOrEqual(2 * rate);
+      const slowest = Math.max(...summary.results.map((r) => r.ms));
+      expect((2 * body.length) / (slowest / 1000)).toBeGreaterThan(0.7 * 2 * rate);
+    } finally {
+      await s.close();
     }
   });
 });

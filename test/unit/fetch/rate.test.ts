@@ -72,6 +72,17 @@ describe('RateLimiter (--limit-rate)', () => {
     expect(r.debtMs()).toBe(2 ** 31 - 1);
   });
 
+  it('limiters on one bucket (worker threads) pace their bytes together', () => {
+    const c = clock();
+    const a = new RateLimiter(1000, c.now);
+    const b = new RateLimiter(1000, c.now, a.shared());
+    expect(a.take(300)).toBe(300);
+    expect(b.take(300)).toBe(600);
+    expect(a.debtMs()).toBe(600);
+    c.advance(600);
+    expect(b.debtMs()).toBe(0);
+  });
+
   it('waits in whole milliseconds, rounded up, so a reader never comes back too early', () => {
     const c = clock();
     const r = new RateLimiter(3, c.now);
