@@ -38,7 +38,7 @@ function inputError(message: string): DlpoolError {
 }
 
 /**
- * The file's text, or undefined when `required` is false and nothing is there. Opened non-blocking and refused
+ * The file's text, or undefined when `required` is false and nothing can be reached there. Opened non-blocking and refused
  * unless a regular file: a FIFO at the path would otherwise hang every run before it starts. Links are followed
  * (dotfile managers link their files in).
  */
@@ -48,7 +48,9 @@ export function readConfigText(file: string, required: boolean): string | undefi
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
+    // The default path is looked for, not asked for: one that cannot be reached (no such folder, a home the
+    // user may not enter, as for a service account) is no config file, as curl treats an unopenable .curlrc.
+    if (!required && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) return undefined;
     throw inputError(`config file ${shownText(file)}: cannot open it (${code ?? String(err)})`);
   }
   try {

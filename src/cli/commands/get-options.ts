@@ -249,7 +249,7 @@ export const GET_OPTIONS = [
     value: 'FILE',
     default: '',
     help: "checksum file (sha256sum or BSD tag format) to verify against (not wget's -c: resuming is the default)",
-    doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from the digest length; other lines are warned about as `FILE:LINE` (the first 10, then how many more), and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
+    doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from `--hash` when as long, else from the digest length; other lines are warned about as `FILE:LINE` (the first 10, then how many more), and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
   },
   {
     flag: 'limit-rate',
@@ -258,7 +258,7 @@ export const GET_OPTIONS = [
     value: 'RATE',
     default: 'unlimited',
     help: 'all downloads together at most this many bytes per second on average, e.g. 500K, 1.5M; 0: no limit',
-    doc: "all downloads together take at most RATE bytes per second on average over the run (`500K`, `1.5M`; `0`: no limit; as curl and wget): sockets rest while a shared bucket refills, which starts empty and saves up at most a quarter of a second of bytes; with `--mode threads` each thread gets an equal share; the speed floor is off when a download's share of RATE is below it",
+    doc: "all downloads together take at most RATE bytes per second on average over the run (`500K`, `1.5M`; `0`: no limit; as curl and wget): sockets rest while a shared bucket refills, which starts empty and saves up at most a quarter of a second of bytes, one bucket for every worker thread of `--mode threads` too (a file alone on one thread gets all of RATE); the speed floor is off when a download's share of RATE is below it",
     size: { min: 0, unit: 'bytes per second', examples: '500K or 2M' },
   },
   {
@@ -268,7 +268,7 @@ export const GET_OPTIONS = [
     value: 'N',
     default: 'unlimited',
     help: 'at most N requests per second to each host, e.g. 2 or 0.5; a 429/503 there halves it (and Retry-After pauses it)',
-    doc: 'at most N requests per second start to each host (`2`, `0.5`), evenly spaced, for politeness; a host that answers 429 or 503 gets nothing before its `Retry-After` and half its rate for the rest of the run; with `--mode threads` each thread keeps an equal share',
+    doc: 'at most N requests per second start to each host (`2`, `0.5`), evenly spaced, for politeness; a host that answers 429 or 503 gets nothing before its `Retry-After` and half its rate for the rest of the run; one gate per host for every worker thread of `--mode threads` too',
   },
   {
     flag: 'require-checksum',
