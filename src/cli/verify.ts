@@ -4,6 +4,7 @@ import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
 import { safeText } from './render/safe-text.js';
 import { onInterrupt } from './signals.js';
+import { STDIN_TOKEN } from './stdin-token.js';
 import { EXIT } from '../report/summary.js';
 import type { VerifyStatus } from '../verify/verify.js';
 import { verify } from '../verify/verify.js';
@@ -22,7 +23,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
   const doc = a.json ? new JsonDocument(process.stdout) : undefined;
   try {
     const summary = await verify({
-      sums: a.sums ?? '',
+      ...(a.sums === STDIN_TOKEN ? { sums: '-', stdin: process.stdin } : { sums: a.sums ?? '' }),
       ...(a.dir !== undefined ? { dir: a.dir } : {}),
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { DlpoolError } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { DlpoolError, UsageError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import { algorithmByTag, type HashAlgorithm, isUsableHash, untaggedAlgorithm } from '../hash/algorithms.js';
 import { capLines, linesOf } from '../sources/list.js';
@@ -98,7 +99,15 @@ function cannotCompute(algorithm: string): string {
  * unreadable file fails (ERR_DL_INPUT) before any work starts; the returned generator then only reads.
  * `checksumLines` parses them.
  */
-export async function openChecksumFile(file: string): Promise<AsyncGenerator<string[], void, undefined>> {
+export async function openChecksumFile(
+  file: string,
+  stdin?: Readable,
+): Promise<AsyncGenerator<string[], void, undefined>> {
+  // `-` is standard input, as `sha256sum -c -` reads it (the library reads none of its own).
+  if (file === '-') {
+    if (!stdin) throw new UsageError("sums: '-' (standard input) needs the stdin option");
+    return linesOf(capLines(stdin));
+  }
   let fh: fs.promises.FileHandle | undefined;
   try {
     fh = await fs.promises.open(file, 'r');

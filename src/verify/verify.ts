@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { hashAlgorithm, someHashes } from '../hash/algorithms.js';
 import { mapOrdered } from '../hash/ordered.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
@@ -25,8 +26,10 @@ export interface VerifyResult {
 }
 
 export interface VerifyOptions {
-  /** The checksum file (GNU coreutils or BSD tag format). */
+  /** The checksum file (GNU coreutils or BSD tag format); `-` reads `stdin`. */
   sums: string;
+  /** Read for `sums: '-'`, as `sha256sum -c -` reads standard input. */
+  stdin?: Readable;
   /**
    * The algorithm of untagged lines (`HEX  NAME`) whose digests are as long as its own, as `cksum -a ALGO -c`
    * reads them: sha3-256 and sha256 digests are both 64 hex digits. Tagged lines name their own.
@@ -77,7 +80,7 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
     );
   }
   const dir = path.resolve(options.dir ?? '.');
-  const lines = await openChecksumFile(options.sums);
+  const lines = await openChecksumFile(options.sums, options.stdin);
   const keep = options.keepResults ?? true;
   const summary: VerifySummary = { results: [], ok: 0, failed: 0, unreadable: 0, badLines: [], elapsedMs: 0 };
   const count = (r: VerifyResult) => {

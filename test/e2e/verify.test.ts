@@ -48,4 +48,15 @@ describe('dlpool verify', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read checksum file .*NOPE/);
   });
+
+  it('- reads the checksum file from standard input, as sha256sum -c - does', async () => {
+    const dir = await tmpDir();
+    await fs.writeFile(path.join(dir, 'a'), 'alpha');
+    await fs.writeFile(path.join(dir, 'b'), 'beta');
+    const stdin = `${sha('alpha')}  a\n${sha('gamma')}  b\n`;
+    const r = await runCli(['verify', '-', '-d', dir], { stdin });
+    expect(r.stderr).not.toMatch(/cannot read/);
+    expect(r.stdout).toBe('a: OK\nb: FAILED\n');
+    expect(r.code).toBe(1);
+  });
 });
