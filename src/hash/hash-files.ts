@@ -37,7 +37,7 @@ export async function hashFiles(
   const given = (options.algorithm ?? 'sha256').toLowerCase();
   const algorithm = hashAlgorithm(given)?.name;
   if (algorithm === undefined) {
-    throw new UsageError(`algo: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);
+    throw new UsageError(`algorithm: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);
   }
   const workers = options.workers ?? DEFAULT_WORKERS;
   if (!Number.isInteger(workers) || workers < 1)

@@ -58,11 +58,11 @@ describe('dlpool hash', () => {
     expect(r.stderr).toBe('dlpool: missing: No such file or directory\n');
     const bad = await run(['hash', '--algo', 'nope', 'one'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'nope'/);
+    expect(bad.stderr).toMatch(/^dlpool: --algo: unknown or unavailable algorithm 'nope'/);
     // aria2 and list checksum types name one, but node:crypto cannot compute it.
     const adler = await run(['hash', '--algo', 'adler32', 'one'], dir);
     expect(adler.code).toBe(2);
-    expect(adler.stderr).toMatch(/^dlpool: algo: unknown or unavailable algorithm 'adler32'/);
+    expect(adler.stderr).toMatch(/^dlpool: --algo: unknown or unavailable algorithm 'adler32'/);
   });
 
   it("takes aria2's and the BSD tags' spellings of an algorithm (sha-256, SHA3-256)", async () => {
