@@ -25,6 +25,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
     const summary = await verify({
       ...(a.sums === STDIN_TOKEN ? { sums: '-', stdin: process.stdin } : { sums: a.sums ?? '' }),
       ...(a.dir !== undefined ? { dir: a.dir } : {}),
+      ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
       ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       signal: interrupt.signal,

@@ -59,4 +59,16 @@ describe('dlpool verify', () => {
     expect(r.stdout).toBe('a: OK\nb: FAILED\n');
     expect(r.code).toBe(1);
   });
+
+  it('--algo names the algorithm of untagged lines: sha3-256 digests are as long as sha256 ones', async () => {
+    const dir = await tmpDir();
+    await fs.writeFile(path.join(dir, 'a'), 'alpha');
+    const sha3 = crypto.createHash('sha3-256').update('alpha').digest('hex');
+    await fs.writeFile(path.join(dir, 'SUMS'), `${sha3}  a\n`);
+    const byLength = await run(['verify', path.join(dir, 'SUMS'), '-d', dir]);
+    expect(byLength.stdout).toBe('a: FAILED\n');
+    const named = await run(['verify', path.join(dir, 'SUMS'), '-d', dir, '--algo', 'sha3-256']);
+    expect(named.stdout).toBe('a: OK\n');
+    expect(named.code).toBe(0);
+  });
 });

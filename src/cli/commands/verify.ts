@@ -14,6 +14,14 @@ const options = [
     default: '.',
     help: 'directory the names are relative to',
   },
+  {
+    flag: 'algo',
+    kind: 'string',
+    key: 'algorithm',
+    value: 'ALGO',
+    default: 'by digest length',
+    help: 'the algorithm of untagged lines as long as its digests (sha3-256 and sha256 are both 64 digits), as cksum -a ALGO -c reads them; tagged lines name their own',
+  },
   ...hashingOptions('verify'),
   { flag: 'quiet', alias: ['q'], kind: 'boolean', default: 'off', help: 'print only failures' },
 ] as const satisfies readonly OptionSpec[];
@@ -28,6 +36,7 @@ export const verifyCommand = defineCommand({
   examples: [
     ['$0 verify SHA256SUMS -d out', 'check the files of out/ as sha256sum -c would'],
     ['$0 verify SHA256SUMS --hash-pool threads -w 4 -q', 'on 4 threads, print only failures'],
+    ['$0 verify SHA3SUMS --algo sha3-256', 'untagged sha3-256 lines'],
   ],
   run: async (a) => (await import('../verify.js')).runVerify(a),
 });
