@@ -1,0 +1,96 @@
+import { UsageError } from './errors.js';
+
+// The rules option values are checked by (numbers in range, delays a timer can hold, header lines a request can
+// carry): normalizeOptions applies them, each error starting with the option's name.
+
+/**
+ * The longest delay or timeout dlpool accepts or waits in one piece: Node's timers hold 2^31-1 ms (~24.8 days) and
+ * turn anything longer into 1 ms, so an unchecked Retry-After or option would fire at once instead of never.
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** The slowest --host-rate: one request a day. Slower is a typo (1e-300), and its spacing would overflow a timer. */
+export const MIN_HOST_RATE = 1 / 86_400;
+
+/** Requests per second from one a day to a million, or undefined (no limit). */
+export function rate(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value >= MIN_HOST_RATE && value <= 1_000_000)) {
+    throw new UsageError(
+      `${name}: expected requests per second from 1/86400 (one a day) to 1000000, such as 2 or 0.5, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+export function int(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A delay or timeout in whole milliseconds, no longer than a timer can wait. */
+export function ms(name: string, value: unknown, fallback: number, min: number): number {
+  return int(name, value, fallback, min, MAX_DELAY_MS);
+}
+
+export function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new UsageError(`${name}: expected true or false, got ${String(value)}`);
+  return value;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * What a header value may not hold (RFC 9110 5.5: a CR or LF would end the header and start another), and what
+ * undici refuses to send besides: characters past U+00FF.
+ */
+export const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Parses `"Key: Value"` header strings (curl's -H form) into an object. A value no request can carry (a line
+ * break, see HEADER_VALUE_BAD) is refused here, once, before any request (undici would refuse every request).
+ */
+export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input === undefined) return out;
+  const pairs: [string, string][] = [];
+  if (Array.isArray(input)) {
+    for (const h of input) {
+      const i = h.indexOf(':');
+      const key = i > 0 ? h.slice(0, i).trim() : '';
+      if (!HEADER_NAME.test(key)) {
+        // Only the first word is echoed: the rest may be a token (`-H "Authorization Bearer xyz"`).
+        const shown = /^\S{0,40}/.exec(h)?.[0] ?? '';
+        throw new UsageError(
+          `headers: expected "Name: value" (a colon after the name), got ${JSON.stringify(shown + (shown.length < h.length ? ' …' : ''))}`,
+        );
+      }
+      pairs.push([key, h.slice(i + 1).trim()]);
+    }
+  } else {
+    for (const [k, v] of Object.entries(input)) {
+      if (!HEADER_NAME.test(k)) throw new UsageError(`headers: ${JSON.stringify(k)} is not a header name`);
+      pairs.push([k, String(v)]);
+    }
+  }
+  for (const [key, value] of pairs) {
+    // The value is not echoed: it may be a token.
+    if (HEADER_VALUE_BAD.test(value)) {
+      throw new UsageError(
+        `headers: the value of '${key}' holds a line break, a control character or a character past U+00FF (one header per -H)`,
+      );
+    }
+    out[key.toLowerCase()] = value;
+  }
+  return out;
+}
