@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import type { DownloadOptions } from './options.js';
 
 // The rules option values are checked by (numbers in range, delays a timer can hold, header lines a request can
 // carry): normalizeOptions applies them, each error starting with the option's name.
@@ -12,10 +13,53 @@ export const MAX_DELAY_MS = 2 ** 31 - 1;
 /** The slowest --host-rate: one request a day. Slower is a typo (1e-300), and its spacing would overflow a timer. */
 export const MIN_HOST_RATE = 1 / 86_400;
 
+/**
+ * The values a number option takes, in the unit the library takes it (milliseconds, bytes). The library checks
+ * its option by it and the CLI the flag that sets it (in the flag's unit), so each accepts what the other does.
+ */
+export interface NumberRange {
+  readonly min: number;
+  readonly max: number;
+  readonly whole: boolean;
+}
+
+export function wholeRange(min: number, max = Number.MAX_SAFE_INTEGER): NumberRange {
+  return { min, max, whole: true };
+}
+
+/** A delay or timeout in whole milliseconds from `min`, no longer than a timer can wait. */
+export function delayRange(min = 1): NumberRange {
+  return wholeRange(min, MAX_DELAY_MS);
+}
+
+export function inRange(value: unknown, r: NumberRange): value is number {
+  return (
+    typeof value === 'number' && value >= r.min && value <= r.max && (!r.whole || Number.isInteger(value))
+  );
+}
+
+/** `a whole number from 1 to 10000`, `a number from 0 to 1`, `a whole number` (any safe integer). */
+export function rangeText(r: NumberRange): string {
+  const what = r.whole ? 'a whole number' : 'a number';
+  return r.min <= Number.MIN_SAFE_INTEGER && r.max >= Number.MAX_SAFE_INTEGER
+    ? what
+    : `${what} from ${r.min} to ${r.max}`;
+}
+
+/** The value in its range, the fallback when it is undefined; else an error naming the option. */
+export function inRangeOr(name: string, value: unknown, fallback: number, r: NumberRange): number {
+  if (value === undefined) return fallback;
+  if (!inRange(value, r)) throw new UsageError(`${name}: expected ${rangeText(r)}, got ${String(value)}`);
+  return value;
+}
+
+/** Requests per second of --host-rate: from one a day to a million. */
+export const HOST_RATE_RANGE: NumberRange = { min: MIN_HOST_RATE, max: 1_000_000, whole: false };
+
 /** Requests per second from one a day to a million, or undefined (no limit). */
 export function rate(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !(value >= MIN_HOST_RATE && value <= 1_000_000)) {
+  if (!inRange(value, HOST_RATE_RANGE)) {
     throw new UsageError(
       `${name}: expected requests per second from 1/86400 (one a day) to 1000000, such as 2 or 0.5, got ${String(value)}`,
     );
@@ -23,24 +67,44 @@ export function rate(name: string, value: unknown): number | undefined {
   return value;
 }
 
+/** A whole number from `min` (or in the range given) to `max`, the fallback when it is undefined. */
 export function int(
   name: string,
   value: unknown,
   fallback: number,
-  min: number,
+  min: number | NumberRange,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
+  return inRangeOr(name, value, fallback, typeof min === 'number' ? wholeRange(min, max) : min);
 }
 
 /** A delay or timeout in whole milliseconds, no longer than a timer can wait. */
 export function ms(name: string, value: unknown, fallback: number, min: number): number {
-  return int(name, value, fallback, min, MAX_DELAY_MS);
+  return inRangeOr(name, value, fallback, delayRange(min));
 }
+
+/**
+ * The range of each number option of download() (DownloadOptions), for normalizeOptions and for the flags that
+ * set them (a declaration's `key`).
+ */
+export const DOWNLOAD_RANGES = {
+  concurrency: wholeRange(1, 10_000),
+  perHost: wholeRange(1, 10_000),
+  maxRedirects: wholeRange(0, 1000),
+  retries: wholeRange(0, 1000),
+  connectTimeoutMs: delayRange(),
+  timeoutMs: delayRange(),
+  speedTimeMs: delayRange(),
+  speedLimitBytes: wholeRange(0),
+  // 0: no limit, as curl --limit-rate 0.
+  limitRateBytes: wholeRange(0),
+  hostRate: HOST_RATE_RANGE,
+  maxSizeBytes: wholeRange(1),
+  split: wholeRange(1, 64),
+  minSplitSizeBytes: wholeRange(1),
+  workers: wholeRange(1, 256),
+  shardSize: wholeRange(1),
+} as const satisfies Partial<Record<keyof DownloadOptions, NumberRange>>;
 
 export function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

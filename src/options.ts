@@ -7,7 +7,16 @@ import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js'
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
-import { bool, HEADER_VALUE_BAD, int, MAX_DELAY_MS, ms, parseHeaders, rate } from './option-values.js';
+import {
+  bool,
+  DOWNLOAD_RANGES as R,
+  HEADER_VALUE_BAD,
+  int,
+  MAX_DELAY_MS,
+  ms,
+  parseHeaders,
+  rate,
+} from './option-values.js';
 import { VERSION } from './version.js';
 
 export { MAX_DELAY_MS, parseHeaders };
@@ -328,7 +337,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 function shardOptions(options: DownloadOptions): ShardOptions | undefined {
   if (options.shard === undefined && options.shardSize === undefined) return undefined;
-  const size = int('shardSize', options.shardSize, DEFAULT_SHARD_SIZE, 1);
+  const size = int('shardSize', options.shardSize, DEFAULT_SHARD_SIZE, R.shardSize);
   const { index, count, start, names } = options.shard ?? { index: 0, count: 1 };
   if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
     throw new UsageError(`shard: expected index 0 <= I < count N, got ${String(index)}/${String(count)}`);
@@ -364,8 +373,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   for (const key of Object.keys(options)) {
     if (!KNOWN_KEYS.has(key)) throw new UsageError(`${key}: unknown option`);
   }
-  const concurrency = int('concurrency', options.concurrency, DEFAULTS.concurrency, 1, 10_000);
-  const perHost = int('perHost', options.perHost, concurrency, 1, 10_000);
+  const concurrency = int('concurrency', options.concurrency, DEFAULTS.concurrency, R.concurrency);
+  const perHost = int('perHost', options.perHost, concurrency, R.perHost);
   const mode = options.mode ?? DEFAULTS.mode;
   if (!ENGINE_MODES.includes(mode)) {
     throw new UsageError(`mode: expected ${ENGINE_MODES.join(' or ')}, got ${String(mode)}`);
@@ -375,7 +384,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     if (!(key in DEFAULTS.retry)) throw new UsageError(`retry.${key}: unknown option`);
   }
   const retry: RetryPolicy = {
-    retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, 1000),
+    retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, R.retries),
     baseDelayMs: ms('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
     maxDelayMs: ms('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
     maxRetryAfterMs: ms('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
@@ -427,37 +436,54 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     maxConnections: Infinity,
     headers: parseHeaders(options.headers),
     userAgent,
-    maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0, 1000),
+    maxRedirects: int('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, R.maxRedirects),
     allowInsecureRedirects: bool(
       'allowInsecureRedirects',
       options.allowInsecureRedirects,
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
-    connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
-    timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
-    speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
+    connectTimeoutMs: int(
+      'connectTimeoutMs',
+      options.connectTimeoutMs,
+      DEFAULTS.connectTimeoutMs,
+      R.connectTimeoutMs,
+    ),
+    timeoutMs: int('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, R.timeoutMs),
+    speedLimitBytes: int(
+      'speedLimitBytes',
+      options.speedLimitBytes,
+      DEFAULTS.speedLimitBytes,
+      R.speedLimitBytes,
+    ),
     limitRateBytes:
       // 0: no limit, as curl --limit-rate 0.
-      int('limitRateBytes', options.limitRateBytes, 0, 0) || undefined,
+      int('limitRateBytes', options.limitRateBytes, 0, R.limitRateBytes) || undefined,
     hostRate: rate('hostRate', options.hostRate),
     shards,
-    speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
+    speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, R.speedTimeMs),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,
     hashPool,
-    workers: int('workers', options.workers, DEFAULT_WORKERS, 1, 256),
+    workers: int('workers', options.workers, DEFAULT_WORKERS, R.workers),
     checksums: options.checksums,
     manifest: options.manifest,
     mode,
     proxy,
     maxSizeBytes:
-      options.maxSizeBytes === undefined ? undefined : int('maxSizeBytes', options.maxSizeBytes, 0, 1),
-    split: int('split', options.split, DEFAULTS.split, 1, 64),
-    minSplitSizeBytes: int('minSplitSizeBytes', options.minSplitSizeBytes, DEFAULTS.minSplitSizeBytes, 1),
+      options.maxSizeBytes === undefined
+        ? undefined
+        : int('maxSizeBytes', options.maxSizeBytes, 0, R.maxSizeBytes),
+    split: int('split', options.split, DEFAULTS.split, R.split),
+    minSplitSizeBytes: int(
+      'minSplitSizeBytes',
+      options.minSplitSizeBytes,
+      DEFAULTS.minSplitSizeBytes,
+      R.minSplitSizeBytes,
+    ),
     writeHighWaterMark: int(
       'writeHighWaterMark',
       options.writeHighWaterMark,

@@ -78,6 +78,17 @@ export function closest(name: string, known: readonly string[]): string | undefi
   return best;
 }
 
+/** `a, b or c`. */
+export function either(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** `expected async or threads, got 'thread' (did you mean threads?)`: a value that is none of the choices. */
+export function expectedChoice(given: string, choices: readonly string[]): string {
+  const guess = closest(given, choices);
+  return `expected ${either(choices)}, got '${given}'${guess ? ` (did you mean ${guess}?)` : ''}`;
+}
+
 /** yargs' "Unknown argument(s): a, b, aB" as one line per unknown option, with a suggestion where there is one. */
 export function unknownOptionsMessage(message: string, known: readonly string[]): string | undefined {
   const m = /^Unknown arguments?: (.*)$/.exec(message);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DEMO_WORKLOADS, startDemo } from '../bench/demo-workloads.js';
 import { renderHtml } from '../bench/html.js';
 import { explain, recommendation } from '../bench/explain.js';
-import { BENCH_HASH_POOLS, DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
+import { DEFAULT_AXES, type MatrixAxes } from '../bench/matrix.js';
 import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
 import type { BenchHashPool, BenchReport } from '../bench/types.js';
@@ -13,40 +13,23 @@ import type { EngineMode } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-import { type BenchArgs, DEFAULT_RUNS } from './commands/bench.js';
+import { type BenchArgs, benchCommand, DEFAULT_RUNS } from './commands/bench.js';
+import { optionOf } from './command.js';
+import { fromArgv } from './from-argv.js';
 
-function list<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], def: T[]): T[] {
-  if (v === undefined) return def;
-  const items = v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-  for (const x of items) {
-    if (!allowed.includes(x as T))
-      throw new UsageError(`${flag}: unknown '${x}' (choose from ${allowed.join(', ')})`);
-  }
-  if (items.length === 0) throw new UsageError(`${flag}: give at least one value`);
-  return [...new Set(items)] as T[];
-}
-
-function numbers(flag: string, v: string | undefined, def: number[], max: number): number[] {
-  if (v === undefined) return def;
-  const items = v.split(',').map((x) => Number(x.trim()));
-  for (const n of items) {
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new UsageError(`${flag}: expected whole numbers from 1 to ${max}, got ${v}`);
-  }
-  return [...new Set(items)];
+/** An axis as given (checked and split by its declaration), or its default. */
+function axis<T>(flag: string, v: string | undefined, def: T[]): T[] {
+  return v === undefined ? def : (fromArgv(optionOf(benchCommand, flag), v) as T[]);
 }
 
 /** argv -> matrix axes; every axis can be narrowed. */
 export function toAxes(a: BenchArgs): MatrixAxes {
   return {
-    modes: list<EngineMode>('--modes', a.modes, ['async', 'threads'], DEFAULT_AXES.modes),
-    concurrency: numbers('--concurrency', a.concurrency, DEFAULT_AXES.concurrency, 10_000),
-    workers: numbers('--workers', a.workers, DEFAULT_AXES.workers, 256),
-    hashPools: list<BenchHashPool>('--hash-pool', a['hash-pool'], BENCH_HASH_POOLS, DEFAULT_AXES.hashPools),
-    split: numbers('--split', a.split, DEFAULT_AXES.split, 64),
+    modes: axis<EngineMode>('modes', a.modes, DEFAULT_AXES.modes),
+    concurrency: axis('concurrency', a.concurrency, DEFAULT_AXES.concurrency),
+    workers: axis('workers', a.workers, DEFAULT_AXES.workers),
+    hashPools: axis<BenchHashPool>('hash-pool', a['hash-pool'], DEFAULT_AXES.hashPools),
+    split: axis('split', a.split, DEFAULT_AXES.split),
   };
 }
 
@@ -55,8 +38,6 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
   if (a.from !== undefined) return rerender(a.from, a);
   const axes = toAxes(a);
   const runs = a.runs ?? DEFAULT_RUNS;
-  if (!Number.isInteger(runs) || runs < 1 || runs > 100)
-    throw new UsageError(`--runs: expected 1 to 100, got ${a.runs}`);
   const sources = (a.sources ?? []).map((s) => (s === STDIN_TOKEN ? '-' : s));
   if (sources.includes('-'))
     throw new UsageError('sources: bench runs the list many times, so it cannot read stdin');

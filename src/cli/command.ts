@@ -1,11 +1,13 @@
 // The command model: each command is declared once (src/cli/commands/<name>.ts) and its yargs configuration,
-// the type of its parsed arguments, its --help and its README table are read from that declaration.
+// the type of its parsed arguments, its value checks, its --help and its README table are read from that declaration.
+
+import type { NumberRange } from '../option-values.js';
 
 /**
  * How a flag's value is read and handed on:
- * - `count`: a whole number, its range checked by the library; `rate`: a number above 0; `seconds`: a number of seconds above 0, handed over
- *   in milliseconds; `number`: any number, checked by the command; `size`: bytes with a suffix (`500K`, `2M`,
- *   `1G`) of at least `size.min`;
+ * - `count`: a whole number; `rate`: requests per second; `number`: any number; `seconds`: a number of seconds,
+ *   handed over in whole milliseconds; `size`: bytes with a suffix (`500K`, `2M`, `1G`), handed over in bytes;
+ *   each checked by its range (see `range`);
  * - `string`, `boolean`, `choice`: as given; `headers`: one `"Name: value"` per occurrence; `shard`: `I/N`.
  */
 export type OptionKind =
@@ -25,14 +27,35 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /** The value's name in the README (`N`, `FILE`, `SEC`, `BYTES`). */
   readonly value?: string;
-  /** The default, as the README's table and --help say it ('' when there is none to say). */
-  readonly default: string;
+  /**
+   * The default as text, for what is not one value (`half the cores`, `unlimited`, `off`); see `defaultValue`.
+   * The README's table and --help say it; none or '' when there is none to say.
+   */
+  readonly default?: string;
+  /**
+   * The default as the value the command runs with: yargs is given it, and --help, the README and the man page
+   * say it (unless `default` says it otherwise).
+   */
+  readonly defaultValue?: number | string;
   /** The --help line. */
   readonly help: string;
   /** The README's "meaning" column (Markdown); the help line when not given. */
   readonly doc?: string;
-  /** For `size`: the smallest value and examples for the error message. */
+  /**
+   * For `size`: the unit and examples for the error message; `min`, when the option has no range of its own
+   * (see `range`), is the smallest value.
+   */
   readonly size?: { readonly min: number; readonly unit: string; readonly examples: string };
+  /**
+   * The values a number, count, seconds or size option takes, in the unit the library takes (milliseconds,
+   * bytes). Without it, a `key` of DownloadOptions has that option's range (DOWNLOAD_RANGES), which
+   * normalizeOptions checks too: one rule for the flag and the library option.
+   */
+  readonly range?: NumberRange;
+  /** A comma-separated list (`-j 1,4,16`): each item is checked as `kind`, `range` and `choices` say. */
+  readonly list?: true;
+  /** What its value is completed with; by default files for a `FILE` value and folders for a `DIR` one. */
+  readonly complete?: 'file' | 'dir';
   /** The command cannot run without it. */
   readonly required?: true;
   /** Given several times, the values are kept in order (`-i a -i b`). */
@@ -46,17 +69,21 @@ export interface PositionalSpec {
   readonly array?: true;
   readonly required?: true;
   readonly choices?: readonly string[];
+  /** What it is completed with: files unless it says folders (`merge DIR`). */
+  readonly complete?: 'file' | 'dir';
 }
 
 type NumberKind = 'count' | 'rate' | 'seconds' | 'number';
 
 type ValueOf<O extends OptionSpec> = O['kind'] extends 'boolean'
   ? boolean
-  : O['kind'] extends NumberKind
-    ? number
-    : O extends { repeat: true } | { kind: 'headers' }
-      ? string | string[]
-      : string;
+  : O extends { list: true }
+    ? string
+    : O['kind'] extends NumberKind
+      ? number
+      : O extends { repeat: true } | { kind: 'headers' }
+        ? string | string[]
+        : string;
 
 type PositionalValue<P extends PositionalSpec> = P extends { array: true } ? string[] : string;
 
@@ -103,19 +130,39 @@ export function defineCommand<
 export function readmeName(o: OptionSpec): string {
   const shorts = (o.alias ?? []).filter((a) => a.length === 1).map((a) => `-${a}, `);
   const longs = (o.alias ?? []).filter((a) => a.length > 1).map((a) => ` (\`--${a}\`)`);
-  const value = o.choices ? o.choices.join('\\|') : o.value;
+  const value = o.choices && !o.list ? o.choices.join('\\|') : o.value;
   return `\`${shorts.join('')}--${o.flag}${value ? ` ${value}` : ''}\`${longs.join('')}`;
+}
+
+/** The default as the README's table and --help say it (Markdown): `default`, else `defaultValue`, else ''. */
+export function defaultText(o: OptionSpec): string {
+  return o.default ?? (o.defaultValue === undefined ? '' : String(o.defaultValue));
+}
+
+/**
+ * An option's help without what depends on the machine it is read on (`(here: 4)`): the README and the man page
+ * are written once and read elsewhere; the default says `half the cores`.
+ */
+export function portableHelp(o: OptionSpec): string {
+  return o.help.replace(/ \(here: [^)]*\)/, '');
 }
 
 /** The --help text of an option: its line, and its default in brackets (Markdown quotes removed). */
 export function helpText(o: OptionSpec): string {
-  const d = o.default.replace(/`/g, '');
+  const d = defaultText(o).replace(/`/g, '');
   return d === '' || d === 'off' ? o.help : `${o.help} [${d}]`;
 }
 
 /** The README table row of each option: [option, default, meaning]. */
 export function readmeRows(options: readonly OptionSpec[]): string[][] {
-  return options.map((o) => [readmeName(o), o.default, o.doc ?? o.help.replace(/\|/g, '\\|')]);
+  return options.map((o) => [readmeName(o), defaultText(o), o.doc ?? portableHelp(o).replace(/\|/g, '\\|')]);
+}
+
+/** A command's option by its flag (a declaration the code reads, so it is there). */
+export function optionOf(c: CommandSpec, flag: string): OptionSpec {
+  const o = c.options.find((x) => x.flag === flag);
+  if (o === undefined) throw new Error(`${c.name} has no option --${flag}`);
+  return o;
 }
 
 /** The options a command's README table lists: a command that takes every option of another lists its own. */

@@ -1,7 +1,7 @@
 // The config file under the command line: what the command line does not set, the file does. Loaded only by
 // the commands that take get's options (get, worker), after yargs parsed the command line.
 
-import type { OptionSpec } from './command.js';
+import { defaultText, type OptionSpec } from './command.js';
 import { GET_OPTIONS } from './commands/get-options.js';
 import { CONFIG_FLAGS, defaultConfigPath, parseConfig, readConfigText } from './config-file.js';
 import { safeText } from './render/safe-text.js';
@@ -75,7 +75,7 @@ export function formatConfig(args: Record<string | symbol, unknown>): string {
     if (CONFIG_FLAGS.includes(o.flag)) continue;
     const set = origins?.values.get(o.flag);
     if (set === undefined || set.length === 0) {
-      const d = o.default.replace(/`/g, '');
+      const d = defaultText(o).replace(/`/g, '');
       out.push(`# ${o.flag}: ${d === '' ? 'not set' : `${d} (default)`}`);
       continue;
     }

@@ -4,9 +4,8 @@ import type { DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
-import type { OptionSpec } from './command.js';
 import { GET_OPTIONS } from './commands/get-options.js';
-import { fromArgv } from './from-argv.js';
+import { libraryOptions } from './from-argv.js';
 import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
@@ -36,13 +35,13 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
     throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   }
   // The renderers take each result from its event; holding them all would grow with the list.
-  const o: DownloadOptions = { sources, stdin: process.stdin, env: process.env, keepResults: false };
-  const set = o as Record<string, unknown>;
-  for (const spec of GET_OPTIONS as readonly OptionSpec[]) {
-    const v = (a as Record<string, unknown>)[spec.flag];
-    if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
-  }
-  return o;
+  return {
+    sources,
+    stdin: process.stdin,
+    env: process.env,
+    keepResults: false,
+    ...libraryOptions(GET_OPTIONS, a),
+  };
 }
 
 async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefined> {

@@ -5,10 +5,11 @@ import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
 import { checkValues, type ParsedOptions } from './argv-checks.js';
 import { COMMANDS } from './commands/index.js';
+import { checkArgs } from './from-argv.js';
 import { cwdProblem } from './cwd.js';
 import { safeLines, safeText } from './render/safe-text.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-import { addCommands } from './to-yargs.js';
+import { addCommands, applyDefaults } from './to-yargs.js';
 import { asTyped, checkCommandName, commandOf, tryHelp, yargsMessage } from './usage.js';
 
 /** yargs passes its instance to middleware and holds the options of the command it parses; its types say neither. */
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
       .version(VERSION)
       .usage('$0 [get] <URL | LIST | ->...  download URL lists concurrently'),
     COMMANDS,
+    tokens,
   )
     .strict()
     .help()
@@ -41,6 +43,9 @@ export async function main(argv: string[]): Promise<void> {
     // Every value option got a value, every number is one (yargs drops the first and turns the second to NaN).
     .middleware((async (args: Record<string, unknown>, y: WithOptions) => {
       checkValues(args, tokens, y.getOptions());
+      // Each value by its declaration's rules, before the config file (which checks its own lines).
+      checkArgs(args, command.options);
+      applyDefaults(args, command.options);
       // get and worker (every get option) read the config file; loaded only for them.
       if (command.options.some((o) => o.flag === 'config')) (await import('./config.js')).applyConfig(args);
     }) as unknown as MiddlewareFunction)

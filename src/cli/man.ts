@@ -2,7 +2,7 @@
 // --help says: every command with its synopsis, options, defaults and examples, and the exit codes.
 
 import { EXIT } from '../report/summary.js';
-import { type CommandSpec, type OptionSpec } from './command.js';
+import { type CommandSpec, defaultText, type OptionSpec, portableHelp } from './command.js';
 import { commandLine } from './to-yargs.js';
 
 /** What each exit code means, in the words of the README's table (the compiler asks for every code). */
@@ -28,22 +28,14 @@ export function roff(text: string): string {
 const bold = (s: string) => `\\fB${roff(s)}\\fR`;
 const italic = (s: string) => `\\fI${roff(s)}\\fR`;
 
-/**
- * An option's help without what depends on the machine the page was built on (`(here: 4)`): the page is
- * written once, at build time, and read on other machines; its default says `half the cores`.
- */
-function portableHelp(o: OptionSpec): string {
-  return o.help.replace(/ \(here: [^)]*\)/, '');
-}
-
 function optionEntry(o: OptionSpec): string[] {
   const names = [
     ...(o.alias ?? []).filter((a) => a.length === 1).map((a) => bold(`-${a}`)),
     bold(`--${o.flag}`),
     ...(o.alias ?? []).filter((a) => a.length > 1).map((a) => bold(`--${a}`)),
   ];
-  const value = o.choices ? o.choices.map(italic).join('|') : o.value ? italic(o.value) : '';
-  const dflt = o.default.replace(/`/g, '');
+  const value = o.choices && !o.list ? o.choices.map(italic).join('|') : o.value ? italic(o.value) : '';
+  const dflt = defaultText(o).replace(/`/g, '');
   // One note a line, without a closing period: a default can be `.`.
   const notes = [
     ...(dflt === '' || dflt === 'off' ? [] : [`Default: ${dflt}`]),

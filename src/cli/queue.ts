@@ -1,6 +1,8 @@
 import { EXIT } from '../report/summary.js';
 import type { ShardResult } from '../queue/job-data.js';
-import { addList } from '../queue/queue.js';
+import { addList, type RedisOptions } from '../queue/queue.js';
+
+type AddOptions = Parameters<typeof addList>[1];
 import { queueResults, queueStatus } from '../queue/status.js';
 import { runWorker } from '../queue/worker.js';
 import { toDownloadOptions } from './get.js';
@@ -10,20 +12,15 @@ import { formatQueueStatus, pendingShards, rowsOf } from './render/queue-status.
 import { safeJson, safeText } from './render/safe-text.js';
 import { WorkerRenderer } from './render/worker.js';
 import { onInterrupt } from './signals.js';
-import { type QueueArgs, WATCH_INTERVAL_MS } from './commands/queue.js';
-import type { WorkerArgs } from './commands/worker.js';
+import { type QueueArgs, queueCommand, WATCH_INTERVAL_MS } from './commands/queue.js';
+import { REDIS_OPTIONS } from './commands/redis.js';
+import { type WorkerArgs, workerCommand } from './commands/worker.js';
+import { optionOf } from './command.js';
+import { fromArgv, libraryOptions } from './from-argv.js';
 
 /** Where Redis is, as the library takes it. */
-function redisOptions(a: {
-  redis: string;
-  'redis-timeout'?: number | undefined;
-  queue?: string | undefined;
-}) {
-  return {
-    redis: a.redis,
-    ...(a['redis-timeout'] !== undefined ? { redisTimeoutMs: a['redis-timeout'] * 1000 } : {}),
-    ...(a.queue !== undefined ? { queue: a.queue } : {}),
-  };
+function redisOptions(a: QueueArgs | WorkerArgs): RedisOptions {
+  return libraryOptions<RedisOptions>(REDIS_OPTIONS, a);
 }
 
 /** Text lines for the terminal, each through the one sanitiser (what Redis holds is anyone's writing). */
@@ -59,11 +56,7 @@ export async function runQueue(a: QueueArgs): Promise<void> {
 async function queueAction(a: QueueArgs, signal: AbortSignal): Promise<void> {
   const base = redisOptions(a);
   if (a.action === 'add') {
-    const r = await addList(a.list ?? '', {
-      ...base,
-      ...(a['shard-size'] ? { shardSize: a['shard-size'] } : {}),
-      ...(a['list-root'] !== undefined ? { listRoot: a['list-root'] } : {}),
-    });
+    const r = await addList(a.list ?? '', libraryOptions<AddOptions>(queueCommand.options, a));
     process.stdout.write(
       a.json
         ? `${safeJson(JSON.stringify(r))}\n`
@@ -141,7 +134,9 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
       get: { ...get, keepResults: false },
       drain: a.drain ?? false,
       ...(a['shards-at-once'] !== undefined ? { concurrency: a['shards-at-once'] } : {}),
-      ...(a.lock !== undefined ? { lockMs: Math.round(a.lock * 1000) } : {}),
+      ...(a.lock !== undefined
+        ? { lockMs: fromArgv(optionOf(workerCommand, 'lock'), a.lock) as number }
+        : {}),
       signal: interrupt.signal,
       onEvent: (shard, e) => renderer.onEvent(shard, e),
       onShard: (s) => renderer.shardDone(s),

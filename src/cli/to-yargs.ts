@@ -1,21 +1,38 @@
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { type CommandSpec, helpText, type OptionSpec, type PositionalSpec } from './command.js';
 
-/** An option as yargs takes it: one value per occurrence (never an array option, which swallows the URLs after it). */
-export function yargsOption(o: OptionSpec): Options {
-  const type =
-    o.kind === 'count' || o.kind === 'rate' || o.kind === 'seconds' || o.kind === 'number'
-      ? 'number'
-      : o.kind === 'boolean'
-        ? 'boolean'
-        : 'string';
+/**
+ * An option as yargs takes it: one value per occurrence (never an array option, which swallows the URLs after
+ * it); a list as its text, checked item by item by fromArgv. `answersAlone`: the command line asks for what needs
+ * none of the required options (`--print-config`), so none is demanded.
+ */
+export function yargsOption(o: OptionSpec, answersAlone = false): Options {
+  const numeric = o.kind === 'count' || o.kind === 'rate' || o.kind === 'seconds' || o.kind === 'number';
+  const type = o.list ? 'string' : numeric ? 'number' : o.kind === 'boolean' ? 'boolean' : 'string';
   return {
     type,
     describe: helpText(o),
     ...(o.alias ? { alias: [...o.alias] } : {}),
-    ...(o.choices ? { choices: [...o.choices] } : {}),
-    ...(o.required ? { demandOption: true } : {}),
+    ...(o.choices && !o.list ? { choices: [...o.choices] } : {}),
+    ...(o.required && !answersAlone ? { demandOption: true } : {}),
   };
+}
+
+/**
+ * The declared default values, on the parsed arguments where the command line gave none. Set here rather than
+ * as yargs' `default`, which --help would print a second time, after the one helpText gives.
+ */
+export function applyDefaults(args: Record<string, unknown>, options: readonly OptionSpec[]): void {
+  for (const o of options) if (o.defaultValue !== undefined) args[o.flag] ??= o.defaultValue;
+}
+
+/** Options whose answer needs none of the command's required options: the effective configuration. */
+const ANSWERS_ALONE = ['--print-config'];
+
+/** The command line asks only for what the required options are not needed for (see yargsOption). */
+export function answersAlone(tokens: readonly string[]): boolean {
+  const before = tokens.includes('--') ? tokens.slice(0, tokens.indexOf('--')) : tokens;
+  return before.some((t) => ANSWERS_ALONE.includes(t.split('=')[0]!));
 }
 
 function yargsPositional(p: PositionalSpec): PositionalOptions {
@@ -37,10 +54,11 @@ export function commandLine(c: CommandSpec, name = c.name): string {
 }
 
 /** The command's positionals, options, examples and epilog, on the yargs instance of the command. */
-export function configure(y: Argv, c: CommandSpec): Argv {
+export function configure(y: Argv, c: CommandSpec, tokens: readonly string[] = []): Argv {
   let argv = y;
+  const alone = answersAlone(tokens);
   for (const p of c.positionals) argv = argv.positional(p.name, yargsPositional(p));
-  for (const o of c.options) argv = argv.option(o.flag, yargsOption(o));
+  for (const o of c.options) argv = argv.option(o.flag, yargsOption(o, alone));
   // Examples are printed whole, one per line with what it does under it: yargs' example column is half the
   // width, so it broke every longer command line in the middle.
   const examples = c.examples.map(([cmd, what]) => `  ${cmd}\n      ${what}`);
@@ -51,15 +69,15 @@ export function configure(y: Argv, c: CommandSpec): Argv {
   return epilog.length === 0 ? argv : argv.epilog(epilog.join('\n\n'));
 }
 
-/** Every command on the parser, the default one also under `$0`. */
-export function addCommands(y: Argv, commands: readonly CommandSpec[]): Argv {
+/** Every command on the parser, the default one also under `$0`; `tokens` is the command line parsed. */
+export function addCommands(y: Argv, commands: readonly CommandSpec[], tokens: readonly string[] = []): Argv {
   let argv = y;
   for (const c of commands) {
     const names = c.isDefault ? [commandLine(c), commandLine(c, '$0')] : commandLine(c);
     argv = argv.command(
       names,
       c.describe,
-      (sub) => configure(sub, c),
+      (sub) => configure(sub, c, tokens),
       (a) => c.run(a as never),
     );
   }

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { closest, unknownOptionsMessage } from './argv-checks.js';
+import { closest, expectedChoice, unknownOptionsMessage } from './argv-checks.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -34,11 +34,6 @@ export function checkCommandName(tokens: readonly string[]): void {
     throw new UsageError(`unknown command '${first}' (did you mean ${guess}?)`);
 }
 
-/** `a, b or c`. */
-function either(words: readonly string[]): string {
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
-}
-
 /** yargs' `Invalid values: Argument: mode, Given: "thread", Choices: "async", "threads"`, one line per value. */
 function choiceMessages(message: string, c: CommandSpec): string | undefined {
   if (!message.startsWith('Invalid values:')) return undefined;
@@ -47,8 +42,7 @@ function choiceMessages(message: string, c: CommandSpec): string | undefined {
     const given = String(JSON.parse(m[2]!) as unknown);
     const choices = (JSON.parse(`[${m[3]!}]`) as unknown[]).map(String);
     const shown = c.positionals.some((p) => p.name === name) ? name : `--${name}`;
-    const guess = closest(given, choices);
-    return `${shown}: expected ${either(choices)}, got '${given}'${guess ? ` (did you mean ${guess}?)` : ''}`;
+    return `${shown}: ${expectedChoice(given, choices)}`;
   });
   return lines.length > 0 ? lines.join('; ') : undefined;
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from './hasher.js';
 import { mapOrdered } from './ordered.js';
+import { DOWNLOAD_RANGES, int } from '../option-values.js';
 
 export interface HashFilesOptions {
   /** @default 'sha256' */
@@ -39,9 +40,7 @@ export async function hashFiles(
   if (algorithm === undefined) {
     throw new UsageError(`algorithm: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);
   }
-  const workers = options.workers ?? DEFAULT_WORKERS;
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new UsageError('workers: expected a whole number >= 1');
+  const workers = int('workers', options.workers, DEFAULT_WORKERS, DOWNLOAD_RANGES.workers);
   if (options.stdin === undefined && files.includes(STDIN))
     throw new UsageError("files: '-' reads stdin: give the stream as options.stdin");
   const stdin = options.stdin === undefined ? undefined : new StdinDigests(options.stdin);

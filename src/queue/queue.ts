@@ -8,6 +8,8 @@ import { planShards } from '../shards/plan.js';
 import { MAX_SHARD_BYTES, type ShardJob, type ShardResult } from './job-data.js';
 import { inside, trustedRoot } from './list-bytes.js';
 import { redisTarget, withRedis } from './redis.js';
+import { DEFAULT_QUEUE } from './queue-values.js';
+import { DOWNLOAD_RANGES, int } from '../option-values.js';
 
 /**
  * Queue mode on Redis with BullMQ: `dlpool queue add` puts one job per shard of a list, `dlpool worker` runs
@@ -17,7 +19,7 @@ import { redisTarget, withRedis } from './redis.js';
  * expires (BullMQ's stalled-job check); downloads are idempotent (final names only for complete files, present
  * files skipped), so nothing is lost or doubled.
  */
-export const DEFAULT_QUEUE = 'dlpool';
+export { DEFAULT_QUEUE };
 
 export type { ShardJob, ShardResult, ShardSummary } from './job-data.js';
 
@@ -54,7 +56,7 @@ export async function addList(
   opts: RedisOptions & { shardSize?: number | undefined; listRoot?: string | undefined },
 ): Promise<{ shards: number; added: number }> {
   const target = redisTarget(opts.redis, opts.redisTimeoutMs);
-  const size = opts.shardSize ?? DEFAULT_SHARD_SIZE;
+  const size = int('shardSize', opts.shardSize, DEFAULT_SHARD_SIZE, DOWNLOAD_RANGES.shardSize);
   const file = path.resolve(list);
   const recorded = opts.listRoot === undefined ? file : await relativeTo(opts.listRoot, file, list);
   let plan;

@@ -1,4 +1,6 @@
 import { DlpoolError, redactUrl } from '../errors.js';
+import { inRangeOr } from '../option-values.js';
+import { QUEUE_RANGES } from './queue-values.js';
 
 /** How long a queue command or a worker starting waits for Redis before it gives up. @default 10 s */
 export const DEFAULT_REDIS_TIMEOUT_MS = 10_000;
@@ -14,13 +16,7 @@ export interface RedisTarget {
 
 /** `redis://[user:password@]host[:port][/db]` (or `rediss://`, over TLS), or ERR_DL_USAGE. */
 export function redisTarget(url: string, timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): RedisTarget {
-  // (Node's timers take at most 2^31 - 1 ms; a longer one fires at once.)
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2 ** 31 - 1) {
-    throw new DlpoolError(
-      'ERR_DL_USAGE',
-      '--redis-timeout: expected a number of seconds above 0, at most 2147483',
-    );
-  }
+  inRangeOr('redisTimeoutMs', timeoutMs, DEFAULT_REDIS_TIMEOUT_MS, QUEUE_RANGES.redisTimeoutMs);
   let u: URL | undefined;
   try {
     u = new URL(url);

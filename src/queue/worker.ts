@@ -22,6 +22,8 @@ import {
 } from './job-data.js';
 import { readShardBytes, trustedRoot } from './list-bytes.js';
 import { DEFAULT_QUEUE, type RedisOptions, resultKeys, shardField } from './queue.js';
+import { QUEUE_RANGES } from './queue-values.js';
+import { int } from '../option-values.js';
 import { openRedis, type RedisTarget, redisReason, redisTarget, watchOutages } from './redis.js';
 
 export interface WorkerOptions extends RedisOptions {
@@ -91,6 +93,8 @@ export async function runWorker(
   o: WorkerOptions,
 ): Promise<{ shards: number; failedUrls: number; failedShards: number }> {
   const target = redisTarget(o.redis, o.redisTimeoutMs);
+  const shardsAtOnce = int('concurrency', o.concurrency, 1, QUEUE_RANGES.shardsAtOnce);
+  const lockMs = int('lockMs', o.lockMs, DEFAULT_LOCK_MS, QUEUE_RANGES.lockMs);
   const root = await trustedRoot(o.listRoot).catch((err: NodeJS.ErrnoException) => {
     throw new DlpoolError(
       'ERR_DL_INPUT',
@@ -132,9 +136,9 @@ export async function runWorker(
     (job, token) => runShard(job, token, { o, root, target, connection, dispatcher, done }),
     {
       connection,
-      concurrency: o.concurrency ?? 1,
-      lockDuration: o.lockMs ?? DEFAULT_LOCK_MS,
-      stalledInterval: Math.max(1000, Math.floor((o.lockMs ?? DEFAULT_LOCK_MS) / 2)),
+      concurrency: shardsAtOnce,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 5,
     },
   );

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { Writable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { inRangeOr as num } from '../option-values.js';
+import { SERVE_DEFAULTS, SERVE_RANGES } from './serve-values.js';
 
 /** Conditions `dlpool serve` can impose, for benchmarks, tests and reproducing a user's trouble. */
 export interface FaultOptions {
@@ -35,26 +36,15 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function share(name: string, v: number | undefined): number {
-  if (v === undefined) return 0;
-  if (!Number.isFinite(v) || v < 0 || v > 1)
-    throw new UsageError(`${name}: expected a share from 0 to 1, got ${v}`);
-  return v;
-}
-
 export function makeFaults(o: FaultOptions): Faults {
-  const latencyMs = o.latencyMs ?? 0;
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new UsageError(`latencyMs: expected milliseconds >= 0, got ${latencyMs}`);
-  }
-  const rate = o.rateBytesPerSec;
-  if (rate !== undefined && (!Number.isFinite(rate) || rate < 1)) {
-    throw new UsageError(`rateBytesPerSec: expected bytes per second >= 1, got ${rate}`);
-  }
-  const failRate = share('failRate', o.failRate);
-  const dropRate = share('dropRate', o.dropRate);
-  const seed = o.seed ?? 1;
-  if (!Number.isInteger(seed)) throw new UsageError(`seed: expected a whole number, got ${seed}`);
+  const latencyMs = num('latencyMs', o.latencyMs, SERVE_DEFAULTS.latencyMs, SERVE_RANGES.latencyMs);
+  const rate =
+    o.rateBytesPerSec === undefined
+      ? undefined
+      : num('rateBytesPerSec', o.rateBytesPerSec, 0, SERVE_RANGES.rateBytesPerSec);
+  const failRate = num('failRate', o.failRate, SERVE_DEFAULTS.failRate, SERVE_RANGES.failRate);
+  const dropRate = num('dropRate', o.dropRate, SERVE_DEFAULTS.dropRate, SERVE_RANGES.dropRate);
+  const seed = num('seed', o.seed, SERVE_DEFAULTS.seed, SERVE_RANGES.seed);
   const random = mulberry32(seed);
   return {
     latencyMs,

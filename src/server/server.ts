@@ -4,6 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { inRangeOr } from '../option-values.js';
+import { SERVE_DEFAULTS, SERVE_RANGES } from './serve-values.js';
 import { bodyTarget, type FaultOptions, type Faults, makeFaults, sendBusy } from './faults.js';
 import { openUnderRoot, type ServedRoot, servedRoot } from './root.js';
 import { parseSize, synthBytes, synthEtag } from './synth.js';
@@ -233,10 +235,7 @@ async function handle(
 export async function createServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const faults = makeFaults(opts);
   const { latencyMs } = faults;
-  const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`port: expected 0 to 65535, got ${port}`);
-  }
+  const port = inRangeOr('port', opts.port, SERVE_DEFAULTS.port, SERVE_RANGES.port);
   if (opts.dotfiles === true && opts.root === undefined) {
     throw new UsageError('dotfiles: only applies to the files of a root');
   }
@@ -264,7 +263,7 @@ export async function createServer(opts: ServeOptions = {}): Promise<RunningServ
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, opts.host ?? '127.0.0.1', () => {
+    server.listen(port, opts.host ?? SERVE_DEFAULTS.host, () => {
       server.off('error', reject);
       resolve();
     });

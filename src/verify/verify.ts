@@ -6,6 +6,7 @@ import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
 import { type ChecksumEntry, normalizeSumsName, openChecksumFile, parseChecksumLine } from './checksums.js';
+import { DOWNLOAD_RANGES, int } from '../option-values.js';
 
 /**
  * The file matched, did not, or could not be read: the words of the summary's counts (`dlpool verify` prints them
@@ -70,9 +71,7 @@ const MAX_BAD_LINES = 1000;
 /** `dlpool verify`: checks files on disk against a checksum file, hashing them in parallel in the pool. */
 export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const started = performance.now();
-  const workers = options.workers ?? DEFAULT_WORKERS;
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new UsageError(`workers: expected a whole number >= 1`);
+  const workers = int('workers', options.workers, DEFAULT_WORKERS, DOWNLOAD_RANGES.workers);
   const untagged = options.algorithm === undefined ? undefined : hashAlgorithm(options.algorithm);
   if (options.algorithm !== undefined && untagged === undefined) {
     throw new UsageError(

@@ -66,7 +66,7 @@ describe('dlpool bench (CLI)', () => {
   it('rejects bad axes with the flag name', async () => {
     const r = await run(['bench', '--demo', '--modes', 'fibers']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^dlpool: --modes: unknown 'fibers'/);
+    expect(r.stderr).toMatch(/^dlpool: --modes: expected async or threads, got 'fibers'/);
     const w = await run(['bench', '--demo', '--workloads', 'many-small,huge']);
     expect(w.code).toBe(2);
     expect(w.stderr).toMatch(

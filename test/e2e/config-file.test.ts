@@ -127,4 +127,15 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     expect(p.code).toBe(0);
     expect(p.stdout).toContain(`# ${h.file}:3\nconcurrency = 32\n`);
   });
+
+  it('worker --print-config needs neither --redis nor --list-root; without it, both are still required', async () => {
+    const h = await home(FILE);
+    const p = await runCli(['worker', '-j', '3', '--print-config'], { env: h.env });
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('# command line\nconcurrency = 3\n');
+    const q = await runCli(['worker', '-j', '3'], { env: h.env });
+    expect(q.code).toBe(2);
+    expect(q.stderr).toMatch(/^dlpool: --redis URL is required: .*; --list-root DIR is required: /);
+  });
 });

@@ -27,9 +27,12 @@ describe('option values are checked before anything is sent', () => {
         [['--host-rate', '1e-300'], /^dlpool: --host-rate: expected requests per second from 1\/86400/m],
         [
           ['--speed-time', '99999999999'],
-          /^dlpool: --speed-time: expected seconds above 0 and up to 2147483/m,
+          /^dlpool: --speed-time: expected seconds from 0.001 to 2147483.647 \(24 days\)/m,
         ],
-        [['--timeout', '1e10'], /^dlpool: --timeout: expected seconds above 0 and up to 2147483/m],
+        [
+          ['--timeout', '1e10'],
+          /^dlpool: --timeout: expected seconds from 0.001 to 2147483.647 \(24 days\)/m,
+        ],
       ] as const) {
         const r = await runCli([...args, '-d', dir, `${s.url}/a`]);
         expect(r.code).toBe(2);

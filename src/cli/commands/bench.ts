@@ -1,4 +1,6 @@
-import { DEFAULT_AXES } from '../../bench/matrix.js';
+import { BENCH_HASH_POOLS, DEFAULT_AXES } from '../../bench/matrix.js';
+import { DOWNLOAD_RANGES, wholeRange } from '../../option-values.js';
+import { ENGINE_MODES } from '../../options.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 
 /** Timed runs per configuration unless --runs says otherwise. */
@@ -24,7 +26,9 @@ const options = [
   },
   {
     flag: 'modes',
-    kind: 'string',
+    kind: 'choice',
+    list: true,
+    choices: ENGINE_MODES,
     value: 'LIST',
     default: DEFAULT_AXES.modes.join(','),
     help: 'engines to compare',
@@ -32,7 +36,9 @@ const options = [
   {
     flag: 'concurrency',
     alias: ['j'],
-    kind: 'string',
+    kind: 'count',
+    list: true,
+    range: DOWNLOAD_RANGES.concurrency,
     value: 'LIST',
     default: DEFAULT_AXES.concurrency.join(','),
     help: '-j values',
@@ -40,14 +46,18 @@ const options = [
   {
     flag: 'workers',
     alias: ['w'],
-    kind: 'string',
+    kind: 'count',
+    list: true,
+    range: DOWNLOAD_RANGES.workers,
     value: 'LIST',
     default: DEFAULT_AXES.workers.join(','),
     help: 'worker counts',
   },
   {
     flag: 'hash-pool',
-    kind: 'string',
+    kind: 'choice',
+    list: true,
+    choices: BENCH_HASH_POOLS,
     value: 'LIST',
     default: 'all',
     help: 'hashing: none,inline,threads,processes',
@@ -55,16 +65,19 @@ const options = [
   {
     flag: 'split',
     alias: ['x'],
-    kind: 'string',
+    kind: 'count',
+    list: true,
+    range: DOWNLOAD_RANGES.split,
     value: 'LIST',
     default: DEFAULT_AXES.split.join(','),
     help: '-x values: connections per large file, e.g. 1,4,8',
   },
   {
     flag: 'runs',
-    kind: 'number',
+    kind: 'count',
     value: 'N',
-    default: String(DEFAULT_RUNS),
+    range: wholeRange(1, 100),
+    defaultValue: DEFAULT_RUNS,
     help: 'timed runs per configuration; the median is reported',
   },
   {

@@ -7,6 +7,7 @@ export function hashingOptions(command: 'verify' | 'hash') {
     {
       flag: 'hash-pool',
       kind: 'choice',
+      key: 'hashPool',
       choices: HASH_POOL_KINDS,
       default: DEFAULTS.hashPool,
       help: 'where digests are computed',
@@ -14,7 +15,8 @@ export function hashingOptions(command: 'verify' | 'hash') {
     {
       flag: 'workers',
       alias: ['w'],
-      kind: 'number',
+      kind: 'count',
+      key: 'workers',
       value: 'N',
       default: 'half the cores',
       help: `pool size (here: ${DEFAULT_WORKERS})`,

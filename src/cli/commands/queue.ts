@@ -7,21 +7,23 @@ export const WATCH_INTERVAL_MS = 2000;
 
 const positionals = [
   { name: 'action', required: true, choices: ['add', 'status', 'results'], help: '' },
-  { name: 'list', help: 'the list to add (a path every worker reaches)' },
+  { name: 'list', help: 'the list to add (a path every worker reaches)', complete: 'file' },
 ] as const satisfies readonly PositionalSpec[];
 
 const options = [
   ...REDIS_OPTIONS,
   {
     flag: 'shard-size',
-    kind: 'number',
+    kind: 'count',
+    key: 'shardSize',
     value: 'N',
-    default: String(DEFAULT_SHARD_SIZE),
+    defaultValue: DEFAULT_SHARD_SIZE,
     help: 'lines per shard (add)',
   },
   {
     flag: 'list-root',
     kind: 'string',
+    key: 'listRoot',
     value: 'DIR',
     default: '',
     help: "add: record the list's path relative to DIR (each worker finds it under its own --list-root)",

@@ -1,3 +1,4 @@
+import { QUEUE_RANGES, DEFAULT_QUEUE } from '../../queue/queue-values.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../../queue/redis-url.js';
 import type { OptionSpec } from '../command.js';
 
@@ -6,6 +7,7 @@ export const REDIS_OPTIONS = [
   {
     flag: 'redis',
     kind: 'string',
+    key: 'redis',
     value: 'URL',
     required: true,
     default: '',
@@ -13,10 +15,19 @@ export const REDIS_OPTIONS = [
   },
   {
     flag: 'redis-timeout',
-    kind: 'number',
+    kind: 'seconds',
+    key: 'redisTimeoutMs',
     value: 'SEC',
-    default: String(DEFAULT_REDIS_TIMEOUT_MS / 1000),
+    range: QUEUE_RANGES.redisTimeoutMs,
+    defaultValue: DEFAULT_REDIS_TIMEOUT_MS / 1000,
     help: 'seconds to wait for Redis before giving up (exit 2)',
   },
-  { flag: 'queue', kind: 'string', value: 'NAME', default: 'dlpool', help: 'queue name' },
+  {
+    flag: 'queue',
+    kind: 'string',
+    key: 'queue',
+    value: 'NAME',
+    defaultValue: DEFAULT_QUEUE,
+    help: 'queue name',
+  },
 ] as const satisfies readonly OptionSpec[];

@@ -1,4 +1,5 @@
 import { ROUTES } from '../../server/routes.js';
+import { SERVE_DEFAULTS, SERVE_RANGES } from '../../server/serve-values.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 
 const positionals = [] as const satisfies readonly PositionalSpec[];
@@ -7,6 +8,7 @@ const options = [
   {
     flag: 'root',
     kind: 'string',
+    key: 'root',
     value: 'DIR',
     default: '',
     help: 'serve files under this directory instead of /gen/',
@@ -14,38 +16,71 @@ const options = [
   {
     flag: 'dotfiles',
     kind: 'boolean',
+    key: 'dotfiles',
     default: 'off',
     help: 'with --root, also serve hidden files (.env, .git/)',
   },
-  { flag: 'port', kind: 'number', value: 'N', default: '0', help: 'port, 0 for any free one' },
-  { flag: 'host', kind: 'string', value: 'ADDR', default: '127.0.0.1', help: 'address to listen on' },
+  {
+    flag: 'port',
+    kind: 'count',
+    key: 'port',
+    value: 'N',
+    range: SERVE_RANGES.port,
+    defaultValue: SERVE_DEFAULTS.port,
+    help: 'port, 0 for any free one',
+  },
+  {
+    flag: 'host',
+    kind: 'string',
+    key: 'host',
+    value: 'ADDR',
+    defaultValue: SERVE_DEFAULTS.host,
+    help: 'address to listen on',
+  },
   {
     flag: 'latency',
     kind: 'number',
+    key: 'latencyMs',
     value: 'MS',
-    default: '0',
+    range: SERVE_RANGES.latencyMs,
+    defaultValue: SERVE_DEFAULTS.latencyMs,
     help: 'milliseconds to hold back every response',
   },
   {
     flag: 'rate',
-    kind: 'string',
+    kind: 'size',
+    key: 'rateBytesPerSec',
     value: 'BYTES',
+    range: SERVE_RANGES.rateBytesPerSec,
+    size: { min: SERVE_RANGES.rateBytesPerSec.min, unit: 'bytes per second', examples: '500K or 10M' },
     default: 'unlimited',
     help: 'pace each connection at BYTES per second, e.g. 10M',
   },
   {
     flag: 'fail-rate',
     kind: 'number',
+    key: 'failRate',
     value: 'P',
-    default: '0',
+    range: SERVE_RANGES.failRate,
+    defaultValue: SERVE_DEFAULTS.failRate,
     help: 'share of requests answered 503 + Retry-After: 1',
   },
-  { flag: 'drop-rate', kind: 'number', value: 'P', default: '0', help: 'share of bodies cut half-way' },
+  {
+    flag: 'drop-rate',
+    kind: 'number',
+    key: 'dropRate',
+    value: 'P',
+    range: SERVE_RANGES.dropRate,
+    defaultValue: SERVE_DEFAULTS.dropRate,
+    help: 'share of bodies cut half-way',
+  },
   {
     flag: 'seed',
-    kind: 'number',
+    kind: 'count',
+    key: 'seed',
     value: 'N',
-    default: '1',
+    range: SERVE_RANGES.seed,
+    defaultValue: SERVE_DEFAULTS.seed,
     help: 'seed of the fault dice, for reproducible runs',
   },
 ] as const satisfies readonly OptionSpec[];

@@ -1,4 +1,5 @@
 import { DEFAULT_LOCK_MS } from '../../queue/job-data.js';
+import { QUEUE_RANGES } from '../../queue/queue-values.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 import { GET_OPTIONS } from './get-options.js';
 import { REDIS_OPTIONS } from './redis.js';
@@ -11,6 +12,7 @@ const options = [
   {
     flag: 'list-root',
     kind: 'string',
+    key: 'listRoot',
     value: 'DIR',
     required: true,
     default: '',
@@ -18,9 +20,10 @@ const options = [
   },
   {
     flag: 'shards-at-once',
-    kind: 'number',
+    kind: 'count',
     value: 'N',
-    default: '1',
+    range: QUEUE_RANGES.shardsAtOnce,
+    defaultValue: 1,
     help: 'shards this worker runs at the same time, each with its own -j (one connection pool)',
   },
   {
@@ -31,9 +34,10 @@ const options = [
   },
   {
     flag: 'lock',
-    kind: 'number',
+    kind: 'seconds',
     value: 'SEC',
-    default: String(DEFAULT_LOCK_MS / 1000),
+    range: QUEUE_RANGES.lockMs,
+    defaultValue: DEFAULT_LOCK_MS / 1000,
     help: "seconds a shard stays taken without this worker renewing it (a dead worker's shard waits this long)",
   },
 ] as const satisfies readonly OptionSpec[];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type OptionSpec, readmeName } from '../../../src/cli/command.js';
+import { defaultText, type OptionSpec, readmeName } from '../../../src/cli/command.js';
 import { GET_OPTIONS as DECLARED } from '../../../src/cli/commands/get-options.js';
 
 const GET_OPTIONS: readonly OptionSpec[] = DECLARED;
@@ -26,7 +26,7 @@ function readmeRows(): string[][] {
 
 describe('the table of get options', () => {
   it('is the README table, row by row: names, defaults and meanings', () => {
-    const fromTable = GET_OPTIONS.map((o) => [readmeName(o), o.default, o.doc]);
+    const fromTable = GET_OPTIONS.map((o) => [readmeName(o), defaultText(o), o.doc]);
     expect(readmeRows()).toEqual(fromTable);
   });
 

@@ -32,8 +32,10 @@ describe('redisTarget', () => {
     }
   });
 
-  it.each([0, -1, Number.NaN, Infinity, 2 ** 31])('refuses --redis-timeout %s ms', (s) => {
-    expect(() => redisTarget('redis://h', s)).toThrow(/^--redis-timeout: /);
+  it.each([0, -1, 0.5, Number.NaN, Infinity, 2 ** 31])('refuses a timeout of %s ms', (s) => {
+    expect(() => redisTarget('redis://h', s)).toThrow(
+      /^redisTimeoutMs: expected a whole number from 1 to 2147483647, /,
+    );
   });
 });
 
