@@ -2,9 +2,9 @@ import { type Dirent, fstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { HashPoolKind } from '../hash/hasher.js';
+import { DEFAULT_HASH } from '../hash/algorithms.js';
 import { UsageError } from '../errors.js';
-import { hashFiles } from '../hash/hash-files.js';
+import { hashFiles, type HashFilesOptions } from '../hash/hash-files.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
@@ -12,7 +12,8 @@ import { safeText } from './render/safe-text.js';
 import { manifestLine } from '../verify/checksums.js';
 import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';
-import type { HashArgs } from './commands/hash.js';
+import { type HashArgs, hashCommand } from './commands/hash.js';
+import { libraryOptions } from './from-argv.js';
 
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };
@@ -107,9 +108,7 @@ export async function runHash(a: HashArgs): Promise<void> {
   let hashed = 0;
   try {
     await hashFiles(files, {
-      ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
-      ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
-      ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      ...libraryOptions<HashFilesOptions>(hashCommand.options, a),
       // Only then: on a terminal, merely touching process.stdin sets up a reader of it.
       ...(files.includes('-') ? { stdin: standardInput() } : {}),
       onResult: (r) => {
@@ -137,7 +136,7 @@ export async function runHash(a: HashArgs): Promise<void> {
     });
     for (const u of unlisted) {
       failed++;
-      const algorithm = (a.algo ?? 'sha256').toLowerCase();
+      const algorithm = (a.algo ?? DEFAULT_HASH).toLowerCase();
       doc?.result({
         name: u.file,
         status: 'unreadable',

@@ -1,4 +1,3 @@
-import type { HashPoolKind } from '../hash/hasher.js';
 import { count } from './format.js';
 import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
@@ -6,9 +5,9 @@ import { safeText } from './render/safe-text.js';
 import { onInterrupt } from './signals.js';
 import { STDIN_TOKEN } from './stdin-token.js';
 import { EXIT } from '../report/summary.js';
-import type { VerifyStatus } from '../verify/verify.js';
-import { verify } from '../verify/verify.js';
-import type { VerifyArgs } from './commands/verify.js';
+import { verify, type VerifyOptions, type VerifyStatus } from '../verify/verify.js';
+import { type VerifyArgs, verifyCommand } from './commands/verify.js';
+import { libraryOptions } from './from-argv.js';
 
 /** Text lines say what `sha256sum -c` says, so scripts written for it read dlpool's too. */
 const SHA256SUM_WORDS: Record<VerifyStatus, string> = {
@@ -24,10 +23,7 @@ export async function runVerify(a: VerifyArgs): Promise<void> {
   try {
     const summary = await verify({
       ...(a.sums === STDIN_TOKEN ? { sums: '-', stdin: process.stdin } : { sums: a.sums ?? '' }),
-      ...(a.dir !== undefined ? { dir: a.dir } : {}),
-      ...(a.algo !== undefined ? { algorithm: a.algo } : {}),
-      ...(a['hash-pool'] !== undefined ? { hashPool: a['hash-pool'] as HashPoolKind } : {}),
-      ...(a.workers !== undefined ? { workers: a.workers } : {}),
+      ...libraryOptions<Partial<VerifyOptions>>(verifyCommand.options, a),
       signal: interrupt.signal,
       keepResults: false,
       onResult: (r) => {

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
 
+/** What `hashFiles` (`dlpool hash`) digests with unless told another algorithm. */
+export const DEFAULT_HASH = 'sha256';
+
 /**
  * Every hash algorithm dlpool knows by more than its node:crypto name: the checksum-file parser (BSD tags and
  * untagged lines), the list parser (aria2's `checksum=TYPE=HEX`), `--hash` and every hashing site read it here.

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { createDigest, hashAlgorithm, someHashes } from './algorithms.js';
+import { createDigest, DEFAULT_HASH, hashAlgorithm, someHashes } from './algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from './hasher.js';
@@ -35,7 +35,7 @@ export async function hashFiles(
   files: readonly string[],
   options: HashFilesOptions = {},
 ): Promise<HashFileResult[]> {
-  const given = (options.algorithm ?? 'sha256').toLowerCase();
+  const given = (options.algorithm ?? DEFAULT_HASH).toLowerCase();
   const algorithm = hashAlgorithm(given)?.name;
   if (algorithm === undefined) {
     throw new UsageError(`algorithm: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);

@@ -78,7 +78,7 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
       `algorithm: unknown or unavailable algorithm '${String(options.algorithm)}' (try ${someHashes()}, ...)`,
     );
   }
-  const dir = path.resolve(options.dir ?? '.');
+  const dir = path.resolve(options.dir ?? DEFAULTS.dir);
   const lines = await openChecksumFile(options.sums, options.stdin);
   const keep = options.keepResults ?? true;
   const summary: VerifySummary = { results: [], ok: 0, failed: 0, unreadable: 0, badLines: [], elapsedMs: 0 };

@@ -30,7 +30,7 @@ const options = [
     list: true,
     choices: ENGINE_MODES,
     value: 'LIST',
-    default: DEFAULT_AXES.modes.join(','),
+    defaultValue: DEFAULT_AXES.modes.join(','),
     help: 'engines to compare',
   },
   {
@@ -40,7 +40,7 @@ const options = [
     list: true,
     range: DOWNLOAD_RANGES.concurrency,
     value: 'LIST',
-    default: DEFAULT_AXES.concurrency.join(','),
+    defaultValue: DEFAULT_AXES.concurrency.join(','),
     help: '-j values',
   },
   {
@@ -50,7 +50,7 @@ const options = [
     list: true,
     range: DOWNLOAD_RANGES.workers,
     value: 'LIST',
-    default: DEFAULT_AXES.workers.join(','),
+    defaultValue: DEFAULT_AXES.workers.join(','),
     help: 'worker counts',
   },
   {
@@ -69,7 +69,7 @@ const options = [
     list: true,
     range: DOWNLOAD_RANGES.split,
     value: 'LIST',
-    default: DEFAULT_AXES.split.join(','),
+    defaultValue: DEFAULT_AXES.split.join(','),
     help: '-x values: connections per large file, e.g. 1,4,8',
   },
   {

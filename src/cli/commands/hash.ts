@@ -1,3 +1,4 @@
+import { DEFAULT_HASH } from '../../hash/algorithms.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 import { hashingOptions } from './hashing.js';
 
@@ -15,7 +16,7 @@ const options = [
     kind: 'string',
     key: 'algorithm',
     value: 'ALGO',
-    default: 'sha256',
+    defaultValue: DEFAULT_HASH,
     help: 'any node:crypto algorithm',
   },
   {

@@ -9,7 +9,7 @@ export function hashingOptions(command: 'verify' | 'hash') {
       kind: 'choice',
       key: 'hashPool',
       choices: HASH_POOL_KINDS,
-      default: DEFAULTS.hashPool,
+      defaultValue: DEFAULTS.hashPool,
       help: 'where digests are computed',
     },
     {

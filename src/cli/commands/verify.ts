@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../options.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 import { hashingOptions } from './hashing.js';
 
@@ -10,8 +11,9 @@ const options = [
     flag: 'dir',
     alias: ['d'],
     kind: 'string',
+    key: 'dir',
     value: 'DIR',
-    default: '.',
+    defaultValue: DEFAULTS.dir,
     help: 'directory the names are relative to',
   },
   {

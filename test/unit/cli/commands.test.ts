@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CommandSpec, type OptionSpec, ownOptions, readmeRows } from '../../../src/cli/command.js';
+import {
+  type CommandSpec,
+  defaultText,
+  helpText,
+  type OptionSpec,
+  ownOptions,
+  readmeRows,
+} from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
 import { normalizeOptions } from '../../../src/options.js';
@@ -36,6 +43,23 @@ describe('the command declarations', () => {
       expect(tableAfter(`\`dlpool ${c.name}\` options`)).toEqual(readmeRows(listed(c)));
     },
   );
+
+  it('a default that is one value is declared as that value (defaultValue), which --help and the README say', () => {
+    // Words that say a behaviour, not a value the option takes.
+    const said = ['', 'off', 'unlimited', 'all'];
+    const asText = COMMANDS.flatMap((c) =>
+      c.options
+        .filter((o) => !(GET_OPTIONS as readonly OptionSpec[]).includes(o))
+        .filter((o) => o.default !== undefined && !said.includes(o.default) && !/\s/.test(o.default))
+        .map((o) => `${c.name} --${o.flag} '${o.default ?? ''}'`),
+    );
+    expect(asText).toEqual([]);
+    for (const c of COMMANDS)
+      for (const o of c.options.filter((x) => x.defaultValue !== undefined)) {
+        expect(helpText(o), `${c.name} --${o.flag}`).toMatch(new RegExp(` \\[${String(o.defaultValue)}\\]$`));
+        expect(defaultText(o)).toBe(String(o.defaultValue));
+      }
+  });
 
   it.each(COMMANDS.map((c) => [c.name, c] as const))('%s: every flag and alias once', (_, c) => {
     const names = c.options.flatMap((o) => [o.flag, ...(o.alias ?? [])]);
