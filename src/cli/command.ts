@@ -153,9 +153,21 @@ export function helpText(o: OptionSpec): string {
   return d === '' || d === 'off' ? o.help : `${o.help} [${d}]`;
 }
 
-/** The README table row of each option: [option, default, meaning]. */
-export function readmeRows(options: readonly OptionSpec[]): string[][] {
-  return options.map((o) => [readmeName(o), defaultText(o), o.doc ?? portableHelp(o).replace(/\|/g, '\\|')]);
+/** How a positional looks in the README's table: `DIR`, `FILES...`, `bash\|zsh\|fish`. */
+export function readmePositional(p: PositionalSpec): string {
+  const name = p.choices ? p.choices.join('\\|') : `${p.name.toUpperCase()}${p.array ? '...' : ''}`;
+  return `\`${name}\``;
+}
+
+/** The README table rows of a command: its positionals, then each option: [argument, default, meaning]. */
+export function readmeRows(
+  options: readonly OptionSpec[],
+  positionals: readonly PositionalSpec[] = [],
+): string[][] {
+  return [
+    ...positionals.map((p) => [readmePositional(p), '', p.help.replace(/\|/g, '\\|')]),
+    ...options.map((o) => [readmeName(o), defaultText(o), o.doc ?? portableHelp(o).replace(/\|/g, '\\|')]),
+  ];
 }
 
 /** A command's option by its flag (a declaration the code reads, so it is there). */

@@ -6,7 +6,12 @@ import { REDIS_OPTIONS } from './redis.js';
 export const WATCH_INTERVAL_MS = 2000;
 
 const positionals = [
-  { name: 'action', required: true, choices: ['add', 'status', 'results'], help: '' },
+  {
+    name: 'action',
+    required: true,
+    choices: ['add', 'status', 'results'],
+    help: "add LIST's shards as jobs; the status of the shards; the results: the merged manifest",
+  },
   { name: 'list', help: 'the list to add (a path every worker reaches)', complete: 'file' },
 ] as const satisfies readonly PositionalSpec[];
 

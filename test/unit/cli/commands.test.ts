@@ -14,14 +14,15 @@ import { normalizeOptions } from '../../../src/options.js';
 
 const README = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
-/** The rows of the README table that follows `title`: [option, default, meaning], cells trimmed. */
+/** The rows of the README table that follows `title`: [argument, default, meaning], cells trimmed. */
 function tableAfter(title: string): string[][] {
   const at = README.indexOf(title);
   if (at < 0) return [];
-  const section = README.slice(at);
-  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| option')));
-  return table
-    .split('\n')
+  const lines = README.slice(at).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith('|'));
+  return lines
+    .slice(first, end)
     .filter((l) => l.startsWith('| `'))
     .map((l) =>
       l
@@ -34,13 +35,16 @@ function tableAfter(title: string): string[][] {
 /** The options a command's README table lists (worker's: its own; get's are in get's table). */
 const listed = (c: CommandSpec) => ownOptions(c, c.name === 'worker' ? GET_OPTIONS : []);
 
-const others = COMMANDS.filter((c) => !c.isDefault && c.options.length > 0);
+const others = COMMANDS.filter((c) => !c.isDefault && c.options.length + c.positionals.length > 0);
+
+/** The line above a command's README table: `dlpool hash` options, or arguments for a command with no options. */
+const title = (c: CommandSpec) => `\`dlpool ${c.name}\` ${c.options.length > 0 ? 'options' : 'arguments'}`;
 
 describe('the command declarations', () => {
   it.each(others.map((c) => [c.name, c] as const))(
-    '%s: the README table is its options, row by row',
+    '%s: the README table is its arguments and options, row by row',
     (_, c) => {
-      expect(tableAfter(`\`dlpool ${c.name}\` options`)).toEqual(readmeRows(listed(c)));
+      expect(tableAfter(title(c))).toEqual(readmeRows(listed(c), c.positionals));
     },
   );
 
