@@ -2,7 +2,7 @@
 // without anyone editing a script. Only what the declarations say is completed: command names, flags, choices,
 // files where a FILE or a positional is expected and folders where a DIR is.
 
-import type { CommandSpec, OptionSpec } from './command.js';
+import type { CommandSpec, OptionSpec, PositionalSpec } from './command.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -12,9 +12,15 @@ type ValueCompletion = { words: readonly string[] } | 'file' | 'dir' | 'none';
 
 export function valueCompletion(o: OptionSpec): ValueCompletion {
   if (o.choices) return { words: o.choices };
+  if (o.complete !== undefined) return o.complete;
   if (o.value === 'FILE') return 'file';
   if (o.value === 'DIR') return 'dir';
   return 'none';
+}
+
+/** What a positional is completed with: its choices, or files unless it takes a folder. */
+export function positionalCompletion(p: PositionalSpec): ValueCompletion {
+  return p.choices ? { words: p.choices } : (p.complete ?? 'file');
 }
 
 /** Every name of an option, as typed: `-j`, `--concurrency`, `--cacert`. */
@@ -61,10 +67,15 @@ function bash(commands: readonly CommandSpec[]): string {
       ];
     }),
   );
+  // Files unless said otherwise (the last case); an array positional takes every place from its own on.
   const positionalCases = commands.flatMap((c) =>
-    c.positionals.flatMap((p, i) =>
-      p.choices ? [`    ${quote(`${c.name} ${i}`)}) _dlpool_words ${quote(p.choices.join(' '))} ;;`] : [],
-    ),
+    c.positionals.flatMap((p, i) => {
+      const v = positionalCompletion(p);
+      if (v === 'file' || v === 'none') return [];
+      const what = v === 'dir' ? '_dlpool_dirs' : `_dlpool_words ${quote(v.words.join(' '))}`;
+      const at = p.array ? `${quote(`${c.name} `)}*` : quote(`${c.name} ${i}`);
+      return [`    ${at}) ${what} ;;`];
+    }),
   );
   return `# dlpool completion for bash, written by \`dlpool completion bash\` from dlpool's command declarations.
 # Install: dlpool completion bash > ~/.local/share/bash-completion/completions/dlpool
@@ -160,7 +171,8 @@ function zshOption(o: OptionSpec): string {
 
 function zshCommand(c: CommandSpec): string {
   const positionals = c.positionals.map((p, i) => {
-    const what = p.choices ? `(${p.choices.join(' ')})` : '_files';
+    const v = positionalCompletion(p);
+    const what = v === 'dir' ? '_files -/' : typeof v === 'object' ? `(${v.words.join(' ')})` : '_files';
     return quote(p.array ? `*:${p.name}:${what}` : `${i + 1}:${p.name}:${what}`);
   });
   const specs = [...c.options.map(zshOption), `'(- *)'{-h,--help}'[show help]'`, ...positionals];
@@ -226,12 +238,12 @@ function fish(commands: readonly CommandSpec[]): string {
                 : ` -x -a ${quote(v.words.join(' '))}`;
       return `complete -c dlpool ${when} ${[...shorts, ...longs].join(' ')}${value} -d ${quote(o.help)}`;
     });
-    const positionals = c.positionals
-      .filter((p) => p.choices)
-      .map(
-        (p) =>
-          `complete -c dlpool ${when} -x -a ${quote(p.choices!.join(' '))} -d ${quote(p.help || p.name)}`,
-      );
+    const positionals = c.positionals.flatMap((p) => {
+      const v = positionalCompletion(p);
+      if (v === 'file' || v === 'none') return [];
+      const words = v === 'dir' ? '(__fish_complete_directories)' : v.words.join(' ');
+      return [`complete -c dlpool ${when} -x -a ${quote(words)} -d ${quote(p.help || p.name)}`];
+    });
     return [`# ${c.name}`, ...options, ...positionals];
   });
   return `# dlpool completion for fish, written by \`dlpool completion fish\` from dlpool's command declarations.

@@ -75,6 +75,12 @@ describe('dlpool completion bash, sourced in bash', () => {
     expect(await complete('dlpool verify SUMS -d ')).toEqual(['out']);
   });
 
+  it('completes folders, not files, for a positional that takes a folder (merge DIR)', async () => {
+    expect(await complete('dlpool merge ')).toEqual(['out']);
+    expect(await complete('dlpool merge --manifest m.sums ')).toEqual(['out']);
+    expect(await complete('dlpool queue add ')).toEqual(['out', 'urls.txt']);
+  });
+
   it("completes another command's options and positional choices", async () => {
     expect(await complete('dlpool verify --hash-p')).toEqual(['--hash-pool']);
     expect(await complete('dlpool queue st')).toEqual(['status']);

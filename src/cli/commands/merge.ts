@@ -1,7 +1,7 @@
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 
 const positionals = [
-  { name: 'dir', help: 'the --dir of the sharded runs [.]' },
+  { name: 'dir', help: 'the --dir of the sharded runs [.]', complete: 'dir' },
 ] as const satisfies readonly PositionalSpec[];
 
 const options = [

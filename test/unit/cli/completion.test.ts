@@ -22,3 +22,12 @@ describe.each(SHELLS)('dlpool completion %s', (shell) => {
     for (const p of c.positionals) for (const choice of p.choices ?? []) expect(script).toContain(choice);
   });
 });
+
+describe('a positional that takes a folder (merge DIR)', () => {
+  it('completes folders in zsh and fish too', () => {
+    expect(completionScript('zsh', COMMANDS)).toContain("'1:dir:_files -/'");
+    expect(completionScript('fish', COMMANDS)).toContain(
+      "complete -c dlpool -n '__dlpool_command merge' -x -a '(__fish_complete_directories)'",
+    );
+  });
+});
