@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { OptionSpec } from '../../src/cli/command.js';
+import { GET_OPTIONS } from '../../src/cli/commands/get-options.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { parseSize, synthBytes } from '../../src/server/synth.js';
 
@@ -34,6 +36,31 @@ describe('README and samples stay true', () => {
       });
     }
     expect(stacked).toEqual([]);
+  });
+
+  it('the curl / wget / aria2c table names only flags dlpool get has (a renamed or removed one fails here)', async () => {
+    const readme = await read('README.md');
+    const at = readme.indexOf('### If you use curl, wget or aria2c');
+    expect(at).toBeGreaterThan(0);
+    const lines = readme.slice(at).split('\n');
+    const first = lines.findIndex((l) => l.startsWith('|'));
+    const end = lines.findIndex((l, i) => i > first && !l.startsWith('|'));
+    const header = lines[first]!.split('|').map((c) => c.trim());
+    expect(header.slice(1, -1)).toEqual(['to', 'curl', 'wget', 'aria2c', 'dlpool']);
+    // Each row: a task, then the flag each tool does it with; the dlpool cell's code spans are its flags.
+    const rows = lines.slice(first + 2, end).map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()));
+    expect(rows.length).toBeGreaterThan(10);
+    const declared = new Set(
+      (GET_OPTIONS as readonly OptionSpec[]).flatMap((o) =>
+        [o.flag, ...(o.alias ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)),
+      ),
+    );
+    for (const row of rows) {
+      expect(row, row.join('|')).toHaveLength(7);
+      const flags = [...row[5]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.split(/[ =]/)[0]!);
+      expect(flags.length, row[1]).toBeGreaterThan(0);
+      for (const f of flags) expect(declared, `${row[1]}: ${f}`).toContain(f);
+    }
   });
 
   it('samples/demo.sha256 matches what dlpool serve sends for samples/demo.txt', async () => {
