@@ -93,7 +93,13 @@ function listItems(spec: OptionSpec, flag: string, v: unknown): unknown[] {
     .filter(Boolean);
   if (items.length === 0) throw new UsageError(`${flag}: give at least one value`);
   const numeric = spec.kind !== 'choice' && spec.kind !== 'string' && spec.kind !== 'size';
-  return [...new Set(items.map((x) => item(spec, flag, numeric ? Number(x) : x)))];
+  const value = (x: string) => {
+    if (!numeric) return x;
+    // As checkValues says a number that is none (not NaN).
+    if (Number.isNaN(Number(x))) throw new UsageError(`${flag}: expected a number, got '${x}'`);
+    return Number(x);
+  };
+  return [...new Set(items.map((x) => item(spec, flag, value(x))))];
 }
 
 /**

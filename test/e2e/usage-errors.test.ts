@@ -94,6 +94,12 @@ describe('usage errors: one line naming what was typed, then the command whose -
       'bench',
     ],
     [
+      'bench: a list item that is no number',
+      ['bench', '--demo', '-w', '1,two'],
+      "-w: expected a number, got 'two'",
+      'bench',
+    ],
+    [
       'bench: a choice in a list',
       ['bench', '--demo', '--modes', 'async,thread'],
       "--modes: expected async or threads, got 'thread' (did you mean threads?)",
