@@ -42,10 +42,10 @@ export interface OptionSpec {
   /** The README's "meaning" column (Markdown); the help line when not given. */
   readonly doc?: string;
   /**
-   * For `size`: the unit and examples for the error message; `min`, when the option has no range of its own
-   * (see `range`), is the smallest value.
+   * For `size`: the unit and examples for the error message; `min` is the smallest value of an option with no
+   * range (see `range`), 0 when not given.
    */
-  readonly size?: { readonly min: number; readonly unit: string; readonly examples: string };
+  readonly size?: { readonly min?: number; readonly unit: string; readonly examples: string };
   /**
    * The values a number, count, seconds or size option takes, in the unit the library takes (milliseconds,
    * bytes). Without it, a `key` of DownloadOptions has that option's range (DOWNLOAD_RANGES), which

@@ -67,7 +67,7 @@ function item(spec: OptionSpec, flag: string, v: unknown): unknown {
     case 'size': {
       const { min, unit, examples } = spec.size!;
       const bytes = parseByteSize(String(v));
-      if (bytes === undefined || !inRange(bytes, rangeOf(spec) ?? wholeRange(min))) {
+      if (bytes === undefined || !inRange(bytes, rangeOf(spec) ?? wholeRange(min ?? 0))) {
         throw new UsageError(`${flag}: expected ${unit} such as ${examples}, got ${String(v)}`);
       }
       return bytes;

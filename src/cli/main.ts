@@ -45,9 +45,10 @@ export async function main(argv: string[]): Promise<void> {
       checkValues(args, tokens, y.getOptions());
       // Each value by its declaration's rules, before the config file (which checks its own lines).
       checkArgs(args, command.options);
-      applyDefaults(args, command.options);
       // get and worker (every get option) read the config file; loaded only for them.
       if (command.options.some((o) => o.flag === 'config')) (await import('./config.js')).applyConfig(args);
+      // Last: a default is not a value given on the command line, which the config file could not override.
+      applyDefaults(args, command.options);
     }) as unknown as MiddlewareFunction)
     .fail((msg, err) => {
       if (err) throw err;

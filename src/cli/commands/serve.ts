@@ -52,7 +52,7 @@ const options = [
     key: 'rateBytesPerSec',
     value: 'BYTES',
     range: SERVE_RANGES.rateBytesPerSec,
-    size: { min: SERVE_RANGES.rateBytesPerSec.min, unit: 'bytes per second', examples: '500K or 10M' },
+    size: { unit: 'bytes per second', examples: '500K or 10M' },
     default: 'unlimited',
     help: 'pace each connection at BYTES per second, e.g. 10M',
   },

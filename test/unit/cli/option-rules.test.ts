@@ -137,10 +137,10 @@ describe('a flag and its library option take the same values', () => {
     expect(unchecked).toEqual([]);
   });
 
-  it('a size option states no smallest value other than its range', () => {
+  it("a size option that states its smallest value states its range's", () => {
     for (const [name, , o] of cases.filter(([, , o]) => o.kind === 'size')) {
       const r = fromArgv.rangeOf(o);
-      if (r !== undefined) expect(o.size?.min, name).toBe(r.min);
+      if (r !== undefined && o.size?.min !== undefined) expect(o.size.min, name).toBe(r.min);
     }
   });
 
