@@ -7,7 +7,16 @@ import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js'
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
-import { bool, HEADER_VALUE_BAD, int, MAX_DELAY_MS, ms, parseHeaders, rate } from './option-values.js';
+import {
+  bool,
+  HEADER_VALUE_BAD,
+  int,
+  MAX_DELAY_MS,
+  MAX_RETRIES,
+  ms,
+  parseHeaders,
+  rate,
+} from './option-values.js';
 import { VERSION } from './version.js';
 
 export { MAX_DELAY_MS, parseHeaders };
@@ -375,7 +384,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     if (!(key in DEFAULTS.retry)) throw new UsageError(`retry.${key}: unknown option`);
   }
   const retry: RetryPolicy = {
-    retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, 1000),
+    retries: int('retries', options.retries ?? retryIn.retries, DEFAULTS.retry.retries, 0, MAX_RETRIES),
     baseDelayMs: ms('retry.baseDelayMs', retryIn.baseDelayMs, DEFAULTS.retry.baseDelayMs, 0),
     maxDelayMs: ms('retry.maxDelayMs', retryIn.maxDelayMs, DEFAULTS.retry.maxDelayMs, 0),
     maxRetryAfterMs: ms('retry.maxRetryAfterMs', retryIn.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, 0),
