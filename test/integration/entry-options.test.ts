@@ -191,6 +191,34 @@ describe.each(MODES)('%s mode', (mode) => {
     }
   });
 
+  it("max-tries=0 keeps trying past the run's --retries, as aria2 does (the retries say of how many: unlimited)", async () => {
+    let busy = 4;
+    const s = await startServer((_req, res) => {
+      if (busy-- > 0) return void res.writeHead(503, { 'content-length': '4' }).end('busy');
+      res.writeHead(200, { 'content-length': '2' }).end('ok');
+    });
+    try {
+      const { list, out } = await writeList(`${s.url}/again.bin\n  max-tries=0\n`);
+      const { events, onEvent } = collect();
+      const summary = await download({
+        ...engine(mode),
+        sources: [list],
+        dir: out,
+        retries: 0,
+        retry: FAST_RETRY,
+        onEvent,
+      });
+      expect(summary.downloaded).toBe(1);
+      expect(s.requests).toHaveLength(5);
+      const retries = events.filter((e) => e.type === 'retry');
+      expect(retries.map((e) => e.type === 'retry' && e.error.message)).toEqual(
+        [1, 2, 3, 4].map((n) => `503 Service Unavailable: GET ${s.url}/again.bin (attempt ${n}/unlimited)`),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it("timeout= on a stalling server fails that entry only; the next one keeps the run's --timeout", async () => {
     const s = await startServer((req, res) => {
       // /stall.bin never answers; /slow.bin answers after a second, which is past the entry's timeout=.
