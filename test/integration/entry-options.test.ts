@@ -5,7 +5,7 @@ import { download } from '../../src/download.js';
 import type { DownloadEvent } from '../../src/events.js';
 import { planShards } from '../../src/shards/plan.js';
 import { VERSION } from '../../src/version.js';
-import { startServer, type TestServer } from '../helpers/http.js';
+import { startServer, TEST_CA_FILE, type TestServer } from '../helpers/http.js';
 import { collect, engine, FAST_RETRY, MODES, tmpDir } from '../helpers/tmp.js';
 
 /** aria2 option lines that shape an entry's request (header=, referer=, user-agent=, http-user=, ...). */
@@ -162,6 +162,34 @@ describe.each(MODES)('%s mode', (mode) => {
     } finally {
       await s.close();
       await other.close();
+    }
+  });
+
+  it('http-user=/http-passwd= are not sent on from https: to http: (--allow-insecure-redirects)', async () => {
+    const clear = await plain();
+    const secure = await startServer(
+      (_req, res) =>
+        void res.writeHead(302, { location: `${clear.url}/down.bin`, 'content-length': '0' }).end(),
+      { tls: true },
+    );
+    try {
+      const { list, out } = await writeList(
+        `${secure.url}/up.bin\n  http-user=alice\n  http-passwd=s3cret\n`,
+      );
+      const summary = await download({
+        ...engine(mode),
+        sources: [list],
+        dir: out,
+        caCertificate: TEST_CA_FILE,
+        allowInsecureRedirects: true,
+        retries: 0,
+      });
+      expect(summary.downloaded).toBe(1);
+      expect(seen(secure, '/up.bin')[0]?.authorization).toBe(basic('alice', 's3cret'));
+      expect(seen(clear, '/down.bin')[0]?.authorization).toBeUndefined();
+    } finally {
+      await secure.close();
+      await clear.close();
     }
   });
 
