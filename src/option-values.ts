@@ -10,6 +10,9 @@ import type { DownloadOptions } from './options.js';
  */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
+/** The most retries a download may be given (--retries, an entry's max-tries=). */
+export const MAX_RETRIES = 1000;
+
 /** The slowest --host-rate: one request a day. Slower is a typo (1e-300), and its spacing would overflow a timer. */
 export const MIN_HOST_RATE = 1 / 86_400;
 
@@ -91,7 +94,7 @@ export const DOWNLOAD_RANGES = {
   concurrency: wholeRange(1, 10_000),
   perHost: wholeRange(1, 10_000),
   maxRedirects: wholeRange(0, 1000),
-  retries: wholeRange(0, 1000),
+  retries: wholeRange(0, MAX_RETRIES),
   connectTimeoutMs: delayRange(),
   timeoutMs: delayRange(),
   speedTimeMs: delayRange(),
@@ -113,7 +116,7 @@ export function bool(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * What a header value may not hold (RFC 9110 5.5: a CR or LF would end the header and start another), and what
  * undici refuses to send besides: characters past U+00FF.

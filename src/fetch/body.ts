@@ -263,6 +263,8 @@ export function dispatchGet(
     close?: boolean | undefined;
     /** The time from sending the request to its final headers, informational (1xx) answers included. */
     headersTimeoutMs?: number | undefined;
+    /** undici's headers and body timeouts for this request, over the dispatcher's (an entry's timeout=). */
+    idleTimeoutMs?: number | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -355,12 +357,16 @@ export function dispatchGet(
       },
     };
     try {
-      dispatcher.dispatch(
-        req.close
-          ? { origin: req.origin, path: req.path, method: 'GET', headers: req.headers, reset: true }
-          : { origin: req.origin, path: req.path, method: 'GET', headers: req.headers },
-        handler,
-      );
+      const idle = req.idleTimeoutMs;
+      const timeouts = idle === undefined ? undefined : { headersTimeout: idle, bodyTimeout: idle };
+      const o = {
+        origin: req.origin,
+        path: req.path,
+        method: 'GET' as const,
+        headers: req.headers,
+        ...timeouts,
+      };
+      dispatcher.dispatch(req.close ? { ...o, reset: true } : o, handler);
     } catch (err) {
       done();
       reject(err);

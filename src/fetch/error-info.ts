@@ -3,6 +3,7 @@ import type { ErrorInfo } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { classifyNetworkError } from './classify.js';
+import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import { isRetryable } from './retry.js';
 import type { DownloadState } from './context.js';
 
@@ -24,7 +25,7 @@ export function errorInfo(
           url: job.displayUrl,
           attempt: state.attempts,
           connectTimeoutMs: opts.connectTimeoutMs,
-          timeoutMs: opts.timeoutMs,
+          timeoutMs: timeoutOf(job, opts),
         });
   const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
   // An error that is never retried says so, rather than `1/6` (a count of retries that will not come).
@@ -34,7 +35,7 @@ export function errorInfo(
   const final = !isRetryable(e) && e.code !== 'ERR_DL_CHECKSUM' && state.attempts % urls === 0;
   const attempts = final
     ? `${state.attempts}, not retried`
-    : `${state.attempts}/${maxAttempts(e, state, opts, urls, retrying)}`;
+    : `${state.attempts}/${maxAttempts(e, state, retryPolicyOf(job, opts).retries, urls, retrying)}`;
   const shown = state.shownUrl ?? job.displayUrl;
   // A file error is not the request's: the URL is named so the line says which download it stopped.
   const where = e.code === 'ERR_DL_FILE' ? ` (GET ${shown})` : `: GET ${shown} (attempt ${attempts})`;
@@ -42,16 +43,18 @@ export function errorInfo(
 }
 
 /**
- * Attempts this download may make: --retries + 1 per URL (its own and each mirror's). A wrong checksum gets
+ * Attempts this download may make: --retries (or the entry's max-tries=) + 1 per URL (its own and each mirror's). A wrong checksum gets
  * one fresh download and no more: the attempt after it is the last (`1/2` on the retry, `2/2` when it fails).
  */
 function maxAttempts(
   e: DlpoolError,
   state: DownloadState,
-  opts: NormalizedOptions,
+  retries: number,
   urls: number,
   retrying: boolean,
-): number {
+): number | 'unlimited' {
   if (e.code === 'ERR_DL_CHECKSUM') return state.attempts + (retrying ? 1 : 0);
-  return Math.max((opts.retry.retries + 1) * urls + (state.checksumRetried ? 1 : 0), state.attempts);
+  // An entry's max-tries=0 (aria2's "no limit").
+  if (retries === Infinity) return 'unlimited';
+  return Math.max((retries + 1) * urls + (state.checksumRetried ? 1 : 0), state.attempts);
 }

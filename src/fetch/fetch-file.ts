@@ -8,6 +8,7 @@ import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies
 import { classifyNetworkError } from './classify.js';
 import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, Skipped } from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
+import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import type { GetResponse } from './http.js';
 import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
@@ -90,7 +91,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
             url: job.displayUrl,
             attempt: state.attempts,
             connectTimeoutMs: opts.connectTimeoutMs,
-            timeoutMs: opts.timeoutMs,
+            timeoutMs: timeoutOf(job, opts),
           });
       const delay = await recover(job, ctx, state, err, caught);
       if (delay === 'stop') {
@@ -188,7 +189,8 @@ async function recover(
   // Whatever reached the disk is the resume point; a short write at the end is simply re-fetched.
   await part.measure();
   if (ctx.signal.aborted) return 'stop';
-  return mirrorRetryDelay(state.attempts, 1 + job.mirrors.length, err, ctx.opts.retry, ctx.random);
+  const policy = retryPolicyOf(job, ctx.opts);
+  return mirrorRetryDelay(state.attempts, 1 + job.mirrors.length, err, policy, ctx.random);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface GetOptions {
   close?: boolean | undefined;
   /** Each request's time to its final headers, 1xx answers included (--timeout). */
   headersTimeoutMs?: number | undefined;
+  /** An idle timeout other than the dispatcher's, for headers and body (an entry's timeout=). */
+  idleTimeoutMs?: number | undefined;
 }
 
 export interface GetResponse {
@@ -68,6 +70,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       limiter: opts.limiter,
       close: opts.close,
       headersTimeoutMs: opts.headersTimeoutMs,
+      idleTimeoutMs: opts.idleTimeoutMs,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {

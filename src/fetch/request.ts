@@ -2,6 +2,7 @@ import { DlpoolError, redactUrl } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { expectedFor } from './digest.js';
+import { entryHeaders, timeoutOf } from './entry-settings.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 
 /** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
@@ -9,7 +10,7 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
   const { opts } = ctx;
   const { part } = state;
   const target = urlOfAttempt(job, state.attempts);
-  let headers = requestHeaders(opts);
+  let headers = entryHeaders(job, requestHeaders(opts), target.url);
   if (part.offset > 0) {
     // A validator proves nothing about another server's bytes (two mirrors may send one ETag for different
     // files): the `.part` is continued from another URL only when a checksum will prove the result, and
@@ -65,7 +66,8 @@ export function getForJob(
     attempt: o.attempt,
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
-    headersTimeoutMs: opts.timeoutMs,
+    headersTimeoutMs: timeoutOf(job, opts),
+    idleTimeoutMs: job.entry.timeoutMs,
   });
 }
 

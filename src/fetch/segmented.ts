@@ -8,6 +8,7 @@ import { classifyNetworkError, fileError } from './classify.js';
 import { emitRetry, type FetchContext, sleepOf } from './context.js';
 import type { GetResponse } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
+import { entryHeaders, retryPolicyOf, timeoutOf } from './entry-settings.js';
 import { getForJob, requestHeaders } from './request.js';
 import { retryDelay } from './retry.js';
 import { throttle } from './throttle.js';
@@ -170,10 +171,10 @@ class SegmentedRun {
           url: this.#d.from.shown,
           attempt: this.#d.attempt,
           connectTimeoutMs: opts.connectTimeoutMs,
-          timeoutMs: opts.timeoutMs,
+          timeoutMs: timeoutOf(job, opts),
         });
         if (seg.pos > before) tries = 0; // progress was made: this segment's budget starts over
-        const delay = retryDelay(++tries, e, opts.retry, ctx.random);
+        const delay = retryDelay(++tries, e, retryPolicyOf(job, opts), ctx.random);
         if (delay === 'stop' || this.#failure !== undefined) throw e;
         this.#d.onRetry();
         emitRetry(ctx, job, this.#d.attempt, delay, {
@@ -192,7 +193,7 @@ class SegmentedRun {
     const { opts } = ctx;
     const { total, validator } = part;
     const headers: Record<string, string> = {
-      ...requestHeaders(opts),
+      ...entryHeaders(job, requestHeaders(opts), from.url),
       range: `bytes=${seg.pos}-${seg.end - 1}`,
     };
     if (validator !== undefined) headers['if-range'] = validator;

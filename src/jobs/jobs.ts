@@ -1,6 +1,7 @@
 import { DlpoolError, redactUrl } from '../errors.js';
 import type { EventListener, FileResult } from '../events.js';
 import { expectedDigestProblem } from '../hash/algorithms.js';
+import { requestProblem } from '../sources/entry-request.js';
 import { checkUrl } from '../sources/list.js';
 import type { ListEntry, SourceItem } from '../sources/types.js';
 import type { JobOrResult } from './job.js';
@@ -76,6 +77,13 @@ export async function* toJobs(
     const digestProblem = item.checksum && expectedDigestProblem(item.checksum.algorithm, item.checksum.hex);
     if (digestProblem) {
       const message = `${item.source}:${item.line}: checksum: ${digestProblem}`;
+      yield { result: failed(item, id, redactUrl(item.url), { code: 'ERR_DL_LIST_LINE', message }) };
+      continue;
+    }
+    // So were its request settings (header=, timeout=, ...).
+    const requestTrouble = requestProblem(item);
+    if (requestTrouble) {
+      const message = `${item.source}:${item.line}: ${requestTrouble}`;
       yield { result: failed(item, id, redactUrl(item.url), { code: 'ERR_DL_LIST_LINE', message }) };
       continue;
     }

@@ -1,63 +1,74 @@
 import { algorithmByAria2, isUsableHash, usableAria2Types } from '../hash/algorithms.js';
+import { applyRequestOption, REQUEST_OPTIONS, showsValues } from './entry-request.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
 
 /**
  * The aria2 option lines of a list entry (`  out=NAME`, `  checksum=sha-256=HEX`, ...): which dlpool acts on,
- * which it reads past, and how one line changes the entry.
+ * which it warns about, and how one line changes the entry.
  */
 
-/** aria2 per-download options dlpool reads past without a warning (kept in `options`, not acted on). */
-const KNOWN_UNUSED = new Set([
-  'all-proxy',
-  'allow-overwrite',
-  'always-resume',
-  'auto-file-renaming',
-  'check-integrity',
-  'conditional-get',
-  'connect-timeout',
-  'content-disposition-default-utf8',
-  'continue',
-  'dry-run',
-  'file-allocation',
-  'force-save',
-  'gid',
-  'header',
-  'http-accept-gzip',
-  'http-no-cache',
-  'http-passwd',
-  'http-proxy',
-  'http-user',
-  'https-proxy',
-  'index-out',
-  'max-connection-per-server',
-  'max-download-limit',
-  'max-file-not-found',
-  'max-resume-failure-tries',
-  'max-tries',
-  'min-split-size',
-  'no-netrc',
-  'no-proxy',
-  'pause',
-  'proxy-method',
-  'referer',
-  'remote-time',
-  'retry-wait',
-  'reuse-uri',
-  'select-file',
-  'split',
-  'stream-piece-selector',
-  'timeout',
-  'uri-selector',
-  'use-head',
-  'user-agent',
+/**
+ * aria2 per-download options dlpool does not act on per entry: each is warned about (once per run and option
+ * name, see openSources), never dropped in silence. Kept in `options`. Where a run-wide option does the same,
+ * the warning names it; those stay run-wide: a connect timeout belongs to the connection pool the entries
+ * share, and -x borrows its connections from the run's -j slots.
+ */
+const NOT_PER_ENTRY: ReadonlyMap<string, string | undefined> = new Map([
+  ['all-proxy', undefined],
+  ['allow-overwrite', '--overwrite'],
+  ['always-resume', undefined],
+  ['auto-file-renaming', undefined],
+  ['check-integrity', undefined],
+  ['conditional-get', undefined],
+  ['connect-timeout', '--connect-timeout'],
+  ['content-disposition-default-utf8', undefined],
+  ['continue', undefined],
+  ['dry-run', undefined],
+  ['file-allocation', undefined],
+  ['force-save', undefined],
+  ['gid', undefined],
+  ['http-accept-gzip', undefined],
+  ['http-no-cache', undefined],
+  ['http-proxy', undefined],
+  ['https-proxy', undefined],
+  ['index-out', undefined],
+  ['max-connection-per-server', '-x'],
+  ['max-download-limit', undefined],
+  ['max-file-not-found', undefined],
+  ['max-resume-failure-tries', undefined],
+  ['min-split-size', '--min-split-size'],
+  ['no-netrc', undefined],
+  ['no-proxy', undefined],
+  ['pause', undefined],
+  ['proxy-method', undefined],
+  ['remote-time', undefined],
+  ['retry-wait', undefined],
+  ['reuse-uri', undefined],
+  ['select-file', undefined],
+  ['split', '-x'],
+  ['stream-piece-selector', undefined],
+  ['uri-selector', undefined],
+  ['use-head', undefined],
 ]);
 
 /** Options dlpool acts on: one given twice with different values leaves which one was meant a guess. */
-const ACTED_ON = new Set(['out', 'dir', 'checksum', 'lowest-speed-limit']);
+const ACTED_ON = new Set([
+  'out',
+  'dir',
+  'checksum',
+  'lowest-speed-limit',
+  'http-user',
+  'http-passwd',
+  'max-tries',
+  'timeout',
+]);
 
 /** Applies one `key=value` line to `entry`: a string is an error message, `{ warning }` a warning. */
-export function applyOption(entry: ListEntry, text: string): string | { warning: string } | undefined {
+export function applyOption(
+  entry: ListEntry,
+  text: string,
+): string | { warning: string; option: string } | undefined {
   const eq = text.indexOf('=');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     return 'indented URL: indented lines are aria2 options; a URL must start at the beginning of its line';
@@ -69,7 +80,8 @@ export function applyOption(entry: ListEntry, text: string): string | { warning:
   // aria2 allows `header` more than once; keep them all, one per line.
   const previous = entry.options[key];
   if (ACTED_ON.has(key) && previous !== undefined && previous !== value) {
-    return `option '${key}' given twice with different values ('${shownText(previous)}', then '${shownText(value)}')`;
+    const values = showsValues(key) ? ` ('${shownText(previous)}', then '${shownText(value)}')` : '';
+    return `option '${key}' given twice with different values${values}`;
   }
   entry.options[key] = key === 'header' && previous !== undefined ? `${previous}\n${value}` : value;
   switch (key) {
@@ -98,9 +110,14 @@ export function applyOption(entry: ListEntry, text: string): string | { warning:
       return undefined;
     }
     default: {
-      if (KNOWN_UNUSED.has(key)) return undefined;
+      if (REQUEST_OPTIONS.has(key)) return applyRequestOption(entry, key, value);
+      if (NOT_PER_ENTRY.has(key)) {
+        const flag = NOT_PER_ENTRY.get(key);
+        const hint = flag === undefined ? '' : ` (${flag} sets it for the whole run)`;
+        return { warning: `aria2 option '${key}' is not used per entry; ignored${hint}`, option: key };
+      }
       const shown = key.length > 50 ? `${key.slice(0, 47)}...` : key;
-      return { warning: `unknown aria2 option '${shown}' ignored` };
+      return { warning: `unknown aria2 option '${shownText(shown)}' ignored`, option: key };
     }
   }
 }

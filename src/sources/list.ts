@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { DlpoolError, redactText } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import { applyOption } from './entry-options.js';
+import { shownOptionLine } from './entry-request.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry, ListLineError, ListWarning, SourceItem } from './types.js';
 
@@ -18,6 +19,12 @@ const MAX_LINE_BYTES = MAX_LINE_LENGTH * 3 + 3;
 export interface LineRange {
   firstLine: number;
   endLine: number;
+}
+
+/** How parseList reads: a range of the list, and the option names a run has already warned about. */
+export interface ParseOptions extends Partial<LineRange> {
+  /** aria2 option names already warned about in this run: their warnings are not yielded again (and are added). */
+  warned?: Set<string> | undefined;
 }
 
 export type UrlCheck =
@@ -81,10 +88,6 @@ function lineError(
   return { kind: 'error', source, line, text: shownText(text), code, message };
 }
 
-function warning(source: string, line: number, message: string): ListWarning {
-  return { kind: 'warning', source, line, message };
-}
-
 /**
  * Reads a URL list (one URL per line, aria2 input-file format accepted) and yields one item per URL or bad line.
  *
@@ -96,7 +99,8 @@ function warning(source: string, line: number, message: string): ListWarning {
  *   and so is a warning (before the entry it belongs to).
  *
  * - With `range` (a shard read from its byte offset), lines are numbered from `range.firstLine`, and the read
- *   ends at the first URL line numbered `range.endLine` or later.
+ *   ends at the first URL line numbered `range.endLine` or later. With `range.warned`, a warning about an aria2
+ *   option is yielded only for the first line of the run that has it.
  *
  * Streams: lines are read one at a time, and only the first ~24 KiB of an over-long line are held.
  * `input` is a byte or text stream, or any async iterable of text chunks (include the newlines).
@@ -105,7 +109,7 @@ function warning(source: string, line: number, message: string): ListWarning {
 export async function* parseList(
   input: Readable | AsyncIterable<string>,
   source: string,
-  range?: LineRange,
+  range?: ParseOptions,
 ): AsyncGenerator<SourceItem> {
   const lines = linesOf(capLines(input));
   let current: ListEntry | undefined;
@@ -115,6 +119,12 @@ export async function* parseList(
   let afterBadUrl = false;
   const firstLine = range?.firstLine ?? 1;
   const endLine = range?.endLine ?? Infinity;
+  const warned = range?.warned;
+  const warning = (line: number, w: { warning: string; option: string }): ListWarning | undefined => {
+    if (warned?.has(w.option)) return undefined;
+    warned?.add(w.option);
+    return { kind: 'warning', source, line, message: w.warning, option: w.option };
+  };
   // A range starts after some other entry's URL line: its leading option lines are that entry's. They are
   // checked against a stand-in, and their errors and warnings are this range's (as a read of the whole list
   // assigns them by line); the previous range's read applies them to the entry.
@@ -176,7 +186,8 @@ export async function* parseList(
         if (n >= endLine) continue;
         // A bad one fails the previous range's entry, which that range's read reports.
         const result = problem ?? applyOption(leading, trimmed);
-        if (result !== undefined && typeof result !== 'string') yield warning(source, n, result.warning);
+        const said = result !== undefined && typeof result !== 'string' ? warning(n, result) : undefined;
+        if (said) yield said;
         continue;
       }
       if (afterBadUrl) continue;
@@ -187,7 +198,7 @@ export async function* parseList(
       const result = problem ?? applyOption(current, trimmed);
       if (typeof result === 'string') {
         failure ??= {
-          ...lineError(source, current.line, trimmed, result),
+          ...lineError(source, current.line, shownOptionLine(trimmed), result),
           optionLine: n,
           url: redactText(current.url),
         };
@@ -195,7 +206,8 @@ export async function* parseList(
       }
       // Past the range's end, its warnings are the next range's (whose read reports them).
       if (n >= endLine) continue;
-      if (result) yield warning(source, n, result.warning);
+      const said = result && warning(n, result);
+      if (said) yield said;
     }
     if (current) yield failure ?? current;
   } catch (err) {

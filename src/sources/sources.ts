@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
-import { checkUrl, type LineRange, lineProblem, parseList } from './list.js';
+import { checkUrl, type LineRange, lineProblem, parseList, type ParseOptions } from './list.js';
 import { shownText } from './shown-text.js';
 import type { SourceItem } from './types.js';
 
@@ -119,20 +119,23 @@ async function* iterate(
   range: OpenSourcesOptions['range'],
   signal: AbortSignal | undefined,
 ): AsyncGenerator<SourceItem> {
+  // An aria2 option is warned about at its first line of the run: a list with `split=4` under each of a million
+  // entries says so once.
+  const warned = new Set<string>();
   try {
     for (const s of opened) {
       if (signal?.aborted) return;
       if (s.kind === 'url') {
         yield argvItem(s.text, s.position);
       } else if (s.kind === 'stdin') {
-        yield* readList(s.stream, '-', undefined, signal);
+        yield* readList(s.stream, '-', { warned }, signal);
       } else if (s.kind === 'bytes') {
-        yield* parseList(Readable.from([s.bytes]), s.path, range);
+        yield* parseList(Readable.from([s.bytes]), s.path, { ...range, warned });
       } else {
         // Bytes, not text: parseList decodes, and caps over-long lines before they are decoded.
         const stream = s.handle.createReadStream({ autoClose: false, start: range?.offset ?? 0 });
         try {
-          yield* readList(stream, s.path, range, signal);
+          yield* readList(stream, s.path, { ...range, warned }, signal);
         } finally {
           stream.destroy();
           await s.handle.close().catch(() => {});
@@ -152,7 +155,7 @@ async function* iterate(
 async function* readList(
   stream: Readable,
   source: string,
-  range: LineRange | undefined,
+  range: ParseOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<SourceItem> {
   if (signal === undefined) return yield* parseList(stream, source, range);

@@ -19,6 +19,21 @@ export interface ListEntry {
   checksum?: { algorithm: string; hex: string } | undefined;
   /** aria2 `lowest-speed-limit=`: this entry's speed floor in bytes per second (0: none), over --speed-time. */
   lowestSpeedLimit?: number | undefined;
+  /**
+   * aria2 `header=`, `referer=`, `user-agent=`: this entry's request headers (names in lower case), sent with the
+   * run's and replacing a run header of the same name.
+   */
+  headers?: Record<string, string> | undefined;
+  /**
+   * aria2 `http-user=` / `http-passwd=`: Basic credentials for this entry's URL (its scheme, host and port only;
+   * never a mirror elsewhere or a redirect's other host). Credentials in the URL itself win.
+   */
+  httpUser?: string | undefined;
+  httpPassword?: string | undefined;
+  /** aria2 `max-tries=` less one: this entry's --retries (Infinity for `max-tries=0`, aria2's "no limit"). */
+  retries?: number | undefined;
+  /** aria2 `timeout=`: this entry's --timeout, in ms. */
+  timeoutMs?: number | undefined;
   /** Every aria2 option line under this URL, as given (known and unknown). */
   options: Record<string, string>;
   /**
@@ -53,6 +68,8 @@ export interface ListWarning {
   source: string;
   line: number;
   message: string;
+  /** The aria2 option it is about: a run says it once per option name. */
+  option?: string | undefined;
 }
 
 export type SourceItem = ListEntry | ListLineError | ListWarning;

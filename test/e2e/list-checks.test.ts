@@ -41,6 +41,10 @@ describe.each(MODES)('a bad option line fails its whole entry (%s mode)', (mode)
     ['out=', 'out', /option 'out' is empty/],
     ['lowest-speed-limit=fast', 'speed', /option 'lowest-speed-limit': expected bytes per second/],
     ['novalue', 'novalue', /option line is not key=value/],
+    ['max-tries=lots', 'tries', /option 'max-tries': expected 0 \(no limit\) or a number of tries/],
+    ['timeout=0', 'timeout', /option 'timeout': expected seconds/],
+    ['header=Range: bytes=0-9', 'range', /option 'header': Range cannot be set per entry/],
+    ['header=X-Euro: \u20ac', 'euro', /the value of 'X-Euro': the value holds a control character/],
   ];
   for (const [option, name, message] of cases) {
     it(`'${option}': one failed result naming FILE:LINE, nothing fetched, nothing on disk`, async () => {
@@ -63,6 +67,25 @@ describe.each(MODES)('a bad option line fails its whole entry (%s mode)', (mode)
       expect(await listFiles(out)).toEqual(['ok.bin']);
     });
   }
+
+  it('an aria2 option not used per entry: one warning line per option name with FILE:LINE; secrets never shown', async () => {
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    await fs.writeFile(
+      list,
+      `${server.url}/w1.bin\n  split=4\n  http-user=al\n  http-passwd=pw-not-shown\n` +
+        `${server.url}/w2.bin\n  split=8\n  gid=1\n  header=X-Key: key-not-shown\n`,
+    );
+    const out = path.join(dir, 'out');
+    const r = await runCli([list, '-d', out, '--mode', mode, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
+      `dlpool: warning: ${list}:2: aria2 option 'split' is not used per entry; ignored (-x sets it for the whole run)`,
+      `dlpool: warning: ${list}:7: aria2 option 'gid' is not used per entry; ignored`,
+    ]);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/not-shown/);
+    expect(await listFiles(out)).toEqual(['w1.bin', 'w2.bin']);
+  });
 
   it('plain output and --require-checksum: one FAILED line and "1 failed" for the one URL', async () => {
     const dir = await tmpDir();

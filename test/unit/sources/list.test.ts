@@ -87,15 +87,16 @@ describe('parseList', () => {
     const items = await parse(
       `http://a/1\n  out=x.bin\n\tdir=sub\n  checksum=sha-256=${SHA.toUpperCase()}\n  split=4\nhttp://a/2\n`,
     );
-    expect(items).toHaveLength(2);
-    expect(items[0]).toMatchObject({
+    // (split= is warned about: -x is the run's.)
+    expect(items.map((i) => i.kind)).toEqual(['warning', 'entry', 'entry']);
+    expect(items[1]).toMatchObject({
       url: 'http://a/1',
       out: 'x.bin',
       dir: 'sub',
       checksum: { algorithm: 'sha256', hex: SHA },
       options: { out: 'x.bin', dir: 'sub', split: '4', checksum: `sha-256=${SHA.toUpperCase()}` },
     });
-    expect(items[1]).toEqual({ kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 6, options: {} });
+    expect(items[2]).toEqual({ kind: 'entry', url: 'http://a/2', source: 'list.txt', line: 6, options: {} });
   });
 
   it('keeps options across comments and blank lines, and repeated headers', async () => {
@@ -107,6 +108,7 @@ describe('parseList', () => {
         source: 'list.txt',
         line: 1,
         options: { header: 'A: 1\nB: 2', dir: '' },
+        headers: { a: '1', b: '2' },
       },
     ]);
   });
@@ -148,16 +150,43 @@ describe('parseList', () => {
     expect(ok).toMatchObject({ kind: 'entry', line: 3 });
   });
 
-  it('warns about unknown options, with file and line, and keeps known unused ones quietly', async () => {
+  it('warns about unknown options and aria2 options not used per entry, with file and line', async () => {
     const items = await parse(
-      'http://a/1\n  frobnicate=yes\n  user-agent=x\n  max-connection-per-server=4\n',
+      'http://a/1\n  frobnicate=yes\n  user-agent=x\n  max-connection-per-server=4\n  gid=0123456789abcdef\n',
     );
     expect(items.filter((i) => i.kind === 'warning')).toEqual([
-      { kind: 'warning', source: 'list.txt', line: 2, message: "unknown aria2 option 'frobnicate' ignored" },
+      {
+        kind: 'warning',
+        source: 'list.txt',
+        line: 2,
+        message: "unknown aria2 option 'frobnicate' ignored",
+        option: 'frobnicate',
+      },
+      {
+        kind: 'warning',
+        source: 'list.txt',
+        line: 4,
+        message:
+          "aria2 option 'max-connection-per-server' is not used per entry; ignored (-x sets it for the whole run)",
+        option: 'max-connection-per-server',
+      },
+      {
+        kind: 'warning',
+        source: 'list.txt',
+        line: 5,
+        message: "aria2 option 'gid' is not used per entry; ignored",
+        option: 'gid',
+      },
     ]);
     expect(items.filter((i) => i.kind === 'entry')).toEqual([
       expect.objectContaining({
-        options: { frobnicate: 'yes', 'user-agent': 'x', 'max-connection-per-server': '4' },
+        options: {
+          frobnicate: 'yes',
+          'user-agent': 'x',
+          'max-connection-per-server': '4',
+          gid: '0123456789abcdef',
+        },
+        headers: { 'user-agent': 'x' },
       }),
     ]);
   });
