@@ -41,6 +41,11 @@ export function inRange(value: unknown, r: NumberRange): value is number {
   );
 }
 
+/** Seconds (a flag's, an entry's `timeout=`) as the whole milliseconds a range of delays takes, rounded. */
+export function secondsToMs(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
 /** `a whole number from 1 to 10000`, `a number from 0 to 1`, `a whole number` (any safe integer). */
 export function rangeText(r: NumberRange): string {
   const what = r.whole ? 'a whole number' : 'a number';

@@ -10,6 +10,7 @@ import {
   type NumberRange,
   rangeText,
   rate,
+  secondsToMs,
   wholeRange,
 } from '../option-values.js';
 import { parseShardSpec } from '../shards/shards.js';
@@ -24,11 +25,6 @@ export function rangeOf(spec: OptionSpec): NumberRange | undefined {
   return key !== undefined && Object.hasOwn(DOWNLOAD_RANGES, key)
     ? DOWNLOAD_RANGES[key as keyof typeof DOWNLOAD_RANGES]
     : undefined;
-}
-
-/** Seconds as whole milliseconds (the library's unit), rounded: `0.0005` is 1 ms, `0.0004` is 0. */
-export function secondsToMs(v: number): number {
-  return Math.round(v * 1000);
 }
 
 function seconds(flag: string, v: number, r: NumberRange): number {

@@ -1,5 +1,14 @@
 import { redactUrl } from '../errors.js';
-import { HEADER_NAME, HEADER_VALUE_BAD, MAX_DELAY_MS, MAX_RETRIES } from '../option-values.js';
+import {
+  DOWNLOAD_RANGES,
+  HEADER_NAME,
+  HEADER_VALUE_BAD,
+  inRange,
+  MAX_DELAY_MS,
+  MAX_RETRIES,
+  rangeText,
+  secondsToMs,
+} from '../option-values.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
 
@@ -72,8 +81,9 @@ export function applyRequestOption(entry: ListEntry, key: string, value: string)
       return undefined;
     }
     case 'timeout': {
-      const ms = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Math.round(Number(value) * 1000) : 0;
-      if (!(ms >= 1 && ms <= MAX_DELAY_MS)) {
+      // The rule of --timeout, so a list's line takes what the flag takes.
+      const ms = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? secondsToMs(Number(value)) : 0;
+      if (!inRange(ms, DOWNLOAD_RANGES.timeoutMs)) {
         return `option 'timeout': expected seconds without a byte such as 30 or 0.5 (more than 0, at most ${Math.floor(MAX_DELAY_MS / 1000)})`;
       }
       entry.timeoutMs = ms;
@@ -151,18 +161,11 @@ function headersProblem(headers: Record<string, string>): string | undefined {
 function settingsProblem(entry: ListEntry): string | undefined {
   if (entry.httpUser?.includes(':')) return `httpUser holds a ':', which Basic credentials cannot carry`;
   const { retries, timeoutMs } = entry;
-  if (
-    retries !== undefined &&
-    retries !== Infinity &&
-    !(Number.isInteger(retries) && retries >= 0 && retries <= MAX_RETRIES)
-  ) {
-    return `retries: expected a whole number from 0 to ${MAX_RETRIES}, or Infinity`;
+  if (retries !== undefined && retries !== Infinity && !inRange(retries, DOWNLOAD_RANGES.retries)) {
+    return `retries: expected ${rangeText(DOWNLOAD_RANGES.retries)}, or Infinity`;
   }
-  if (
-    timeoutMs !== undefined &&
-    !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_DELAY_MS)
-  ) {
-    return `timeoutMs: expected a whole number from 1 to ${MAX_DELAY_MS}`;
+  if (timeoutMs !== undefined && !inRange(timeoutMs, DOWNLOAD_RANGES.timeoutMs)) {
+    return `timeoutMs: expected ${rangeText(DOWNLOAD_RANGES.timeoutMs)}`;
   }
   return undefined;
 }

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../../src/cli/byte-size.js';
 import type { CommandSpec, OptionSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
+import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
+import { applyRequestOption } from '../../../src/sources/entry-request.js';
+import type { ListEntry } from '../../../src/sources/types.js';
 import * as fromArgv from '../../../src/cli/from-argv.js';
 import { DlpoolError } from '../../../src/errors.js';
 import { hashFiles } from '../../../src/hash/hash-files.js';
@@ -142,6 +145,17 @@ describe('a flag and its library option take the same values', () => {
       const r = fromArgv.rangeOf(o);
       if (r !== undefined && o.size?.min !== undefined) expect(o.size.min, name).toBe(r.min);
     }
+  });
+
+  it("a list entry's timeout= takes the seconds --timeout takes", async () => {
+    const timeout = GET_OPTIONS.find((o) => o.flag === 'timeout') as OptionSpec;
+    const differ: number[] = [];
+    for (const v of edgesOf(timeout)) {
+      const flag = await accepts(() => fromArgv.fromArgv(timeout, v));
+      const entry = applyRequestOption({ url: 'http://h/' } as ListEntry, 'timeout', String(v)) === undefined;
+      if (flag !== entry) differ.push(v);
+    }
+    expect(differ).toEqual([]);
   });
 
   it.each(cases)('%s', async (_name, c, o) => {
