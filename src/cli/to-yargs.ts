@@ -32,7 +32,7 @@ const ANSWERS_ALONE = ['--print-config'];
 /** The command line asks only for what the required options are not needed for (see yargsOption). */
 export function answersAlone(tokens: readonly string[]): boolean {
   const before = tokens.includes('--') ? tokens.slice(0, tokens.indexOf('--')) : tokens;
-  return before.some((t) => ANSWERS_ALONE.includes(t.split('=')[0]!));
+  return before.some((t) => ANSWERS_ALONE.some((f) => t === f || t === `${f}=true`));
 }
 
 function yargsPositional(p: PositionalSpec): PositionalOptions {
