@@ -2,7 +2,8 @@ import { UsageError } from './errors.js';
 import type { DownloadOptions } from './options.js';
 
 // The rules option values are checked by (numbers in range, delays a timer can hold, header lines a request can
-// carry): normalizeOptions applies them, each error starting with the option's name.
+// carry): normalizeOptions applies them, each error starting with the option's name, and the CLI checks its
+// flags by the same ranges (src/cli/from-argv.ts).
 
 /**
  * The longest delay or timeout dlpool accepts or waits in one piece: Node's timers hold 2^31-1 ms (~24.8 days) and

@@ -33,8 +33,8 @@ export interface OptionSpec {
    */
   readonly default?: string;
   /**
-   * The default as the value the command runs with: yargs is given it, and --help, the README and the man page
-   * say it (unless `default` says it otherwise).
+   * The default as the value the command runs with: set on the parsed arguments when the command line gives
+   * none (applyDefaults), and said by --help, the README and the man page (unless `default` says it otherwise).
    */
   readonly defaultValue?: number | string;
   /** The --help line. */
