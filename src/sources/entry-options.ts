@@ -2,6 +2,8 @@ import { algorithmByAria2, isUsableHash, usableAria2Types } from '../hash/algori
 import { applyRequestOption, REQUEST_OPTIONS, showsValues } from './entry-request.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
+import { parseByteSize } from '../byte-size.js';
+import { DOWNLOAD_RANGES, inRange } from '../option-values.js';
 
 /**
  * The aria2 option lines of a list entry (`  out=NAME`, `  checksum=sha-256=HEX`, ...): which dlpool acts on,
@@ -93,12 +95,9 @@ export function applyOption(
       entry.dir = value === '' ? undefined : value;
       return undefined;
     case 'lowest-speed-limit': {
-      // aria2's form: bytes per second, with an optional K or M.
-      const m = /^(\d+)([km]?)$/i.exec(value);
-      const limit = m
-        ? Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024)
-        : undefined;
-      if (limit === undefined || !Number.isSafeInteger(limit))
+      // aria2's form (bytes per second, with an optional K or M), read as --speed-limit reads its value.
+      const limit = parseByteSize(value);
+      if (!inRange(limit, DOWNLOAD_RANGES.speedLimitBytes))
         return `option 'lowest-speed-limit': expected bytes per second such as 0, 500 or 10K`;
       entry.lowestSpeedLimit = limit;
       return undefined;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize } from '../../../src/cli/byte-size.js';
+import { parseByteSize } from '../../../src/byte-size.js';
 import type { CommandSpec, OptionSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
+import { applyOption } from '../../../src/sources/entry-options.js';
 import { applyRequestOption } from '../../../src/sources/entry-request.js';
 import type { ListEntry } from '../../../src/sources/types.js';
 import * as fromArgv from '../../../src/cli/from-argv.js';
@@ -154,6 +155,23 @@ describe('a flag and its library option take the same values', () => {
       const flag = await accepts(() => fromArgv.fromArgv(timeout, v));
       const entry = applyRequestOption({ url: 'http://h/' } as ListEntry, 'timeout', String(v)) === undefined;
       if (flag !== entry) differ.push(v);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it("a list entry's lowest-speed-limit= takes the sizes --speed-limit takes", async () => {
+    const speedLimit = GET_OPTIONS.find((o) => o.flag === 'speed-limit') as OptionSpec;
+    const texts = [...EDGES.map(String), '10K', '1.5M', '2G', '1k', 'x', '', ' 5', '9007199254740992'];
+    const differ: string[] = [];
+    for (const t of texts) {
+      const flag = await accepts(() => fromArgv.fromArgv(speedLimit, t));
+      const entry =
+        applyOption({ url: 'http://h/', options: {} } as unknown as ListEntry, `lowest-speed-limit=${t}`) ===
+        undefined;
+      if (flag !== entry)
+        differ.push(
+          `'${t}': the flag ${flag ? 'takes' : 'refuses'} it, the entry ${entry ? 'takes' : 'refuses'} it`,
+        );
     }
     expect(differ).toEqual([]);
   });
