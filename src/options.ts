@@ -150,6 +150,11 @@ export interface DownloadOptions {
   /** Re-download files that already exist under their final name. @default false */
   overwrite?: boolean;
   /**
+   * A downloaded file's modification time is the server's Last-Modified when it sent a valid one (wget's
+   * default, curl -R), set before the file gets its final name; else the local time. @default true
+   */
+  remoteTime?: boolean;
+  /**
    * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
    * `checksums`).
    * @default false
@@ -234,6 +239,7 @@ export interface NormalizedOptions {
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
+  remoteTime: boolean;
   requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
@@ -266,6 +272,7 @@ export const DEFAULTS = {
   speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
+  remoteTime: true,
   requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
@@ -305,6 +312,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   retries: true,
   retry: true,
   overwrite: true,
+  remoteTime: true,
   requireChecksum: true,
   contentDisposition: true,
   mode: true,
@@ -445,6 +453,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    remoteTime: bool('remoteTime', options.remoteTime, DEFAULTS.remoteTime),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,

@@ -9,6 +9,7 @@ import { classifyNetworkError } from './classify.js';
 import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, Skipped } from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import type { GetResponse } from './http.js';
+import { remoteTimeOf } from './remote-time.js';
 import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
@@ -231,7 +232,7 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
   }
   const res = await request(job, ctx, state);
   const init = { url: state.shownUrl!, attempt: state.attempts };
-  const { offset, total } = await bodyStart(res, state, init);
+  const { offset, total } = await bodyStart(res, ctx, state, init);
   if (limit !== undefined && total !== undefined && total > limit) {
     res.body.destroy();
     throw new TooLargeError(limit, `Content-Length ${total}`, init);
@@ -252,6 +253,7 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
  */
 async function bodyStart(
   res: GetResponse,
+  ctx: FetchContext,
   state: DownloadState,
   init: { url: string; attempt: number },
 ): Promise<{ offset: number; total: number | undefined }> {
@@ -273,6 +275,7 @@ async function bodyStart(
     }
     state.resumed = true;
     part.total = range.total ?? part.total;
+    part.mtimeMs = remoteTimeOf(res, ctx) ?? part.mtimeMs;
     return { offset: part.offset, total: part.total };
   }
   // We did not ask for a range; a 206 here cannot be trusted to be the whole file.
@@ -284,6 +287,7 @@ async function bodyStart(
   const v = validatorOf(res);
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
   part.validator = v;
+  part.mtimeMs = remoteTimeOf(res, ctx);
   if (total !== undefined) part.total = total;
   return { offset: 0, total };
 }

@@ -189,6 +189,14 @@ export const GET_OPTIONS = [
     doc: 're-download files that already exist under their final name',
   },
   {
+    flag: 'remote-time',
+    kind: 'boolean',
+    key: 'remoteTime',
+    default: 'on',
+    help: "a file's time is the server's Last-Modified, as wget does (--no-remote-time: the local time)",
+    doc: "a downloaded file's modification time is the server's `Last-Modified` (set before the rename to its final name; `-x` too), as wget does and curl `-R`; without one, or an invalid one, the local time; `--no-remote-time`: always the local time",
+  },
+  {
     flag: 'content-disposition',
     kind: 'boolean',
     key: 'contentDisposition',
