@@ -15,6 +15,7 @@ import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.j
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
 import { mirrorRetryDelay } from './retry.js';
+import { asksServer, keepEtagOf, notModified, noteEtag, presentFile, Unchanged } from './timestamping.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -35,6 +36,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     segmentRetries: 0,
     noSplit: false,
     part: new PartFile(job.displayUrl),
+    present: undefined,
+    etag: undefined,
   };
   try {
     return await fetchWithRetries(job, ctx, state);
@@ -60,7 +63,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
     transferred:
-      fields.status === 'skipped'
+      fields.status === 'skipped' || fields.status === 'unchanged'
         ? 0
         : Math.max(0, fields.bytes - Math.min(state.fromEarlierRun, fields.bytes)),
     ...fields,
@@ -80,11 +83,14 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     try {
       const done = await attempt(job, ctx, state);
       if (state.offered !== undefined) await nameInTurn(job, ctx, state);
+      keepEtagOf(ctx, state);
       const mirror = state.shownUrl !== job.displayUrl ? state.shownUrl : undefined;
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest, mirror });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
+      if (caught instanceof Unchanged)
+        return result({ status: 'unchanged', bytes: caught.bytes, digest: caught.digest });
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -131,7 +137,9 @@ async function lookBeforeFetching(
     const site = (part.site = ctx.dirs.site(known, false));
     if (!site) return undefined;
     const size = ctx.opts.overwrite ? undefined : existingSize(site.final);
-    if (size !== undefined) {
+    // -N: asked about with the first request instead.
+    if (size !== undefined && asksServer(job, ctx)) state.present = presentFile(ctx, known, site.final);
+    else if (size !== undefined) {
       // A file already there is kept only if it is provably the expected one (when a checksum is known).
       const present = await checkPresent(job, ctx, site.final);
       if (present !== 'mismatch') {
@@ -203,8 +211,12 @@ async function own(job: Job, ctx: FetchContext, state: DownloadState): Promise<v
   // (A temporary name's file is a finished download waiting for its name: never a reason to skip.)
   if (waited && !ctx.opts.overwrite && state.offered === undefined) {
     const size = existingSize(part.site!.final);
-    const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-    if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    // -N: what that run left is what the server is asked about.
+    if (asksServer(job, ctx)) state.present = presentFile(ctx, state.rel!, part.site!.final);
+    else {
+      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+      if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    }
   }
   if (waited || ctx.dirs.mayExist(state.rel!)) {
     await part.resumeFromEarlierRun();
@@ -231,6 +243,7 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
     await part.drop();
   }
   const res = await request(job, ctx, state);
+  if (res.statusCode === 304) await notModified(job, ctx, state, res);
   const init = { url: state.shownUrl!, attempt: state.attempts };
   const { offset, total } = await bodyStart(res, ctx, state, init);
   if (limit !== undefined && total !== undefined && total > limit) {
@@ -276,6 +289,7 @@ async function bodyStart(
     state.resumed = true;
     part.total = range.total ?? part.total;
     part.mtimeMs = remoteTimeOf(res, ctx) ?? part.mtimeMs;
+    noteEtag(ctx, state, res);
     return { offset: part.offset, total: part.total };
   }
   // We did not ask for a range; a 206 here cannot be trusted to be the whole file.
@@ -288,6 +302,7 @@ async function bodyStart(
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
   part.validator = v;
   part.mtimeMs = remoteTimeOf(res, ctx);
+  noteEtag(ctx, state, res);
   if (total !== undefined) part.total = total;
   return { offset: 0, total };
 }

@@ -3,6 +3,7 @@ import type { Job } from '../jobs/job.js';
 import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { expectedFor } from './digest.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+import { conditionOf } from './timestamping.js';
 
 /** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
 export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
@@ -20,6 +21,8 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
       if (part.validator && same) headers['if-range'] = part.validator;
     } else part.offset = 0;
   }
+  // -N: the file already there is sent back only if the server's copy changed (304 otherwise).
+  if (state.present) headers = { ...headers, ...conditionOf(state.present, target.shown) };
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   state.shownUrl = target.shown;
   // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out); booked
@@ -40,6 +43,7 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     signal: ctx.signal,
     attempt: state.attempts,
     displayUrl: target.shown,
+    conditional: state.present !== undefined,
   });
 }
 
@@ -51,7 +55,14 @@ export function getForJob(
   job: Job,
   ctx: FetchContext,
   url: URL,
-  o: { headers: Record<string, string>; signal: AbortSignal; attempt: number; displayUrl: string },
+  o: {
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    attempt: number;
+    displayUrl: string;
+    /** The request is conditional (-N): a 304 is an answer, not an error. */
+    conditional?: boolean;
+  },
 ): Promise<GetResponse> {
   const { opts } = ctx;
   return getFollowingRedirects(url, {
@@ -66,6 +77,7 @@ export function getForJob(
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: opts.timeoutMs,
+    conditional: o.conditional,
   });
 }
 
