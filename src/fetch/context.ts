@@ -116,8 +116,9 @@ export interface DownloadState {
   part: PartFile;
   /** -N: the file already there that the request asks the server about (see timestamping.ts). */
   present: Present | undefined;
-  /** -N: the ETag of the answer whose body is being received, kept once the file is complete. */
-  etag: string | undefined;
+  /** -N: what the answer whose body is being received says of its file (see noteAnswer). */
+  answer:
+    { etag: string | undefined; lastModifiedMs: number | undefined; length: number | undefined } | undefined;
 }
 
 /** A file already there, as -N asks the server about it. */

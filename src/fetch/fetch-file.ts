@@ -15,7 +15,15 @@ import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.j
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
 import { mirrorRetryDelay } from './retry.js';
-import { asksServer, keepEtagOf, notModified, noteEtag, presentFile, Unchanged } from './timestamping.js';
+import {
+  asksServer,
+  keepEtagOf,
+  keepIfSame,
+  notModified,
+  noteAnswer,
+  presentFile,
+  Unchanged,
+} from './timestamping.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -37,7 +45,7 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     noSplit: false,
     part: new PartFile(job.displayUrl),
     present: undefined,
-    etag: undefined,
+    answer: undefined,
   };
   try {
     return await fetchWithRetries(job, ctx, state);
@@ -82,15 +90,17 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     state.attempts++;
     try {
       const done = await attempt(job, ctx, state);
-      if (state.offered !== undefined) await nameInTurn(job, ctx, state);
+      if (state.offered !== undefined) await nameInTurn(job, ctx, state, done.bytes);
       keepEtagOf(ctx, state);
       const mirror = state.shownUrl !== job.displayUrl ? state.shownUrl : undefined;
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest, mirror });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
-      if (caught instanceof Unchanged)
-        return result({ status: 'unchanged', bytes: caught.bytes, digest: caught.digest });
+      if (caught instanceof Unchanged) {
+        const { bytes, digest, transferred } = caught;
+        return result({ status: 'unchanged', bytes, digest, transferred });
+      }
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -253,7 +263,8 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
   try {
     await place(job, ctx, state, res);
   } catch (err) {
-    if (!(err instanceof Skipped)) res.body.destroy(); // (a skipped one was read to its end)
+    // (A skipped or unchanged one was read to its end.)
+    if (!(err instanceof Skipped) && !(err instanceof Unchanged)) res.body.destroy();
     throw err;
   }
   return receive(job, ctx, state, res, { offset, total, init });
@@ -289,7 +300,7 @@ async function bodyStart(
     state.resumed = true;
     part.total = range.total ?? part.total;
     part.mtimeMs = remoteTimeOf(res, ctx) ?? part.mtimeMs;
-    noteEtag(ctx, state, res);
+    noteAnswer(ctx, state, res);
     return { offset: part.offset, total: part.total };
   }
   // We did not ask for a range; a 206 here cannot be trusted to be the whole file.
@@ -302,8 +313,8 @@ async function bodyStart(
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
   part.validator = v;
   part.mtimeMs = remoteTimeOf(res, ctx);
-  noteEtag(ctx, state, res);
   if (total !== undefined) part.total = total;
+  noteAnswer(ctx, state, res);
   return { offset: 0, total };
 }
 
@@ -325,11 +336,16 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
     if (state.offered === undefined && !opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       part.site ??= ctx.dirs.site(state.rel, false);
       const size = part.site ? existingSize(part.site.final) : undefined;
-      // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
-      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-      if (size !== undefined && present !== 'mismatch') {
-        await res.body.dump().catch(() => {});
-        throw new Skipped(state.rel, size, present);
+      const drop = () => res.body.dump().catch(() => {});
+      if (size !== undefined && asksServer(job, ctx)) {
+        await keepIfSame(job, ctx, state, { rel: state.rel, final: part.site!.final, transferred: 0, drop });
+      } else {
+        // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
+        const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+        if (size !== undefined && present !== 'mismatch') {
+          await drop();
+          throw new Skipped(state.rel, size, present);
+        }
       }
     }
   }

@@ -41,11 +41,15 @@ export function conditionOf(present: Present, target: string): Record<string, st
   return { 'if-modified-since': new Date(Math.floor(present.mtimeMs / 1000) * 1000).toUTCString() };
 }
 
-/** Thrown inside a download when the server answered 304: it ends as an `unchanged` result. */
+/**
+ * Thrown inside a download when the server's copy is the file already there (a 304): it ends as an `unchanged`
+ * result. `transferred`: a body received before that was known (a name only the answer gave).
+ */
 export class Unchanged {
   constructor(
     readonly bytes: number,
     readonly digest: Digest | undefined,
+    readonly transferred = 0,
   ) {}
 }
 
@@ -62,14 +66,54 @@ export async function notModified(
 ): Promise<never> {
   await res.body.dump().catch(() => {});
   await state.part.drop();
-  const present = state.present!;
-  const digest = await checkPresent(job, ctx, state.part.site!.final);
-  throw new Unchanged(present.size, digest === 'mismatch' ? undefined : digest);
+  throw await unchanged(job, ctx, state.present!.size, state.part.site!.final, 0);
 }
 
-/** The answer's ETag (strong or weak), kept for the next -N run once the file is complete. */
-export function noteEtag(ctx: FetchContext, state: DownloadState, res: GetResponse): void {
-  if (ctx.opts.timestamping) state.etag = header(res, 'etag');
+async function unchanged(
+  job: Job,
+  ctx: FetchContext,
+  size: number,
+  final: string,
+  transferred: number,
+): Promise<Unchanged> {
+  const digest = await checkPresent(job, ctx, final);
+  return new Unchanged(size, digest === 'mismatch' ? undefined : digest, transferred);
+}
+
+/** -N: what the answer says of its file, for the ETag kept once it is complete and for keepIfSame. */
+export function noteAnswer(ctx: FetchContext, state: DownloadState, res: GetResponse): void {
+  if (!ctx.opts.timestamping) return;
+  const modified = Date.parse(header(res, 'last-modified') ?? '');
+  state.answer = {
+    etag: header(res, 'etag'),
+    lastModifiedMs: Number.isFinite(modified) ? modified : undefined,
+    length: state.part.total,
+  };
+}
+
+/**
+ * -N for a name only the answer gave (--content-disposition): no condition could go with the request, so the
+ * answer is compared with the file already there as wget -N compares without a conditional GET: the ETag kept
+ * for it from the same URL, else a Last-Modified no later than the file's time and the same length. The same:
+ * `drop` discards the answer's bytes and the download ends as unchanged (the file untouched). Else it goes on,
+ * and replaces the file.
+ */
+export async function keepIfSame(
+  job: Job,
+  ctx: FetchContext,
+  state: DownloadState,
+  o: { rel: string; final: string; transferred: number; drop: () => Promise<void> },
+): Promise<void> {
+  const a = state.answer;
+  const present = presentFile(ctx, o.rel, o.final);
+  if (a === undefined || present === undefined) return;
+  const sameTag =
+    a.etag !== undefined && present.kept?.etag === a.etag && present.kept.from === state.part.source;
+  const notNewer =
+    a.lastModifiedMs !== undefined && a.lastModifiedMs <= present.mtimeMs && a.length === present.size;
+  if (!sameTag && !notNewer) return;
+  await o.drop();
+  throw await unchanged(job, ctx, present.size, o.final, o.transferred);
 }
 
 /** After a -N download: its ETag kept, for the URL that sent it (or an earlier one's record removed). */
@@ -77,7 +121,8 @@ export function keepEtagOf(ctx: FetchContext, state: DownloadState): void {
   const rel = state.rel;
   const site = state.part.site;
   if (!ctx.opts.timestamping || rel === undefined || site === undefined) return;
-  const etag = state.etag ?? (state.part.validator?.startsWith('"') ? state.part.validator : undefined);
+  const etag =
+    state.answer?.etag ?? (state.part.validator?.startsWith('"') ? state.part.validator : undefined);
   const from = state.part.source;
   keepEtag(ctx.dirs, rel, site.final, etag === undefined ? undefined : { etag, from });
 }

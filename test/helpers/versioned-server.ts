@@ -12,6 +12,12 @@ export interface Served {
   cutAfter?: number | undefined;
   /** Called when a body was cut after `cutAfter` bytes. */
   onCut?: (() => void) | undefined;
+  /** More headers of every answer (Content-Disposition). */
+  headers?: http.OutgoingHttpHeaders | undefined;
+  /** Answers wait for it (a test orders answers this way). */
+  hold?: Promise<void> | undefined;
+  /** Called when a whole body was sent. */
+  onSent?: (() => void) | undefined;
 }
 
 /**
@@ -20,13 +26,14 @@ export interface Served {
  * file matches. `files` is read per request, so a test replaces a file by assigning a new Served.
  */
 export function versionedServer(files: Map<string, Served>): Promise<TestServer> {
-  return startServer((req: http.IncomingMessage, res: http.ServerResponse) => {
+  return startServer(async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const f = files.get((req.url ?? '/').split('?')[0]!);
     if (!f) {
       res.writeHead(404).end();
       return;
     }
-    const validators: http.OutgoingHttpHeaders = {};
+    await f.hold;
+    const validators: http.OutgoingHttpHeaders = { ...f.headers };
     if (f.etag !== undefined) validators['etag'] = f.etag;
     if (f.lastModified !== undefined) validators['last-modified'] = f.lastModified;
     if (notModified(req, f)) {
@@ -61,7 +68,7 @@ export function versionedServer(files: Map<string, Served>): Promise<TestServer>
       });
       return;
     }
-    res.end(f.body.subarray(start, end));
+    res.end(f.body.subarray(start, end), () => f.onSent?.());
   });
 }
 
