@@ -46,6 +46,16 @@ describe('dlpool -N', () => {
     );
     expect(await fs.readFile(path.join(dir, 'new.txt'), 'utf8')).toBe('new\n');
 
+    // The ETags kept under DIR/.dlpool/ are not downloads: hash -r lists the files of the list only.
+    expect((await fs.readdir(path.join(dir, '.dlpool', 'etags'))).length).toBe(2);
+    const hashed = await runCli(['hash', '-r', dir]);
+    expect(
+      hashed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => path.basename(l.split('  ')[1]!)),
+    ).toEqual(['new.txt', 'same.txt']);
+
     const json = await runCli([...urls, '-d', dir, '-N', '--json']);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { results: { status: string; path: string }[]; unchanged: number };
