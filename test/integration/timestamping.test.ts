@@ -138,6 +138,21 @@ describe.each(MODES)('-N, --timestamping (%s)', (mode) => {
     expect(sha(await fs.readFile(path.join(dir, 'a.bin')))).toBe(sha(files.get('/a.bin')!.body));
   });
 
+  it('a link planted at DIR/.dlpool is not written through: no ETag kept, the download unharmed', async () => {
+    const files = new Map([['/a.bin', version('a', 1)]]);
+    server = await versionedServer(files);
+    const dir = await tmpDir();
+    const elsewhere = await tmpDir();
+    await fs.symlink(elsewhere, path.join(dir, '.dlpool'));
+    const url = `${server.url}/a.bin`;
+    expect((await run(url, dir)).downloaded).toBe(1);
+    expect(await listFiles(elsewhere)).toEqual([]);
+    // The next -N run asks by the file's time instead.
+    expect((await run(url, dir)).unchanged).toBe(1);
+    const asked = GETS(server, '/a.bin').at(-1)!.headers;
+    expect([asked['if-none-match'], asked['if-modified-since']]).toEqual([undefined, V1_TIME]);
+  });
+
   it('a replacement cut mid-way leaves the old file whole; the next run finishes the new one, never spliced', async () => {
     const size = 600 * KiB;
     const files = new Map([['/a.bin', version('a', 1, size)]]);
