@@ -1,7 +1,10 @@
 import type { ErrorCode } from './errors.js';
 
-/** Where a download ended up. `skipped`: a file was already there under the final name. */
-export type FileStatus = 'downloaded' | 'skipped' | 'failed';
+/**
+ * Where a download ended up. `skipped`: a file was already there under the final name (not asked for);
+ * `unchanged`: it was, and the server said its copy had not changed since (304 to -N's conditional GET).
+ */
+export type FileStatus = 'downloaded' | 'skipped' | 'unchanged' | 'failed';
 
 export interface ErrorInfo {
   code: ErrorCode;
@@ -29,7 +32,7 @@ export interface FileResult {
    * `.part` (0 for a file already present).
    */
   transferred: number;
-  /** HTTP attempts made (0 for skipped files and bad list lines). */
+  /** HTTP attempts made (0 for skipped files and bad list lines; an unchanged file's conditional GET counts). */
   attempts: number;
   /** Wall time spent on this entry. */
   ms: number;

@@ -159,6 +159,18 @@ export interface DownloadOptions {
   /** Re-download files that already exist under their final name. @default false */
   overwrite?: boolean;
   /**
+   * A file already there is asked for again only if the server's copy changed (wget -N): a conditional GET with
+   * If-None-Match (the ETag kept under DIR/.dlpool/ when a -N run downloaded it) or else If-Modified-Since (the
+   * file's time). 304 keeps the file as it is (status `unchanged`); a changed copy replaces it atomically. A
+   * server that sends neither validator gets the file downloaded again. Not with `overwrite`. @default false
+   */
+  timestamping?: boolean;
+  /**
+   * A downloaded file's modification time is the server's Last-Modified when it sent a valid one (wget's
+   * default, curl -R), set before the file gets its final name; else the local time. @default true
+   */
+  remoteTime?: boolean;
+  /**
    * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
    * `checksums`).
    * @default false
@@ -243,6 +255,8 @@ export interface NormalizedOptions {
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
+  timestamping: boolean;
+  remoteTime: boolean;
   requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
@@ -275,6 +289,8 @@ export const DEFAULTS = {
   speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
+  timestamping: false,
+  remoteTime: true,
   requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
@@ -314,6 +330,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   retries: true,
   retry: true,
   overwrite: true,
+  timestamping: true,
+  remoteTime: true,
   requireChecksum: true,
   contentDisposition: true,
   mode: true,
@@ -417,6 +435,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       `hash: unknown or unavailable algorithm '${String(options.hash)}' (try ${someHashes()}, ...)`,
     );
   }
+  const overwrite = bool('overwrite', options.overwrite, DEFAULTS.overwrite);
+  const timestamping = bool('timestamping', options.timestamping, DEFAULTS.timestamping);
+  // wget refuses -N with -nc; here the contradiction is the other one: every file anew, or only what changed.
+  if (timestamping && overwrite) {
+    throw new UsageError(
+      'timestamping: not with overwrite (one fetches only what changed on the server, the other everything)',
+    );
+  }
   const hashPool = options.hashPool ?? DEFAULTS.hashPool;
   if (!(HASH_POOL_KINDS as readonly string[]).includes(hashPool)) {
     throw new UsageError(`hashPool: expected ${HASH_POOL_KINDS.join(', ')}, got ${String(hashPool)}`);
@@ -453,7 +479,9 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     shards,
     speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
-    overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    overwrite,
+    timestamping,
+    remoteTime: bool('remoteTime', options.remoteTime, DEFAULTS.remoteTime),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
+import type { KeptEtag } from '../file/etag-store.js';
 import type { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
@@ -113,6 +114,19 @@ export interface DownloadState {
   noSplit: boolean;
   /** The `.part`, its resume state and its folder. */
   part: PartFile;
+  /** -N: the file already there that the request asks the server about (see timestamping.ts). */
+  present: Present | undefined;
+  /** -N: what the answer whose body is being received says of its file (see noteAnswer). */
+  answer:
+    { etag: string | undefined; lastModifiedMs: number | undefined; length: number | undefined } | undefined;
+}
+
+/** A file already there, as -N asks the server about it. */
+export interface Present {
+  size: number;
+  mtimeMs: number;
+  /** The ETag a -N run downloaded it with, while the file is still that one (see etag-store.ts). */
+  kept: KeptEtag | undefined;
 }
 
 /** How this run waits: the run's clock (FetchContext.clock), else a timer that `signal` ends early (rejecting). */

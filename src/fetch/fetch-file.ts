@@ -10,11 +10,21 @@ import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, S
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import type { GetResponse } from './http.js';
+import { remoteTimeOf } from './remote-time.js';
 import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
 import { mirrorRetryDelay } from './retry.js';
+import {
+  asksServer,
+  keepEtagOf,
+  keepIfSame,
+  notModified,
+  noteAnswer,
+  presentFile,
+  Unchanged,
+} from './timestamping.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -35,6 +45,8 @@ export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult
     segmentRetries: 0,
     noSplit: false,
     part: new PartFile(job.displayUrl),
+    present: undefined,
+    answer: undefined,
   };
   try {
     return await fetchWithRetries(job, ctx, state);
@@ -60,7 +72,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
     transferred:
-      fields.status === 'skipped'
+      fields.status === 'skipped' || fields.status === 'unchanged'
         ? 0
         : Math.max(0, fields.bytes - Math.min(state.fromEarlierRun, fields.bytes)),
     ...fields,
@@ -79,12 +91,17 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     state.attempts++;
     try {
       const done = await attempt(job, ctx, state);
-      if (state.offered !== undefined) await nameInTurn(job, ctx, state);
+      if (state.offered !== undefined) await nameInTurn(job, ctx, state, done.bytes);
+      keepEtagOf(ctx, state);
       const mirror = state.shownUrl !== job.displayUrl ? state.shownUrl : undefined;
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest, mirror });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
+      if (caught instanceof Unchanged) {
+        const { bytes, digest, transferred } = caught;
+        return result({ status: 'unchanged', bytes, digest, transferred });
+      }
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -131,7 +148,9 @@ async function lookBeforeFetching(
     const site = (part.site = ctx.dirs.site(known, false));
     if (!site) return undefined;
     const size = ctx.opts.overwrite ? undefined : existingSize(site.final);
-    if (size !== undefined) {
+    // -N: asked about with the first request instead.
+    if (size !== undefined && asksServer(job, ctx)) state.present = presentFile(ctx, known, site.final);
+    else if (size !== undefined) {
       // A file already there is kept only if it is provably the expected one (when a checksum is known).
       const present = await checkPresent(job, ctx, site.final);
       if (present !== 'mismatch') {
@@ -204,8 +223,12 @@ async function own(job: Job, ctx: FetchContext, state: DownloadState): Promise<v
   // (A temporary name's file is a finished download waiting for its name: never a reason to skip.)
   if (waited && !ctx.opts.overwrite && state.offered === undefined) {
     const size = existingSize(part.site!.final);
-    const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-    if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    // -N: what that run left is what the server is asked about.
+    if (asksServer(job, ctx)) state.present = presentFile(ctx, state.rel!, part.site!.final);
+    else {
+      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+      if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    }
   }
   if (waited || ctx.dirs.mayExist(state.rel!)) {
     await part.resumeFromEarlierRun();
@@ -232,8 +255,9 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
     await part.drop();
   }
   const res = await request(job, ctx, state);
+  if (res.statusCode === 304) await notModified(job, ctx, state, res);
   const init = { url: state.shownUrl!, attempt: state.attempts };
-  const { offset, total } = await bodyStart(res, state, init);
+  const { offset, total } = await bodyStart(res, ctx, state, init);
   if (limit !== undefined && total !== undefined && total > limit) {
     res.body.destroy();
     throw new TooLargeError(limit, `Content-Length ${total}`, init);
@@ -241,7 +265,8 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
   try {
     await place(job, ctx, state, res);
   } catch (err) {
-    if (!(err instanceof Skipped)) res.body.destroy(); // (a skipped one was read to its end)
+    // (A skipped or unchanged one was read to its end.)
+    if (!(err instanceof Skipped) && !(err instanceof Unchanged)) res.body.destroy();
     throw err;
   }
   return receive(job, ctx, state, res, { offset, total, init });
@@ -254,6 +279,7 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
  */
 async function bodyStart(
   res: GetResponse,
+  ctx: FetchContext,
   state: DownloadState,
   init: { url: string; attempt: number },
 ): Promise<{ offset: number; total: number | undefined }> {
@@ -275,6 +301,8 @@ async function bodyStart(
     }
     state.resumed = true;
     part.total = range.total ?? part.total;
+    part.mtimeMs = remoteTimeOf(res, ctx) ?? part.mtimeMs;
+    noteAnswer(ctx, state, res);
     return { offset: part.offset, total: part.total };
   }
   // We did not ask for a range; a 206 here cannot be trusted to be the whole file.
@@ -286,7 +314,9 @@ async function bodyStart(
   const v = validatorOf(res);
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
   part.validator = v;
+  part.mtimeMs = remoteTimeOf(res, ctx);
   if (total !== undefined) part.total = total;
+  noteAnswer(ctx, state, res);
   return { offset: 0, total };
 }
 
@@ -308,11 +338,16 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
     if (state.offered === undefined && !opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       part.site ??= ctx.dirs.site(state.rel, false);
       const size = part.site ? existingSize(part.site.final) : undefined;
-      // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
-      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-      if (size !== undefined && present !== 'mismatch') {
-        await res.body.dump().catch(() => {});
-        throw new Skipped(state.rel, size, present);
+      const drop = () => res.body.dump().catch(() => {});
+      if (size !== undefined && asksServer(job, ctx)) {
+        await keepIfSame(job, ctx, state, { rel: state.rel, final: part.site!.final, transferred: 0, drop });
+      } else {
+        // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
+        const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+        if (size !== undefined && present !== 'mismatch') {
+          await drop();
+          throw new Skipped(state.rel, size, present);
+        }
       }
     }
   }

@@ -31,6 +31,8 @@ export interface GetOptions {
   headersTimeoutMs?: number | undefined;
   /** An idle timeout other than the dispatcher's, for headers and body (an entry's timeout=). */
   idleTimeoutMs?: number | undefined;
+  /** A conditional request (-N): its 304 is returned like a 2xx, for the caller to keep the file. */
+  conditional?: boolean | undefined;
 }
 
 export interface GetResponse {
@@ -50,7 +52,8 @@ function basicAuth(url: URL): string | undefined {
 
 /**
  * GET with redirects followed by hand, so the limit, the credential rules and the error messages are ours.
- * Returns the first non-redirect answer with a 2xx status (or 416, which the caller handles);
+ * Returns the first non-redirect answer with a 2xx status (or 416, or 304 to a conditional request, which the
+ * caller handles);
  * other statuses throw HttpStatusError after the body is discarded.
  */
 export async function getFollowingRedirects(start: URL, opts: GetOptions): Promise<GetResponse> {
@@ -110,7 +113,8 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       url = next;
       continue;
     }
-    if ((res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 416) {
+    const status = res.statusCode;
+    if ((status >= 200 && status < 300) || status === 416 || (status === 304 && opts.conditional === true)) {
       // A body destroyed before anyone reads it emits 'error' (undici turns destroy() into an abort error);
       // with no listener that would crash the process. Readers see failures through their own listeners
       // and body.errored.

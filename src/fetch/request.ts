@@ -4,6 +4,7 @@ import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { expectedFor } from './digest.js';
 import { entryHeaders, timeoutOf } from './entry-settings.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+import { conditionOf } from './timestamping.js';
 
 /** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
 export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
@@ -21,6 +22,8 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
       if (part.validator && same) headers['if-range'] = part.validator;
     } else part.offset = 0;
   }
+  // -N: the file already there is sent back only if the server's copy changed (304 otherwise).
+  if (state.present) headers = { ...headers, ...conditionOf(state.present, target.shown) };
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   state.shownUrl = target.shown;
   // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out); booked
@@ -41,6 +44,7 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     signal: ctx.signal,
     attempt: state.attempts,
     displayUrl: target.shown,
+    conditional: state.present !== undefined,
   });
 }
 
@@ -52,7 +56,14 @@ export function getForJob(
   job: Job,
   ctx: FetchContext,
   url: URL,
-  o: { headers: Record<string, string>; signal: AbortSignal; attempt: number; displayUrl: string },
+  o: {
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    attempt: number;
+    displayUrl: string;
+    /** The request is conditional (-N): a 304 is an answer, not an error. */
+    conditional?: boolean;
+  },
 ): Promise<GetResponse> {
   const { opts } = ctx;
   return getFollowingRedirects(url, {
@@ -68,6 +79,7 @@ export function getForJob(
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: timeoutOf(job, opts),
     idleTimeoutMs: job.entry.timeoutMs,
+    conditional: o.conditional,
   });
 }
 

@@ -5,6 +5,8 @@ export interface DownloadSummary {
   results: FileResult[];
   downloaded: number;
   skipped: number;
+  /** Files already there that the server said had not changed (-N). */
+  unchanged: number;
   failed: number;
   /** Bytes in the files this run downloaded (skipped files not counted; a resumed file counts whole). */
   bytes: number;
@@ -29,6 +31,7 @@ export class SummaryBuilder {
   readonly results: FileResult[] = [];
   downloaded = 0;
   skipped = 0;
+  unchanged = 0;
   failed = 0;
   bytes = 0;
   retries = 0;
@@ -43,6 +46,7 @@ export class SummaryBuilder {
       this.downloaded++;
       this.bytes += r.bytes;
     } else if (r.status === 'skipped') this.skipped++;
+    else if (r.status === 'unchanged') this.unchanged++;
     else this.failed++;
     if (r.attempts > 1) this.retries += r.attempts - 1;
     this.transferred += r.transferred;
@@ -55,11 +59,12 @@ export class SummaryBuilder {
     interrupted: string | undefined,
     errors: ErrorInfo[] = [],
   ): DownloadSummary {
-    const { results, downloaded, skipped, failed, bytes, transferred, retries, unverified } = this;
+    const { results, downloaded, skipped, unchanged, failed, bytes, transferred, retries, unverified } = this;
     return {
       results,
       downloaded,
       skipped,
+      unchanged,
       failed,
       bytes,
       transferred,

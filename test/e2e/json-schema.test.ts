@@ -114,6 +114,7 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
     const totals = {
       downloaded: 0,
       skipped: 1,
+      unchanged: 0,
       failed: 0,
       bytes: 0,
       transferred: 0,

@@ -189,6 +189,23 @@ export const GET_OPTIONS = [
     doc: 're-download files that already exist under their final name',
   },
   {
+    flag: 'timestamping',
+    alias: ['N'],
+    kind: 'boolean',
+    key: 'timestamping',
+    default: 'off',
+    help: 'fetch a file already there again only if the server says it changed (If-None-Match/If-Modified-Since; 304 keeps it: unchanged); a server that sends neither ETag nor Last-Modified gets it downloaded again',
+    doc: "a file already there is asked for with a conditional GET, as wget `-N` (curl `-z`, aria2 `--conditional-get`): `If-None-Match` with the ETag a `-N` run downloaded it with (kept under `DIR/.dlpool/etags/`, only while the file is still that one), else `If-Modified-Since` with the file's time; `304` leaves it untouched and says `unchanged`; a changed copy comes to `.part` and replaces the file by rename (cut or interrupted, the old file stays whole); a server that sends neither `ETag` nor `Last-Modified` gets the file downloaded again. A file with a known checksum is checked against it instead, without a request; a name only the answer gives (`--content-disposition`) cannot be asked about, so the answer is compared with the file instead (the kept ETag, else a `Last-Modified` no later than the file's time and the same length: kept, its copy dropped). Not with `--overwrite`",
+  },
+  {
+    flag: 'remote-time',
+    kind: 'boolean',
+    key: 'remoteTime',
+    default: 'on',
+    help: "a file's time is the server's Last-Modified, as wget does (--no-remote-time: the local time)",
+    doc: "a downloaded file's modification time is the server's `Last-Modified` (set before the rename to its final name; `-x` too), as wget does and curl `-R`; without one, or an invalid one, the local time; `--no-remote-time`: always the local time",
+  },
+  {
     flag: 'content-disposition',
     kind: 'boolean',
     key: 'contentDisposition',

@@ -40,14 +40,20 @@ export function failureLine(f: Failure): string {
 }
 
 function rawResultLine(r: FileResult): string {
-  // The status words of --json and the library (downloaded, skipped, failed); resumed is a downloaded one.
-  const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'skipped   ';
+  // The status words of --json and the library (downloaded, skipped, unchanged, failed); resumed is a
+  // downloaded one.
+  const what =
+    r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : r.status.padEnd(10, ' ');
   const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
   const digest = r.digest
     ? `, ${r.digest.algorithm} ${r.digest.verified ? 'verified' : r.digest.hex.slice(0, 12)}`
     : '';
   const time =
-    r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : `, already present${digest}`;
+    r.status === 'downloaded'
+      ? `, ${formatSeconds(r.ms)}${retries}${digest}`
+      : r.status === 'unchanged'
+        ? `, not modified on the server${digest}`
+        : `, already present${digest}`;
   const from = r.mirror === undefined ? r.url : `${r.mirror} (mirror of ${r.url})`;
   return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${from}`;
 }
@@ -66,6 +72,8 @@ export function totalsLine(s: DownloadSummary): string {
   const parts = [
     `${s.downloaded} downloaded`,
     `${s.skipped} skipped (already present)`,
+    // (-N's count: said only when there is one, so runs without -N read as they always did.)
+    ...(s.unchanged > 0 ? [`${s.unchanged} unchanged (not modified on the server)`] : []),
     `${s.failed} failed`,
   ];
   // The speed is of what moved; file bytes are said apart when a resume made them differ.

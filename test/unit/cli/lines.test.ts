@@ -7,6 +7,7 @@ const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
   results: [],
   downloaded: 1,
   skipped: 0,
+  unchanged: 0,
   failed: 0,
   bytes: 1024,
   transferred: 1024,
