@@ -14,6 +14,7 @@ import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
 import { OfferedNames } from './jobs/offered-names.js';
+import { checkOutputFile, oneEntry } from './jobs/one-output.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources, URL_LIKE } from './sources/sources.js';
@@ -84,7 +85,7 @@ export async function download(
       : {}),
   });
   // (Each layer of async generators costs a promise and an object per item: none for a list alone.)
-  const items = opts.entries
+  let items: AsyncIterable<SourceItem> = opts.entries
     ? concat(sourceItems, entriesFrom(opts.entries))
     : opts.shards?.names?.size
       ? withSettledNames(sourceItems, opts.shards.names)
@@ -123,6 +124,10 @@ export async function download(
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   let shards: ShardStore | undefined;
   try {
+    if (opts.output) {
+      await checkOutputFile(opts.output, options.output!);
+      items = await oneEntry(items, opts.output.name);
+    }
     try {
       ctx.dirs.open();
     } catch (err) {

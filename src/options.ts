@@ -7,6 +7,7 @@ import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js'
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
+import { outputFile, type OutputFile } from './jobs/one-output.js';
 import { bool, HEADER_VALUE_BAD, int, MAX_DELAY_MS, ms, parseHeaders, rate } from './option-values.js';
 import { VERSION } from './version.js';
 
@@ -73,6 +74,13 @@ export interface DownloadOptions {
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Output directory, created if missing. @default '.' */
   dir?: string;
+  /**
+   * Save the run's one URL as this file (curl -o, wget -O), relative to `dir` (an absolute path as it is); its
+   * folder is the run's output directory. The sources must hold exactly one entry, else ERR_DL_USAGE before
+   * anything is fetched. The file arrives as any other (`.part` beside it, renamed when complete).
+   * @default undefined (names from the URLs)
+   */
+  output?: string | undefined;
   /** Total simultaneous downloads. @default 16 */
   concurrency?: number;
   /** Simultaneous downloads per host. @default unlimited (up to concurrency) */
@@ -216,6 +224,8 @@ export interface NormalizedOptions {
   entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
   stdin: Readable | undefined;
   dir: string;
+  /** The one file of an `output` run (its folder is `dir`). */
+  output: OutputFile | undefined;
   concurrency: number;
   perHost: number;
   /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
@@ -287,6 +297,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   stdin: true,
   env: true,
   dir: true,
+  output: true,
   concurrency: true,
   perHost: true,
   headers: true,
@@ -417,11 +428,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       throw new UsageError(`${key}: expected a file path`);
   }
+  const dir = path.resolve(options.dir ?? DEFAULTS.dir);
+  const output = outputFile(dir, options.output);
   return {
     sources: options.sources ?? [],
     entries: options.entries,
     stdin: options.stdin,
-    dir: path.resolve(options.dir ?? DEFAULTS.dir),
+    dir: output?.dir ?? dir,
+    output,
     concurrency,
     perHost: Math.min(perHost, concurrency),
     maxConnections: Infinity,

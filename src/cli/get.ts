@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
@@ -49,7 +50,12 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   const quiet = a.quiet ?? false;
   if (a.json) return new JsonRenderer(io, quiet);
   const mode = a.progress ?? 'auto';
-  const dir = a.dir ?? '';
+  // Failure lines name the file where it was going: -o's folder, as typed.
+  const out = a.output;
+  const dir =
+    out === undefined
+      ? (a.dir ?? '')
+      : path.dirname(path.isAbsolute(out) ? out : path.join(a.dir ?? '', out));
   if (mode === 'none') return new PlainRenderer(io, quiet, false, dir);
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];

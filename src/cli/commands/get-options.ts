@@ -38,6 +38,16 @@ export const GET_OPTIONS = [
     doc: 'output directory, created if missing',
   },
   {
+    flag: 'output',
+    alias: ['o'],
+    kind: 'string',
+    key: 'output',
+    value: 'FILE',
+    default: '',
+    help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2',
+    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`): relative to the current folder, or to `-d DIR` when given (as curl `--output-dir`); written to `FILE.part` and renamed when complete, and kept on a rerun like any file (`--overwrite` fetches it again); sources holding more than one URL (arguments or a list) are a usage error (exit 2) before anything is fetched",
+  },
+  {
     flag: 'concurrency',
     alias: ['j'],
     kind: 'count',

@@ -1,0 +1,87 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { download } from '../../src/download.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { engine, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
+
+// output (-o FILE): one entry saved under the name the caller chose, relative to dir, atomically (.part beside
+// it); more than one entry is a usage error before anything is fetched.
+
+const servers: TestServer[] = [];
+async function serve(): Promise<TestServer> {
+  const s = await startServer((req, res) => {
+    const m = /^\/(\w+)\.bin$/.exec(req.url ?? '');
+    if (!m) return res.writeHead(404).end('not here');
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(`body of ${m[1]}`);
+  });
+  servers.push(s);
+  return s;
+}
+
+/** The message of the usage error `p` rejects with (and it fails the test when `p` does not reject so). */
+async function usageError(p: Promise<unknown>): Promise<string> {
+  const err: unknown = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toMatchObject({ code: 'ERR_DL_USAGE' });
+  return (err as Error).message;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+describe.each(MODES)('%s mode', (mode) => {
+  it('saves the one URL as dir/output, its folder made, nothing else left there', async () => {
+    const s = await serve();
+    const dir = await tmpDir();
+    const summary = await download({
+      ...engine(mode),
+      sources: [`${s.url}/a.bin`],
+      dir,
+      output: 'sub/chosen.dat',
+    });
+    expect(summary.downloaded).toBe(1);
+    expect(summary.dir).toBe(path.join(dir, 'sub'));
+    expect(await fs.readFile(path.join(dir, 'sub', 'chosen.dat'), 'utf8')).toBe('body of a');
+    expect(await listFiles(dir)).toEqual(['sub/chosen.dat']);
+  });
+
+  it('takes an absolute output as it is, whatever dir says', async () => {
+    const s = await serve();
+    const dir = await tmpDir();
+    const file = path.join(dir, 'abs.dat');
+    const summary = await download({
+      ...engine(mode),
+      entries: [`${s.url}/b.bin`],
+      dir: path.join(dir, 'never'),
+      output: file,
+    });
+    expect(summary.downloaded).toBe(1);
+    expect(await fs.readFile(file, 'utf8')).toBe('body of b');
+    expect(await listFiles(dir)).toEqual(['abs.dat']);
+  });
+
+  it('refuses a run of more than one entry (a list of two) before fetching anything', async () => {
+    const s = await serve();
+    const dir = await tmpDir();
+    const list = path.join(dir, 'list.txt');
+    await fs.writeFile(list, `${s.url}/a.bin\n${s.url}/b.bin\n`);
+    expect(await usageError(download({ ...engine(mode), sources: [list], dir, output: 'x.dat' }))).toMatch(
+      /^output: .*exactly one URL/,
+    );
+    expect(s.requests).toEqual([]);
+    expect(await listFiles(dir)).toEqual(['list.txt']);
+  });
+});
+
+it('refuses an output that names no file, or a folder', async () => {
+  const dir = await tmpDir();
+  const refused = (output: string) =>
+    usageError(download({ entries: ['http://127.0.0.1:9/a'], dir, output }));
+  expect(await refused('')).toMatch(/^output: expected a file name/);
+  expect(await refused('sub/')).toMatch(/^output: .*names no file/);
+  expect(await refused(dir)).toMatch(/^output: .* is a folder/);
+});
