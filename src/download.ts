@@ -15,6 +15,7 @@ import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
 import { OfferedNames } from './jobs/offered-names.js';
 import { checkOutputFile, oneEntry } from './jobs/one-output.js';
+import { fetchToStream } from './fetch/to-stream.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources, URL_LIKE } from './sources/sources.js';
@@ -60,6 +61,9 @@ export async function download(
     (opts.entries !== undefined || opts.sources.length !== 1 || URL_LIKE.test(opts.sources[0]!))
   ) {
     throw new UsageError('shard: cut one list into shards: give exactly one list file (or - for stdin)');
+  }
+  if (opts.output && (opts.shards || opts.manifest)) {
+    throw new UsageError(`output: a run of one URL has no ${opts.shards ? 'shards' : 'manifest'} to write`);
   }
   const start = opts.shards?.start;
   if (start && opts.sources[0] === '-') {
@@ -121,37 +125,47 @@ export async function download(
     expected,
     ca,
   };
-  const engine = engineOverride ?? (await ENGINES[opts.mode]());
+  const toStream = opts.output === '-' ? opts.stdout : undefined;
+  const engine = toStream ? undefined : (engineOverride ?? (await ENGINES[opts.mode]()));
   let shards: ShardStore | undefined;
+  const onResult = (r: FileResult) => {
+    offered?.settle(r.id);
+    shards?.add(r);
+    summary.add(r);
+    manifest?.add(r.id, r.path, r.digest);
+    opts.onEvent({ type: 'result', result: r });
+  };
   try {
     if (opts.output) {
-      await checkOutputFile(opts.output, options.output!);
-      items = await oneEntry(items, opts.output.name);
+      if (opts.output !== '-') await checkOutputFile(opts.output, options.output!);
+      items = await oneEntry(items, opts.output === '-' ? undefined : opts.output.name);
     }
-    try {
-      ctx.dirs.open();
-    } catch (err) {
-      // The output directory cannot be made or opened: a bad -d, before anything downloads.
-      if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {
-        throw new DlpoolError('ERR_DL_INPUT', err.message, { cause: err, errno: err.errno });
+    if (toStream) {
+      // One body to a stream, on this thread (a worker thread would only add a hop): no folder is made or
+      // looked at, nothing is written under dir.
+      for await (const j of toJobs(items, { names, emit: opts.onEvent })) {
+        onResult('job' in j ? await fetchToStream(j.job, ctx, toStream) : j.result);
       }
-      throw err;
+    } else {
+      try {
+        ctx.dirs.open();
+      } catch (err) {
+        // The output directory cannot be made or opened: a bad -d, before anything downloads.
+        if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {
+          throw new DlpoolError('ERR_DL_INPUT', err.message, { cause: err, errno: err.errno });
+        }
+        throw err;
+      }
+      // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
+      if (opts.shards) {
+        shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
+        names.claim('.dlpool');
+      }
+      const listed = (count: number) => opts.onEvent({ type: 'listed', count });
+      const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });
+      const jobs = shards ? shardJobs(all, shards, listed) : all;
+      await engine!.run(jobs, ctx, onResult);
     }
-    // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
-    if (opts.shards) {
-      shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
-      names.claim('.dlpool');
-    }
-    const listed = (count: number) => opts.onEvent({ type: 'listed', count });
-    const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });
-    const jobs = shards ? shardJobs(all, shards, listed) : all;
-    await engine.run(jobs, ctx, (r: FileResult) => {
-      offered?.settle(r.id);
-      shards?.add(r);
-      summary.add(r);
-      manifest?.add(r.id, r.path, r.digest);
-      opts.onEvent({ type: 'result', result: r });
-    });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     // Closes list files even when the run stopped before reading them to the end.

@@ -78,9 +78,14 @@ export interface DownloadOptions {
    * Save the run's one URL as this file (curl -o, wget -O), relative to `dir` (an absolute path as it is); its
    * folder is the run's output directory. The sources must hold exactly one entry, else ERR_DL_USAGE before
    * anything is fetched. The file arrives as any other (`.part` beside it, renamed when complete).
+   * `'-'`: the body is written to `stdout` instead (curl -o -): no file, nothing under `dir`; a retry continues
+   * from the bytes written (Range, If-Range) or fails with ERR_DL_NO_RESUME, and a checksum mismatch is found
+   * after the bytes went out. A failing stream (EPIPE) ends the download with ERR_DL_FILE and its errno.
    * @default undefined (names from the URLs)
    */
   output?: string | undefined;
+  /** The stream `output: '-'` writes the body to (the CLI passes process.stdout). */
+  stdout?: NodeJS.WritableStream | undefined;
   /** Total simultaneous downloads. @default 16 */
   concurrency?: number;
   /** Simultaneous downloads per host. @default unlimited (up to concurrency) */
@@ -224,8 +229,9 @@ export interface NormalizedOptions {
   entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
   stdin: Readable | undefined;
   dir: string;
-  /** The one file of an `output` run (its folder is `dir`). */
-  output: OutputFile | undefined;
+  /** The one file of an `output` run (its folder is `dir`), or `-` for `stdout`. */
+  output: OutputFile | '-' | undefined;
+  stdout: NodeJS.WritableStream | undefined;
   concurrency: number;
   perHost: number;
   /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
@@ -298,6 +304,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   env: true,
   dir: true,
   output: true,
+  stdout: true,
   concurrency: true,
   perHost: true,
   headers: true,
@@ -429,13 +436,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       throw new UsageError(`${key}: expected a file path`);
   }
   const dir = path.resolve(options.dir ?? DEFAULTS.dir);
-  const output = outputFile(dir, options.output);
+  const output = outputFile(dir, options.output, options.stdout);
   return {
     sources: options.sources ?? [],
     entries: options.entries,
     stdin: options.stdin,
-    dir: output?.dir ?? dir,
+    dir: typeof output === 'object' ? output.dir : dir,
     output,
+    stdout: options.stdout,
     concurrency,
     perHost: Math.min(perHost, concurrency),
     maxConnections: Infinity,

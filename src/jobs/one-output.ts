@@ -12,11 +12,18 @@ export interface OutputFile {
 }
 
 /**
- * The file `output` names, relative to `dir` (the current folder unless `dir` was given, as curl's -o with
+ * `-`: the body goes to `stdout`. Else the file `output` names, relative to `dir` (the current folder unless `dir` was given, as curl's -o with
  * --output-dir); an absolute path is taken as it is. Throws a UsageError when it names no file.
  */
-export function outputFile(dir: string, output: unknown): OutputFile | undefined {
+export function outputFile(dir: string, output: unknown, stdout: unknown): OutputFile | '-' | undefined {
   if (output === undefined) return undefined;
+  if (output === '-') {
+    // The library writes to no stream of its own, as it reads none (see `stdin`).
+    if (typeof (stdout as { write?: unknown } | undefined)?.write !== 'function') {
+      throw new UsageError('output: - writes the body to the stream given as stdout, and none was given');
+    }
+    return '-';
+  }
   if (typeof output !== 'string' || output === '') throw new UsageError('output: expected a file name');
   const last = output.split(/[/\\]/).at(-1);
   if (last === '' || last === '.' || last === '..') {

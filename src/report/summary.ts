@@ -74,7 +74,7 @@ export class SummaryBuilder {
 }
 
 /** Documented exit codes (README): the one function that maps a run to one. */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PIPE: 141, SIGINT: 130, SIGTERM: 143 } as const;
 
 export function exitCodeFor(
   summary: Pick<DownloadSummary, 'failed' | 'interrupted'> & { errors?: readonly unknown[] },

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { startServer, type TestServer } from '../helpers/http.js';
@@ -84,4 +85,50 @@ it('refuses an output that names no file, or a folder', async () => {
   expect(await refused('')).toMatch(/^output: expected a file name/);
   expect(await refused('sub/')).toMatch(/^output: .*names no file/);
   expect(await refused(dir)).toMatch(/^output: .* is a folder/);
+});
+
+describe("output '-'", () => {
+  it('writes the body to the stdout stream, makes no folder, and stops when the stream fails', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 7);
+    const s = await startServer((_req, res) =>
+      res.writeHead(200, { 'content-length': body.length }).end(body),
+    );
+    servers.push(s);
+    const dir = path.join(await tmpDir(), 'absent');
+    expect(await usageError(download({ entries: [`${s.url}/x.bin`], dir, output: '-' }))).toMatch(
+      /^output: - writes the body to the stream given as stdout/,
+    );
+    const chunks: Buffer[] = [];
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      write: (c: Buffer, _e, cb) => {
+        chunks.push(c);
+        setImmediate(cb);
+      },
+    });
+    const ok = await download({ entries: [`${s.url}/x.bin`], dir, output: '-', stdout, keepResults: true });
+    expect(ok.results[0]).toMatchObject({ status: 'downloaded', path: '-', bytes: body.length });
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+    await expect(fs.stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    let taken = 0;
+    const closing = new Writable({
+      write: (c: Buffer, _e, cb) => {
+        taken += c.length;
+        cb(taken > 100_000 ? Object.assign(new Error('closed'), { code: 'EPIPE' }) : null);
+      },
+    });
+    const before = s.requests.length;
+    const cut = await download({
+      entries: [`${s.url}/x.bin`],
+      dir,
+      output: '-',
+      stdout: closing,
+      keepResults: true,
+    });
+    expect(cut.results[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'ERR_DL_FILE', errno: 'EPIPE' },
+    });
+    expect(s.requests.length - before).toBe(1);
+  });
 });

@@ -44,8 +44,8 @@ export const GET_OPTIONS = [
     key: 'output',
     value: 'FILE',
     default: '',
-    help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2',
-    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`): relative to the current folder, or to `-d DIR` when given (as curl `--output-dir`); written to `FILE.part` and renamed when complete, and kept on a rerun like any file (`--overwrite` fetches it again); sources holding more than one URL (arguments or a list) are a usage error (exit 2) before anything is fetched",
+    help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2. -o - writes the body to stdout and every line to stderr; with a checksum known, a mismatch is reported after the bytes went out (exit 1)',
+    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`): relative to the current folder, or to `-d DIR` when given (as curl `--output-dir`); written to `FILE.part` and renamed when complete, and kept on a rerun like any file (`--overwrite` fetches it again); sources holding more than one URL (arguments or a list) are a usage error (exit 2) before anything is fetched. `-o -` writes the body to stdout and nothing else there (every line goes to stderr; `--json` is a usage error), on the main thread in either `--mode`; a retry continues from the last byte written (`Range`, `If-Range` to the same server) or fails with `ERR_DL_NO_RESUME`, never writing a byte twice; with a checksum known, a mismatch is reported after the bytes went out (exit 1); a closed pipe (`\\| head -c 10`) ends the run quietly with exit 141",
   },
   {
     flag: 'concurrency',
