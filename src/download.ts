@@ -62,6 +62,11 @@ export async function download(
   ) {
     throw new UsageError('shard: cut one list into shards: give exactly one list file (or - for stdin)');
   }
+  // A dry run writes nothing: not a manifest, not a shard's record, not a body on stdout.
+  if (opts.spider && (opts.shards || opts.manifest || opts.output === '-')) {
+    const what = opts.shards ? 'shard records' : opts.manifest ? 'a manifest' : 'a body to stdout (-o -)';
+    throw new UsageError(`spider: checks the URLs and writes nothing, so not ${what}`);
+  }
   if (opts.output && (opts.shards || opts.manifest)) {
     throw new UsageError(`output: a run of one URL has no ${opts.shards ? 'shards' : 'manifest'} to write`);
   }
@@ -148,7 +153,8 @@ export async function download(
       }
     } else {
       try {
-        ctx.dirs.open();
+        // (--spider: the output directory is not made, nor opened.)
+        if (!opts.spider) ctx.dirs.open();
       } catch (err) {
         // The output directory cannot be made or opened: a bad -d, before anything downloads.
         if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {

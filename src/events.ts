@@ -1,7 +1,10 @@
 import type { ErrorCode } from './errors.js';
 
-/** Where a download ended up. `skipped`: a file was already there under the final name. */
-export type FileStatus = 'downloaded' | 'skipped' | 'failed';
+/**
+ * Where a download ended up. `skipped`: a file was already there under the final name. `checked`: a --spider
+ * run found that it would download (see FileResult.check).
+ */
+export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'checked';
 
 export interface ErrorInfo {
   code: ErrorCode;
@@ -40,6 +43,15 @@ export interface FileResult {
   error?: ErrorInfo | undefined;
   /** The file's digest, when hashing was on; `verified` when it matched a known checksum. */
   digest?: Digest | undefined;
+  /** A --spider check's answer: its HTTP status, the size the server announced, and the request that got it. */
+  check?: CheckInfo | undefined;
+}
+
+export interface CheckInfo {
+  status: number;
+  size: number | undefined;
+  /** HEAD, or a one-byte range GET where HEAD was refused. */
+  method: 'HEAD' | 'GET';
 }
 
 export interface Digest {

@@ -163,6 +163,13 @@ export interface DownloadOptions {
   /** Re-download files that already exist under their final name. @default false */
   overwrite?: boolean;
   /**
+   * Check every URL instead of downloading it (wget --spider, aria2 --dry-run): a HEAD, or a one-byte range GET
+   * where HEAD is refused (400, 403, 405, 501), with the run's redirects, credentials rules, retries and naming.
+   * Each result is `checked` (with `check`: HTTP status, announced size, method) or the failure a real run would
+   * meet; nothing is written under `dir`, which is not even made. @default false
+   */
+  spider?: boolean;
+  /**
    * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
    * `checksums`).
    * @default false
@@ -250,6 +257,7 @@ export interface NormalizedOptions {
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
+  spider: boolean;
   requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
@@ -282,6 +290,7 @@ export const DEFAULTS = {
   speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
+  spider: false,
   requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
@@ -323,6 +332,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   retries: true,
   retry: true,
   overwrite: true,
+  spider: true,
   requireChecksum: true,
   contentDisposition: true,
   mode: true,
@@ -467,6 +477,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     speedTimeMs: ms('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, 1),
     retry,
     overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    spider: bool('spider', options.spider, DEFAULTS.spider),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,

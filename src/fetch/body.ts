@@ -263,6 +263,8 @@ export function dispatchGet(
     close?: boolean | undefined;
     /** The time from sending the request to its final headers, informational (1xx) answers included. */
     headersTimeoutMs?: number | undefined;
+    /** HEAD for --spider. @default 'GET' */
+    method?: 'GET' | 'HEAD' | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -354,11 +356,12 @@ export function dispatchGet(
         } else body?.fail(err);
       },
     };
+    const method = req.method ?? 'GET';
     try {
       dispatcher.dispatch(
         req.close
-          ? { origin: req.origin, path: req.path, method: 'GET', headers: req.headers, reset: true }
-          : { origin: req.origin, path: req.path, method: 'GET', headers: req.headers },
+          ? { origin: req.origin, path: req.path, method, headers: req.headers, reset: true }
+          : { origin: req.origin, path: req.path, method, headers: req.headers },
         handler,
       );
     } catch (err) {

@@ -14,6 +14,7 @@ import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.j
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
 import { mirrorRetryDelay } from './retry.js';
+import { spiderFile } from './spider.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -23,6 +24,7 @@ export type { ConnectionLender, FetchContext } from './context.js';
  * Never throws: every outcome is a FileResult.
  */
 export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult> {
+  if (ctx.opts.spider) return spiderFile(job, ctx);
   const state: DownloadState = {
     rel: job.rel,
     shownUrl: undefined,

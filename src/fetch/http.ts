@@ -29,6 +29,8 @@ export interface GetOptions {
   close?: boolean | undefined;
   /** Each request's time to its final headers, 1xx answers included (--timeout). */
   headersTimeoutMs?: number | undefined;
+  /** HEAD (--spider) keeps its method across redirects, as curl -I does. @default 'GET' */
+  method?: 'GET' | 'HEAD' | undefined;
 }
 
 export interface GetResponse {
@@ -68,6 +70,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       limiter: opts.limiter,
       close: opts.close,
       headersTimeoutMs: opts.headersTimeoutMs,
+      method: opts.method,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {

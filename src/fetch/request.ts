@@ -4,12 +4,21 @@ import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { expectedFor } from './digest.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 
-/** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
-export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
+/**
+ * The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn.
+ * `check` (--spider): a HEAD, or a GET with these extra headers, instead.
+ */
+export async function request(
+  job: Job,
+  ctx: FetchContext,
+  state: DownloadState,
+  check?: { method: 'HEAD' } | { headers: Record<string, string> },
+): Promise<GetResponse> {
   const { opts } = ctx;
   const { part } = state;
   const target = urlOfAttempt(job, state.attempts);
   let headers = requestHeaders(opts);
+  if (check && 'headers' in check) headers = { ...headers, ...check.headers };
   if (part.offset > 0) {
     // A validator proves nothing about another server's bytes (two mirrors may send one ETag for different
     // files): the `.part` is continued from another URL only when a checksum will prove the result, and
@@ -40,6 +49,7 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     signal: ctx.signal,
     attempt: state.attempts,
     displayUrl: target.shown,
+    method: check && 'method' in check ? check.method : undefined,
   });
 }
 
@@ -51,7 +61,13 @@ export function getForJob(
   job: Job,
   ctx: FetchContext,
   url: URL,
-  o: { headers: Record<string, string>; signal: AbortSignal; attempt: number; displayUrl: string },
+  o: {
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    attempt: number;
+    displayUrl: string;
+    method?: 'HEAD' | undefined;
+  },
 ): Promise<GetResponse> {
   const { opts } = ctx;
   return getFollowingRedirects(url, {
@@ -66,6 +82,7 @@ export function getForJob(
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: opts.timeoutMs,
+    method: o.method,
   });
 }
 

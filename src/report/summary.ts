@@ -6,6 +6,8 @@ export interface DownloadSummary {
   downloaded: number;
   skipped: number;
   failed: number;
+  /** URLs a --spider run found it would download. */
+  checked: number;
   /** Bytes in the files this run downloaded (skipped files not counted; a resumed file counts whole). */
   bytes: number;
   /** Bytes this run received over the network (a resumed file only what it fetched; failed ones too). */
@@ -30,6 +32,7 @@ export class SummaryBuilder {
   downloaded = 0;
   skipped = 0;
   failed = 0;
+  checked = 0;
   bytes = 0;
   retries = 0;
   unverified = 0;
@@ -43,10 +46,12 @@ export class SummaryBuilder {
       this.downloaded++;
       this.bytes += r.bytes;
     } else if (r.status === 'skipped') this.skipped++;
+    else if (r.status === 'checked') this.checked++;
     else this.failed++;
     if (r.attempts > 1) this.retries += r.attempts - 1;
     this.transferred += r.transferred;
-    if (r.status !== 'failed' && r.digest?.verified !== true) this.unverified++;
+    if ((r.status === 'downloaded' || r.status === 'skipped') && r.digest?.verified !== true)
+      this.unverified++;
   }
 
   build(
@@ -55,12 +60,13 @@ export class SummaryBuilder {
     interrupted: string | undefined,
     errors: ErrorInfo[] = [],
   ): DownloadSummary {
-    const { results, downloaded, skipped, failed, bytes, transferred, retries, unverified } = this;
+    const { results, downloaded, skipped, failed, checked, bytes, transferred, retries, unverified } = this;
     return {
       results,
       downloaded,
       skipped,
       failed,
+      checked,
       bytes,
       transferred,
       retries,

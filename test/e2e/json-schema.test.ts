@@ -115,6 +115,7 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
       downloaded: 0,
       skipped: 1,
       failed: 0,
+      checked: 0,
       bytes: 0,
       transferred: 0,
       retries: 0,

@@ -199,6 +199,15 @@ export const GET_OPTIONS = [
     doc: 're-download files that already exist under their final name',
   },
   {
+    flag: 'spider',
+    alias: ['dry-run'],
+    kind: 'boolean',
+    key: 'spider',
+    default: 'off',
+    help: 'check every URL (HEAD, else a one-byte GET) and report status, size and name; write nothing, exit as a real run',
+    doc: "check every URL instead of downloading it (wget `--spider`, aria2 `--dry-run`): a `HEAD`, or a `GET` of `Range: bytes=0-0` where HEAD is refused (400, 403, 405, 501), with the redirects, credentials rules, retries (`Retry-After`) and naming (`out=`, `--content-disposition`, `-d`) of a real run; each URL is `checked` with its HTTP status, announced size and name (text, or `--json` with `check`), or fails as a real run would (`--max-size` included), and the exit code is that run's; nothing is written under `-d`, not even the folder (with `--manifest`, shards or `-o -`: exit 2)",
+  },
+  {
     flag: 'content-disposition',
     kind: 'boolean',
     key: 'contentDisposition',

@@ -8,6 +8,7 @@ const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
   downloaded: 1,
   skipped: 0,
   failed: 0,
+  checked: 0,
   bytes: 1024,
   transferred: 1024,
   retries: 0,
