@@ -1,5 +1,5 @@
 import { DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
-import type { CheckInfo, FileResult } from '../events.js';
+import type { CheckInfo, ErrorInfo, FileResult } from '../events.js';
 import { PartFile } from '../file/part-file.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
@@ -76,11 +76,19 @@ export async function spiderFile(job: Job, ctx: FetchContext): Promise<FileResul
       const delay = ctx.signal.aborted
         ? 'stop'
         : mirrorRetryDelay(state.attempts, 1 + job.mirrors.length, err, ctx.opts.retry, ctx.random);
-      if (delay === 'stop') return result({ status: 'failed', error: errorInfo(err, job, state, ctx.opts) });
-      emitRetry(ctx, job, state.attempts, delay, errorInfo(err, job, state, ctx.opts, true));
+      const said = (retrying: boolean) => asked(errorInfo(err, job, state, ctx.opts, retrying), ask.head);
+      if (delay === 'stop') return result({ status: 'failed', error: said(false) });
+      emitRetry(ctx, job, state.attempts, delay, said(true));
       if (delay > 0) await pause(delay, job, ctx);
     }
   }
+}
+
+/** A failure's message names the request that met it: a HEAD where one was made. */
+function asked(info: ErrorInfo, head: boolean): ErrorInfo {
+  return head
+    ? { ...info, message: info.message.replace(/: GET (\S+) \(attempt /, ': HEAD $1 (attempt ') }
+    : info;
 }
 
 /** One attempt: a HEAD (unless this URL refused one), else a GET of the first byte; the name and the size. */

@@ -50,6 +50,35 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(await listFiles(dir)).toEqual(['sub/chosen.dat']);
   });
 
+  it('writes FILE.part beside FILE, and a rerun continues it (Range) before the rename', async () => {
+    const body = Buffer.alloc(600_000, 3);
+    let first = true;
+    const s = await startServer((req, res) => {
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      const start = m ? Number(m[1]) : 0;
+      const headers = { etag: '"e"', 'content-length': body.length - start };
+      if (start > 0) {
+        res.writeHead(206, {
+          ...headers,
+          'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        });
+      } else res.writeHead(200, headers);
+      if (!first) return res.end(body.subarray(start));
+      first = false;
+      res.write(body.subarray(0, 300_000), () => setImmediate(() => res.socket?.destroy()));
+    });
+    servers.push(s);
+    const dir = await tmpDir();
+    const run = () =>
+      download({ ...engine(mode), entries: [`${s.url}/z.bin`], dir, output: 'got/it.dat', retries: 0 });
+    expect((await run()).failed).toBe(1);
+    expect(await listFiles(dir)).toEqual(['got/it.dat.part', 'got/it.dat.part.meta']);
+    expect((await run()).downloaded).toBe(1);
+    expect(s.requests[1]!.headers.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await fs.readFile(path.join(dir, 'got', 'it.dat'))).equals(body)).toBe(true);
+    expect(await listFiles(dir)).toEqual(['got/it.dat']);
+  });
+
   it('takes an absolute output as it is, whatever dir says', async () => {
     const s = await serve();
     const dir = await tmpDir();

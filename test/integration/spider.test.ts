@@ -83,6 +83,9 @@ describe.each(MODES)('%s mode', (mode) => {
       status: 'failed',
       error: { code: 'ERR_DL_HTTP_STATUS', status: 404 },
     });
+    expect(by('/gone.bin').error!.message).toMatch(
+      /^404 Not Found: HEAD http:\S+\/gone\.bin \(attempt 1, not retried\)$/,
+    );
     expect(summary).toMatchObject({ checked: 5, failed: 1, downloaded: 0, bytes: 0, transferred: 0 });
     await expect(fs.stat(path.dirname(dir))).rejects.toMatchObject({ code: 'ENOENT' });
     const seen = (p: string) =>
@@ -90,6 +93,29 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(seen('/a.bin')).toEqual(['HEAD', 'HEAD']); // itself, and the redirect's target
     expect(seen('/nohead.bin')).toEqual(['HEAD', 'GET bytes=0-0']);
     expect(s.requests.every((q) => q.method === 'HEAD' || q.headers.range === 'bytes=0-0')).toBe(true);
+  });
+
+  it("sends credentials to the URL's own origin only, across a redirect, as a real run", async () => {
+    const other = await serve();
+    const home = await startServer((req, res) => {
+      res.writeHead(302, { location: `${other.url}/a.bin` }).end();
+    });
+    servers.push(home);
+    const summary = await download({
+      ...engine(mode),
+      entries: [`${home.url.replace('//', '//user:secret@')}/start`],
+      dir: path.join(await tmpDir(), 'absent'),
+      spider: true,
+      headers: ['Cookie: c=1'],
+      keepResults: true,
+    });
+    expect(summary.results[0]).toMatchObject({ status: 'checked', check: { status: 200, size: 1234 } });
+    expect(home.requests[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('user:secret').toString('base64')}`,
+    );
+    expect(other.requests.map((q) => q.method)).toEqual(['HEAD']);
+    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    expect(other.requests[0]!.headers.cookie).toBeUndefined();
   });
 
   it('fails a file over maxSizeBytes, as the real run would, without fetching it', async () => {
