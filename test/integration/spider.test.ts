@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import type { FileResult } from '../../src/events.js';
+import { virtualClock } from '../helpers/clock.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { engine, FAST_RETRY, MODES, tmpDir } from '../helpers/tmp.js';
 
@@ -116,6 +117,35 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(other.requests.map((q) => q.method)).toEqual(['HEAD']);
     expect(other.requests[0]!.headers.authorization).toBeUndefined();
     expect(other.requests[0]!.headers.cookie).toBeUndefined();
+  });
+
+  it('waits out a 429 with Retry-After (on the run clock), then checks again', async () => {
+    let n = 0;
+    const s = await startServer((req, res) => {
+      if (++n === 1) return res.writeHead(429, { 'retry-after': '120' }).end();
+      res.writeHead(200, { 'content-length': 5 }).end();
+    });
+    servers.push(s);
+    const clock = virtualClock();
+    const summary = await download(
+      {
+        ...engine(mode),
+        entries: [`${s.url}/later.bin`],
+        dir: path.join(await tmpDir(), 'absent'),
+        spider: true,
+        retry: FAST_RETRY,
+        keepResults: true,
+      },
+      undefined,
+      clock,
+    );
+    expect(summary.results[0]).toMatchObject({
+      status: 'checked',
+      attempts: 2,
+      check: { status: 200, size: 5 },
+    });
+    expect(clock.slept).toEqual([120_000]);
+    expect(s.requests.map((q) => q.method)).toEqual(['HEAD', 'HEAD']);
   });
 
   it('fails a file over maxSizeBytes, as the real run would, without fetching it', async () => {
