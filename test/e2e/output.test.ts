@@ -43,3 +43,16 @@ describe('-o FILE', () => {
     expect(await listFiles(cwd)).toEqual(['list.txt']);
   });
 });
+
+describe('dlpool worker', () => {
+  it('refuses -o and --spider (it downloads whole shards) with exit 2, before reaching Redis', async () => {
+    const cwd = await tmpDir();
+    const redis = ['--redis', 'redis://127.0.0.1:1'];
+    const o = await runCli(['worker', '--list-root', cwd, '-o', 'x.dat', ...redis], { cwd });
+    expect(o.code).toBe(2);
+    expect(o.stderr).toMatch(/^dlpool: -o: not for a worker/);
+    const s = await runCli(['worker', '--list-root', cwd, '--dry-run', ...redis], { cwd });
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/^dlpool: --dry-run: not for a worker/);
+  });
+});
