@@ -79,7 +79,7 @@ export interface DownloadOptions {
    * folder is the run's output directory. The sources must hold exactly one entry, else ERR_DL_USAGE before
    * anything is fetched. The file arrives as any other (`.part` beside it, renamed when complete).
    * `'-'`: the body is written to `stdout` instead (curl -o -): no file, nothing under `dir`; a retry continues
-   * from the bytes written (Range, If-Range) or fails with ERR_DL_NO_RESUME, and a checksum mismatch is found
+   * from the bytes written (Range, If-Range: only with the server's ETag or Last-Modified) or fails with ERR_DL_NO_RESUME, and a checksum mismatch is found
    * after the bytes went out. A failing stream (EPIPE) ends the download with ERR_DL_FILE and its errno.
    * @default undefined (names from the URLs)
    */

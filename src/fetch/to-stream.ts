@@ -128,6 +128,16 @@ export async function fetchToStream(
           : mirrorRetryDelay(state.attempts, 1 + from.mirrors.length, err, ctx.opts.retry, ctx.random);
         if (delay === 'stop')
           return result({ status: 'failed', error: errorInfo(err, from, state, ctx.opts) });
+        // Without a validator, If-Range cannot make the server prove that the rest is of the same file: the
+        // bytes written could be spliced with another version's.
+        if (sink.written > 0 && state.part.validator === undefined) {
+          const why = `${err.message}, and the server sent no ETag or Last-Modified to prove the rest would be of the same file`;
+          const refused = new NoResumeError(why, {
+            url: state.shownUrl ?? job.displayUrl,
+            attempt: state.attempts,
+          });
+          return result({ status: 'failed', error: errorInfo(refused, from, state, ctx.opts) });
+        }
         emitRetry(ctx, job, state.attempts, delay, errorInfo(err, from, state, ctx.opts, true));
         if (sink.written > 0 && from === job) from = pinned(job, state.part.source);
         if (delay > 0) await pause(delay, job, ctx);
