@@ -43,8 +43,8 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
     const v = (a as Record<string, unknown>)[spec.flag];
     if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
   }
-  // (main() reads a lone `-` as stdin's token; for -o it is stdout.)
-  if (a.output === STDIN_TOKEN) {
+  // (main() reads a lone `-` as stdin's token, `--output=-` stays `-`; for -o both are stdout.)
+  if (a.output === STDIN_TOKEN || a.output === '-') {
     o.output = '-';
     o.stdout = process.stdout;
   }

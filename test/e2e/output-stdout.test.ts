@@ -91,7 +91,7 @@ function run(args: string[], o: { cwd?: string; keep?: number } = {}): Promise<B
 describe.each(['async', 'threads'])('-o - (--mode %s)', (mode) => {
   it('writes the body, byte for byte, to stdout and nothing else; every line on stderr; nothing on disk', async () => {
     const cwd = await tmpDir();
-    const r = await run([`${server.url}/big.bin`, '-o', '-', '--mode', mode, '-d', 'never'], { cwd });
+    const r = await run([`${server.url}/big.bin`, '--output=-', '--mode', mode, '-d', 'never'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout.length).toBe(BODY.length);
     expect(sha(r.stdout)).toBe(sha(BODY));
