@@ -15,7 +15,7 @@ import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
 import { OfferedNames } from './jobs/offered-names.js';
 import { checkOutputFile, oneEntry } from './jobs/one-output.js';
-import { fetchToStream } from './fetch/to-stream.js';
+import { fetchToStream, STREAM_NAME } from './fetch/to-stream.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources, URL_LIKE } from './sources/sources.js';
@@ -191,7 +191,9 @@ export async function download(
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
   // Shard files not written: their shards are done but not recorded; the run says so and fails.
   for (const e of shards?.errors ?? []) runErrors.push({ code: e.code, message: e.message, errno: e.errno });
-  const built = summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
+  // (A body written to a stream went to no folder: the summary says `-`, as its result's path does.)
+  const where = toStream ? STREAM_NAME : opts.dir;
+  const built = summary.build(where, Math.round(performance.now() - started), interrupted, runErrors);
   if (shards) built.shards = { taken: shards.taken, skipped: shards.skipped };
   return built;
 }

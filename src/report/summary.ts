@@ -19,6 +19,7 @@ export interface DownloadSummary {
   elapsedMs: number;
   /** Set when the run was stopped by its AbortSignal; the reason given to abort(), if a string. */
   interrupted: string | undefined;
+  /** The output directory; `-` when the body went to a stream (`output: '-'`). */
   dir: string;
   /** Outputs of the run itself that could not be written (the --manifest): the run fails (exit 1). */
   errors: ErrorInfo[];

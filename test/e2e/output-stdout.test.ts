@@ -96,7 +96,7 @@ describe.each(['async', 'threads'])('-o - (--mode %s)', (mode) => {
     expect(r.stdout.length).toBe(BODY.length);
     expect(sha(r.stdout)).toBe(sha(BODY));
     expect(r.stderr).toMatch(/^downloaded {2}- {2}\(5.00 MiB/m);
-    expect(r.stderr).toMatch(/1 downloaded/);
+    expect(r.stderr).toMatch(/^dlpool: 1 downloaded, .* -> stdout$/m);
     expect(await listFiles(cwd)).toEqual([]);
   });
 

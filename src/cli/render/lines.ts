@@ -92,11 +92,13 @@ export function totalsLine(s: DownloadSummary): string {
       ? formatBytes(s.bytes)
       : `${formatBytes(s.bytes)} of files, ${formatBytes(s.transferred)} transferred`;
   const retries = s.retries > 0 ? `, ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}` : '';
-  const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
+  const toStdout = s.dir === '-';
+  const kept = toStdout ? '' : '; .part files kept';
+  const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}${kept})` : '';
   const shards = s.shards
     ? `; shards: ${s.shards.taken} run${s.shards.skipped > 0 ? `, ${s.shards.skipped} finished before` : ''}`
     : '';
   return safeText(
-    `dlpool: ${parts.join(', ')}; ${moved} in ${formatSeconds(s.elapsedMs)} (${rate})${retries}${shards} -> ${s.dir}${stopped}`,
+    `dlpool: ${parts.join(', ')}; ${moved} in ${formatSeconds(s.elapsedMs)} (${rate})${retries}${shards} -> ${toStdout ? 'stdout' : s.dir}${stopped}`,
   );
 }
