@@ -2,9 +2,10 @@ import type { ErrorCode } from './errors.js';
 
 /**
  * Where a download ended up. `skipped`: a file was already there under the final name (not asked for);
- * `unchanged`: it was, and the server said its copy had not changed since (304 to -N's conditional GET).
+ * `unchanged`: it was, and the server said its copy had not changed since (304 to -N's conditional GET);
+ * `checked`: a --spider run found that it would download (see FileResult.check).
  */
-export type FileStatus = 'downloaded' | 'skipped' | 'unchanged' | 'failed';
+export type FileStatus = 'downloaded' | 'skipped' | 'unchanged' | 'failed' | 'checked';
 
 export interface ErrorInfo {
   code: ErrorCode;
@@ -43,6 +44,15 @@ export interface FileResult {
   error?: ErrorInfo | undefined;
   /** The file's digest, when hashing was on; `verified` when it matched a known checksum. */
   digest?: Digest | undefined;
+  /** A --spider check's answer: its HTTP status, the size the server announced, and the request that got it. */
+  check?: CheckInfo | undefined;
+}
+
+export interface CheckInfo {
+  status: number;
+  size: number | undefined;
+  /** HEAD, or a one-byte range GET where HEAD was refused. */
+  method: 'HEAD' | 'GET';
 }
 
 export interface Digest {

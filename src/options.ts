@@ -7,6 +7,7 @@ import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js'
 import type { EventListener } from './events.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
+import { outputFile, type OutputFile } from './jobs/one-output.js';
 import {
   bool,
   HEADER_VALUE_BAD,
@@ -82,6 +83,18 @@ export interface DownloadOptions {
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Output directory, created if missing. @default '.' */
   dir?: string;
+  /**
+   * Save the run's one URL as this file (curl -o, wget -O), relative to `dir` (an absolute path as it is); its
+   * folder is the run's output directory. The sources must hold exactly one entry, else ERR_DL_USAGE before
+   * anything is fetched. The file arrives as any other (`.part` beside it, renamed when complete).
+   * `'-'`: the body is written to `stdout` instead (curl -o -): no file, nothing under `dir`; a retry continues
+   * from the bytes written (Range, If-Range: only with the server's ETag or Last-Modified) or fails with ERR_DL_NO_RESUME, and a checksum mismatch is found
+   * after the bytes went out. A failing stream (EPIPE) ends the download with ERR_DL_FILE and its errno.
+   * @default undefined (names from the URLs)
+   */
+  output?: string | undefined;
+  /** The stream `output: '-'` writes the body to (the CLI passes process.stdout). */
+  stdout?: NodeJS.WritableStream | undefined;
   /** Total simultaneous downloads. @default 16 */
   concurrency?: number;
   /** Simultaneous downloads per host. @default unlimited (up to concurrency) */
@@ -171,6 +184,13 @@ export interface DownloadOptions {
    */
   remoteTime?: boolean;
   /**
+   * Check every URL instead of downloading it (wget --spider, aria2 --dry-run): a HEAD, or a one-byte range GET
+   * where HEAD is refused (400, 403, 405, 501), with the run's redirects, credentials rules, retries and naming.
+   * Each result is `checked` (with `check`: HTTP status, announced size, method) or the failure a real run would
+   * meet; nothing is written under `dir`, which is not even made. @default false
+   */
+  spider?: boolean;
+  /**
    * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
    * `checksums`).
    * @default false
@@ -237,6 +257,9 @@ export interface NormalizedOptions {
   entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
   stdin: Readable | undefined;
   dir: string;
+  /** The one file of an `output` run (its folder is `dir`), or `-` for `stdout`. */
+  output: OutputFile | '-' | undefined;
+  stdout: NodeJS.WritableStream | undefined;
   concurrency: number;
   perHost: number;
   /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
@@ -257,6 +280,7 @@ export interface NormalizedOptions {
   overwrite: boolean;
   timestamping: boolean;
   remoteTime: boolean;
+  spider: boolean;
   requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
@@ -291,6 +315,7 @@ export const DEFAULTS = {
   overwrite: false,
   timestamping: false,
   remoteTime: true,
+  spider: false,
   requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
@@ -312,6 +337,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   stdin: true,
   env: true,
   dir: true,
+  output: true,
+  stdout: true,
   concurrency: true,
   perHost: true,
   headers: true,
@@ -332,6 +359,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   overwrite: true,
   timestamping: true,
   remoteTime: true,
+  spider: true,
   requireChecksum: true,
   contentDisposition: true,
   mode: true,
@@ -452,11 +480,15 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       throw new UsageError(`${key}: expected a file path`);
   }
+  const dir = path.resolve(options.dir ?? DEFAULTS.dir);
+  const output = outputFile(dir, options.output, options.stdout);
   return {
     sources: options.sources ?? [],
     entries: options.entries,
     stdin: options.stdin,
-    dir: path.resolve(options.dir ?? DEFAULTS.dir),
+    dir: typeof output === 'object' ? output.dir : dir,
+    output,
+    stdout: options.stdout,
     concurrency,
     perHost: Math.min(perHost, concurrency),
     maxConnections: Infinity,
@@ -482,6 +514,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     overwrite,
     timestamping,
     remoteTime: bool('remoteTime', options.remoteTime, DEFAULTS.remoteTime),
+    spider: bool('spider', options.spider, DEFAULTS.spider),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
 import type { DownloadOptions } from '../options.js';
-import { exitCodeFor } from '../report/summary.js';
+import { EXIT, exitCodeFor } from '../report/summary.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import type { OptionSpec } from './command.js';
@@ -42,14 +43,28 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
     const v = (a as Record<string, unknown>)[spec.flag];
     if (spec.key !== undefined && v !== undefined) set[spec.key] = fromArgv(spec, v);
   }
+  // (main() reads a lone `-` as stdin's token, `--output=-` stays `-`; for -o both are stdout.)
+  if (a.output === STDIN_TOKEN || a.output === '-') {
+    o.output = '-';
+    o.stdout = process.stdout;
+  }
   return o;
 }
 
-async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefined> {
+async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<Renderer | undefined> {
   const quiet = a.quiet ?? false;
-  if (a.json) return new JsonRenderer(io, quiet);
+  if (a.json) {
+    if (toStdout)
+      throw new UsageError('--json: prints on stdout, where -o - writes the body: give one of them');
+    return new JsonRenderer(io, quiet);
+  }
   const mode = a.progress ?? 'auto';
-  const dir = a.dir ?? '';
+  // Failure lines name the file where it was going: -o's folder, as typed.
+  const out = a.output;
+  const dir =
+    out === undefined
+      ? (a.dir ?? '')
+      : path.dirname(path.isAbsolute(out) ? out : path.join(a.dir ?? '', out));
   if (mode === 'none') return new PlainRenderer(io, quiet, false, dir);
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
@@ -70,8 +85,12 @@ export async function runGet(a: GetArgs): Promise<void> {
     return;
   }
   const options = toDownloadOptions(a);
-  const io: Output = { out: process.stdout, err: process.stderr };
-  const renderer = await pickRenderer(a, io);
+  // -o -: stdout carries the body and nothing else; every line goes to stderr.
+  const toStdout = options.output === '-';
+  const io: Output = { out: toStdout ? process.stderr : process.stdout, err: process.stderr };
+  const renderer = await pickRenderer(a, io, toStdout);
+  // A reader that stopped reading the body (`| head -c 10`) ends the run as SIGPIPE would, without a word.
+  let pipeClosed = false;
   // A second signal leaves a clean terminal behind: the bars are stopped first.
   const interrupt = onInterrupt();
   interrupt.beforeExit(() => renderer?.stop());
@@ -79,8 +98,16 @@ export async function runGet(a: GetArgs): Promise<void> {
     const summary = await download({
       ...options,
       signal: interrupt.signal,
-      onEvent: (e) => renderer?.onEvent(e),
+      onEvent: (e) => {
+        if (toStdout && e.type === 'result' && e.result.error?.errno === 'EPIPE') pipeClosed = true;
+        else if (!pipeClosed) renderer?.onEvent(e);
+      },
     });
+    if (pipeClosed) {
+      renderer?.stop();
+      process.exitCode = EXIT.PIPE;
+      return;
+    }
     renderer?.finish(summary);
     // -c was given, yet some files were not checked against it: said, not silently passed.
     if (options.checksums !== undefined && summary.unverified > 0 && !a.json) {

@@ -12,7 +12,7 @@ import type { SharedCompactMap } from '../jobs/string-set.js';
 /** The options a worker needs; the main thread keeps sources, stdin, the signal and the listener. */
 export type WireOptions = Omit<
   NormalizedOptions,
-  'sources' | 'entries' | 'stdin' | 'signal' | 'onEvent' | 'dispatcher'
+  'sources' | 'entries' | 'stdin' | 'stdout' | 'signal' | 'onEvent' | 'dispatcher'
 >;
 
 export interface WorkerInit {
@@ -103,7 +103,16 @@ export class Outbox<T> {
 }
 
 export function wireOptions(o: NormalizedOptions): WireOptions {
-  const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, dispatcher: _d, ...rest } = o;
+  const {
+    sources: _s,
+    entries: _e,
+    stdin: _i,
+    stdout: _t,
+    signal: _g,
+    onEvent: _o,
+    dispatcher: _d,
+    ...rest
+  } = o;
   return rest;
 }
 

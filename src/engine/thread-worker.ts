@@ -88,6 +88,7 @@ const opts: NormalizedOptions = {
   sources: [],
   entries: undefined,
   stdin: undefined,
+  stdout: undefined,
   signal: undefined,
   onEvent: emit,
   dispatcher: undefined,

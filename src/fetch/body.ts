@@ -265,6 +265,8 @@ export function dispatchGet(
     headersTimeoutMs?: number | undefined;
     /** undici's headers and body timeouts for this request, over the dispatcher's (an entry's timeout=). */
     idleTimeoutMs?: number | undefined;
+    /** HEAD for --spider. @default 'GET' */
+    method?: 'GET' | 'HEAD' | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -356,16 +358,11 @@ export function dispatchGet(
         } else body?.fail(err);
       },
     };
+    const method = req.method ?? 'GET';
     try {
       const idle = req.idleTimeoutMs;
       const timeouts = idle === undefined ? undefined : { headersTimeout: idle, bodyTimeout: idle };
-      const o = {
-        origin: req.origin,
-        path: req.path,
-        method: 'GET' as const,
-        headers: req.headers,
-        ...timeouts,
-      };
+      const o = { origin: req.origin, path: req.path, method, headers: req.headers, ...timeouts };
       dispatcher.dispatch(req.close ? { ...o, reset: true } : o, handler);
     } catch (err) {
       done();

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
 import type { KeptEtag } from '../file/etag-store.js';
-import type { PartFile } from '../file/part-file.js';
+import { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
@@ -90,6 +90,27 @@ export interface ConnectionLender {
 export interface Done {
   bytes: number;
   digest: Digest | undefined;
+}
+
+/** A download's state before its first attempt; `o` for the ways that take one whole answer (--spider, -o -). */
+export function newDownloadState(
+  job: Job,
+  o: { noSplit?: boolean; checksumRetried?: boolean } = {},
+): DownloadState {
+  return {
+    rel: job.rel,
+    shownUrl: undefined,
+    offered: undefined,
+    attempts: 0,
+    resumed: false,
+    fromEarlierRun: 0,
+    checksumRetried: o.checksumRetried ?? false,
+    segmentRetries: 0,
+    noSplit: o.noSplit ?? false,
+    part: new PartFile(job.displayUrl),
+    present: undefined,
+    answer: undefined,
+  };
 }
 
 /** Per-download state that survives from one attempt to the next (what its `.part` holds: `part`). */

@@ -1,12 +1,19 @@
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
-import { PartFile } from '../file/part-file.js';
 import { existingSize, PartChangedError } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
 import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
-import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, Skipped } from './context.js';
+import {
+  type Done,
+  type DownloadState,
+  emitRetry,
+  type FetchContext,
+  newDownloadState,
+  sayOnce,
+  Skipped,
+} from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import type { GetResponse } from './http.js';
@@ -25,6 +32,7 @@ import {
   presentFile,
   Unchanged,
 } from './timestamping.js';
+import { spiderFile } from './spider.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -34,20 +42,8 @@ export type { ConnectionLender, FetchContext } from './context.js';
  * Never throws: every outcome is a FileResult.
  */
 export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult> {
-  const state: DownloadState = {
-    rel: job.rel,
-    shownUrl: undefined,
-    offered: undefined,
-    attempts: 0,
-    resumed: false,
-    fromEarlierRun: 0,
-    checksumRetried: false,
-    segmentRetries: 0,
-    noSplit: false,
-    part: new PartFile(job.displayUrl),
-    present: undefined,
-    answer: undefined,
-  };
+  if (ctx.opts.spider) return spiderFile(job, ctx);
+  const state = newDownloadState(job);
   try {
     return await fetchWithRetries(job, ctx, state);
   } finally {

@@ -33,6 +33,8 @@ export interface GetOptions {
   idleTimeoutMs?: number | undefined;
   /** A conditional request (-N): its 304 is returned like a 2xx, for the caller to keep the file. */
   conditional?: boolean | undefined;
+  /** HEAD (--spider) keeps its method across redirects, as curl -I does. @default 'GET' */
+  method?: 'GET' | 'HEAD' | undefined;
 }
 
 export interface GetResponse {
@@ -74,6 +76,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       close: opts.close,
       headersTimeoutMs: opts.headersTimeoutMs,
       idleTimeoutMs: opts.idleTimeoutMs,
+      method: opts.method,
     });
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {

@@ -6,12 +6,21 @@ import { entryHeaders, timeoutOf } from './entry-settings.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
 import { conditionOf } from './timestamping.js';
 
-/** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
-export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
+/**
+ * The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn.
+ * `check` (--spider): a HEAD, or a GET with these extra headers, instead.
+ */
+export async function request(
+  job: Job,
+  ctx: FetchContext,
+  state: DownloadState,
+  check?: { method: 'HEAD' } | { headers: Record<string, string> },
+): Promise<GetResponse> {
   const { opts } = ctx;
   const { part } = state;
   const target = urlOfAttempt(job, state.attempts);
   let headers = entryHeaders(job, requestHeaders(opts), target.url);
+  if (check && 'headers' in check) headers = { ...headers, ...check.headers };
   if (part.offset > 0) {
     // A validator proves nothing about another server's bytes (two mirrors may send one ETag for different
     // files): the `.part` is continued from another URL only when a checksum will prove the result, and
@@ -45,6 +54,7 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     attempt: state.attempts,
     displayUrl: target.shown,
     conditional: state.present !== undefined,
+    method: check && 'method' in check ? check.method : undefined,
   });
 }
 
@@ -63,6 +73,7 @@ export function getForJob(
     displayUrl: string;
     /** The request is conditional (-N): a 304 is an answer, not an error. */
     conditional?: boolean;
+    method?: 'HEAD' | undefined;
   },
 ): Promise<GetResponse> {
   const { opts } = ctx;
@@ -80,6 +91,7 @@ export function getForJob(
     headersTimeoutMs: timeoutOf(job, opts),
     idleTimeoutMs: job.entry.timeoutMs,
     conditional: o.conditional,
+    method: o.method,
   });
 }
 

@@ -116,6 +116,7 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
       skipped: 1,
       unchanged: 0,
       failed: 0,
+      checked: 0,
       bytes: 0,
       transferred: 0,
       retries: 0,

@@ -38,6 +38,16 @@ export const GET_OPTIONS = [
     doc: 'output directory, created if missing',
   },
   {
+    flag: 'output',
+    alias: ['o'],
+    kind: 'string',
+    key: 'output',
+    value: 'FILE',
+    default: '',
+    help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2. -o - writes the body to stdout and every line to stderr; with a checksum known, a mismatch is reported after the bytes went out (exit 1)',
+    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`): relative to the current folder, or to `-d DIR` when given (as curl `--output-dir`); written to `FILE.part` and renamed when complete, and kept on a rerun like any file (`--overwrite` fetches it again); sources holding more than one URL (arguments or a list) are a usage error (exit 2) before anything is fetched. `-o -` writes the body to stdout and nothing else there (every line goes to stderr; `--json` is a usage error), on the main thread in either `--mode`; a retry continues from the last byte written (`Range`, with `If-Range` to the same server, so only where it sent an `ETag` or `Last-Modified`) or fails with `ERR_DL_NO_RESUME`, never writing a byte twice; with a checksum known, a mismatch is reported after the bytes went out (exit 1); a closed pipe (`\\| head -c 10`) ends the run quietly with exit 141",
+  },
+  {
     flag: 'concurrency',
     alias: ['j'],
     kind: 'count',
@@ -204,6 +214,15 @@ export const GET_OPTIONS = [
     default: 'on',
     help: "a file's time is the server's Last-Modified, as wget does (--no-remote-time: the local time)",
     doc: "a downloaded file's modification time is the server's `Last-Modified` (set before the rename to its final name; `-x` too), as wget does and curl `-R`; without one, or an invalid one, the local time; `--no-remote-time`: always the local time",
+  },
+  {
+    flag: 'spider',
+    alias: ['dry-run'],
+    kind: 'boolean',
+    key: 'spider',
+    default: 'off',
+    help: 'check every URL (HEAD, else a one-byte GET) and report status, size and name; write nothing, exit as a real run',
+    doc: "check every URL instead of downloading it (wget `--spider`, aria2 `--dry-run`): a `HEAD`, or a `GET` of `Range: bytes=0-0` where HEAD is refused (400, 403, 405, 501), with the redirects, credentials rules, retries (`Retry-After`) and naming (`out=`, `--content-disposition`, `-d`) of a real run; each URL is `checked` with its HTTP status, announced size and name (text, or `--json` with `check`), or fails as a real run would (`--max-size` included), and the exit code is that run's; nothing is written under `-d`, not even the folder (with `--manifest`, shards or `-o -`: exit 2)",
   },
   {
     flag: 'content-disposition',
