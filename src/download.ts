@@ -6,6 +6,7 @@ import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { loadCaCertificate } from './fetch/agent.js';
+import { loadNetrc } from './fetch/netrc.js';
 import { withinOpenFiles } from './fetch/open-files.js';
 import { runState } from './fetch/run-state.js';
 import type { RunClock } from './fetch/context.js';
@@ -65,6 +66,7 @@ export async function download(
     throw new UsageError('shard.start: a shard is read from its byte offset in a list file, not from stdin');
   }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
+  const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
@@ -119,6 +121,7 @@ export async function download(
     hasher: createHasher(opts.hashPool, opts.workers),
     expected,
     ca,
+    netrc,
   };
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   let shards: ShardStore | undefined;

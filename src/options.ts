@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
+import { type NetrcChoice, netrcChoice } from './fetch/netrc.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
 import { bool, HEADER_VALUE_BAD, int, MAX_DELAY_MS, ms, parseHeaders, rate } from './option-values.js';
@@ -93,6 +94,14 @@ export interface DownloadOptions {
    * (curl --cacert, aria2 --ca-certificate). @default undefined (Node's bundled CAs)
    */
   caCertificate?: string | undefined;
+  /**
+   * Basic credentials from `~/.netrc` (the home of `env.HOME`, else the account's) for the hosts of the run's
+   * URLs, as curl --netrc: a URL's own `user:pass@` wins; never sent on a redirect to another origin. A missing
+   * file is no credentials. Off by default, as in curl. @default false
+   */
+  netrc?: boolean;
+  /** As `netrc`, from this file, which must exist (curl --netrc-file). */
+  netrcFile?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -225,6 +234,7 @@ export interface NormalizedOptions {
   maxRedirects: number;
   allowInsecureRedirects: boolean;
   caCertificate: string | undefined;
+  netrc: NetrcChoice | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -294,6 +304,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   maxRedirects: true,
   allowInsecureRedirects: true,
   caCertificate: true,
+  netrc: true,
+  netrcFile: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -434,6 +446,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
+    netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
     connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),

@@ -1,5 +1,6 @@
 import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
 import type { DownloadEvent, FileResult } from '../events.js';
+import type { NetrcEntry } from '../fetch/netrc.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import type { SharedCompactMap } from '../jobs/string-set.js';
@@ -21,6 +22,8 @@ export interface WorkerInit {
   expected: SharedCompactMap | undefined;
   /** PEM text of --ca-certificate, read once by the main thread. */
   ca: string | undefined;
+  /** The netrc's entries (--netrc), read once by the main thread. */
+  netrc: readonly NetrcEntry[] | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */
   rootWasEmpty: boolean;
   /** The run's --limit-rate bucket, shared memory (RateLimiter.shared()): every worker takes from it. */

@@ -128,6 +128,7 @@ const ctx: FetchContext = {
   hasher,
   expected: init.expected ? ExpectedDigests.fromShared(init.expected) : undefined,
   ca: init.ca,
+  netrc: init.netrc,
 };
 
 port.on('message', (batch: ToWorker[]) => {

@@ -147,6 +147,7 @@ class DownloadWorkers {
         opts: wireOptions(this.ctx.opts),
         expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
+        netrc: this.ctx.netrc,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
         ...sharedRunState(this.ctx),
       } satisfies WorkerInit,

@@ -6,6 +6,8 @@ import { dispatchGet, type ResponseBody } from './body.js';
 import type { SpeedFloor } from './speed-floor.js';
 import type { RateLimiter } from './rate.js';
 import { parseRetryAfter } from './retry.js';
+import { authorizationFor } from './credentials.js';
+import type { NetrcEntry } from './netrc.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: never forwarded to another origin (curl does the same since 7.58). */
@@ -29,6 +31,8 @@ export interface GetOptions {
   close?: boolean | undefined;
   /** Each request's time to its final headers, 1xx answers included (--timeout). */
   headersTimeoutMs?: number | undefined;
+  /** --netrc: credentials for the start URL's host (not for a redirect's target). */
+  netrc?: readonly NetrcEntry[] | undefined;
 }
 
 export interface GetResponse {
@@ -37,13 +41,6 @@ export interface GetResponse {
   body: ResponseBody;
   /** The URL that answered, after redirects. */
   finalUrl: URL;
-}
-
-function basicAuth(url: URL): string | undefined {
-  if (!url.username && !url.password) return undefined;
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 }
 
 /**
@@ -55,7 +52,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
   let url = start;
   // Copied only when changed (credentials added or dropped): most requests send the run's headers as they are.
   let headers = opts.headers;
-  const auth = basicAuth(start);
+  const auth = authorizationFor(start, opts.netrc);
   if (auth && headers['authorization'] === undefined) headers = { ...headers, authorization: auth };
   for (let hop = 0; ; hop++) {
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.

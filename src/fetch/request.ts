@@ -66,6 +66,7 @@ export function getForJob(
     displayUrl: o.displayUrl,
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: opts.timeoutMs,
+    netrc: ctx.netrc,
   });
 }
 
