@@ -200,6 +200,11 @@ export interface DownloadOptions {
   split?: number;
   /** Files up to this size are never split. @default 16777216 (16 MiB) */
   minSplitSizeBytes?: number;
+  /**
+   * Emit a `headers` event with the lines of every request sent and every response received (curl -v), per
+   * attempt, range and redirect hop; credentials and cookie values redacted. @default false
+   */
+  verbose?: boolean;
   /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
@@ -257,6 +262,7 @@ export interface NormalizedOptions {
   split: number;
   minSplitSizeBytes: number;
   writeHighWaterMark: number;
+  verbose: boolean;
   progressIntervalMs: number;
   keepResults: boolean;
   dispatcher: Dispatcher | undefined;
@@ -330,6 +336,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   split: true,
   minSplitSizeBytes: true,
   writeHighWaterMark: true,
+  verbose: true,
   progressIntervalMs: true,
   keepResults: true,
   dispatcher: true,
@@ -477,6 +484,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.writeHighWaterMark,
       1024,
     ),
+    verbose: bool('verbose', options.verbose, false),
     progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     dispatcher: options.dispatcher,

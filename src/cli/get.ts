@@ -1,6 +1,6 @@
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import type { DownloadOptions } from '../options.js';
+import { DEFAULTS, type DownloadOptions } from '../options.js';
 import { exitCodeFor } from '../report/summary.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
@@ -11,6 +11,7 @@ import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
+import { verboseWriter } from './render/verbose.js';
 import { onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
@@ -54,8 +55,9 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
   // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
-  // `--progress bars` prints plain lines there.
-  if ((mode === 'bars' && terminal) || (mode === 'auto' && tty)) {
+  // `--progress bars` prints plain lines there. -v's lines would tear bars apart: plain lines then, as curl -v
+  // drops its progress meter.
+  if (!a.verbose && ((mode === 'bars' && terminal) || (mode === 'auto' && tty))) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
     return new BarsRenderer(io, quiet, dir);
@@ -72,6 +74,9 @@ export async function runGet(a: GetArgs): Promise<void> {
   const options = toDownloadOptions(a);
   const io: Output = { out: process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io);
+  const verbose = a.verbose
+    ? verboseWriter(io.err, (options.concurrency ?? DEFAULTS.concurrency) > 1)
+    : undefined;
   // A second signal leaves a clean terminal behind: the bars are stopped first.
   const interrupt = onInterrupt();
   interrupt.beforeExit(() => renderer?.stop());
@@ -79,7 +84,7 @@ export async function runGet(a: GetArgs): Promise<void> {
     const summary = await download({
       ...options,
       signal: interrupt.signal,
-      onEvent: (e) => renderer?.onEvent(e),
+      onEvent: (e) => (e.type === 'headers' ? verbose?.(e) : renderer?.onEvent(e)),
     });
     renderer?.finish(summary);
     // -c was given, yet some files were not checked against it: said, not silently passed.

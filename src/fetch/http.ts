@@ -8,6 +8,7 @@ import type { RateLimiter } from './rate.js';
 import { parseRetryAfter } from './retry.js';
 import { authorizationFor } from './credentials.js';
 import type { NetrcEntry } from './netrc.js';
+import { requestLines, responseLines } from './trace.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: never forwarded to another origin (curl does the same since 7.58). */
@@ -33,10 +34,13 @@ export interface GetOptions {
   headersTimeoutMs?: number | undefined;
   /** --netrc: credentials for the start URL's host (not for a redirect's target). */
   netrc?: readonly NetrcEntry[] | undefined;
+  /** --verbose: takes each hop's request lines, then its response lines (see trace.ts). */
+  trace?: ((lines: string[]) => void) | undefined;
 }
 
 export interface GetResponse {
   statusCode: number;
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: ResponseBody;
   /** The URL that answered, after redirects. */
@@ -56,6 +60,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
   if (auth && headers['authorization'] === undefined) headers = { ...headers, authorization: auth };
   for (let hop = 0; ; hop++) {
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
+    opts.trace?.(requestLines(url, headers, opts.close === true));
     const res = await dispatchGet(opts.dispatcher, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -66,6 +71,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       close: opts.close,
       headersTimeoutMs: opts.headersTimeoutMs,
     });
+    opts.trace?.(responseLines(res.statusCode, res.statusText, res.headers));
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {
       await res.body.dump().catch(() => {});

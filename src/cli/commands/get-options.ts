@@ -324,6 +324,15 @@ export const GET_OPTIONS = [
     doc: 'lines per shard; each finished shard leaves its results, digests and a marker under `DIR/.dlpool/shards/`, and a rerun skips it',
   },
   {
+    flag: 'verbose',
+    alias: ['v'],
+    kind: 'boolean',
+    key: 'verbose',
+    default: 'off',
+    help: 'print each request and response with its headers on stderr, as curl -v (credentials and cookie values hidden)',
+    doc: "print each request's line and headers (`> GET /a HTTP/1.1`) and each response's status and headers (`< HTTP/1.1 200 OK`) on stderr, as curl -v does, per attempt and redirect hop; the values of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` are hidden; with `-j` above 1 each line starts with its entry's number (`[3] `, the `id` of `--json`); printed with `-q` too (as `curl -sv`); no bars",
+  },
+  {
     flag: 'quiet',
     alias: ['q'],
     kind: 'boolean',
