@@ -67,6 +67,10 @@ export async function download(
   }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
   const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
+  // (tough-cookie and its public-suffix list load only for a run with cookies.)
+  const cookies = opts.cookies
+    ? await (await import('./fetch/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
+    : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
@@ -122,6 +126,7 @@ export async function download(
     expected,
     ca,
     netrc,
+    cookies,
   };
   const engine = engineOverride ?? (await ENGINES[opts.mode]());
   let shards: ShardStore | undefined;
@@ -157,13 +162,14 @@ export async function download(
     if (run.ownsDispatcher) await run.dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
-    try {
-      await manifest?.close();
-    } catch (err) {
-      // The files are there, but the manifest the user asked for is not: said, and the run fails.
+    // The files are there, but the manifest or the cookie jar the user asked for is not: said, and the run fails.
+    const failed = (err: unknown) => {
       const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err));
       runErrors.push({ code: e.code, message: e.message, errno: e.errno });
-    }
+    };
+    await manifest?.close().catch(failed);
+    // Also after an interruption: the session's cookies are what a rerun continues with.
+    if (opts.cookies?.jar !== undefined) await cookies?.save(opts.cookies.jar).catch(failed);
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';

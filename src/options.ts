@@ -6,6 +6,7 @@ import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
 import { type NetrcChoice, netrcChoice } from './fetch/netrc.js';
+import { type CookieChoice, cookieChoice } from './fetch/cookie-access.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
 import { bool, HEADER_VALUE_BAD, int, MAX_DELAY_MS, ms, parseHeaders, rate } from './option-values.js';
@@ -102,6 +103,15 @@ export interface DownloadOptions {
   netrc?: boolean;
   /** As `netrc`, from this file, which must exist (curl --netrc-file). */
   netrcFile?: string | undefined;
+  /**
+   * Cookies, as curl -b takes them: a Netscape cookie file (curl -c's, a browser export's), or, when it holds `=`,
+   * `NAME=VALUE; ...` sent as it is with every request of the run. Either turns the cookie engine on: cookies go
+   * where their domain, path, secure flag and expiry say (tough-cookie's rules), also on redirects, and each
+   * response's Set-Cookie is kept for later requests. @default no cookies
+   */
+  cookie?: string | undefined;
+  /** Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600. */
+  cookieJar?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -240,6 +250,7 @@ export interface NormalizedOptions {
   allowInsecureRedirects: boolean;
   caCertificate: string | undefined;
   netrc: NetrcChoice | undefined;
+  cookies: CookieChoice | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -312,6 +323,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   caCertificate: true,
   netrc: true,
   netrcFile: true,
+  cookie: true,
+  cookieJar: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -454,6 +467,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     ),
     caCertificate: options.caCertificate,
     netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
+    cookies: cookieChoice(options.cookie, options.cookieJar),
     connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),

@@ -33,6 +33,12 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
         'ones by default',
     );
   }
+  // curl's `-b jar -c jar`: here -c is the checksum file; the cookie jar has no short name.
+  if (a.checksums !== undefined && a.checksums === a.cookie) {
+    throw new UsageError(
+      `-c (--checksums) takes a checksum file, not a cookie jar: to write cookies as curl -c does, use --cookie-jar ${shownText(a.checksums)}`,
+    );
+  }
   if (sources.length === 0 && needSources) {
     throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   }

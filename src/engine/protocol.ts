@@ -22,6 +22,8 @@ export interface WorkerInit {
   expected: SharedCompactMap | undefined;
   /** PEM text of --ca-certificate, read once by the main thread. */
   ca: string | undefined;
+  /** The run has cookies (--cookie, --cookie-jar): the worker asks the main thread's jar for them. */
+  cookies: boolean;
   /** The netrc's entries (--netrc), read once by the main thread. */
   netrc: readonly NetrcEntry[] | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */
@@ -76,6 +78,9 @@ export type FromWorker =
   | { type: 'reserve'; req: number; host: string }
   | { type: 'rests'; req: number; host: string }
   | { type: 'slowDown'; host: string; retryAfterMs: number | undefined }
+  /** --cookie: the Cookie header for `url` (the reply), and the Set-Cookie values a response from `url` sent. */
+  | { type: 'cookies'; req: number; url: string }
+  | { type: 'setCookies'; url: string; values: readonly string[] }
   /** The worker gave up waiting for the reply to `req`. */
   | { type: 'cancel'; req: number };
 

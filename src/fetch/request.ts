@@ -67,6 +67,7 @@ export function getForJob(
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: opts.timeoutMs,
     netrc: ctx.netrc,
+    cookies: ctx.cookies,
     trace: opts.verbose
       ? (lines) => ctx.emit({ type: 'headers', id: job.id, url: job.displayUrl, lines })
       : undefined,
