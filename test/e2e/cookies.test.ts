@@ -209,6 +209,17 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(cookiesSince(n)['/m.bin']).toEqual([['k=v']]);
   });
 
+  it('a jar that cannot be written fails the run (exit 1, ERR_DL_FILE naming it) after the downloads', async () => {
+    const dir = await tmpDir();
+    const jar = path.join(dir, 'no-such-folder', 'jar.txt');
+    const r = await get([`${server.url}/set`, '-d', dir, '--cookie-jar', jar]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `dlpool: cannot write cookie jar '${jar}': No such file or directory [ERR_DL_FILE]`,
+    );
+    expect(await fs.readFile(path.join(dir, 'set'), 'utf8')).toBe('ok');
+  });
+
   it('an interrupted run writes its jar too', async () => {
     const dir = await tmpDir();
     const jar = path.join(dir, 'jar.txt');

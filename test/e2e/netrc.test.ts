@@ -179,7 +179,7 @@ describe.each(MODES)('%s mode', (mode) => {
   it('a failure with netrc credentials prints no secret', async () => {
     const dir = await tmpDir();
     const file = await netrcFile(dir, `machine 127.0.0.1 login ann password ${SECRET}\n`);
-    for (const out of [['--json'], ['--progress', 'plain']]) {
+    for (const out of [['--json'], ['--progress', 'plain'], ['-v']]) {
       const r = await runCli([
         `${a.url}/missing.bin`,
         '-d',
@@ -192,6 +192,7 @@ describe.each(MODES)('%s mode', (mode) => {
       ]);
       expect(r.code).toBe(1);
       expect(`${r.stdout}${r.stderr}`).toContain('ERR_DL_HTTP_STATUS');
+      if (out[0] === '-v') expect(r.stderr).toContain('> authorization: Basic [redacted]\n');
       expect(`${r.stdout}${r.stderr}`).not.toContain(SECRET);
       expect(`${r.stdout}${r.stderr}`).not.toContain(Buffer.from(`ann:${SECRET}`).toString('base64'));
     }
