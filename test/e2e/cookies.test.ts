@@ -165,7 +165,16 @@ describe.each(MODES)('%s mode', (mode) => {
     const first = await get([`${server.url}/set`, '-d', dir, '-b', jar, '--cookie-jar', jar]);
     expect(first.code, first.stderr).toBe(0);
     const n = server.requests.length;
-    const next = await get([`${server.url}/again.bin`, '-d', dir, '-b', jar, '--cookie-jar', jar]);
+    // (wget's names for the same.)
+    const next = await get([
+      `${server.url}/again.bin`,
+      '-d',
+      dir,
+      '--load-cookies',
+      jar,
+      '--save-cookies',
+      jar,
+    ]);
     expect(next.code, next.stderr).toBe(0);
     expect(cookiesSince(n)['/again.bin']).toEqual([['fresh=F1']]);
   });

@@ -154,7 +154,8 @@ export const GET_OPTIONS = [
   },
   {
     flag: 'cookie',
-    alias: ['b'],
+    // curl's -b; wget's and aria2c's --load-cookies.
+    alias: ['b', 'load-cookies'],
     kind: 'string',
     key: 'cookie',
     value: 'FILE',
@@ -164,6 +165,8 @@ export const GET_OPTIONS = [
   },
   {
     flag: 'cookie-jar',
+    // wget's --save-cookies (which keeps session cookies only with --keep-session-cookies; this jar always does).
+    alias: ['save-cookies'],
     kind: 'string',
     key: 'cookieJar',
     value: 'FILE',
