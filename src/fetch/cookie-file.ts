@@ -1,4 +1,5 @@
 import { Cookie } from 'tough-cookie';
+import { HEADER_VALUE_BAD } from '../option-values.js';
 
 /**
  * The Netscape cookie file that curl -c, wget --save-cookies and browsers' exporters write: one cookie a line,
@@ -43,6 +44,10 @@ export function parseCookieFile(text: string): { cookies: CookieLine[]; bad: Bad
     if (domain === '' || !Number.isSafeInteger(seconds) || seconds < 0 || !path.startsWith('/')) {
       return bad.push({ line: i + 1, why: 'not a cookie (domain, path or expiry)' });
     }
+    // Sent, a character no header can carry would fail every request of the run, and a ';' would add a cookie.
+    if (key === '' || /[=;]/.test(key) || value.includes(';') || HEADER_VALUE_BAD.test(key + value)) {
+      return bad.push({ line: i + 1, why: 'a cookie name or value no request can carry' });
+    }
     const cookie = new Cookie({
       key,
       value,
@@ -67,6 +72,8 @@ export function formatCookieFile(cookies: readonly Cookie[], version: string): s
     '',
   ];
   for (const c of cookies) {
+    // A server may set a Path holding a tab (tough-cookie keeps it): written, it would shift the line's fields.
+    if (/[\t\r\n]/.test(`${c.domain ?? ''}${c.path ?? ''}${c.key}${c.value}`)) continue;
     const expiry = c.expiryTime();
     const seconds = expiry === undefined || !Number.isFinite(expiry) ? 0 : Math.floor(expiry / 1000);
     const domain = c.hostOnly ? (c.domain ?? '') : `.${c.domain ?? ''}`;

@@ -209,13 +209,25 @@ describe.each(MODES)('%s mode', (mode) => {
     );
     expect(server.requests.length).toBe(n);
     const file = path.join(dir, 'bad.txt');
-    await fs.writeFile(file, '# c\n127.0.0.1\tFALSE\t/\tFALSE\t0\tk\tv\nnot a cookie line\n');
+    // A value no request can carry (a control character, a character past U+00FF) or one that would smuggle
+    // another cookie in (';') is skipped: sent, it would fail every request of the run.
+    await fs.writeFile(
+      file,
+      '# c\n127.0.0.1\tFALSE\t/\tFALSE\t0\tk\tv\nnot a cookie line\n' +
+        '127.0.0.1\tFALSE\t/\tFALSE\t0\tc\tbad\x01\n127.0.0.1\tFALSE\t/\tFALSE\t0\tw\t\u0100\n' +
+        '127.0.0.1\tFALSE\t/\tFALSE\t0\ts\ta; admin=1\n127.0.0.1\tFALSE\t/\tFALSE\t0\tl\tcaf\u00e9\n',
+    );
     const bad = await get([`${server.url}/m.bin`, '-d', dir, '-b', file]);
     expect(bad.code, bad.stderr).toBe(0);
     expect(bad.stderr).toContain(
       `dlpool: warning: ${file}:3: skipped: expected 7 tab-separated fields, got 1\n`,
     );
-    expect(cookiesSince(n)['/m.bin']).toEqual([['k=v']]);
+    for (const line of [4, 5, 6]) {
+      expect(bad.stderr).toContain(
+        `dlpool: warning: ${file}:${line}: skipped: a cookie name or value no request can carry\n`,
+      );
+    }
+    expect(cookiesSince(n)['/m.bin']).toEqual([['k=v', 'l=caf\u00e9']]);
   });
 
   it('a jar that cannot be written fails the run (exit 1, ERR_DL_FILE naming it) after the downloads', async () => {

@@ -1,3 +1,4 @@
+import { Cookie } from 'tough-cookie';
 import { describe, expect, it } from 'vitest';
 import { formatCookieFile, parseCookieFile } from '../../../src/fetch/cookie-file.js';
 
@@ -40,5 +41,14 @@ describe('Netscape cookie files', () => {
     );
     expect(out.split('\n').filter((l) => l !== '' && !l.startsWith('# '))).toEqual(lines);
     expect(out.startsWith('# Netscape HTTP Cookie File\n')).toBe(true);
+  });
+
+  it('leaves out a cookie whose path holds a tab (a server may set one): its line would not read back', () => {
+    const tab = new Cookie({ key: 'a', value: '1', domain: 'h', path: '/x\ty', hostOnly: true });
+    const ok = new Cookie({ key: 'b', value: '2', domain: 'h', path: '/', hostOnly: true });
+    const out = formatCookieFile([tab, ok], '1.0.0');
+    expect(out.split('\n').filter((l) => l !== '' && !l.startsWith('# '))).toEqual([
+      'h\tFALSE\t/\tFALSE\t0\tb\t2',
+    ]);
   });
 });
