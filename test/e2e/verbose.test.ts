@@ -1,10 +1,11 @@
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { MODES, tmpDir } from '../helpers/tmp.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, EMPTY_HOME, runCli } from '../helpers/cli.js';
 
 // -v: every request's line and headers and every response's status and headers on stderr, curl -v's form, per
 // attempt and redirect hop; secrets redacted; a hostile server's bytes escaped.
@@ -28,6 +29,19 @@ beforeAll(async () => {
             'set-cookie': `token=${SET_SECRET}; Path=/; HttpOnly`,
           })
           .end();
+      case '/drip.bin': {
+        // 1000 bytes over ~0.5 s: bars, were they on, would be drawn.
+        res.writeHead(200, { 'content-length': '1000' });
+        let sent = 0;
+        const t = setInterval(() => {
+          res.write('y'.repeat(100));
+          if ((sent += 100) >= 1000) {
+            clearInterval(t);
+            res.end();
+          }
+        }, 50);
+        return void res.on('close', () => clearInterval(t));
+      }
       case '/busy.bin':
         // Every other request is refused: each run sees one 503, then the file.
         if (busy++ % 2 === 0) return res.writeHead(503, { 'retry-after': '0' }).end();
@@ -131,5 +145,32 @@ describe.each(MODES)('%s mode', (mode) => {
     const r = await get([`${server.url}/quiet.bin`, '-d', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/^(\[\d+\] )?[<>] /m);
+  });
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe.skipIf(!hasScript)('-v on a terminal', () => {
+  it('plain lines, no bars: the header lines would tear them (curl -v drops its meter too)', async () => {
+    const dir = await tmpDir();
+    const args = [BIN, `${server.url}/drip.bin`, '-d', dir, '-v'].map((a) => `'${a}'`).join(' ');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        'script',
+        ['-qefc', `stty cols 120 rows 24; '${process.execPath}' ${args}`, '/dev/null'],
+        {
+          env: { ...process.env, CI: '', TERM: 'xterm', HOME: EMPTY_HOME, XDG_CONFIG_HOME: EMPTY_HOME },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(raw).toContain('> GET /drip.bin HTTP/1.1');
+    expect(raw).toContain('< content-length: 1000');
+    expect(raw).not.toMatch(/[█░]/);
+    expect(raw).toMatch(/downloaded {2}drip\.bin/);
   });
 });
