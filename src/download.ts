@@ -6,6 +6,7 @@ import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { loadCaCertificate } from './fetch/agent.js';
+import { loadNetrc } from './fetch/netrc.js';
 import { withinOpenFiles } from './fetch/open-files.js';
 import { runState } from './fetch/run-state.js';
 import type { RunClock } from './fetch/context.js';
@@ -75,6 +76,11 @@ export async function download(
     throw new UsageError('shard.start: a shard is read from its byte offset in a list file, not from stdin');
   }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
+  const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
+  // (tough-cookie and its public-suffix list load only for a run with cookies.)
+  const cookies = opts.cookies
+    ? await (await import('./fetch/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
+    : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
@@ -129,6 +135,8 @@ export async function download(
     hasher: createHasher(opts.hashPool, opts.workers),
     expected,
     ca,
+    netrc,
+    cookies,
   };
   const toStream = opts.output === '-' ? opts.stdout : undefined;
   const engine = toStream ? undefined : (engineOverride ?? (await ENGINES[opts.mode]()));
@@ -179,13 +187,14 @@ export async function download(
     if (run.ownsDispatcher) await run.dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
-    try {
-      await manifest?.close();
-    } catch (err) {
-      // The files are there, but the manifest the user asked for is not: said, and the run fails.
+    // The files are there, but the manifest or the cookie jar the user asked for is not: said, and the run fails.
+    const failed = (err: unknown) => {
       const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err));
       runErrors.push({ code: e.code, message: e.message, errno: e.errno });
-    }
+    };
+    await manifest?.close().catch(failed);
+    // Also after an interruption: the session's cookies are what a rerun continues with.
+    if (opts.cookies?.jar !== undefined) await cookies?.save(opts.cookies.jar).catch(failed);
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';

@@ -111,8 +111,19 @@ export interface ListedEvent {
   count: number;
 }
 
+/**
+ * `verbose`: what one request of a download sent (`> ` lines) or what came back (`< ` lines), per attempt, range
+ * and redirect hop, in order for each download; credentials and cookie values redacted (see fetch/trace.ts).
+ */
+export interface HeadersEvent {
+  type: 'headers';
+  id: number;
+  url: string;
+  lines: string[];
+}
+
 /** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
 export type DownloadEvent =
-  StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent;
+  StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent | HeadersEvent;
 
 export type EventListener = (event: DownloadEvent) => void;

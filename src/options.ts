@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
+import { type NetrcChoice, netrcChoice } from './fetch/netrc.js';
+import { type CookieChoice, cookieChoice } from './fetch/cookie-access.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
 import { outputFile, type OutputFile } from './jobs/one-output.js';
@@ -115,6 +117,23 @@ export interface DownloadOptions {
    * (curl --cacert, aria2 --ca-certificate). @default undefined (Node's bundled CAs)
    */
   caCertificate?: string | undefined;
+  /**
+   * Basic credentials from `~/.netrc` (the home of `env.HOME`, else the account's) for the hosts of the run's
+   * URLs, as curl --netrc: a URL's own `user:pass@` wins; never sent on a redirect to another origin. A missing
+   * file is no credentials. Off by default, as in curl. @default false
+   */
+  netrc?: boolean;
+  /** As `netrc`, from this file, which must exist (curl --netrc-file). */
+  netrcFile?: string | undefined;
+  /**
+   * Cookies, as curl -b takes them: a Netscape cookie file (curl -c's, a browser export's), or, when it holds `=`,
+   * `NAME=VALUE; ...` sent as it is with every request of the run. Either turns the cookie engine on: cookies go
+   * where their domain, path, secure flag and expiry say (tough-cookie's rules), also on redirects, and each
+   * response's Set-Cookie is kept for later requests. @default no cookies
+   */
+  cookie?: string | undefined;
+  /** Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600. */
+  cookieJar?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -232,6 +251,11 @@ export interface DownloadOptions {
   split?: number;
   /** Files up to this size are never split. @default 16777216 (16 MiB) */
   minSplitSizeBytes?: number;
+  /**
+   * Emit a `headers` event with the lines of every request sent and every response received (curl -v), per
+   * attempt, range and redirect hop; credentials and cookie values redacted. @default false
+   */
+  verbose?: boolean;
   /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
@@ -269,6 +293,8 @@ export interface NormalizedOptions {
   maxRedirects: number;
   allowInsecureRedirects: boolean;
   caCertificate: string | undefined;
+  netrc: NetrcChoice | undefined;
+  cookies: CookieChoice | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -294,6 +320,7 @@ export interface NormalizedOptions {
   split: number;
   minSplitSizeBytes: number;
   writeHighWaterMark: number;
+  verbose: boolean;
   progressIntervalMs: number;
   keepResults: boolean;
   dispatcher: Dispatcher | undefined;
@@ -346,6 +373,10 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   maxRedirects: true,
   allowInsecureRedirects: true,
   caCertificate: true,
+  netrc: true,
+  netrcFile: true,
+  cookie: true,
+  cookieJar: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -373,6 +404,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   split: true,
   minSplitSizeBytes: true,
   writeHighWaterMark: true,
+  verbose: true,
   progressIntervalMs: true,
   keepResults: true,
   dispatcher: true,
@@ -501,6 +533,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
+    netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
+    cookies: cookieChoice(options.cookie, options.cookieJar),
     connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),
@@ -534,6 +568,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.writeHighWaterMark,
       1024,
     ),
+    verbose: bool('verbose', options.verbose, false),
     progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     dispatcher: options.dispatcher,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import type { DownloadOptions } from '../options.js';
+import { DEFAULTS, type DownloadOptions } from '../options.js';
 import { EXIT, exitCodeFor } from '../report/summary.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
@@ -12,6 +12,7 @@ import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
+import { verboseWriter } from './render/verbose.js';
 import { onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
@@ -31,6 +32,12 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
       `-c (--checksums) takes a checksum file, not a URL: ${shownText(a.checksums)}. To continue ` +
         'downloads as wget -c and aria2c -c do, leave -c out: dlpool resumes .part files and skips complete ' +
         'ones by default',
+    );
+  }
+  // curl's `-b jar -c jar`: here -c is the checksum file; the cookie jar has no short name.
+  if (a.checksums !== undefined && a.checksums === a.cookie) {
+    throw new UsageError(
+      `-c (--checksums) takes a checksum file, not a cookie jar: to write cookies as curl -c does, use --cookie-jar ${shownText(a.checksums)}`,
     );
   }
   if (sources.length === 0 && needSources) {
@@ -69,8 +76,9 @@ async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
   // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
-  // `--progress bars` prints plain lines there.
-  if ((mode === 'bars' && terminal) || (mode === 'auto' && tty)) {
+  // `--progress bars` prints plain lines there. -v's lines would tear bars apart: plain lines then, as curl -v
+  // drops its progress meter.
+  if (!a.verbose && ((mode === 'bars' && terminal) || (mode === 'auto' && tty))) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
     return new BarsRenderer(io, quiet, dir);
@@ -89,6 +97,9 @@ export async function runGet(a: GetArgs): Promise<void> {
   const toStdout = options.output === '-';
   const io: Output = { out: toStdout ? process.stderr : process.stdout, err: process.stderr };
   const renderer = await pickRenderer(a, io, toStdout);
+  const verbose = a.verbose
+    ? verboseWriter(io.err, (options.concurrency ?? DEFAULTS.concurrency) > 1)
+    : undefined;
   // A reader that stopped reading the body (`| head -c 10`) ends the run as SIGPIPE would, without a word.
   let pipeClosed = false;
   // A second signal leaves a clean terminal behind: the bars are stopped first.
@@ -99,7 +110,8 @@ export async function runGet(a: GetArgs): Promise<void> {
       ...options,
       signal: interrupt.signal,
       onEvent: (e) => {
-        if (toStdout && e.type === 'result' && e.result.error?.errno === 'EPIPE') pipeClosed = true;
+        if (e.type === 'headers') verbose?.(e);
+        else if (toStdout && e.type === 'result' && e.result.error?.errno === 'EPIPE') pipeClosed = true;
         else if (!pipeClosed) renderer?.onEvent(e);
       },
     });

@@ -226,6 +226,8 @@ interface Collector {
 
 export interface RawResponse {
   statusCode: number;
+  /** The reason phrase as the server sent it (--verbose shows it). */
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: ResponseBody;
 }
@@ -298,7 +300,7 @@ export function dispatchGet(
         sentAt = performance.now();
         if (signal.aborted) abortFn(reasonOf());
       },
-      onHeaders(statusCode, rawHeaders, resume) {
+      onHeaders(statusCode, rawHeaders, resume, statusText) {
         if (statusCode < 200) {
           // Informational: the real answer follows. undici restarts its headers timeout at each one, so a
           // server sending 103 Early Hints for ever would hold the download for ever: the first one starts a
@@ -318,7 +320,7 @@ export function dispatchGet(
         const headers = parseHeaders(rawHeaders as unknown as Buffer[]);
         const length = Number(headers['content-length']);
         if (Number.isSafeInteger(length) && length >= 0) left = length;
-        resolve({ statusCode, headers, body });
+        resolve({ statusCode, statusText, headers, body });
         return true;
       },
       onData(chunk) {

@@ -10,6 +10,8 @@ import type { NameClaimer } from '../jobs/naming.js';
 import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from './agent.js';
+import type { NetrcEntry } from './netrc.js';
+import type { CookieAccess } from './cookie-access.js';
 import type { RateLimiter } from './rate.js';
 
 /**
@@ -70,6 +72,10 @@ export interface FetchContext {
   limiter?: RateLimiter | undefined;
   /** Which connections to keep alive after their request (lists over many hosts); all when absent. */
   keepAlive?: KeepAlive | undefined;
+  /** The run's cookies (--cookie, --cookie-jar): the jar, or a worker's way to it. */
+  cookies?: CookieAccess | undefined;
+  /** The netrc's entries (--netrc, --netrc-file), read once by the main thread. */
+  netrc?: readonly NetrcEntry[] | undefined;
   /** Keys of the warnings already given (sayOnce). */
   said?: Set<string> | undefined;
 }

@@ -92,6 +92,11 @@ export function getForJob(
     idleTimeoutMs: job.entry.timeoutMs,
     conditional: o.conditional,
     method: o.method,
+    netrc: ctx.netrc,
+    cookies: ctx.cookies,
+    trace: opts.verbose
+      ? (lines) => ctx.emit({ type: 'headers', id: job.id, url: job.displayUrl, lines })
+      : undefined,
   });
 }
 
