@@ -6,6 +6,7 @@ import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
 import { loadCaCertificate } from './fetch/agent.js';
+import { loadNetrc } from './fetch/netrc.js';
 import { withinOpenFiles } from './fetch/open-files.js';
 import { runState } from './fetch/run-state.js';
 import type { RunClock } from './fetch/context.js';
@@ -14,6 +15,8 @@ import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
 import { NameRegistry } from './jobs/naming.js';
 import { OfferedNames } from './jobs/offered-names.js';
+import { checkOutputFile, oneEntry } from './jobs/one-output.js';
+import { fetchToStream, STREAM_NAME } from './fetch/to-stream.js';
 import { type DownloadOptions, type EngineMode, normalizeOptions } from './options.js';
 import { type DownloadSummary, SummaryBuilder } from './report/summary.js';
 import { openSources, URL_LIKE } from './sources/sources.js';
@@ -60,11 +63,24 @@ export async function download(
   ) {
     throw new UsageError('shard: cut one list into shards: give exactly one list file (or - for stdin)');
   }
+  // A dry run writes nothing: not a manifest, not a shard's record, not a body on stdout.
+  if (opts.spider && (opts.shards || opts.manifest || opts.output === '-')) {
+    const what = opts.shards ? 'shard records' : opts.manifest ? 'a manifest' : 'a body to stdout (-o -)';
+    throw new UsageError(`spider: checks the URLs and writes nothing, so not ${what}`);
+  }
+  if (opts.output && (opts.shards || opts.manifest)) {
+    throw new UsageError(`output: a run of one URL has no ${opts.shards ? 'shards' : 'manifest'} to write`);
+  }
   const start = opts.shards?.start;
   if (start && opts.sources[0] === '-') {
     throw new UsageError('shard.start: a shard is read from its byte offset in a list file, not from stdin');
   }
   const ca = opts.caCertificate ? await loadCaCertificate(opts.caCertificate) : undefined;
+  const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
+  // (tough-cookie and its public-suffix list load only for a run with cookies.)
+  const cookies = opts.cookies
+    ? await (await import('./fetch/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
+    : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
     ? await ManifestWriter.open(opts.manifest, opts.hash ?? 'sha256')
@@ -84,7 +100,7 @@ export async function download(
       : {}),
   });
   // (Each layer of async generators costs a promise and an object per item: none for a list alone.)
-  const items = opts.entries
+  let items: AsyncIterable<SourceItem> = opts.entries
     ? concat(sourceItems, entriesFrom(opts.entries))
     : opts.shards?.names?.size
       ? withSettledNames(sourceItems, opts.shards.names)
@@ -119,34 +135,51 @@ export async function download(
     hasher: createHasher(opts.hashPool, opts.workers),
     expected,
     ca,
+    netrc,
+    cookies,
   };
-  const engine = engineOverride ?? (await ENGINES[opts.mode]());
+  const toStream = opts.output === '-' ? opts.stdout : undefined;
+  const engine = toStream ? undefined : (engineOverride ?? (await ENGINES[opts.mode]()));
   let shards: ShardStore | undefined;
+  const onResult = (r: FileResult) => {
+    offered?.settle(r.id);
+    shards?.add(r);
+    summary.add(r);
+    manifest?.add(r.id, r.path, r.digest);
+    opts.onEvent({ type: 'result', result: r });
+  };
   try {
-    try {
-      ctx.dirs.open();
-    } catch (err) {
-      // The output directory cannot be made or opened: a bad -d, before anything downloads.
-      if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {
-        throw new DlpoolError('ERR_DL_INPUT', err.message, { cause: err, errno: err.errno });
+    if (opts.output) {
+      if (opts.output !== '-') await checkOutputFile(opts.output, options.output!);
+      items = await oneEntry(items, opts.output === '-' ? undefined : opts.output.name);
+    }
+    if (toStream) {
+      // One body to a stream, on this thread (a worker thread would only add a hop): no folder is made or
+      // looked at, nothing is written under dir.
+      for await (const j of toJobs(items, { names, emit: opts.onEvent })) {
+        onResult('job' in j ? await fetchToStream(j.job, ctx, toStream) : j.result);
       }
-      throw err;
+    } else {
+      try {
+        // (--spider: the output directory is not made, nor opened.)
+        if (!opts.spider) ctx.dirs.open();
+      } catch (err) {
+        // The output directory cannot be made or opened: a bad -d, before anything downloads.
+        if (err instanceof DlpoolError && err.code === 'ERR_DL_FILE') {
+          throw new DlpoolError('ERR_DL_INPUT', err.message, { cause: err, errno: err.errno });
+        }
+        throw err;
+      }
+      // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
+      if (opts.shards) {
+        shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
+        names.claim('.dlpool');
+      }
+      const listed = (count: number) => opts.onEvent({ type: 'listed', count });
+      const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });
+      const jobs = shards ? shardJobs(all, shards, listed) : all;
+      await engine!.run(jobs, ctx, onResult);
     }
-    // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
-    if (opts.shards) {
-      shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
-      names.claim('.dlpool');
-    }
-    const listed = (count: number) => opts.onEvent({ type: 'listed', count });
-    const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });
-    const jobs = shards ? shardJobs(all, shards, listed) : all;
-    await engine.run(jobs, ctx, (r: FileResult) => {
-      offered?.settle(r.id);
-      shards?.add(r);
-      summary.add(r);
-      manifest?.add(r.id, r.path, r.digest);
-      opts.onEvent({ type: 'result', result: r });
-    });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     // Closes list files even when the run stopped before reading them to the end.
@@ -154,19 +187,22 @@ export async function download(
     if (run.ownsDispatcher) await run.dispatcher.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
-    try {
-      await manifest?.close();
-    } catch (err) {
-      // The files are there, but the manifest the user asked for is not: said, and the run fails.
+    // The files are there, but the manifest or the cookie jar the user asked for is not: said, and the run fails.
+    const failed = (err: unknown) => {
       const e = err instanceof DlpoolError ? err : new DlpoolError('ERR_DL_FILE', String(err));
       runErrors.push({ code: e.code, message: e.message, errno: e.errno });
-    }
+    };
+    await manifest?.close().catch(failed);
+    // Also after an interruption: the session's cookies are what a rerun continues with.
+    if (opts.cookies?.jar !== undefined) await cookies?.save(opts.cookies.jar).catch(failed);
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';
   // Shard files not written: their shards are done but not recorded; the run says so and fails.
   for (const e of shards?.errors ?? []) runErrors.push({ code: e.code, message: e.message, errno: e.errno });
-  const built = summary.build(opts.dir, Math.round(performance.now() - started), interrupted, runErrors);
+  // (A body written to a stream went to no folder: the summary says `-`, as its result's path does.)
+  const where = toStream ? STREAM_NAME : opts.dir;
+  const built = summary.build(where, Math.round(performance.now() - started), interrupted, runErrors);
   if (shards) built.shards = { taken: shards.taken, skipped: shards.skipped };
   return built;
 }

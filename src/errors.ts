@@ -24,6 +24,8 @@ export const ERROR_CODES = {
     'no safe file name could be made inside the output directory, or a symbolic link is in the way',
   ERR_DL_FILE:
     'the file could not be written or renamed (disk full, permissions), or for hash and verify, read (its errno in `error.errno`)',
+  ERR_DL_NO_RESUME:
+    '`-o -`: a retry could not continue where the bytes already written to stdout stopped (the server sent the whole file again or another version of it, or gave no `ETag` or `Last-Modified` to prove the rest would be of the same file); nothing is written twice',
   ERR_DL_CHECKSUM: 'the digest did not match the expected checksum, also after one fresh download',
   ERR_DL_NO_CHECKSUM: 'no expected checksum for this URL, and --require-checksum was given',
   ERR_DL_BUSY:

@@ -1,7 +1,11 @@
 import type { ErrorCode } from './errors.js';
 
-/** Where a download ended up. `skipped`: a file was already there under the final name. */
-export type FileStatus = 'downloaded' | 'skipped' | 'failed';
+/**
+ * Where a download ended up. `skipped`: a file was already there under the final name (not asked for);
+ * `unchanged`: it was, and the server said its copy had not changed since (304 to -N's conditional GET);
+ * `checked`: a --spider run found that it would download (see FileResult.check).
+ */
+export type FileStatus = 'downloaded' | 'skipped' | 'unchanged' | 'failed' | 'checked';
 
 export interface ErrorInfo {
   code: ErrorCode;
@@ -29,7 +33,7 @@ export interface FileResult {
    * `.part` (0 for a file already present).
    */
   transferred: number;
-  /** HTTP attempts made (0 for skipped files and bad list lines). */
+  /** HTTP attempts made (0 for skipped files and bad list lines; an unchanged file's conditional GET counts). */
   attempts: number;
   /** Wall time spent on this entry. */
   ms: number;
@@ -40,6 +44,15 @@ export interface FileResult {
   error?: ErrorInfo | undefined;
   /** The file's digest, when hashing was on; `verified` when it matched a known checksum. */
   digest?: Digest | undefined;
+  /** A --spider check's answer: its HTTP status, the size the server announced, and the request that got it. */
+  check?: CheckInfo | undefined;
+}
+
+export interface CheckInfo {
+  status: number;
+  size: number | undefined;
+  /** HEAD, or a one-byte range GET where HEAD was refused. */
+  method: 'HEAD' | 'GET';
 }
 
 export interface Digest {
@@ -98,8 +111,19 @@ export interface ListedEvent {
   count: number;
 }
 
+/**
+ * `verbose`: what one request of a download sent (`> ` lines) or what came back (`< ` lines), per attempt, range
+ * and redirect hop, in order for each download; credentials and cookie values redacted (see fetch/trace.ts).
+ */
+export interface HeadersEvent {
+  type: 'headers';
+  id: number;
+  url: string;
+  lines: string[];
+}
+
 /** Everything a renderer can subscribe to; the CLI's bars, plain lines and JSON are three subscribers. */
 export type DownloadEvent =
-  StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent;
+  StartEvent | ProgressEvent | RetryEvent | WarningEvent | ResultEvent | ListedEvent | HeadersEvent;
 
 export type EventListener = (event: DownloadEvent) => void;

@@ -5,8 +5,11 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
 import type { EventListener } from './events.js';
+import { type NetrcChoice, netrcChoice } from './fetch/netrc.js';
+import { type CookieChoice, cookieChoice } from './fetch/cookie-access.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
+import { outputFile, type OutputFile } from './jobs/one-output.js';
 import {
   bool,
   DOWNLOAD_RANGES as R,
@@ -82,6 +85,18 @@ export interface DownloadOptions {
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Output directory, created if missing. @default '.' */
   dir?: string;
+  /**
+   * Save the run's one URL as this file (curl -o, wget -O), relative to `dir` (an absolute path as it is); its
+   * folder is the run's output directory. The sources must hold exactly one entry, else ERR_DL_USAGE before
+   * anything is fetched. The file arrives as any other (`.part` beside it, renamed when complete).
+   * `'-'`: the body is written to `stdout` instead (curl -o -): no file, nothing under `dir`; a retry continues
+   * from the bytes written (Range, If-Range: only with the server's ETag or Last-Modified) or fails with ERR_DL_NO_RESUME, and a checksum mismatch is found
+   * after the bytes went out. A failing stream (EPIPE) ends the download with ERR_DL_FILE and its errno.
+   * @default undefined (names from the URLs)
+   */
+  output?: string | undefined;
+  /** The stream `output: '-'` writes the body to (the CLI passes process.stdout). */
+  stdout?: NodeJS.WritableStream | undefined;
   /** Total simultaneous downloads. @default 16 */
   concurrency?: number;
   /** Simultaneous downloads per host. @default unlimited (up to concurrency) */
@@ -102,6 +117,23 @@ export interface DownloadOptions {
    * (curl --cacert, aria2 --ca-certificate). @default undefined (Node's bundled CAs)
    */
   caCertificate?: string | undefined;
+  /**
+   * Basic credentials from `~/.netrc` (the home of `env.HOME`, else the account's) for the hosts of the run's
+   * URLs, as curl --netrc: a URL's own `user:pass@` wins; never sent on a redirect to another origin. A missing
+   * file is no credentials. Off by default, as in curl. @default false
+   */
+  netrc?: boolean;
+  /** As `netrc`, from this file, which must exist (curl --netrc-file). */
+  netrcFile?: string | undefined;
+  /**
+   * Cookies, as curl -b takes them: a Netscape cookie file (curl -c's, a browser export's), or, when it holds `=`,
+   * `NAME=VALUE; ...` sent as it is with every request of the run. Either turns the cookie engine on: cookies go
+   * where their domain, path, secure flag and expiry say (tough-cookie's rules), also on redirects, and each
+   * response's Set-Cookie is kept for later requests. @default no cookies
+   */
+  cookie?: string | undefined;
+  /** Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600. */
+  cookieJar?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -159,6 +191,25 @@ export interface DownloadOptions {
   /** Re-download files that already exist under their final name. @default false */
   overwrite?: boolean;
   /**
+   * A file already there is asked for again only if the server's copy changed (wget -N): a conditional GET with
+   * If-None-Match (the ETag kept under DIR/.dlpool/ when a -N run downloaded it) or else If-Modified-Since (the
+   * file's time). 304 keeps the file as it is (status `unchanged`); a changed copy replaces it atomically. A
+   * server that sends neither validator gets the file downloaded again. Not with `overwrite`. @default false
+   */
+  timestamping?: boolean;
+  /**
+   * A downloaded file's modification time is the server's Last-Modified when it sent a valid one (wget's
+   * default, curl -R), set before the file gets its final name; else the local time. @default true
+   */
+  remoteTime?: boolean;
+  /**
+   * Check every URL instead of downloading it (wget --spider, aria2 --dry-run): a HEAD, or a one-byte range GET
+   * where HEAD is refused (400, 403, 405, 501), with the run's redirects, credentials rules, retries and naming.
+   * Each result is `checked` (with `check`: HTTP status, announced size, method) or the failure a real run would
+   * meet; nothing is written under `dir`, which is not even made. @default false
+   */
+  spider?: boolean;
+  /**
    * Fail, without fetching it, every download whose expected digest is unknown (no `checksum=` and no entry in
    * `checksums`).
    * @default false
@@ -200,6 +251,11 @@ export interface DownloadOptions {
   split?: number;
   /** Files up to this size are never split. @default 16777216 (16 MiB) */
   minSplitSizeBytes?: number;
+  /**
+   * Emit a `headers` event with the lines of every request sent and every response received (curl -v), per
+   * attempt, range and redirect hop; credentials and cookie values redacted. @default false
+   */
+  verbose?: boolean;
   /** Write buffer per file; 1 MiB measured ~2x the default on Node 20. @default 1048576 */
   writeHighWaterMark?: number;
   /** Least time between two progress events of one file. @default 100 */
@@ -225,6 +281,9 @@ export interface NormalizedOptions {
   entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
   stdin: Readable | undefined;
   dir: string;
+  /** The one file of an `output` run (its folder is `dir`), or `-` for `stdout`. */
+  output: OutputFile | '-' | undefined;
+  stdout: NodeJS.WritableStream | undefined;
   concurrency: number;
   perHost: number;
   /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
@@ -234,6 +293,8 @@ export interface NormalizedOptions {
   maxRedirects: number;
   allowInsecureRedirects: boolean;
   caCertificate: string | undefined;
+  netrc: NetrcChoice | undefined;
+  cookies: CookieChoice | undefined;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -243,6 +304,9 @@ export interface NormalizedOptions {
   speedTimeMs: number;
   retry: RetryPolicy;
   overwrite: boolean;
+  timestamping: boolean;
+  remoteTime: boolean;
+  spider: boolean;
   requireChecksum: boolean;
   contentDisposition: boolean;
   hash: string | undefined;
@@ -256,6 +320,7 @@ export interface NormalizedOptions {
   split: number;
   minSplitSizeBytes: number;
   writeHighWaterMark: number;
+  verbose: boolean;
   progressIntervalMs: number;
   keepResults: boolean;
   dispatcher: Dispatcher | undefined;
@@ -275,6 +340,9 @@ export const DEFAULTS = {
   speedTimeMs: 60_000,
   retry: { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } satisfies RetryPolicy,
   overwrite: false,
+  timestamping: false,
+  remoteTime: true,
+  spider: false,
   requireChecksum: false,
   contentDisposition: false,
   hashPool: 'inline',
@@ -296,6 +364,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   stdin: true,
   env: true,
   dir: true,
+  output: true,
+  stdout: true,
   concurrency: true,
   perHost: true,
   headers: true,
@@ -303,6 +373,10 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   maxRedirects: true,
   allowInsecureRedirects: true,
   caCertificate: true,
+  netrc: true,
+  netrcFile: true,
+  cookie: true,
+  cookieJar: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -314,6 +388,9 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   retries: true,
   retry: true,
   overwrite: true,
+  timestamping: true,
+  remoteTime: true,
+  spider: true,
   requireChecksum: true,
   contentDisposition: true,
   mode: true,
@@ -327,6 +404,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   split: true,
   minSplitSizeBytes: true,
   writeHighWaterMark: true,
+  verbose: true,
   progressIntervalMs: true,
   keepResults: true,
   dispatcher: true,
@@ -417,6 +495,14 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       `hash: unknown or unavailable algorithm '${String(options.hash)}' (try ${someHashes()}, ...)`,
     );
   }
+  const overwrite = bool('overwrite', options.overwrite, DEFAULTS.overwrite);
+  const timestamping = bool('timestamping', options.timestamping, DEFAULTS.timestamping);
+  // wget refuses -N with -nc; here the contradiction is the other one: every file anew, or only what changed.
+  if (timestamping && overwrite) {
+    throw new UsageError(
+      'timestamping: not with overwrite (one fetches only what changed on the server, the other everything)',
+    );
+  }
   const hashPool = options.hashPool ?? DEFAULTS.hashPool;
   if (!(HASH_POOL_KINDS as readonly string[]).includes(hashPool)) {
     throw new UsageError(`hashPool: expected ${HASH_POOL_KINDS.join(', ')}, got ${String(hashPool)}`);
@@ -426,11 +512,15 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       throw new UsageError(`${key}: expected a file path`);
   }
+  const dir = path.resolve(options.dir ?? DEFAULTS.dir);
+  const output = outputFile(dir, options.output, options.stdout);
   return {
     sources: options.sources ?? [],
     entries: options.entries,
     stdin: options.stdin,
-    dir: path.resolve(options.dir ?? DEFAULTS.dir),
+    dir: typeof output === 'object' ? output.dir : dir,
+    output,
+    stdout: options.stdout,
     concurrency,
     perHost: Math.min(perHost, concurrency),
     maxConnections: Infinity,
@@ -443,6 +533,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
+    netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
+    cookies: cookieChoice(options.cookie, options.cookieJar),
     connectTimeoutMs: int(
       'connectTimeoutMs',
       options.connectTimeoutMs,
@@ -463,7 +555,10 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     shards,
     speedTimeMs: int('speedTimeMs', options.speedTimeMs, DEFAULTS.speedTimeMs, R.speedTimeMs),
     retry,
-    overwrite: bool('overwrite', options.overwrite, DEFAULTS.overwrite),
+    overwrite,
+    timestamping,
+    remoteTime: bool('remoteTime', options.remoteTime, DEFAULTS.remoteTime),
+    spider: bool('spider', options.spider, DEFAULTS.spider),
     requireChecksum: bool('requireChecksum', options.requireChecksum, DEFAULTS.requireChecksum),
     contentDisposition: bool('contentDisposition', options.contentDisposition, DEFAULTS.contentDisposition),
     hash,
@@ -490,6 +585,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.writeHighWaterMark,
       1024,
     ),
+    verbose: bool('verbose', options.verbose, false),
     progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
     dispatcher: options.dispatcher,

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { download } from '../download.js';
 import { UsageError } from '../errors.js';
-import type { DownloadOptions } from '../options.js';
-import { exitCodeFor } from '../report/summary.js';
+import { DEFAULTS, type DownloadOptions } from '../options.js';
+import { EXIT, exitCodeFor } from '../report/summary.js';
 import { shownText } from '../sources/shown-text.js';
 import { URL_LIKE } from '../sources/sources.js';
 import { GET_OPTIONS } from './commands/get-options.js';
@@ -10,6 +11,7 @@ import { JsonRenderer } from './render/json.js';
 import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
+import { verboseWriter } from './render/verbose.js';
 import { onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
@@ -31,30 +33,52 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
         'ones by default',
     );
   }
+  // curl's `-b jar -c jar`: here -c is the checksum file; the cookie jar has no short name.
+  if (a.checksums !== undefined && a.checksums === a.cookie) {
+    throw new UsageError(
+      `-c (--checksums) takes a checksum file, not a cookie jar: to write cookies as curl -c does, use --cookie-jar ${shownText(a.checksums)}`,
+    );
+  }
   if (sources.length === 0 && needSources) {
     throw new UsageError('sources: give at least one URL, list file, or - for stdin');
   }
   // The renderers take each result from its event; holding them all would grow with the list.
-  return {
+  const o: DownloadOptions = {
     sources,
     stdin: process.stdin,
     env: process.env,
     keepResults: false,
     ...libraryOptions(GET_OPTIONS, a),
   };
+  // (main() reads a lone `-` as stdin's token, `--output=-` stays `-`; for -o both are stdout.)
+  if (a.output === STDIN_TOKEN || a.output === '-') {
+    o.output = '-';
+    o.stdout = process.stdout;
+  }
+  return o;
 }
 
-async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefined> {
+async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<Renderer | undefined> {
   const quiet = a.quiet ?? false;
-  if (a.json) return new JsonRenderer(io, quiet);
+  if (a.json) {
+    if (toStdout)
+      throw new UsageError('--json: prints on stdout, where -o - writes the body: give one of them');
+    return new JsonRenderer(io, quiet);
+  }
   const mode = a.progress ?? 'auto';
-  const dir = a.dir ?? '';
+  // Failure lines name the file where it was going: -o's folder, as typed.
+  const out = a.output;
+  const dir =
+    out === undefined
+      ? (a.dir ?? '')
+      : path.dirname(path.isAbsolute(out) ? out : path.join(a.dir ?? '', out));
   if (mode === 'none') return new PlainRenderer(io, quiet, false, dir);
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
   // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
-  // `--progress bars` prints plain lines there.
-  if ((mode === 'bars' && terminal) || (mode === 'auto' && tty)) {
+  // `--progress bars` prints plain lines there. -v's lines would tear bars apart: plain lines then, as curl -v
+  // drops its progress meter.
+  if (!a.verbose && ((mode === 'bars' && terminal) || (mode === 'auto' && tty))) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
     return new BarsRenderer(io, quiet, dir);
@@ -69,8 +93,15 @@ export async function runGet(a: GetArgs): Promise<void> {
     return;
   }
   const options = toDownloadOptions(a);
-  const io: Output = { out: process.stdout, err: process.stderr };
-  const renderer = await pickRenderer(a, io);
+  // -o -: stdout carries the body and nothing else; every line goes to stderr.
+  const toStdout = options.output === '-';
+  const io: Output = { out: toStdout ? process.stderr : process.stdout, err: process.stderr };
+  const renderer = await pickRenderer(a, io, toStdout);
+  const verbose = a.verbose
+    ? verboseWriter(io.err, (options.concurrency ?? DEFAULTS.concurrency) > 1)
+    : undefined;
+  // A reader that stopped reading the body (`| head -c 10`) ends the run as SIGPIPE would, without a word.
+  let pipeClosed = false;
   // A second signal leaves a clean terminal behind: the bars are stopped first.
   const interrupt = onInterrupt();
   interrupt.beforeExit(() => renderer?.stop());
@@ -78,8 +109,17 @@ export async function runGet(a: GetArgs): Promise<void> {
     const summary = await download({
       ...options,
       signal: interrupt.signal,
-      onEvent: (e) => renderer?.onEvent(e),
+      onEvent: (e) => {
+        if (e.type === 'headers') verbose?.(e);
+        else if (toStdout && e.type === 'result' && e.result.error?.errno === 'EPIPE') pipeClosed = true;
+        else if (!pipeClosed) renderer?.onEvent(e);
+      },
     });
+    if (pipeClosed) {
+      renderer?.stop();
+      process.exitCode = EXIT.PIPE;
+      return;
+    }
     renderer?.finish(summary);
     // -c was given, yet some files were not checked against it: said, not silently passed.
     if (options.checksums !== undefined && summary.unverified > 0 && !a.json) {

@@ -15,13 +15,17 @@ import { onInterrupt } from './signals.js';
 import { type HashArgs, hashCommand } from './commands/hash.js';
 import { libraryOptions } from './from-argv.js';
 
+/** dlpool's folder in an output directory, in any case (as sanitizeName keeps downloads off the name). */
+const OWN_FOLDER = /^\.dlpool$/i;
+
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };
 
 /**
  * The regular files under `dir`, as `find DIR -type f | sort` lists them: names joined to `dir`, each folder's
  * entries in byte order, symbolic links not followed (neither to files nor to folders). A folder that cannot be
- * listed is reported in its place and the walk goes on, as find does.
+ * listed is reported in its place and the walk goes on, as find does. A `.dlpool` folder is dlpool's own (shard
+ * records, -N's ETags), never a download (no download gets that name): left out.
  */
 async function* filesUnder(dir: string): AsyncGenerator<Found> {
   let entries: Dirent[];
@@ -34,8 +38,9 @@ async function* filesUnder(dir: string): AsyncGenerator<Found> {
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* filesUnder(p);
-    else if (e.isFile()) yield { file: p };
+    if (e.isDirectory()) {
+      if (!OWN_FOLDER.test(e.name)) yield* filesUnder(p);
+    } else if (e.isFile()) yield { file: p };
   }
 }
 

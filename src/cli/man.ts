@@ -13,6 +13,7 @@ const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
   USAGE:
     'usage error, or a file named on the command line cannot be opened, or the output directory cannot be made, ' +
     'or Redis cannot be reached; nothing was done',
+  PIPE: 'get -o -: standard output was closed before the whole body was written, as a process killed by SIGPIPE reports',
   SIGINT: 'interrupted by SIGINT (Ctrl-C); a second signal ends it at once',
   SIGTERM: 'interrupted by SIGTERM, as for SIGINT',
 };

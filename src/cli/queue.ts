@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { EXIT } from '../report/summary.js';
 import type { ShardResult } from '../queue/job-data.js';
 import { addList, type RedisOptions } from '../queue/queue.js';
@@ -124,6 +125,11 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
   }
   const get = toDownloadOptions(a, false);
   delete get.sources;
+  // A worker downloads whole shards into -d: one file's name, or a dry run, would fail every shard it takes.
+  if (get.output !== undefined || get.spider) {
+    const flag = get.spider ? '--spider' : '--output';
+    throw new UsageError(`${flag}: not for a worker, which downloads whole shards of a list into -d`);
+  }
   const interrupt = onInterrupt();
   const renderer = workerRenderer(a);
   interrupt.beforeExit(() => renderer.stop());

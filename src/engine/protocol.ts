@@ -1,5 +1,6 @@
 import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
 import type { DownloadEvent, FileResult } from '../events.js';
+import type { NetrcEntry } from '../fetch/netrc.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import type { SharedCompactMap } from '../jobs/string-set.js';
@@ -12,7 +13,7 @@ import type { SharedCompactMap } from '../jobs/string-set.js';
 /** The options a worker needs; the main thread keeps sources, stdin, the signal and the listener. */
 export type WireOptions = Omit<
   NormalizedOptions,
-  'sources' | 'entries' | 'stdin' | 'signal' | 'onEvent' | 'dispatcher'
+  'sources' | 'entries' | 'stdin' | 'stdout' | 'signal' | 'onEvent' | 'dispatcher'
 >;
 
 export interface WorkerInit {
@@ -21,6 +22,10 @@ export interface WorkerInit {
   expected: SharedCompactMap | undefined;
   /** PEM text of --ca-certificate, read once by the main thread. */
   ca: string | undefined;
+  /** The run has cookies (--cookie, --cookie-jar): the worker asks the main thread's jar for them. */
+  cookies: boolean;
+  /** The netrc's entries (--netrc), read once by the main thread. */
+  netrc: readonly NetrcEntry[] | undefined;
   /** The output directory held nothing when the run started (see DirMaker). */
   rootWasEmpty: boolean;
   /** The run's --limit-rate bucket, shared memory (RateLimiter.shared()): every worker takes from it. */
@@ -73,6 +78,9 @@ export type FromWorker =
   | { type: 'reserve'; req: number; host: string }
   | { type: 'rests'; req: number; host: string }
   | { type: 'slowDown'; host: string; retryAfterMs: number | undefined }
+  /** --cookie: the Cookie header for `url` (the reply), and the Set-Cookie values a response from `url` sent. */
+  | { type: 'cookies'; req: number; url: string }
+  | { type: 'setCookies'; url: string; values: readonly string[] }
   /** The worker gave up waiting for the reply to `req`. */
   | { type: 'cancel'; req: number };
 
@@ -103,7 +111,16 @@ export class Outbox<T> {
 }
 
 export function wireOptions(o: NormalizedOptions): WireOptions {
-  const { sources: _s, entries: _e, stdin: _i, signal: _g, onEvent: _o, dispatcher: _d, ...rest } = o;
+  const {
+    sources: _s,
+    entries: _e,
+    stdin: _i,
+    stdout: _t,
+    signal: _g,
+    onEvent: _o,
+    dispatcher: _d,
+    ...rest
+  } = o;
   return rest;
 }
 

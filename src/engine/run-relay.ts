@@ -1,5 +1,6 @@
 import type { HostTurns, RunClock } from '../fetch/context.js';
 import type { FetchContext } from '../fetch/fetch-file.js';
+import type { CookieAccess } from '../fetch/cookie-access.js';
 import type { RunStateInit } from '../fetch/run-state.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
 
@@ -12,12 +13,18 @@ import type { FromWorker, WorkerInit } from './protocol.js';
 
 /** Asks the main thread for `m`; the request is given up (and the main thread told) when `signal` aborts. */
 export type Ask = (
-  m: { type: 'sleep'; ms: number } | { type: 'reserve' | 'rests'; host: string },
+  m:
+    | { type: 'sleep'; ms: number }
+    | { type: 'reserve' | 'rests'; host: string }
+    | { type: 'cookies'; url: string },
   signal?: AbortSignal,
 ) => Promise<string>;
 
 /** The messages of a worker's run state, answered by RunRelay. */
-export type RunMessage = Extract<FromWorker, { type: 'reserve' | 'rests' | 'slowDown' | 'sleep' | 'cancel' }>;
+export type RunMessage = Extract<
+  FromWorker,
+  { type: 'reserve' | 'rests' | 'slowDown' | 'sleep' | 'cancel' | 'cookies' | 'setCookies' }
+>;
 
 /** What a worker thread's runState() takes from the main thread. */
 export function fromMainThread(
@@ -31,6 +38,18 @@ export function fromMainThread(
     slowDown: (host, retryAfterMs) => post({ type: 'slowDown', host, retryAfterMs }),
   };
   return { rateBucket: init.rateBucket, hostGate, clock: init.clock && workerClock(init.clock, ask) };
+}
+
+/**
+ * A worker's way to the run's cookie jar, which stays on the main thread: one jar for every thread, written once.
+ * A response's Set-Cookie is posted before the worker's next question, and the main thread answers in order,
+ * so a redirect's next hop (or the download's next request) sees what the last answer set.
+ */
+export function workerCookies(ask: Ask, post: (m: RunMessage) => void): CookieAccess {
+  return {
+    header: (url) => ask({ type: 'cookies', url }),
+    store: (url, values) => post({ type: 'setCookies', url, values }),
+  };
 }
 
 /** What WorkerInit carries of the run state: the shared memory of the rate bucket and of the clock's time. */
@@ -76,6 +95,10 @@ export class RunRelay {
       }
       case 'cancel':
         return this.#sleeps.get(m.req)?.abort();
+      case 'cookies':
+        return reply(m.req, () => this.ctx.cookies?.header(m.url) ?? '');
+      case 'setCookies':
+        return this.ctx.cookies?.store(m.url, m.values);
     }
   }
 

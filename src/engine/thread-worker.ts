@@ -8,7 +8,7 @@ import { createHasher, type Hasher } from '../hash/hasher.js';
 import type { NormalizedOptions } from '../options.js';
 import { ExpectedDigests } from '../verify/manifest.js';
 import { ProgressBatch } from './progress-batch.js';
-import { fromMainThread } from './run-relay.js';
+import { fromMainThread, workerCookies } from './run-relay.js';
 import {
   fromWireError,
   fromWireJob,
@@ -41,7 +41,8 @@ function ask(
     | { type: 'borrow'; id: number; max: number }
     | { type: 'unpark'; id: number }
     | { type: 'sleep'; ms: number }
-    | { type: 'reserve' | 'rests'; host: string },
+    | { type: 'reserve' | 'rests'; host: string }
+    | { type: 'cookies'; url: string },
   signal?: AbortSignal,
 ) {
   const req = ++nextReq;
@@ -88,6 +89,7 @@ const opts: NormalizedOptions = {
   sources: [],
   entries: undefined,
   stdin: undefined,
+  stdout: undefined,
   signal: undefined,
   onEvent: emit,
   dispatcher: undefined,
@@ -128,6 +130,8 @@ const ctx: FetchContext = {
   hasher,
   expected: init.expected ? ExpectedDigests.fromShared(init.expected) : undefined,
   ca: init.ca,
+  netrc: init.netrc,
+  cookies: init.cookies ? workerCookies(ask, post) : undefined,
 };
 
 port.on('message', (batch: ToWorker[]) => {

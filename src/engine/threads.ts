@@ -147,6 +147,8 @@ class DownloadWorkers {
         opts: wireOptions(this.ctx.opts),
         expected: this.ctx.expected?.map.shared(),
         ca: this.ctx.ca,
+        netrc: this.ctx.netrc,
+        cookies: this.ctx.cookies !== undefined,
         rootWasEmpty: this.ctx.dirs.rootWasEmpty,
         ...sharedRunState(this.ctx),
       } satisfies WorkerInit,
@@ -258,6 +260,8 @@ class DownloadWorkers {
       case 'slowDown':
       case 'sleep':
       case 'cancel':
+      case 'cookies':
+      case 'setCookies':
         slot.run.answer(m, reply);
         break;
       case 'giveBack': {

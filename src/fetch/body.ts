@@ -226,6 +226,8 @@ interface Collector {
 
 export interface RawResponse {
   statusCode: number;
+  /** The reason phrase as the server sent it (--verbose shows it). */
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: ResponseBody;
 }
@@ -265,6 +267,8 @@ export function dispatchGet(
     headersTimeoutMs?: number | undefined;
     /** undici's headers and body timeouts for this request, over the dispatcher's (an entry's timeout=). */
     idleTimeoutMs?: number | undefined;
+    /** HEAD for --spider. @default 'GET' */
+    method?: 'GET' | 'HEAD' | undefined;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -296,7 +300,7 @@ export function dispatchGet(
         sentAt = performance.now();
         if (signal.aborted) abortFn(reasonOf());
       },
-      onHeaders(statusCode, rawHeaders, resume) {
+      onHeaders(statusCode, rawHeaders, resume, statusText) {
         if (statusCode < 200) {
           // Informational: the real answer follows. undici restarts its headers timeout at each one, so a
           // server sending 103 Early Hints for ever would hold the download for ever: the first one starts a
@@ -316,7 +320,7 @@ export function dispatchGet(
         const headers = parseHeaders(rawHeaders as unknown as Buffer[]);
         const length = Number(headers['content-length']);
         if (Number.isSafeInteger(length) && length >= 0) left = length;
-        resolve({ statusCode, headers, body });
+        resolve({ statusCode, statusText, headers, body });
         return true;
       },
       onData(chunk) {
@@ -356,16 +360,11 @@ export function dispatchGet(
         } else body?.fail(err);
       },
     };
+    const method = req.method ?? 'GET';
     try {
       const idle = req.idleTimeoutMs;
       const timeouts = idle === undefined ? undefined : { headersTimeout: idle, bodyTimeout: idle };
-      const o = {
-        origin: req.origin,
-        path: req.path,
-        method: 'GET' as const,
-        headers: req.headers,
-        ...timeouts,
-      };
+      const o = { origin: req.origin, path: req.path, method, headers: req.headers, ...timeouts };
       dispatcher.dispatch(req.close ? { ...o, reset: true } : o, handler);
     } catch (err) {
       done();

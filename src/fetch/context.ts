@@ -2,13 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
-import type { PartFile } from '../file/part-file.js';
+import type { KeptEtag } from '../file/etag-store.js';
+import { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from './agent.js';
+import type { NetrcEntry } from './netrc.js';
+import type { CookieAccess } from './cookie-access.js';
 import type { RateLimiter } from './rate.js';
 
 /**
@@ -69,6 +72,10 @@ export interface FetchContext {
   limiter?: RateLimiter | undefined;
   /** Which connections to keep alive after their request (lists over many hosts); all when absent. */
   keepAlive?: KeepAlive | undefined;
+  /** The run's cookies (--cookie, --cookie-jar): the jar, or a worker's way to it. */
+  cookies?: CookieAccess | undefined;
+  /** The netrc's entries (--netrc, --netrc-file), read once by the main thread. */
+  netrc?: readonly NetrcEntry[] | undefined;
   /** Keys of the warnings already given (sayOnce). */
   said?: Set<string> | undefined;
 }
@@ -89,6 +96,27 @@ export interface ConnectionLender {
 export interface Done {
   bytes: number;
   digest: Digest | undefined;
+}
+
+/** A download's state before its first attempt; `o` for the ways that take one whole answer (--spider, -o -). */
+export function newDownloadState(
+  job: Job,
+  o: { noSplit?: boolean; checksumRetried?: boolean } = {},
+): DownloadState {
+  return {
+    rel: job.rel,
+    shownUrl: undefined,
+    offered: undefined,
+    attempts: 0,
+    resumed: false,
+    fromEarlierRun: 0,
+    checksumRetried: o.checksumRetried ?? false,
+    segmentRetries: 0,
+    noSplit: o.noSplit ?? false,
+    part: new PartFile(job.displayUrl),
+    present: undefined,
+    answer: undefined,
+  };
 }
 
 /** Per-download state that survives from one attempt to the next (what its `.part` holds: `part`). */
@@ -113,6 +141,19 @@ export interface DownloadState {
   noSplit: boolean;
   /** The `.part`, its resume state and its folder. */
   part: PartFile;
+  /** -N: the file already there that the request asks the server about (see timestamping.ts). */
+  present: Present | undefined;
+  /** -N: what the answer whose body is being received says of its file (see noteAnswer). */
+  answer:
+    { etag: string | undefined; lastModifiedMs: number | undefined; length: number | undefined } | undefined;
+}
+
+/** A file already there, as -N asks the server about it. */
+export interface Present {
+  size: number;
+  mtimeMs: number;
+  /** The ETag a -N run downloaded it with, while the file is still that one (see etag-store.ts). */
+  kept: KeptEtag | undefined;
 }
 
 /** How this run waits: the run's clock (FetchContext.clock), else a timer that `signal` ends early (rejecting). */

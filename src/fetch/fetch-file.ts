@@ -1,20 +1,38 @@
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
-import { PartFile } from '../file/part-file.js';
 import { existingSize, PartChangedError } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
 import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
 import { classifyNetworkError } from './classify.js';
-import { type Done, type DownloadState, emitRetry, type FetchContext, sayOnce, Skipped } from './context.js';
+import {
+  type Done,
+  type DownloadState,
+  emitRetry,
+  type FetchContext,
+  newDownloadState,
+  sayOnce,
+  Skipped,
+} from './context.js';
 import { algorithmFor, checkPresent, expectedFor } from './digest.js';
 import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import type { GetResponse } from './http.js';
+import { remoteTimeOf } from './remote-time.js';
 import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
 import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
 import { errorInfo } from './error-info.js';
 import { nameFromResponse, nameInTurn } from './response-name.js';
 import { mirrorRetryDelay } from './retry.js';
+import {
+  asksServer,
+  keepEtagOf,
+  keepIfSame,
+  notModified,
+  noteAnswer,
+  presentFile,
+  Unchanged,
+} from './timestamping.js';
+import { spiderFile } from './spider.js';
 import { FileChangedError, RangesIgnoredError } from './segmented.js';
 
 export type { ConnectionLender, FetchContext } from './context.js';
@@ -24,18 +42,8 @@ export type { ConnectionLender, FetchContext } from './context.js';
  * Never throws: every outcome is a FileResult.
  */
 export async function fetchFile(job: Job, ctx: FetchContext): Promise<FileResult> {
-  const state: DownloadState = {
-    rel: job.rel,
-    shownUrl: undefined,
-    offered: undefined,
-    attempts: 0,
-    resumed: false,
-    fromEarlierRun: 0,
-    checksumRetried: false,
-    segmentRetries: 0,
-    noSplit: false,
-    part: new PartFile(job.displayUrl),
-  };
+  if (ctx.opts.spider) return spiderFile(job, ctx);
+  const state = newDownloadState(job);
   try {
     return await fetchWithRetries(job, ctx, state);
   } finally {
@@ -60,7 +68,7 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     ms: Math.round(performance.now() - started),
     resumed: state.resumed,
     transferred:
-      fields.status === 'skipped'
+      fields.status === 'skipped' || fields.status === 'unchanged'
         ? 0
         : Math.max(0, fields.bytes - Math.min(state.fromEarlierRun, fields.bytes)),
     ...fields,
@@ -79,12 +87,17 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
     state.attempts++;
     try {
       const done = await attempt(job, ctx, state);
-      if (state.offered !== undefined) await nameInTurn(job, ctx, state);
+      if (state.offered !== undefined) await nameInTurn(job, ctx, state, done.bytes);
+      keepEtagOf(ctx, state);
       const mirror = state.shownUrl !== job.displayUrl ? state.shownUrl : undefined;
       return result({ status: 'downloaded', bytes: done.bytes, digest: done.digest, mirror });
     } catch (caught) {
       if (caught instanceof Skipped)
         return result({ status: 'skipped', bytes: caught.bytes, path: caught.rel, digest: caught.digest });
+      if (caught instanceof Unchanged) {
+        const { bytes, digest, transferred } = caught;
+        return result({ status: 'unchanged', bytes, digest, transferred });
+      }
       const err = ctx.signal.aborted
         ? new DlpoolError('ERR_DL_ABORTED', 'interrupted', { url: job.displayUrl, attempt: state.attempts })
         : classifyNetworkError(caught, {
@@ -131,7 +144,9 @@ async function lookBeforeFetching(
     const site = (part.site = ctx.dirs.site(known, false));
     if (!site) return undefined;
     const size = ctx.opts.overwrite ? undefined : existingSize(site.final);
-    if (size !== undefined) {
+    // -N: asked about with the first request instead.
+    if (size !== undefined && asksServer(job, ctx)) state.present = presentFile(ctx, known, site.final);
+    else if (size !== undefined) {
       // A file already there is kept only if it is provably the expected one (when a checksum is known).
       const present = await checkPresent(job, ctx, site.final);
       if (present !== 'mismatch') {
@@ -204,8 +219,12 @@ async function own(job: Job, ctx: FetchContext, state: DownloadState): Promise<v
   // (A temporary name's file is a finished download waiting for its name: never a reason to skip.)
   if (waited && !ctx.opts.overwrite && state.offered === undefined) {
     const size = existingSize(part.site!.final);
-    const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-    if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    // -N: what that run left is what the server is asked about.
+    if (asksServer(job, ctx)) state.present = presentFile(ctx, state.rel!, part.site!.final);
+    else {
+      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+      if (size !== undefined && present !== 'mismatch') throw new Skipped(state.rel!, size, present);
+    }
   }
   if (waited || ctx.dirs.mayExist(state.rel!)) {
     await part.resumeFromEarlierRun();
@@ -232,8 +251,9 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
     await part.drop();
   }
   const res = await request(job, ctx, state);
+  if (res.statusCode === 304) await notModified(job, ctx, state, res);
   const init = { url: state.shownUrl!, attempt: state.attempts };
-  const { offset, total } = await bodyStart(res, state, init);
+  const { offset, total } = await bodyStart(res, ctx, state, init);
   if (limit !== undefined && total !== undefined && total > limit) {
     res.body.destroy();
     throw new TooLargeError(limit, `Content-Length ${total}`, init);
@@ -241,7 +261,8 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
   try {
     await place(job, ctx, state, res);
   } catch (err) {
-    if (!(err instanceof Skipped)) res.body.destroy(); // (a skipped one was read to its end)
+    // (A skipped or unchanged one was read to its end.)
+    if (!(err instanceof Skipped) && !(err instanceof Unchanged)) res.body.destroy();
     throw err;
   }
   return receive(job, ctx, state, res, { offset, total, init });
@@ -254,6 +275,7 @@ async function attempt(job: Job, ctx: FetchContext, state: DownloadState): Promi
  */
 async function bodyStart(
   res: GetResponse,
+  ctx: FetchContext,
   state: DownloadState,
   init: { url: string; attempt: number },
 ): Promise<{ offset: number; total: number | undefined }> {
@@ -275,6 +297,8 @@ async function bodyStart(
     }
     state.resumed = true;
     part.total = range.total ?? part.total;
+    part.mtimeMs = remoteTimeOf(res, ctx) ?? part.mtimeMs;
+    noteAnswer(ctx, state, res);
     return { offset: part.offset, total: part.total };
   }
   // We did not ask for a range; a 206 here cannot be trusted to be the whole file.
@@ -286,7 +310,9 @@ async function bodyStart(
   const v = validatorOf(res);
   if (part.validator !== undefined && v !== part.validator) part.total = undefined;
   part.validator = v;
+  part.mtimeMs = remoteTimeOf(res, ctx);
   if (total !== undefined) part.total = total;
+  noteAnswer(ctx, state, res);
   return { offset: 0, total };
 }
 
@@ -308,11 +334,16 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
     if (state.offered === undefined && !opts.overwrite && ctx.dirs.mayExist(state.rel)) {
       part.site ??= ctx.dirs.site(state.rel, false);
       const size = part.site ? existingSize(part.site.final) : undefined;
-      // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
-      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
-      if (size !== undefined && present !== 'mismatch') {
-        await res.body.dump().catch(() => {});
-        throw new Skipped(state.rel, size, present);
+      const drop = () => res.body.dump().catch(() => {});
+      if (size !== undefined && asksServer(job, ctx)) {
+        await keepIfSame(job, ctx, state, { rel: state.rel, final: part.site!.final, transferred: 0, drop });
+      } else {
+        // Kept only if provably the expected file, as for any name (checked by the list's name, not this one).
+        const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, part.site!.final);
+        if (size !== undefined && present !== 'mismatch') {
+          await drop();
+          throw new Skipped(state.rel, size, present);
+        }
       }
     }
   }

@@ -6,6 +6,10 @@ import { dispatchGet, type ResponseBody } from './body.js';
 import type { SpeedFloor } from './speed-floor.js';
 import type { RateLimiter } from './rate.js';
 import { parseRetryAfter } from './retry.js';
+import { authorizationFor } from './credentials.js';
+import type { NetrcEntry } from './netrc.js';
+import type { CookieAccess } from './cookie-access.js';
+import { requestLines, responseLines } from './trace.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: never forwarded to another origin (curl does the same since 7.58). */
@@ -31,47 +35,61 @@ export interface GetOptions {
   headersTimeoutMs?: number | undefined;
   /** An idle timeout other than the dispatcher's, for headers and body (an entry's timeout=). */
   idleTimeoutMs?: number | undefined;
+  /** A conditional request (-N): its 304 is returned like a 2xx, for the caller to keep the file. */
+  conditional?: boolean | undefined;
+  /** HEAD (--spider) keeps its method across redirects, as curl -I does. @default 'GET' */
+  method?: 'GET' | 'HEAD' | undefined;
+  /** --netrc: credentials for the start URL's host (not for a redirect's target). */
+  netrc?: readonly NetrcEntry[] | undefined;
+  /** --cookie, --cookie-jar: each hop's cookies, and where its Set-Cookie goes. */
+  cookies?: CookieAccess | undefined;
+  /** --verbose: takes each hop's request lines, then its response lines (see trace.ts). */
+  trace?: ((lines: string[]) => void) | undefined;
 }
 
 export interface GetResponse {
   statusCode: number;
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: ResponseBody;
   /** The URL that answered, after redirects. */
   finalUrl: URL;
 }
 
-function basicAuth(url: URL): string | undefined {
-  if (!url.username && !url.password) return undefined;
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-}
-
 /**
  * GET with redirects followed by hand, so the limit, the credential rules and the error messages are ours.
- * Returns the first non-redirect answer with a 2xx status (or 416, which the caller handles);
+ * Returns the first non-redirect answer with a 2xx status (or 416, or 304 to a conditional request, which the
+ * caller handles);
  * other statuses throw HttpStatusError after the body is discarded.
  */
 export async function getFollowingRedirects(start: URL, opts: GetOptions): Promise<GetResponse> {
   let url = start;
   // Copied only when changed (credentials added or dropped): most requests send the run's headers as they are.
   let headers = opts.headers;
-  const auth = basicAuth(start);
+  const auth = authorizationFor(start, opts.netrc);
   if (auth && headers['authorization'] === undefined) headers = { ...headers, authorization: auth };
   for (let hop = 0; ; hop++) {
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
+    const sent = opts.cookies ? withCookies(headers, await opts.cookies.header(url.href)) : headers;
+    opts.trace?.(requestLines(url, sent, opts.close === true));
     const res = await dispatchGet(opts.dispatcher, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      headers,
+      headers: sent,
       signal: opts.signal,
       speed: opts.speed,
       limiter: opts.limiter,
       close: opts.close,
       headersTimeoutMs: opts.headersTimeoutMs,
       idleTimeoutMs: opts.idleTimeoutMs,
+      method: opts.method,
     });
+    opts.trace?.(responseLines(res.statusCode, res.statusText, res.headers));
+    // Kept before a redirect is followed: the next hop may be where the cookie is for.
+    const setCookie = res.headers['set-cookie'];
+    if (opts.cookies && setCookie !== undefined) {
+      opts.cookies.store(url.href, Array.isArray(setCookie) ? setCookie : [setCookie]);
+    }
     const init = { url: opts.displayUrl, attempt: opts.attempt };
     if (REDIRECTS.has(res.statusCode)) {
       await res.body.dump().catch(() => {});
@@ -110,7 +128,8 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       url = next;
       continue;
     }
-    if ((res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 416) {
+    const status = res.statusCode;
+    if ((status >= 200 && status < 300) || status === 416 || (status === 304 && opts.conditional === true)) {
       // A body destroyed before anyone reads it emits 'error' (undici turns destroy() into an abort error);
       // with no listener that would crash the process. Readers see failures through their own listeners
       // and body.errored.
@@ -123,6 +142,13 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     throw new HttpStatusError(res.statusCode, statusText(res.statusCode), { ...init, retryAfterMs });
   }
+}
+
+/** The hop's headers with the jar's cookies after any of -H's (one Cookie header, as a browser sends). */
+function withCookies(headers: Record<string, string>, cookies: string): Record<string, string> {
+  if (cookies === '') return headers;
+  const own = headers['cookie'];
+  return { ...headers, cookie: own ? `${own}; ${cookies}` : cookies };
 }
 
 const STATUS_TEXT: Record<number, string> = {

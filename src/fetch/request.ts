@@ -4,13 +4,23 @@ import { type DownloadState, type FetchContext, sleepOf } from './context.js';
 import { expectedFor } from './digest.js';
 import { entryHeaders, timeoutOf } from './entry-settings.js';
 import { type GetResponse, getFollowingRedirects, speedFloor } from './http.js';
+import { conditionOf } from './timestamping.js';
 
-/** The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn. */
-export async function request(job: Job, ctx: FetchContext, state: DownloadState): Promise<GetResponse> {
+/**
+ * The request of this attempt: to the entry's URL or a mirror, from the resume point, in its --host-rate turn.
+ * `check` (--spider): a HEAD, or a GET with these extra headers, instead.
+ */
+export async function request(
+  job: Job,
+  ctx: FetchContext,
+  state: DownloadState,
+  check?: { method: 'HEAD' } | { headers: Record<string, string> },
+): Promise<GetResponse> {
   const { opts } = ctx;
   const { part } = state;
   const target = urlOfAttempt(job, state.attempts);
   let headers = entryHeaders(job, requestHeaders(opts), target.url);
+  if (check && 'headers' in check) headers = { ...headers, ...check.headers };
   if (part.offset > 0) {
     // A validator proves nothing about another server's bytes (two mirrors may send one ETag for different
     // files): the `.part` is continued from another URL only when a checksum will prove the result, and
@@ -21,6 +31,8 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
       if (part.validator && same) headers['if-range'] = part.validator;
     } else part.offset = 0;
   }
+  // -N: the file already there is sent back only if the server's copy changed (304 otherwise).
+  if (state.present) headers = { ...headers, ...conditionOf(state.present, target.shown) };
   if (ctx.signal.aborted) throw new DlpoolError('ERR_DL_ABORTED', 'interrupted');
   state.shownUrl = target.shown;
   // --host-rate: this request's turn at its host (a wait of a second or more lends the -j slot out); booked
@@ -41,6 +53,8 @@ export async function request(job: Job, ctx: FetchContext, state: DownloadState)
     signal: ctx.signal,
     attempt: state.attempts,
     displayUrl: target.shown,
+    conditional: state.present !== undefined,
+    method: check && 'method' in check ? check.method : undefined,
   });
 }
 
@@ -52,7 +66,15 @@ export function getForJob(
   job: Job,
   ctx: FetchContext,
   url: URL,
-  o: { headers: Record<string, string>; signal: AbortSignal; attempt: number; displayUrl: string },
+  o: {
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    attempt: number;
+    displayUrl: string;
+    /** The request is conditional (-N): a 304 is an answer, not an error. */
+    conditional?: boolean;
+    method?: 'HEAD' | undefined;
+  },
 ): Promise<GetResponse> {
   const { opts } = ctx;
   return getFollowingRedirects(url, {
@@ -68,6 +90,13 @@ export function getForJob(
     close: ctx.keepAlive?.closeAfter(job.hostAgain),
     headersTimeoutMs: timeoutOf(job, opts),
     idleTimeoutMs: job.entry.timeoutMs,
+    conditional: o.conditional,
+    method: o.method,
+    netrc: ctx.netrc,
+    cookies: ctx.cookies,
+    trace: opts.verbose
+      ? (lines) => ctx.emit({ type: 'headers', id: job.id, url: job.displayUrl, lines })
+      : undefined,
   });
 }
 

@@ -6,6 +6,7 @@ import { commitPart, discardPart, existingSize } from '../file/part.js';
 import { type DownloadState, type FetchContext, Skipped } from './context.js';
 import { checkPresent } from './digest.js';
 import type { GetResponse } from './http.js';
+import { asksServer, keepIfSame, Unchanged } from './timestamping.js';
 
 /**
  * The name a --content-disposition answer asks for (not yet claimed): the server's offer (its last path
@@ -44,7 +45,13 @@ export async function nameFromResponse(
  * offered name and takes it. A file already there under that name is kept as for any download (when it is
  * provably the expected one, the new copy goes and the result says skipped).
  */
-export async function nameInTurn(job: Job, ctx: FetchContext, state: DownloadState): Promise<void> {
+export async function nameInTurn(
+  job: Job,
+  ctx: FetchContext,
+  state: DownloadState,
+  /** Bytes of the body received under the temporary name. */
+  received: number,
+): Promise<void> {
   const { part } = state;
   const temp = part.site!.final;
   const parks = ctx.slots?.park !== undefined && ctx.slots.unpark !== undefined;
@@ -59,16 +66,21 @@ export async function nameInTurn(job: Job, ctx: FetchContext, state: DownloadSta
     const final = part.site!.final;
     if (!ctx.opts.overwrite && ctx.dirs.mayExist(name)) {
       const size = existingSize(final);
-      const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);
-      if (size !== undefined && present !== 'mismatch') {
-        await discardPart(temp);
-        // Ends the download (the caller's loop turns it into its result), so it may end parked.
-        throw new Skipped(name, size, present);
+      const drop = () => discardPart(temp);
+      // Both end the download (the caller's loop turns them into its result), so it may end parked.
+      if (size !== undefined && asksServer(job, ctx)) {
+        await keepIfSame(job, ctx, state, { rel: name, final, transferred: received, drop });
+      } else {
+        const present = size === undefined ? 'mismatch' : await checkPresent(job, ctx, final);
+        if (size !== undefined && present !== 'mismatch') {
+          await drop();
+          throw new Skipped(name, size, present);
+        }
       }
     }
     await commitPart(temp, final);
   } catch (err) {
-    if (err instanceof Skipped) throw err;
+    if (err instanceof Skipped || err instanceof Unchanged) throw err;
     await discardPart(temp);
     // A failure here may be retried: the next attempt holds a slot again.
     if (parks) await ctx.slots!.unpark!(job);

@@ -9,6 +9,7 @@ import { emitRetry, type FetchContext, sleepOf } from './context.js';
 import type { GetResponse } from './http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
 import { entryHeaders, retryPolicyOf, timeoutOf } from './entry-settings.js';
+import { remoteTimeOf } from './remote-time.js';
 import { getForJob, requestHeaders } from './request.js';
 import { retryDelay } from './retry.js';
 import { throttle } from './throttle.js';
@@ -225,6 +226,8 @@ class SegmentedRun {
           : `${res.statusCode} to a range request`;
       throw new FileChangedError(why, this.#init);
     }
+    // A split continued from a saved `.part` has no first answer: its time comes from a range's.
+    part.mtimeMs ??= remoteTimeOf(res, ctx);
     return res;
   }
 

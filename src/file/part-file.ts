@@ -36,6 +36,8 @@ export class PartFile {
   validator: string | undefined;
   /** The URL (as shown) whose answer the bytes and `validator` came from: the entry's or a mirror's. */
   source: string;
+  /** The time the finished file gets (the server's Last-Modified, --remote-time); local time when undefined. */
+  mtimeMs: number | undefined;
   /** Set while the `.part` is a segmented download (-x): where each range stands. */
   segments: Segment[] | undefined;
   /** A resume state may exist beside the `.part` and must go when the `.part` goes. */
@@ -85,6 +87,7 @@ export class PartFile {
       this.offset = 0;
       this.total = undefined;
       this.validator = undefined;
+      this.mtimeMs = undefined;
       this.segments = undefined;
       this.#meta = false;
       this.#file = undefined;
@@ -177,7 +180,7 @@ export class PartFile {
   finishWholeSync(chunks: Buffer[]): void {
     this.#stillOurs();
     this.#dropState();
-    writeWholeSync(this.path, this.site!.final, chunks);
+    writeWholeSync(this.path, this.site!.final, chunks, this.mtimeMs);
   }
 
   /**
@@ -188,7 +191,7 @@ export class PartFile {
     this.#stillOurs();
     if (this.#file) checkPart(this.path, this.#file, bytes);
     this.#dropState();
-    await commitPart(this.path, this.site!.final);
+    await commitPart(this.path, this.site!.final, this.mtimeMs);
     this.segments = undefined;
   }
 

@@ -17,6 +17,10 @@ export function resultJson(r: FileResult) {
     digest: r.digest
       ? { algorithm: r.digest.algorithm, hex: r.digest.hex, verified: r.digest.verified }
       : null,
+    // Only on --spider's results.
+    ...(r.check
+      ? { check: { status: r.check.status, size: r.check.size ?? null, method: r.check.method } }
+      : {}),
     error: r.error
       ? {
           code: r.error.code,

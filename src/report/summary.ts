@@ -5,7 +5,11 @@ export interface DownloadSummary {
   results: FileResult[];
   downloaded: number;
   skipped: number;
+  /** Files already there that the server said had not changed (-N). */
+  unchanged: number;
   failed: number;
+  /** URLs a --spider run found it would download. */
+  checked: number;
   /** Bytes in the files this run downloaded (skipped files not counted; a resumed file counts whole). */
   bytes: number;
   /** Bytes this run received over the network (a resumed file only what it fetched; failed ones too). */
@@ -17,6 +21,7 @@ export interface DownloadSummary {
   elapsedMs: number;
   /** Set when the run was stopped by its AbortSignal; the reason given to abort(), if a string. */
   interrupted: string | undefined;
+  /** The output directory; `-` when the body went to a stream (`output: '-'`). */
   dir: string;
   /** Outputs of the run itself that could not be written (the --manifest): the run fails (exit 1). */
   errors: ErrorInfo[];
@@ -29,7 +34,9 @@ export class SummaryBuilder {
   readonly results: FileResult[] = [];
   downloaded = 0;
   skipped = 0;
+  unchanged = 0;
   failed = 0;
+  checked = 0;
   bytes = 0;
   retries = 0;
   unverified = 0;
@@ -43,10 +50,13 @@ export class SummaryBuilder {
       this.downloaded++;
       this.bytes += r.bytes;
     } else if (r.status === 'skipped') this.skipped++;
+    else if (r.status === 'unchanged') this.unchanged++;
+    else if (r.status === 'checked') this.checked++;
     else this.failed++;
     if (r.attempts > 1) this.retries += r.attempts - 1;
     this.transferred += r.transferred;
-    if (r.status !== 'failed' && r.digest?.verified !== true) this.unverified++;
+    if ((r.status === 'downloaded' || r.status === 'skipped') && r.digest?.verified !== true)
+      this.unverified++;
   }
 
   build(
@@ -55,12 +65,25 @@ export class SummaryBuilder {
     interrupted: string | undefined,
     errors: ErrorInfo[] = [],
   ): DownloadSummary {
-    const { results, downloaded, skipped, failed, bytes, transferred, retries, unverified } = this;
+    const {
+      results,
+      downloaded,
+      skipped,
+      unchanged,
+      failed,
+      checked,
+      bytes,
+      transferred,
+      retries,
+      unverified,
+    } = this;
     return {
       results,
       downloaded,
       skipped,
+      unchanged,
       failed,
+      checked,
       bytes,
       transferred,
       retries,
@@ -74,7 +97,7 @@ export class SummaryBuilder {
 }
 
 /** Documented exit codes (README): the one function that maps a run to one. */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PIPE: 141, SIGINT: 130, SIGTERM: 143 } as const;
 
 export function exitCodeFor(
   summary: Pick<DownloadSummary, 'failed' | 'interrupted'> & { errors?: readonly unknown[] },

@@ -6,7 +6,7 @@ export const ROUTES = [
   '/list/COUNTxSIZE    a URL list of COUNT such files, e.g. /list/100x16K (several: /list/10x1M,100x4K)',
   '/sums/COUNTxSIZE    their sha256sum-format checksums, for dlpool -c or sha256sum -c',
   '',
-  'Ranges (Range, If-Range), ETag and Last-Modified are served; --latency, --rate, --fail-rate and --drop-rate',
-  'add delays and faults.',
+  'Ranges (Range, If-Range), ETag, Last-Modified and conditional GETs (304, for dlpool -N) are served;',
+  '--latency, --rate, --fail-rate and --drop-rate add delays and faults.',
   '',
 ].join('\n');

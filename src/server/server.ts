@@ -195,6 +195,11 @@ async function handle(
     etag: resource.etag,
     'last-modified': resource.lastModified,
   };
+  if (notModified(req, resource)) {
+    resource.release();
+    res.writeHead(304, { etag: resource.etag, 'last-modified': resource.lastModified }).end();
+    return;
+  }
   let status = 200;
   let start = 0;
   let end = size;
@@ -227,9 +232,18 @@ async function handle(
   resource.send(bodyTarget(res, faults.rateBytesPerSec, cutAt), start, end, () => socket.destroy());
 }
 
+/** A conditional GET the resource meets (RFC 9110: If-None-Match, else If-Modified-Since to the second). */
+function notModified(req: http.IncomingMessage, r: Resource): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return inm.split(',').some((t) => t.trim() === r.etag || t.trim() === '*');
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Date.parse(r.lastModified) <= since;
+}
+
 /**
  * Starts the demo/test file server: synthetic files at `/gen/SIZE/NAME` and workloads at `/list/SPEC` (or the
- * files under `root`), with single `Range` requests, `If-Range`, `HEAD`, strong ETags and Last-Modified, and
+ * files under `root`), with single `Range` requests, `If-Range`, conditional GETs (304), `HEAD`, strong ETags and
+ * Last-Modified, and
  * optional latency, per-connection rate, 503s and cut bodies (seeded).
  */
 export async function createServer(opts: ServeOptions = {}): Promise<RunningServer> {

@@ -102,8 +102,9 @@ function failedEntry(line: string): FailedEntry | undefined | string {
   }
   if (typeof r !== 'object' || r === null) return 'not an object';
   const o = r as Record<string, unknown>;
-  if (o['status'] === 'downloaded' || o['status'] === 'skipped') return undefined;
-  if (o['status'] !== 'failed') return "'status' is not downloaded, skipped or failed";
+  if (o['status'] === 'downloaded' || o['status'] === 'skipped' || o['status'] === 'unchanged')
+    return undefined;
+  if (o['status'] !== 'failed') return "'status' is not downloaded, skipped, unchanged or failed";
   const { url, source, line: at } = o;
   const error = (o['error'] ?? {}) as Record<string, unknown>;
   if (typeof url !== 'string' || CONTROL.test(url)) return "'url' is not a URL";

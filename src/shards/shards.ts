@@ -232,7 +232,8 @@ export class ShardStore {
       entries: open.hash,
       count: results.length,
       downloaded: count('downloaded'),
-      skipped: count('skipped'),
+      // (A marker counts -N's unchanged files with the skipped: both were already there.)
+      skipped: count('skipped') + count('unchanged'),
       failed: count('failed'),
     };
     if (this.#ended) this.#mark(done);

@@ -114,7 +114,9 @@ describe('--json: one vocabulary, one shape, a schema per command', () => {
     const totals = {
       downloaded: 0,
       skipped: 1,
+      unchanged: 0,
       failed: 0,
+      checked: 0,
       bytes: 0,
       transferred: 0,
       retries: 0,

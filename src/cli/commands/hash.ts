@@ -24,7 +24,7 @@ const options = [
     alias: ['r'],
     kind: 'boolean',
     default: 'off',
-    help: 'hash the files under each directory given (as find DIR -type f | sort; links not followed)',
+    help: "hash the files under each directory given (as find DIR -type f | sort; links not followed; dlpool's own .dlpool folders left out)",
   },
   ...hashingOptions('hash'),
 ] as const satisfies readonly OptionSpec[];

@@ -10,7 +10,18 @@ import { safeText } from './safe-text.js';
  */
 export function resultLine(r: FileResult, dir = ''): string {
   if (r.status === 'failed') return failureLine({ ...r, path: r.path && path.join(dir, r.path) });
+  if (r.status === 'checked') return safeText(checkedLine(r, dir));
   return safeText(rawResultLine(r));
+}
+
+/** --spider: `checked     out/a.bin  (200 HEAD, 2.00 KiB)  <- URL`, the name as a real run would give it. */
+function checkedLine(r: FileResult, dir: string): string {
+  const c = r.check;
+  const size = c?.size === undefined ? 'size unknown' : formatBytes(c.size);
+  const answer = c ? `${c.status} ${c.method}, ${size}` : size;
+  const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
+  const from = r.mirror === undefined ? r.url : `${r.mirror} (mirror of ${r.url})`;
+  return `checked     ${path.join(dir, r.path ?? '?')}  (${answer}${retries})  <- ${from}`;
 }
 
 /** What a failure line says: the entry's origin and destination, why it failed, and the error code. */
@@ -40,14 +51,20 @@ export function failureLine(f: Failure): string {
 }
 
 function rawResultLine(r: FileResult): string {
-  // The status words of --json and the library (downloaded, skipped, failed); resumed is a downloaded one.
-  const what = r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : 'skipped   ';
+  // The status words of --json and the library (downloaded, skipped, unchanged, failed); resumed is a
+  // downloaded one.
+  const what =
+    r.status === 'downloaded' ? (r.resumed ? 'resumed   ' : 'downloaded') : r.status.padEnd(10, ' ');
   const retries = r.attempts > 1 ? `, ${r.attempts} attempts` : '';
   const digest = r.digest
     ? `, ${r.digest.algorithm} ${r.digest.verified ? 'verified' : r.digest.hex.slice(0, 12)}`
     : '';
   const time =
-    r.status === 'downloaded' ? `, ${formatSeconds(r.ms)}${retries}${digest}` : `, already present${digest}`;
+    r.status === 'downloaded'
+      ? `, ${formatSeconds(r.ms)}${retries}${digest}`
+      : r.status === 'unchanged'
+        ? `, not modified on the server${digest}`
+        : `, already present${digest}`;
   const from = r.mirror === undefined ? r.url : `${r.mirror} (mirror of ${r.url})`;
   return `${what}  ${r.path ?? '?'}  (${formatBytes(r.bytes)}${time})  <- ${from}`;
 }
@@ -63,9 +80,17 @@ export function warningLine(w: WarningEvent): string {
 }
 
 export function totalsLine(s: DownloadSummary): string {
+  // (A --spider run downloads nothing: it says what it checked.)
+  if (s.checked > 0 && s.downloaded === 0 && s.skipped === 0) {
+    return safeText(
+      `dlpool: ${s.checked} checked (would download), ${s.failed} failed; in ${formatSeconds(s.elapsedMs)} -> ${s.dir}`,
+    );
+  }
   const parts = [
     `${s.downloaded} downloaded`,
     `${s.skipped} skipped (already present)`,
+    // (-N's count: said only when there is one, so runs without -N read as they always did.)
+    ...(s.unchanged > 0 ? [`${s.unchanged} unchanged (not modified on the server)`] : []),
     `${s.failed} failed`,
   ];
   // The speed is of what moved; file bytes are said apart when a resume made them differ.
@@ -75,11 +100,13 @@ export function totalsLine(s: DownloadSummary): string {
       ? formatBytes(s.bytes)
       : `${formatBytes(s.bytes)} of files, ${formatBytes(s.transferred)} transferred`;
   const retries = s.retries > 0 ? `, ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}` : '';
-  const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}; .part files kept)` : '';
+  const toStdout = s.dir === '-';
+  const kept = toStdout ? '' : '; .part files kept';
+  const stopped = s.interrupted ? ` (interrupted by ${s.interrupted}${kept})` : '';
   const shards = s.shards
     ? `; shards: ${s.shards.taken} run${s.shards.skipped > 0 ? `, ${s.shards.skipped} finished before` : ''}`
     : '';
   return safeText(
-    `dlpool: ${parts.join(', ')}; ${moved} in ${formatSeconds(s.elapsedMs)} (${rate})${retries}${shards} -> ${s.dir}${stopped}`,
+    `dlpool: ${parts.join(', ')}; ${moved} in ${formatSeconds(s.elapsedMs)} (${rate})${retries}${shards} -> ${toStdout ? 'stdout' : s.dir}${stopped}`,
   );
 }

@@ -22,7 +22,7 @@ export class PlainRenderer implements Renderer {
       if (!this.quiet) this.io.err.write(`${warningLine(e)}\n`);
     } else if (e.type === 'result') {
       if (e.result.status === 'failed') this.io.err.write(`${resultLine(e.result, this.dir)}\n`);
-      else if (!this.quiet && this.perFile) this.io.out.write(`${resultLine(e.result)}\n`);
+      else if (!this.quiet && this.perFile) this.io.out.write(`${resultLine(e.result, this.dir)}\n`);
     }
   }
 

@@ -48,6 +48,11 @@ export class WorkerRenderer {
       if (!this.quiet) this.line(this.io.err, warningLine(e));
       return;
     }
+    if (e.type === 'headers') {
+      // -v: shards run at once, each numbering its entries from 1: `[shard:entry] `.
+      for (const l of e.lines) this.line(this.io.err, safeText(`[${shard}:${e.id}] ${l}`));
+      return;
+    }
     const r = this.shard(shard);
     if (e.type === 'listed') r.listed = e.count;
     else if (e.type === 'start') r.inFlight.set(e.id, e.offset);

@@ -7,7 +7,9 @@ const summary = (over: Partial<DownloadSummary>): DownloadSummary => ({
   results: [],
   downloaded: 1,
   skipped: 0,
+  unchanged: 0,
   failed: 0,
+  checked: 0,
   bytes: 1024,
   transferred: 1024,
   retries: 0,
@@ -31,6 +33,19 @@ describe('the totals line', () => {
     expect(line).toMatch(/128\.0 MiB of files, 76\.0 MiB transferred in 4\.00 s \(19\.0 MiB\/s\)/);
     expect(totalsLine(summary({}))).toMatch(/; 1\.00 KiB in /);
   });
+
+  it('-o -: the body went to stdout, and no .part was kept when interrupted', () => {
+    const line = totalsLine(summary({ dir: '-', interrupted: 'SIGINT' }));
+    expect(line).toMatch(/ -> stdout \(interrupted by SIGINT\)$/);
+    expect(totalsLine(summary({ interrupted: 'SIGINT' }))).toMatch(
+      /-> \/out \(interrupted by SIGINT; \.part files kept\)$/,
+    );
+  });
+
+  it('--spider: what was checked, nothing downloaded', () => {
+    const line = totalsLine(summary({ downloaded: 0, checked: 3, failed: 1, bytes: 0, transferred: 0 }));
+    expect(line).toMatch(/^dlpool: 3 checked \(would download\), 1 failed; in 1\.00 s -> \/out$/);
+  });
 });
 
 describe('a result line', () => {
@@ -47,6 +62,23 @@ describe('a result line', () => {
     ms: 50,
     resumed: false,
     ...over,
+  });
+
+  it('--spider: checked, the name under -d as typed, the answer and the size', () => {
+    const checked = result({
+      status: 'checked',
+      bytes: 0,
+      check: { status: 206, size: 3000, method: 'GET' },
+    });
+    expect(resultLine(checked, 'out')).toBe('checked     out/f.bin  (206 GET, 2.93 KiB)  <- http://a/f.bin');
+    const unknown = result({
+      status: 'checked',
+      attempts: 2,
+      check: { status: 200, size: undefined, method: 'HEAD' },
+    });
+    expect(resultLine(unknown)).toBe(
+      'checked     f.bin  (200 HEAD, size unknown, 2 attempts)  <- http://a/f.bin',
+    );
   });
 
   it('says skipped (already present) as the JSON does, and which mirror a file came from', () => {

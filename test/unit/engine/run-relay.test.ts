@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuietRounds, RunRelay, workerClock } from '../../../src/engine/run-relay.js';
+import { QuietRounds, RunRelay, workerClock, workerCookies } from '../../../src/engine/run-relay.js';
 import type { FetchContext } from '../../../src/fetch/context.js';
 import { virtualClock } from '../../helpers/clock.js';
 
@@ -77,5 +77,35 @@ describe('a worker thread on the main thread’s clock', () => {
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
     expect(clock.now()).toBe(1010);
     expect(clock.slept).toEqual([1000, 5000, 10]);
+  });
+});
+
+describe("a worker thread's cookies", () => {
+  it('are the main thread’s jar: a Set-Cookie posted before a question is in the answer', async () => {
+    const jar = new Map<string, string>();
+    const relay = new RunRelay({
+      cookies: {
+        header: (url: string) => jar.get(new URL(url).host) ?? '',
+        store: (url: string, values: readonly string[]) => jar.set(new URL(url).host, values.join('; ')),
+      },
+    } as unknown as FetchContext);
+    let req = 0;
+    // As the worker's port: messages answered in the order they were posted.
+    const answers: Promise<string>[] = [];
+    const access = workerCookies(
+      (m) => {
+        let value!: Promise<string>;
+        relay.answer({ ...(m as { type: 'cookies'; url: string }), req: ++req }, (_r, work) => {
+          value = Promise.resolve(work());
+        });
+        answers.push(value);
+        return value;
+      },
+      (m) => relay.answer(m, () => {}),
+    );
+    expect(await access.header('http://h:1/a')).toBe('');
+    access.store('http://h:1/a', ['a=1']);
+    expect(await access.header('http://h:1/b')).toBe('a=1');
+    expect(answers).toHaveLength(2);
   });
 });

@@ -10,6 +10,6 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor({ failed: 0, interrupted: 'SIGTERM' })).toBe(EXIT.SIGTERM);
     // Stopped by a library caller's own reason: as Ctrl-C.
     expect(exitCodeFor({ failed: 0, interrupted: 'aborted' })).toBe(EXIT.SIGINT);
-    expect(EXIT).toEqual({ OK: 0, FAILED: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 });
+    expect(EXIT).toEqual({ OK: 0, FAILED: 1, USAGE: 2, PIPE: 141, SIGINT: 130, SIGTERM: 143 });
   });
 });
