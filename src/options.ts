@@ -93,6 +93,11 @@ export interface DownloadOptions {
    * (curl --cacert, aria2 --ca-certificate). @default undefined (Node's bundled CAs)
    */
   caCertificate?: string | undefined;
+  /**
+   * Do not check TLS certificates (curl -k): any certificate is accepted, for every host of the run, redirect
+   * targets included, and `caCertificate` is then not used. The run emits one warning saying so. @default false
+   */
+  insecure?: boolean;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -225,6 +230,7 @@ export interface NormalizedOptions {
   maxRedirects: number;
   allowInsecureRedirects: boolean;
   caCertificate: string | undefined;
+  insecure: boolean;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -260,6 +266,7 @@ export const DEFAULTS = {
   userAgent: `dlpool/${VERSION}`,
   maxRedirects: 10,
   allowInsecureRedirects: false,
+  insecure: false,
   connectTimeoutMs: 10_000,
   timeoutMs: 30_000,
   speedLimitBytes: 100,
@@ -294,6 +301,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   maxRedirects: true,
   allowInsecureRedirects: true,
   caCertificate: true,
+  insecure: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -434,6 +442,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
+    insecure: bool('insecure', options.insecure, DEFAULTS.insecure),
     connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1),
     timeoutMs: ms('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
     speedLimitBytes: int('speedLimitBytes', options.speedLimitBytes, DEFAULTS.speedLimitBytes, 0),

@@ -108,14 +108,33 @@ function openConnections(dispatcher: Dispatcher): Connections {
   return open;
 }
 
+/** The warning a run with --insecure emits, once (the CLI prints it on stderr). */
+export function insecureWarning(opts: NormalizedOptions): string | undefined {
+  if (!opts.insecure) return undefined;
+  const ca = opts.caCertificate === undefined ? '' : ' (--ca-certificate is not used)';
+  return `--insecure: TLS certificates are not checked: anyone on the network path can read and change the downloads${ca}`;
+}
+
+/**
+ * How connections to https: origins check the server: --insecure accepts any certificate (and so has no use for
+ * `ca`, as curl -k wins over --cacert); else `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as
+ * curl --cacert replaces its bundle.
+ */
+function originTls(
+  opts: NormalizedOptions,
+  ca: string | undefined,
+): { ca?: string; rejectUnauthorized?: false } {
+  if (opts.insecure) return { rejectUnauthorized: false };
+  return ca === undefined ? {} : { ca };
+}
+
 /**
  * One dispatcher per run (or one given, see DownloadOptions.dispatcher): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
- * `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as curl --cacert replaces its bundle.
  */
 export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatcher {
-  const tls = ca === undefined ? {} : { ca };
+  const tls = originTls(opts, ca);
   const common = {
     connect: { timeout: opts.connectTimeoutMs, ...tls },
     headersTimeout: opts.timeoutMs,
@@ -130,8 +149,9 @@ export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatch
       ...common,
       // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
       proxyTunnel: false,
-      // TLS to the origin inside the CONNECT tunnel.
-      ...(ca === undefined ? {} : { requestTls: tls }),
+      // TLS to the origin inside the CONNECT tunnel (an https: proxy's own certificate is still checked, as
+      // curl checks it unless --proxy-insecure).
+      ...(Object.keys(tls).length === 0 ? {} : { requestTls: tls }),
       ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
       ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
       ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),

@@ -135,6 +135,15 @@ export const GET_OPTIONS = [
     doc: 'PEM file of the certificate authorities trusted for `https:`, instead of the bundled ones (as curl `--cacert`)',
   },
   {
+    flag: 'insecure',
+    alias: ['k'],
+    kind: 'boolean',
+    key: 'insecure',
+    default: 'off',
+    help: 'do not check TLS certificates (as curl -k); --ca-certificate is then not used; says so once',
+    doc: 'do not check TLS certificates, for every host of the run (redirect targets too), as curl `-k`; wins over `--ca-certificate`; the run says so once on stderr',
+  },
+  {
     flag: 'connect-timeout',
     kind: 'seconds',
     key: 'connectTimeoutMs',
