@@ -143,6 +143,8 @@ export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatch
     // A slot frees when its body ends, a moment before undici counts the socket idle; without a cap the next
     // request then opens another connection, and -j 64 against one host was measured holding ~128 sockets.
     connections: opts.perHost,
+    // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c).
+    ...(opts.http2 ? { allowH2: true } : {}),
   };
   if (opts.proxy) {
     return new EnvHttpProxyAgent({

@@ -144,6 +144,14 @@ export const GET_OPTIONS = [
     doc: 'do not check TLS certificates, for every host of the run (redirect targets too), as curl `-k`; wins over `--ca-certificate`; the run says so once on stderr',
   },
   {
+    flag: 'http2',
+    kind: 'boolean',
+    key: 'http2',
+    default: 'off',
+    help: 'HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 elsewhere',
+    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not and for `http:`; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: see [Benchmark](#benchmark))',
+  },
+  {
     flag: 'connect-timeout',
     kind: 'seconds',
     key: 'connectTimeoutMs',
