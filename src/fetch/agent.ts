@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { DlpoolError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import type { NormalizedOptions } from '../options.js';
+import { H2Closer } from './h2-close.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -159,5 +160,9 @@ export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatch
       ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
     });
   }
-  return new Agent(common);
+  if (!opts.http2) return new Agent(common);
+  // Over h2, KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).
+  const closer = new H2Closer();
+  const connect = closer.connector(buildConnector({ timeout: opts.connectTimeoutMs, ...tls, allowH2: true }));
+  return new Agent({ ...common, connect }).compose(closer.interceptor);
 }

@@ -15,6 +15,8 @@ export interface H2TestServer {
   requests: H2SeenRequest[];
   /** TLS connections accepted, h2 or not. */
   readonly connections: number;
+  /** TLS connections open now. */
+  readonly open: number;
   /** HTTP/2 sessions opened. */
   readonly sessions: number;
   /** Most h2 streams open at one time on one session. */
@@ -67,6 +69,9 @@ export async function startH2Server(handler: H2Handler): Promise<H2TestServer> {
     requests,
     get connections() {
       return state.connections;
+    },
+    get open() {
+      return sockets.size;
     },
     get sessions() {
       return state.sessions;
