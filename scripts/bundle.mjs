@@ -24,7 +24,7 @@ const lightTextWidth = {
 
 /**
  * undici's index loads all of undici (fetch, WebSocket, mocks, caches: ~1 MiB of code to compile); dlpool
- * needs its two agents, which dispatch() on their own.
+ * needs its two agents, which dispatch() on their own, and the one API method the proxy agent calls.
  */
 const undiciAgentsOnly = {
   name: 'undici-agents-only',
@@ -39,6 +39,10 @@ const undiciAgentsOnly = {
         "import Agent from 'undici/lib/dispatcher/agent.js';\n" +
         "import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';\n" +
         "import buildConnector from 'undici/lib/core/connect.js';\n" +
+        // ProxyAgent opens its CONNECT tunnels with Dispatcher#connect, which undici's index installs.
+        "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';\n" +
+        "import connect from 'undici/lib/api/api-connect.js';\n" +
+        'Dispatcher.prototype.connect = connect;\n' +
         'export { Agent, buildConnector, EnvHttpProxyAgent };\n',
       resolveDir: root,
       loader: 'js',
