@@ -100,7 +100,7 @@ export interface DownloadOptions {
   insecure?: boolean;
   /**
    * Offer HTTP/2 (ALPN h2) on every https: connection of the run and use it where the server takes it; HTTP/1.1
-   * where it does not, and for http:. Off by default: on loopback one h2 connection per host measured slower than
+   * where it does not, for http: and through a proxy. Off by default: on loopback one h2 connection per host measured slower than
    * several HTTP/1.1 connections for many small files (README, benchmarks). @default false
    */
   http2?: boolean;

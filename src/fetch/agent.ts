@@ -136,33 +136,33 @@ function originTls(
  */
 export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatcher {
   const tls = originTls(opts, ca);
+  // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c). Over h2,
+  // KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).
+  const closer = opts.http2 ? new H2Closer() : undefined;
   const common = {
-    connect: { timeout: opts.connectTimeoutMs, ...tls },
+    connect: closer
+      ? closer.connector(buildConnector({ timeout: opts.connectTimeoutMs, ...tls, allowH2: true }))
+      : { timeout: opts.connectTimeoutMs, ...tls },
+    ...(closer ? { allowH2: true } : {}),
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 4_000,
     // A slot frees when its body ends, a moment before undici counts the socket idle; without a cap the next
     // request then opens another connection, and -j 64 against one host was measured holding ~128 sockets.
     connections: opts.perHost,
-    // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c).
-    ...(opts.http2 ? { allowH2: true } : {}),
   };
-  if (opts.proxy) {
-    return new EnvHttpProxyAgent({
-      ...common,
-      // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
-      proxyTunnel: false,
-      // TLS to the origin inside the CONNECT tunnel (an https: proxy's own certificate is still checked, as
-      // curl checks it unless --proxy-insecure).
-      ...(Object.keys(tls).length === 0 ? {} : { requestTls: tls }),
-      ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
-      ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
-      ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
-    });
-  }
-  if (!opts.http2) return new Agent(common);
-  // Over h2, KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).
-  const closer = new H2Closer();
-  const connect = closer.connector(buildConnector({ timeout: opts.connectTimeoutMs, ...tls, allowH2: true }));
-  return new Agent({ ...common, connect }).compose(closer.interceptor);
+  const dispatcher = opts.proxy
+    ? new EnvHttpProxyAgent({
+        ...common,
+        // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
+        proxyTunnel: false,
+        // TLS to the origin inside the CONNECT tunnel (an https: proxy's own certificate is still checked, as
+        // curl checks it unless --proxy-insecure). undici's tunnel offers no h2: HTTP/1.1 there, --http2 or not.
+        ...(Object.keys(tls).length === 0 ? {} : { requestTls: tls }),
+        ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
+        ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
+        ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
+      })
+    : new Agent(common);
+  return closer ? dispatcher.compose(closer.interceptor) : dispatcher;
 }

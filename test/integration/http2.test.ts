@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
@@ -294,4 +296,47 @@ describe.each(MODES)('a list over many hosts over HTTP/2 (%s mode)', (mode) => {
     const all = hosts.reduce((n, s) => n + s.connections, 0);
     expect(maxOpen, `${all} connections in all`).toBeLessThanOrEqual(6 * j);
   }, 60_000);
+});
+
+describe.each(MODES)('--http2 through a proxy (%s mode)', (mode) => {
+  it('tunnels with CONNECT and speaks HTTP/1.1 to the origin; a NO_PROXY host gets h2', async () => {
+    const s = await h2Files();
+    const direct = await h2Files();
+    const tunnels: string[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const up = net.connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.write(head);
+        up.pipe(client).pipe(up);
+      });
+      up.on('error', () => client.destroy());
+      client.on('error', () => up.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as net.AddressInfo;
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${s.url}/100/p.bin`, `${direct.url}/9/d.bin`],
+        dir,
+        caCertificate: TEST_CA_FILE,
+        http2: true,
+        proxy: { httpsProxy: `http://127.0.0.1:${port}`, noProxy: new URL(direct.url).host },
+        retries: 0,
+      });
+      expect(summary.downloaded).toBe(2);
+      expect((await onDisk(dir, 'p.bin')).equals(synthBytes('/100/p.bin', 0, 100))).toBe(true);
+      expect((await onDisk(dir, 'd.bin')).equals(synthBytes('/9/d.bin', 0, 9))).toBe(true);
+      expect(tunnels).toEqual([new URL(s.url).host]);
+      expect(versions(s)).toEqual(['1.1']);
+      expect(versions(direct)).toEqual(['2.0']);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
 });

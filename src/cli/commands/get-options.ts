@@ -149,7 +149,7 @@ export const GET_OPTIONS = [
     key: 'http2',
     default: 'off',
     help: 'HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 elsewhere',
-    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not and for `http:`; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: see [Benchmark](#benchmark))',
+    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not, for `http:` and through a proxy; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: see [Benchmark](#benchmark))',
   },
   {
     flag: 'connect-timeout',
