@@ -133,6 +133,29 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(h2.requests.map((r) => r.version)).toEqual(['1.1', '2.0']);
   });
 
+  it('with insecure instead of the CA, over HTTP/2 too', async () => {
+    const s = await h2Files();
+    const dir = await tmpDir();
+    const refused = await download({
+      ...engine(mode),
+      entries: [`${s.url}/3/k.bin`],
+      dir,
+      http2: true,
+      retries: 0,
+    });
+    expect(refused.results[0]?.error?.code).toBe('ERR_DL_TLS');
+    const summary = await download({
+      ...engine(mode),
+      entries: [`${s.url}/3/k.bin`],
+      dir,
+      http2: true,
+      insecure: true,
+      retries: 0,
+    });
+    expect(summary.downloaded).toBe(1);
+    expect(versions(s)).toEqual(['2.0']);
+  });
+
   for (const fault of ['rst', 'drop'] as const) {
     it(`resumes with Range and If-Range after a body cut by ${fault === 'rst' ? 'RST_STREAM' : 'the session dropping'}`, async () => {
       const p = `/${600 * KiB}/cut.bin`;
