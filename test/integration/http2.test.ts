@@ -236,6 +236,26 @@ describe.each(MODES)('%s mode', (mode) => {
     expect([...versions(s), ...versions(other)]).toEqual(['2.0', '2.0']);
   });
 
+  it('--limit-rate over h2: the file whole and the run within the rate (a paused stream never resumed would hang)', async () => {
+    const size = 1024 * KiB;
+    const p = `/${size}/slow.bin`;
+    const s = await h2Files();
+    const dir = await tmpDir();
+    const summary = await download({
+      ...engine(mode),
+      entries: [`${s.url}${p}`],
+      dir,
+      caCertificate: TEST_CA_FILE,
+      http2: true,
+      limitRateBytes: 512 * KiB,
+      retries: 0,
+    });
+    expect(summary.results[0]).toMatchObject({ status: 'downloaded', attempts: 1 });
+    expect((await onDisk(dir, 'slow.bin')).equals(synthBytes(p, 0, size))).toBe(true);
+    expect(size / (summary.elapsedMs / 1000)).toBeLessThanOrEqual(512 * KiB);
+    expect(versions(s)).toEqual(['2.0']);
+  });
+
   it('waits out 503 + Retry-After, then downloads over HTTP/2', async () => {
     const p = `/${50 * KiB}/busy.bin`;
     const s = await h2Files({ [p]: ['busy'] });
