@@ -21,9 +21,10 @@ const KiB = 1024;
 
 /**
  * What a request meets, in order per path: `rst` cuts the body halfway with RST_STREAM, `drop` destroys the
- * session halfway, `stall` sends half and then nothing, `busy` is 503 with Retry-After: 1.
+ * session halfway, `short` ends the stream cleanly halfway, `stall` sends half and then nothing, `busy` is 503
+ * with Retry-After: 1, `reset` drops the session before any header.
  */
-type Fault = 'rst' | 'drop' | 'stall' | 'busy';
+type Fault = 'rst' | 'drop' | 'stall' | 'busy' | 'short' | 'reset';
 
 const servers: (H2TestServer | TestServer)[] = [];
 afterEach(async () => {
@@ -41,6 +42,7 @@ async function h2Files(
     if (to) return void res.writeHead(302, { location: to() }).end();
     const fault = faults[p]?.shift();
     if (fault === 'busy') return void res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
+    if (fault === 'reset') return void res.stream.session?.destroy();
     const size = Number(/^\/(\d+)\//.exec(p)?.[1] ?? -1);
     if (size < 0) return void res.writeHead(404).end();
     const etag = `"${size}"`;
@@ -62,6 +64,8 @@ async function h2Files(
     if (fault === undefined) return void res.end(body);
     res.write(body.subarray(0, body.length >> 1), () => {
       if (fault === 'rst') res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      // A clean END_STREAM short of the Content-Length.
+      else if (fault === 'short') res.stream.end();
       else if (fault === 'drop') res.stream.session?.destroy();
       // 'stall': nothing more, ever; the client's idle timeout must fire.
     });
@@ -156,8 +160,13 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(versions(s)).toEqual(['2.0']);
   });
 
-  for (const fault of ['rst', 'drop'] as const) {
-    it(`resumes with Range and If-Range after a body cut by ${fault === 'rst' ? 'RST_STREAM' : 'the session dropping'}`, async () => {
+  const CUTS = {
+    rst: 'RST_STREAM',
+    drop: 'the session dropping',
+    short: 'END_STREAM short of Content-Length',
+  };
+  for (const fault of ['rst', 'drop', 'short'] as const) {
+    it(`resumes with Range and If-Range after a body cut by ${CUTS[fault]}`, async () => {
       const p = `/${600 * KiB}/cut.bin`;
       const s = await h2Files({ [p]: [fault] });
       const dir = await tmpDir();
@@ -179,6 +188,24 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(await listFiles(dir)).toEqual(['cut.bin']);
     });
   }
+
+  it('retries a request whose connection dropped before any header', async () => {
+    const p = `/${40 * KiB}/reset.bin`;
+    const s = await h2Files({ [p]: ['reset'] });
+    const dir = await tmpDir();
+    const summary = await download({
+      ...engine(mode),
+      entries: [`${s.url}${p}`],
+      dir,
+      caCertificate: TEST_CA_FILE,
+      http2: true,
+      retry: FAST_RETRY,
+    });
+    expect(summary.results[0]).toMatchObject({ status: 'downloaded', attempts: 2, resumed: false });
+    expect((await onDisk(dir, 'reset.bin')).equals(synthBytes(p, 0, 40 * KiB))).toBe(true);
+    expect(s.sessions).toBe(2);
+    expect(versions(s)).toEqual(['2.0']);
+  });
 
   it('-x fetches a big file as ranges over HTTP/2, byte-identical', async () => {
     const size = 2 * 1024 * KiB + 123;
