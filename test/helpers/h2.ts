@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import { synthBytes } from '../../src/server/synth.js';
 import { TEST_CA_FILE, type SeenRequest } from './http.js';
 
 const TEST_KEY_FILE = new URL('../fixtures/tls/key.pem', import.meta.url);
@@ -85,4 +86,53 @@ export async function startH2Server(handler: H2Handler): Promise<H2TestServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * What a request meets, in order per path: `rst` cuts the body halfway with RST_STREAM, `drop` destroys the
+ * session halfway, `short` ends the stream cleanly halfway, `stall` sends half and then nothing, `busy` is 503
+ * with Retry-After: 1, `reset` drops the session before any header.
+ */
+export type H2Fault = 'rst' | 'drop' | 'stall' | 'busy' | 'short' | 'reset';
+
+/** Serves `/SIZE/name` (synthBytes of the path), with a strong ETag, single byte ranges and If-Range. */
+export async function startH2FileServer(
+  faults: Record<string, H2Fault[]> = {},
+  redirects: Record<string, () => string> = {},
+): Promise<H2TestServer> {
+  const s = await startH2Server((req, res) => {
+    const p = req.url.split('?')[0]!;
+    const to = redirects[p];
+    if (to) return void res.writeHead(302, { location: to() }).end();
+    const fault = faults[p]?.shift();
+    if (fault === 'busy') return void res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
+    if (fault === 'reset') return void res.stream.session?.destroy();
+    const size = Number(/^\/(\d+)\//.exec(p)?.[1] ?? -1);
+    if (size < 0) return void res.writeHead(404).end();
+    const etag = `"${size}"`;
+    let [start, end, status] = [0, size, 200];
+    const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (m && (req.headers['if-range'] === undefined || req.headers['if-range'] === etag)) {
+      start = Number(m[1]);
+      end = m[2] ? Math.min(size, Number(m[2]) + 1) : size;
+      status = 206;
+    }
+    const headers: http2.OutgoingHttpHeaders = {
+      etag,
+      'accept-ranges': 'bytes',
+      'content-length': end - start,
+      ...(status === 206 ? { 'content-range': `bytes ${start}-${end - 1}/${size}` } : {}),
+    };
+    res.writeHead(status, headers);
+    const body = synthBytes(p, start, end);
+    if (fault === undefined) return void res.end(body);
+    res.write(body.subarray(0, body.length >> 1), () => {
+      if (fault === 'rst') res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      // A clean END_STREAM short of the Content-Length.
+      else if (fault === 'short') res.stream.end();
+      else if (fault === 'drop') res.stream.session?.destroy();
+      // 'stall': nothing more, ever; the client's idle timeout must fire.
+    });
+  });
+  return s;
 }
