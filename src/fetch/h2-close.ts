@@ -23,9 +23,8 @@ export class H2Closer {
     return (opts, callback) => {
       inner(opts, (...args) => {
         const socket = args[1];
-        if (socket && (socket as TLSSocket).alpnProtocol === 'h2') {
-          const origin = new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}`)
-            .origin;
+        const origin = socket && (socket as TLSSocket).alpnProtocol === 'h2' ? originOf(opts) : undefined;
+        if (socket && origin !== undefined) {
           let set = this.#sockets.get(origin);
           if (set === undefined) this.#sockets.set(origin, (set = new Set()));
           const sockets = set;
@@ -112,6 +111,14 @@ export class H2Closer {
     }).finally(() => this.#closing.delete(origin));
     this.#closing.set(origin, done);
   }
+}
+
+/** The origin undici connects to, as URL.origin writes it (undici gives an IPv6 hostname without brackets). */
+export function originOf(opts: buildConnector.Options): string | undefined {
+  const host =
+    opts.host ??
+    `${opts.hostname.includes(':') ? `[${opts.hostname}]` : opts.hostname}${opts.port ? `:${opts.port}` : ''}`;
+  return URL.parse(`${opts.protocol}//${host}`)?.origin;
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/fetch/agent.js';
+import { originOf } from '../../../src/fetch/h2-close.js';
 import { normalizeOptions } from '../../../src/options.js';
 import { type H2TestServer, startH2Server } from '../../helpers/h2.js';
 import { TEST_CA_FILE } from '../../helpers/http.js';
@@ -61,5 +62,16 @@ describe('createDispatcher with http2: close after the response (H2Closer)', () 
       next = get(d, s.url, '/second', false);
     });
     expect(await next).toBe('/second 2.0');
+  });
+});
+
+describe('originOf', () => {
+  it('writes the origin as URL.origin does, an IPv6 address in brackets and a default port left out', () => {
+    const o = (hostname: string, port: string, host?: string) =>
+      originOf({ protocol: 'https:', hostname, port, ...(host === undefined ? {} : { host }) });
+    expect(o('127.0.0.1', '8443', '127.0.0.1:8443')).toBe('https://127.0.0.1:8443');
+    expect(o('::1', '8443')).toBe('https://[::1]:8443');
+    expect(o('::1', '', '[::1]')).toBe('https://[::1]');
+    expect(o('example.com', '443')).toBe('https://example.com');
   });
 });
