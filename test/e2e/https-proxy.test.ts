@@ -8,7 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { MODES, tmpDir } from '../helpers/tmp.js';
 
 // https: through HTTPS_PROXY, as users run it (the bundled CLI and thread worker): a CONNECT tunnel, TLS to the
-// origin inside it, with and without --http2 (which stays HTTP/1.1 through a proxy).
+// origin inside it, with and without --http2 (which stays HTTP/1.1 through a proxy), and with -k instead of the CA.
 
 let origin: TestServer;
 let proxy: http.Server;
@@ -37,24 +37,14 @@ afterAll(async () => {
 });
 
 describe.each(MODES)('%s mode', (mode) => {
-  for (const extra of [[], ['--http2']]) {
-    it(`downloads https: through HTTPS_PROXY ${extra.join(' ')}`, async () => {
+  const CA = ['--ca-certificate', TEST_CA_FILE];
+  for (const extra of [CA, [...CA, '--http2'], ['-k']]) {
+    it(`downloads https: through HTTPS_PROXY with ${extra.join(' ').replace(TEST_CA_FILE, 'CA')}`, async () => {
       const dir = await tmpDir();
       const before = tunnels.length;
       const { port } = proxy.address() as net.AddressInfo;
       const r = await runCli(
-        [
-          `${origin.url}/${mode}.txt`,
-          '-d',
-          dir,
-          '--mode',
-          mode,
-          '--ca-certificate',
-          TEST_CA_FILE,
-          '--retries',
-          '0',
-          ...extra,
-        ],
+        [`${origin.url}/${mode}.txt`, '-d', dir, '--mode', mode, '--retries', '0', ...extra],
         { env: { HTTPS_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: undefined, no_proxy: undefined } },
       );
       expect(r.code, r.stderr).toBe(0);
