@@ -24,7 +24,7 @@ const lightTextWidth = {
 
 /**
  * undici's index loads all of undici (fetch, WebSocket, mocks, caches: ~1 MiB of code to compile); dlpool
- * needs its two agents, which dispatch() on their own.
+ * needs its two agents, which dispatch() on their own, and the one API method the proxy agent calls.
  */
 const undiciAgentsOnly = {
   name: 'undici-agents-only',
@@ -38,7 +38,12 @@ const undiciAgentsOnly = {
       contents:
         "import Agent from 'undici/lib/dispatcher/agent.js';\n" +
         "import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';\n" +
-        'export { Agent, EnvHttpProxyAgent };\n',
+        "import buildConnector from 'undici/lib/core/connect.js';\n" +
+        // ProxyAgent opens its CONNECT tunnels with Dispatcher#connect, which undici's index installs.
+        "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';\n" +
+        "import connect from 'undici/lib/api/api-connect.js';\n" +
+        'Dispatcher.prototype.connect = connect;\n' +
+        'export { Agent, buildConnector, EnvHttpProxyAgent };\n',
       resolveDir: root,
       loader: 'js',
     }));
@@ -53,7 +58,7 @@ for (const f of fs.readdirSync(path.join(root, 'dist'))) {
 
 /**
  * undici's HTTP/2 client loads node:http2 (and with it TLS) at start-up, ~14 ms of every run, to read ten
- * protocol constants; dlpool never enables HTTP/2 (allowH2 is off). The constants are fixed by RFC 9113, so
+ * protocol constants; dlpool enables HTTP/2 only with --http2. The constants are fixed by RFC 9113, so
  * they are written out and node:http2 is loaded on first use. The build fails if undici's code changed shape.
  */
 const H2_LOAD =

@@ -5,7 +5,7 @@ import { DlpoolError, UsageError } from './errors.js';
 import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { loadCaCertificate } from './fetch/agent.js';
+import { insecureWarning, loadCaCertificate } from './fetch/agent.js';
 import { loadNetrc } from './fetch/netrc.js';
 import { withinOpenFiles } from './fetch/open-files.js';
 import { runState } from './fetch/run-state.js';
@@ -116,6 +116,10 @@ export async function download(
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const run = runState(opts, { ca, clock });
+  // Said by the run that made the dispatcher (worker threads make theirs from the same options and say nothing);
+  // a queue worker's shards share their worker's.
+  const insecure = run.ownsDispatcher ? insecureWarning(opts) : undefined;
+  if (insecure !== undefined) opts.onEvent({ type: 'warning', message: insecure });
   const summary = new SummaryBuilder(opts.keepResults);
   const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {

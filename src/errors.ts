@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   ERR_DL_TIMEOUT: 'no byte arrived within the connect or idle timeout',
   ERR_DL_NETWORK: 'the connection failed or was cut',
   ERR_DL_DNS: 'the host name does not exist (ENOTFOUND)',
-  ERR_DL_TLS: 'the https certificate was not trusted or the TLS handshake failed (see --ca-certificate)',
+  ERR_DL_TLS: 'the https certificate was not trusted or the TLS handshake failed (see --ca-certificate, -k)',
   ERR_DL_PROTOCOL: 'the answer breaks HTTP (a malformed status line or header, headers too large)',
   ERR_DL_REQUEST: 'the request cannot be sent as given (an invalid header value or URL path)',
   ERR_DL_LENGTH_MISMATCH: 'the body was shorter or longer than Content-Length / Content-Range',

@@ -134,6 +134,17 @@ export interface DownloadOptions {
   cookie?: string | undefined;
   /** Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600. */
   cookieJar?: string | undefined;
+  /**
+   * Do not check TLS certificates (curl -k): any certificate is accepted, for every host of the run, redirect
+   * targets included, and `caCertificate` is then not used. The run emits one warning saying so. @default false
+   */
+  insecure?: boolean;
+  /**
+   * Offer HTTP/2 (ALPN h2) on every https: connection of the run and use it where the server takes it; HTTP/1.1
+   * where it does not, for http: and through a proxy. Off by default: on loopback one h2 connection per host measured slower than
+   * several HTTP/1.1 connections for many small files (README, benchmarks). @default false
+   */
+  http2?: boolean;
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** Idle time without a byte before an attempt is abandoned. @default 30000 */
@@ -295,6 +306,8 @@ export interface NormalizedOptions {
   caCertificate: string | undefined;
   netrc: NetrcChoice | undefined;
   cookies: CookieChoice | undefined;
+  insecure: boolean;
+  http2: boolean;
   connectTimeoutMs: number;
   timeoutMs: number;
   speedLimitBytes: number;
@@ -334,6 +347,8 @@ export const DEFAULTS = {
   userAgent: `dlpool/${VERSION}`,
   maxRedirects: 10,
   allowInsecureRedirects: false,
+  insecure: false,
+  http2: false,
   connectTimeoutMs: 10_000,
   timeoutMs: 30_000,
   speedLimitBytes: 100,
@@ -377,6 +392,8 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   netrcFile: true,
   cookie: true,
   cookieJar: true,
+  insecure: true,
+  http2: true,
   connectTimeoutMs: true,
   timeoutMs: true,
   speedLimitBytes: true,
@@ -533,6 +550,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       DEFAULTS.allowInsecureRedirects,
     ),
     caCertificate: options.caCertificate,
+    insecure: bool('insecure', options.insecure, DEFAULTS.insecure),
+    http2: bool('http2', options.http2, DEFAULTS.http2),
     netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
     cookies: cookieChoice(options.cookie, options.cookieJar),
     connectTimeoutMs: int(

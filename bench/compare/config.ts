@@ -31,7 +31,7 @@ export interface CompareConfig {
 export const PRESETS = {
   bench: {
     workloads: ['small', 'big', 'latency', 'small-https', 'big-https'],
-    tools: ['dlpool', 'node-floor', 'curl', 'wget2'],
+    tools: ['dlpool', 'dlpool-http2', 'node-floor', 'curl', 'wget2'],
     results: 'bench-results/latest.json',
   },
   threads: {

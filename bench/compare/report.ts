@@ -287,6 +287,14 @@ export function targets(
         `- ${w}: dlpool / node-floor ${fmt(x, 2)}× (what dlpool's own code costs over Node + undici)`,
       );
   }
+  for (const [w, r] of Object.entries(results)) {
+    const h2 = r.tools['dlpool-http2']?.median_s;
+    const h1 = r.tools.dlpool?.median_s;
+    if (h2 && h1)
+      lines.push(
+        `- ${w}: dlpool --http2 / dlpool (HTTP/1.1) ${fmt(ratio(h2, h1), 2)}× (< 1: HTTP/2 faster in this run)`,
+      );
+  }
   // Issue 13: digests as the bytes arrive cost little next to the download itself.
   for (const tool of ['dlpool', 'dlpool-hashpool-1', 'dlpool-hashpool-2'] as const) {
     const plain = results.big?.tools.dlpool?.median_s;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { configArgs } from '../../src/bench/flags.js';
 import { DLPOOL_BIN, HARNESS_DIR } from '../lib/paths.js';
 import type { CompareConfig } from './config.js';
-import { isVariant, J, type ToolName, variantConfig } from './workloads.js';
+import { isVariant, J, type ToolName, variantConfig, variantExtraArgs } from './workloads.js';
 
 /** A workload's inputs: the URL list, the same URLs as a curl config, and the CA for https. */
 export interface WorkloadFiles {
@@ -14,7 +14,7 @@ export interface WorkloadFiles {
 /** What each tool runs, for the report's `commands`. */
 export const COMMANDS = {
   dlpool:
-    'node bin/dlpool.js get -q -j 16 [--mode threads] [--hash HASH --hash-pool POOL] [-w N] [--ca-certificate CA] -d OUT LIST',
+    'node bin/dlpool.js get -q -j 16 [--mode threads] [--hash HASH --hash-pool POOL] [-w N] [--http2] [--ca-certificate CA] -d OUT LIST',
   'node-floor': 'node dist-bench/bench/node-floor.js LIST OUT -j 16 [--ca-certificate CA]',
   curl:
     'curl -q [--cacert CA] --no-progress-meter --show-error --fail --parallel --parallel-max 16 ' +
@@ -34,7 +34,8 @@ export function toolArgv(
   if (isVariant(tool)) {
     const flags = configArgs(variantConfig(tool, hashes), cfg.hash);
     const caArgs = ca ? ['--ca-certificate', ca] : [];
-    return [process.execPath, DLPOOL_BIN, 'get', '-q', ...flags, ...caArgs, '-d', dir, files.list];
+    const extra = variantExtraArgs(tool);
+    return [process.execPath, DLPOOL_BIN, 'get', '-q', ...flags, ...extra, ...caArgs, '-d', dir, files.list];
   }
   switch (tool) {
     case 'baseline': {

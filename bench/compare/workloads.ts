@@ -52,6 +52,8 @@ interface Variant {
   mode: EngineMode;
   workers: number;
   hashPool: 'inline' | 'threads';
+  /** Offers h2 (--http2): run on the https workloads only, where ALPN can choose it. */
+  http2?: true;
 }
 export const DLPOOL_VARIANTS = {
   dlpool: { mode: 'async', workers: 1, hashPool: 'inline' },
@@ -61,6 +63,7 @@ export const DLPOOL_VARIANTS = {
   // async downloads, digests in a pool of 1 or 2 worker threads (for the -hash workloads)
   'dlpool-hashpool-1': { mode: 'async', workers: 1, hashPool: 'threads' },
   'dlpool-hashpool-2': { mode: 'async', workers: 2, hashPool: 'threads' },
+  'dlpool-http2': { mode: 'async', workers: 1, hashPool: 'inline', http2: true },
 } as const satisfies Record<string, Variant>;
 export type VariantName = keyof typeof DLPOOL_VARIANTS;
 
@@ -80,7 +83,19 @@ export function variantConfig(tool: VariantName, hashes: boolean): Omit<BenchCon
   return { mode: v.mode, concurrency: J, workers: v.workers, hashPool: hashes ? v.hashPool : 'none' };
 }
 
-/** The tools that run a workload: every tool, but only dlpool's variants on the hashing ones. */
+/** `dlpool get` flags of a variant beyond its matrix point. */
+export function variantExtraArgs(tool: VariantName): string[] {
+  const v: Variant = DLPOOL_VARIANTS[tool];
+  return v.http2 ? ['--http2'] : [];
+}
+
+/**
+ * The tools that run a workload: every tool, but only dlpool's variants on the hashing ones, and the --http2
+ * variant only over TLS (on http: it would be the plain dlpool row again).
+ */
 export function toolsFor(w: WorkloadName, tools: readonly ToolName[]): ToolName[] {
-  return tools.filter((t) => isVariant(t) || !WORKLOADS[w].hash);
+  const { hash, via } = WORKLOADS[w];
+  return tools.filter(
+    (t) => (isVariant(t) || !hash) && (via === 'https' || !isVariant(t) || variantExtraArgs(t).length === 0),
+  );
 }

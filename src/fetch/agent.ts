@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { DlpoolError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import type { NormalizedOptions } from '../options.js';
+import { H2Closer } from './h2-close.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -108,16 +109,41 @@ function openConnections(dispatcher: Dispatcher): Connections {
   return open;
 }
 
+/** The warning a run with --insecure emits, once (the CLI prints it on stderr). */
+export function insecureWarning(opts: NormalizedOptions): string | undefined {
+  if (!opts.insecure) return undefined;
+  const ca = opts.caCertificate === undefined ? '' : ' (--ca-certificate is not used)';
+  return `--insecure: TLS certificates are not checked: anyone on the network path can read and change the downloads${ca}`;
+}
+
+/**
+ * How connections to https: origins check the server: --insecure accepts any certificate (and so has no use for
+ * `ca`, as curl -k wins over --cacert); else `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as
+ * curl --cacert replaces its bundle.
+ */
+function originTls(
+  opts: NormalizedOptions,
+  ca: string | undefined,
+): { ca?: string; rejectUnauthorized?: false } {
+  if (opts.insecure) return { rejectUnauthorized: false };
+  return ca === undefined ? {} : { ca };
+}
+
 /**
  * One dispatcher per run (or one given, see DownloadOptions.dispatcher): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
- * `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as curl --cacert replaces its bundle.
  */
 export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatcher {
-  const tls = ca === undefined ? {} : { ca };
+  const tls = originTls(opts, ca);
+  // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c). Over h2,
+  // KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).
+  const closer = opts.http2 ? new H2Closer() : undefined;
   const common = {
-    connect: { timeout: opts.connectTimeoutMs, ...tls },
+    connect: closer
+      ? closer.connector(buildConnector({ timeout: opts.connectTimeoutMs, ...tls, allowH2: true }))
+      : { timeout: opts.connectTimeoutMs, ...tls },
+    ...(closer ? { allowH2: true } : {}),
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 4_000,
@@ -125,17 +151,18 @@ export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatch
     // request then opens another connection, and -j 64 against one host was measured holding ~128 sockets.
     connections: opts.perHost,
   };
-  if (opts.proxy) {
-    return new EnvHttpProxyAgent({
-      ...common,
-      // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
-      proxyTunnel: false,
-      // TLS to the origin inside the CONNECT tunnel.
-      ...(ca === undefined ? {} : { requestTls: tls }),
-      ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
-      ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
-      ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
-    });
-  }
-  return new Agent(common);
+  const dispatcher = opts.proxy
+    ? new EnvHttpProxyAgent({
+        ...common,
+        // Like curl: plain http:// goes to the proxy as an absolute-form GET; https:// tunnels with CONNECT.
+        proxyTunnel: false,
+        // TLS to the origin inside the CONNECT tunnel (an https: proxy's own certificate is still checked, as
+        // curl checks it unless --proxy-insecure). undici's tunnel offers no h2: HTTP/1.1 there, --http2 or not.
+        ...(Object.keys(tls).length === 0 ? {} : { requestTls: tls }),
+        ...(opts.proxy.httpProxy ? { httpProxy: opts.proxy.httpProxy } : {}),
+        ...(opts.proxy.httpsProxy ? { httpsProxy: opts.proxy.httpsProxy } : {}),
+        ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
+      })
+    : new Agent(common);
+  return closer ? dispatcher.compose(closer.interceptor) : dispatcher;
 }

@@ -7,7 +7,7 @@ import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
-import { loadCaCertificate } from '../fetch/agent.js';
+import { insecureWarning, loadCaCertificate } from '../fetch/agent.js';
 import { withinOpenFiles } from '../fetch/open-files.js';
 import { runDispatcher } from '../fetch/run-state.js';
 import { readShard } from '../shards/merge.js';
@@ -41,7 +41,7 @@ export interface WorkerOptions extends RedisOptions {
   /** How long a shard stays ours without the worker renewing its lock. @default DEFAULT_LOCK_MS (30 s) */
   lockMs?: number;
   signal?: AbortSignal;
-  /** The events of each shard's run (as download()'s onEvent), with the shard's number. */
+  /** The events of each shard's run (as download()'s onEvent), with the shard's number; 0 for the worker's own warnings. */
   onEvent?: (shard: number, event: DownloadEvent) => void;
   onShard?: (r: ShardResult) => void;
   /**
@@ -130,6 +130,9 @@ export async function runWorker(
     withinOpenFiles({ ...normalized, onEvent: () => {} }),
     { ca },
   );
+  // Said once by the worker, whose connection pool every shard's run uses (those runs say nothing).
+  const insecure = insecureWarning(normalized);
+  if (insecure !== undefined) o.onEvent?.(0, { type: 'warning', message: insecure });
   const name = o.queue ?? DEFAULT_QUEUE;
   const worker = new ShardWorker(
     name,

@@ -13,6 +13,8 @@ describe('normalizeOptions', () => {
       maxRedirects: 10,
       allowInsecureRedirects: false,
       caCertificate: undefined,
+      insecure: false,
+      http2: false,
       connectTimeoutMs: 10_000,
       timeoutMs: 30_000,
       retry: { retries: 5 },
@@ -38,6 +40,8 @@ describe('normalizeOptions', () => {
       /^allowInsecureRedirects: /,
     );
     expect(() => normalizeOptions({ caCertificate: '' })).toThrow(/^caCertificate: /);
+    expect(() => normalizeOptions({ insecure: 1 as never })).toThrow(/^insecure: /);
+    expect(() => normalizeOptions({ http2: 'h2' as never })).toThrow(/^http2: /);
     expect(() => normalizeOptions({ keepResults: 'no' as never })).toThrow(/^keepResults: /);
   });
 

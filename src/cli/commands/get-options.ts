@@ -185,6 +185,23 @@ export const GET_OPTIONS = [
     doc: "write the run's cookies (loaded and set) to FILE when the run ends, also when interrupted: Netscape format, as curl `-c` (no `-c` here: that is `--checksums`), written whole to a temporary file and renamed, mode 0600",
   },
   {
+    flag: 'insecure',
+    alias: ['k'],
+    kind: 'boolean',
+    key: 'insecure',
+    default: 'off',
+    help: 'do not check TLS certificates (as curl -k); --ca-certificate is then not used; says so once',
+    doc: 'do not check TLS certificates, for every host of the run (redirect targets too), as curl `-k`; wins over `--ca-certificate`; the run says so once on stderr',
+  },
+  {
+    flag: 'http2',
+    kind: 'boolean',
+    key: 'http2',
+    default: 'off',
+    help: 'HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 elsewhere',
+    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not, for `http:` and through a proxy; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: see [Benchmark](#benchmark))',
+  },
+  {
     flag: 'connect-timeout',
     kind: 'seconds',
     key: 'connectTimeoutMs',

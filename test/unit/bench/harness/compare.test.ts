@@ -8,6 +8,7 @@ import {
   workloadResult,
 } from '../../../../bench/compare/report.js';
 import { toolArgv } from '../../../../bench/compare/tools.js';
+import { toolsFor } from '../../../../bench/compare/workloads.js';
 import { EnvError, EnvReader } from '../../../../bench/lib/env.js';
 
 const run = (label: string, wall: number, extra: Partial<RunRecord> = {}): RunRecord => ({
@@ -72,6 +73,28 @@ describe('compare bench: result building', () => {
 });
 
 describe('compare bench: configuration and command lines', () => {
+  it('the --http2 rows: in the default run, over TLS only, next to dlpool, curl and wget2', () => {
+    const bench = readCompareConfig(new EnvReader({}), 'bench');
+    expect(bench.tools).toEqual(expect.arrayContaining(['dlpool', 'dlpool-http2', 'curl', 'wget2']));
+    expect(toolsFor('small-https', bench.tools)).toEqual([
+      'dlpool',
+      'dlpool-http2',
+      'node-floor',
+      'curl',
+      'wget2',
+    ]);
+    expect(toolsFor('big-https', bench.tools)).toContain('dlpool-http2');
+    for (const w of ['small', 'big', 'latency', 'small-hash'] as const)
+      expect(toolsFor(w, bench.tools)).not.toContain('dlpool-http2');
+    const h1 = summarize('small-https', [run('1', 1.0)]);
+    const h2 = summarize('small-https', [run('1', 1.3)]);
+    const r = workloadResult('small-https', { dlpool: h1, 'dlpool-http2': h2 }, 'sha256');
+    expect(targets({ 'small-https': r }, 'sha256').text).toContain(
+      '- small-https: dlpool --http2 / dlpool (HTTP/1.1) 1.30× (< 1: HTTP/2 faster in this run)',
+    );
+    expect(markdownTable('small-https', r)).toMatch(/^\| dlpool-http2 \| 1\/1 \| 1\.300 \| /m);
+  });
+
   it('presets give defaults that the environment overrides', () => {
     const threads = readCompareConfig(new EnvReader({}), 'threads');
     expect(threads.workloads).toEqual(['small', 'big', 'small-hash', 'big-hash']);
@@ -97,6 +120,9 @@ describe('compare bench: configuration and command lines', () => {
     );
     expect(args('dlpool-hashpool-1', true)).toEqual(
       'get -q -j 16 --hash sha256 --hash-pool threads -w 1 -d OUT L'.split(' '),
+    );
+    expect(toolArgv('dlpool-http2', 'OUT', { ...files, ca: 'CA' }, false, cfg).slice(2)).toEqual(
+      'get -q -j 16 --http2 --ca-certificate CA -d OUT L'.split(' '),
     );
     expect(toolArgv('curl', 'OUT', { ...files, ca: 'CA' }, false, cfg)).toEqual(
       'curl -q --cacert CA --no-progress-meter --show-error --fail --parallel --parallel-max 16 --remote-name-all --output-dir OUT -K C'.split(
