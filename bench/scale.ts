@@ -32,7 +32,10 @@ export interface ScaleConfig {
 
 /** Reference figures the runs are judged by: peak RSS, and open fds beyond -j. */
 const TARGET_RSS_MIB = 300;
-/** stdio, the list file, the event loop's epoll/eventfd/pipes, worker-thread ports: what -j does not count. */
+/**
+ * stdio, the list file, the event loop's epoll/eventfd/pipes, worker-thread ports: what -j does not count (the
+ * program's own code files, open at once while it loads, are not counted at all).
+ */
 const FD_ALLOWANCE = 32;
 
 export function readScaleConfig(env: EnvReader): ScaleConfig {
@@ -173,7 +176,7 @@ async function runMode(
   let lastLog = 0;
   while (!done) {
     const st = procMemory(child.pid!);
-    const fds = openFds(child.pid!);
+    const fds = openFds(child.pid!, path.join(REPO, 'dist'));
     if (st) {
       peak.hwmKiB = Math.max(peak.hwmKiB, st.hwmKiB);
       peak.rssKiB = Math.max(peak.rssKiB, st.rssKiB);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   machineBusySeconds,
@@ -27,6 +28,19 @@ describe.skipIf(!linux)('/proc readers (Linux)', () => {
     expect(pidAlive(process.pid)).toBe(true);
     expect(treeCpuSeconds(process.pid)).toBeGreaterThan(0);
     expect(machineBusySeconds()).toBeGreaterThan(0);
+  });
+
+  it('leave out of the fd count the files under a folder given (the program loading its own code)', () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/dlpool-fds-`);
+    const fds = ['a.js', 'b.js', 'c.js'].map((n) => fs.openSync(`${dir}/${n}`, 'w'));
+    try {
+      const all = openFds(process.pid)!;
+      expect(openFds(process.pid, dir)).toBe(all - 3);
+      expect(openFds(process.pid, `${dir}-other`)).toBe(all);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
   it('count a reaped child in childrenS, and a gone process as not alive', async () => {
