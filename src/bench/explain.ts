@@ -16,7 +16,10 @@ export function explain(
   lines: string[];
   sentences: Sentence[];
   best: BenchConfig | undefined;
+  /** Configurations within noise of `best`, and of `bestHashing`. */
+  ties: number;
   bestHashing: BenchConfig | undefined;
+  hashingTies: number;
 } {
   const all = w.configs.filter((c): c is Measured => c.ok && c.stats !== undefined);
   const x = new Explainer(cores);
@@ -30,7 +33,9 @@ export function explain(
     );
   }
   const done = () => ({ lines: x.sentences.map(render), sentences: x.sentences });
-  if (all.length === 0) return { ...done(), best: undefined, bestHashing: undefined };
+  if (all.length === 0) {
+    return { ...done(), best: undefined, ties: 0, bestHashing: undefined, hashingTies: 0 };
+  }
   const fewest = Math.min(...all.map((c) => x.side(c, 'wall').spread.n));
   if (fewest < MIN_RUNS) {
     x.say(
@@ -124,12 +129,19 @@ export function explain(
   }
 
   const hashers = all.filter((c) => c.hashPool !== 'none');
-  const best = verdictOf(x, 'lowest', 'Lowest median', all);
-  const bestHashing =
+  const top = verdictOf(x, 'lowest', 'Lowest median', all);
+  const topHashing =
     hashers.length > 1
       ? verdictOf(x, 'lowest-hashing', 'Lowest median that hashes every file', hashers)
       : undefined;
-  return { ...done(), best, bestHashing: bestHashing === best ? undefined : bestHashing };
+  const other = topHashing && topHashing.best !== top?.best ? topHashing : undefined;
+  return {
+    ...done(),
+    best: top?.best,
+    ties: top?.ties ?? 0,
+    bestHashing: other?.best,
+    hashingTies: other?.ties ?? 0,
+  };
 }
 
 /** Hashing inline against none at the same -j, each pool's worker counts against each other and inline. */
@@ -156,7 +168,12 @@ function hashing(x: Explainer, w: BenchWorkloadResult, all: Measured[], plain: M
       { cmp: cpu },
       mbps ? when(`, about ${Math.round(mbps)} MB/s per core`, [cpu, 'higher']) : [],
       `. With hashing the event loop was ${pct(inline.stats.elu)} busy`,
-      when(': CPU-bound, so cores (a pool) can help where concurrency cannot', [loop, 'higher']),
+      // CPU-bound only where hashing cost time: a loop that was as busy without hashing says nothing of it.
+      when(
+        ': CPU-bound, so cores (a pool) can help where concurrency cannot',
+        [loop, 'higher'],
+        [wall, 'higher'],
+      ),
       when(', so it was not the limit', [loop, 'lower']),
       '.',
     );
@@ -176,7 +193,7 @@ function hashing(x: Explainer, w: BenchWorkloadResult, all: Measured[], plain: M
       `hash-${pool}`,
       `Hashing in a ${pool === 'threads' ? 'worker-thread' : 'child-process'} pool: ` +
         `${ps.map((p) => `-w ${p.workers} ${s(p.stats.wallMs)}`).join(', ')} against ${s(inline.stats.wallMs)} inline.`,
-      vsOthers.length > 0
+      vsOthers.length > 0 && vsOthers.every((v) => v.verdict !== 'few-runs')
         ? [` -w ${bestPool.workers}, the lowest median, was `, ...groups(vsOthers), '.']
         : [],
       ` -w ${bestPool.workers} against inline: `,
@@ -219,9 +236,17 @@ function groups(cs: Comparison[]): Part[] {
  * The configuration with the lowest median among `cs`, and how it stands against the others; it is returned to
  * be recommended only when it was faster than at least one of them beyond noise.
  */
-function verdictOf(x: Explainer, kind: string, title: string, cs: Measured[]): Measured | undefined {
+function verdictOf(
+  x: Explainer,
+  kind: string,
+  title: string,
+  cs: Measured[],
+): { best: Measured; ties: number } | undefined {
   const best = fastest(cs)!;
-  const vs = cs.filter((c) => c !== best).map((c) => x.cmp('wall', best, c));
+  // The others by their rows' names in the table, which hold no commas to confuse a list.
+  const vs = cs
+    .filter((c) => c !== best)
+    .map((c) => compare('wall', x.side(best, 'wall'), x.side(c, 'wall', c.key)));
   const few = vs.some((c) => c.verdict === 'few-runs');
   x.say(
     kind,
@@ -229,18 +254,24 @@ function verdictOf(x: Explainer, kind: string, title: string, cs: Measured[]): M
     vs.length > 0 && !few ? [', ', ...groups(vs)] : [],
     '.',
   );
-  return vs.some((c) => c.verdict === 'lower') ? best : undefined;
+  const ties = vs.filter((c) => c.verdict === 'noise').length;
+  return vs.some((c) => c.verdict === 'lower') ? { best, ties } : undefined;
 }
 
 /**
  * The command to recommend: the configuration with the lowest median when it was faster than another beyond
- * noise, and beside it the one that hashes every file when that is another.
+ * noise, how many were as good within noise, and beside it the one that hashes every file when that is another.
  */
 export function recommendation(e: {
   best: BenchConfig | undefined;
+  ties?: number;
   bestHashing?: BenchConfig | undefined;
+  hashingTies?: number;
 }): string | undefined {
   if (!e.best) return undefined;
-  const main = `dlpool get ${configFlags(e.best)} LIST`;
-  return e.bestHashing ? `${main} (to hash every file: dlpool get ${configFlags(e.bestHashing)} LIST)` : main;
+  const ties = (n = 0) => (n > 0 ? ` (${n} other configuration${n > 1 ? 's' : ''} within noise of it)` : '');
+  const main = `dlpool get ${configFlags(e.best)} LIST${ties(e.ties)}`;
+  return e.bestHashing
+    ? `${main} (to hash every file: dlpool get ${configFlags(e.bestHashing)} LIST${ties(e.hashingTies)})`
+    : main;
 }

@@ -27,8 +27,9 @@ export const STAT_HEADS = [
   'RSS MiB',
 ];
 
+// One run has no range: the cell stays empty rather than repeat the median.
 const range = (sp: Spread | undefined, digits: number) =>
-  sp ? `${(sp.min / 1000).toFixed(digits)}-${(sp.max / 1000).toFixed(digits)}` : '';
+  sp && sp.n > 1 ? `${(sp.min / 1000).toFixed(digits)}-${(sp.max / 1000).toFixed(digits)}` : '';
 
 /** A configuration's cells under STAT_HEADS: verified runs of all, then the medians and ranges (or `failed`). */
 export function statCells(c: BenchConfigResult): string[] {

@@ -87,7 +87,9 @@ describe('bench explanation: the new user case', () => {
     const pool = e.lines.find((l) => l.startsWith('Hashing in a child-process pool'))!;
     expect(pool).toContain('-w 2, the lowest median, was faster beyond noise than -w 4 (2.07-2.53 s)');
     expect(pool).toContain('within noise of -w 1 (1.50-1.84 s)');
-    expect(recommendation(e)).toBe('dlpool get -j 16 --hash sha256 --hash-pool processes -w 2 LIST');
+    expect(recommendation(e)).toBe(
+      'dlpool get -j 16 --hash sha256 --hash-pool processes -w 2 LIST (1 other configuration within noise of it)',
+    );
   });
 });
 
@@ -154,7 +156,7 @@ describe('bench explanation: readings', () => {
     const faster = explain(workload([base, split(800)]), 2);
     expect(faster.lines.join('\n')).toMatch(/-x 4 took 0\.80 s against 2\.00 s .*2\.50x faster.*held back/);
     expect(faster.lines.at(-1)).toMatch(
-      /Lowest median: async -j 16 -x 4 \(0\.78-0\.82 s\), faster beyond noise than async -j 16 \(1\.96-2\.04 s\)\./,
+      /Lowest median: async -j 16 -x 4 \(0\.78-0\.82 s\), faster beyond noise than async -j 16 hash=none \(1\.96-2\.04 s\)\./,
     );
     expect(faster.best?.split).toBe(4);
     const slower = explain(workload([base, split(2600)]), 2);
@@ -165,5 +167,37 @@ describe('bench explanation: readings', () => {
       /-x 4 took 2\.01 s against 2\.00 s .*: within noise \(1\.97-2\.05 s against 1\.96-2\.04 s\)\./,
     );
     expect(same.best).toBeUndefined();
+  });
+});
+
+describe('bench explanation: the quick look of many-small', () => {
+  // Measured here (3 runs): hashing inline within noise of no hashing, every pool within noise or slower, and
+  // the lowest median (-j 4) within noise of -j 16.
+  const quick = () =>
+    explain(
+      workload([
+        cfg('async', 4, 1, 'none', 600, 480, 0.85, 3, 0.08),
+        cfg('async', 16, 1, 'none', 640, 500, 0.87, 3, 0.25),
+        cfg('async', 16, 1, 'inline', 650, 520, 0.94, 3, 0.02),
+        cfg('async', 16, 1, 'processes', 960, 870, 0.89, 3, 0.15),
+      ]),
+      2,
+    );
+
+  it('does not call hashing CPU-bound when it cost no wall time beyond noise', () => {
+    const line = quick().lines.find((l) => l.startsWith('Hashing every file'))!;
+    expect(line).toMatch(/without: within noise/);
+    expect(line).not.toMatch(/CPU-bound|can help/);
+  });
+
+  it('recommends the lowest median with the number of configurations within noise of it', () => {
+    const e = quick();
+    expect(recommendation(e)).toBe(
+      'dlpool get -j 4 LIST (2 other configurations within noise of it) (to hash every file: dlpool get -j 16 --hash sha256 --hash-pool inline LIST)',
+    );
+    // The other configurations are named as the table's rows.
+    expect(e.lines.at(-2)).toMatch(
+      /^Lowest median: async -j 4 \(0\.55-0\.65 s\), faster beyond noise than async -j 16 -w 1 hash=processes \(0\.82-1\.10 s\); within noise of async -j 16 hash=none \(0\.48-0\.80 s\), async -j 16 hash=inline \(0\.64-0\.66 s\)\.$/,
+    );
   });
 });

@@ -86,6 +86,8 @@ describe('the spread beside the median', () => {
   it('one run has no range to draw, and says why nothing is recommended', () => {
     const one = report(1, [cfg(4, 'none', [1000]), cfg(16, 'none', [900])]);
     expect(renderHtml(one)).not.toContain('class="range"');
+    // No range of one value in the table either.
+    expect(renderText(one)).toMatch(/async -j 4 hash=none\s+1\/1\s+1\.000\s+4\.0\s/);
     expect(renderText(one)).toMatch(
       /nothing recommended: 1 run\(s\) per configuration cannot tell a difference from noise/,
     );
