@@ -130,11 +130,11 @@ export function explain(
 
   const hashers = all.filter((c) => c.hashPool !== 'none');
   const top = verdictOf(x, 'lowest', 'Lowest median', all);
-  const topHashing =
-    hashers.length > 1
+  // When the lowest median hashes, the sentence above already said how it stands.
+  const other =
+    hashers.length > 1 && fastest(hashers) !== fastest(all)
       ? verdictOf(x, 'lowest-hashing', 'Lowest median that hashes every file', hashers)
       : undefined;
-  const other = topHashing && topHashing.best !== top?.best ? topHashing : undefined;
   return {
     ...done(),
     best: top?.best,

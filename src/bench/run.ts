@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { download } from '../download.js';
 import { explain, recommendation } from './explain.js';
+import { MIN_RUNS } from './judge.js';
 import { buildMatrix, type MatrixAxes } from './matrix.js';
 import { median, runStats } from './stats.js';
 import type {
@@ -38,7 +39,7 @@ export type BenchEvent =
 export interface BenchOptions {
   workloads: BenchWorkload[];
   axes: MatrixAxes;
-  /** Timed runs per configuration; the median is reported. @default 3 */
+  /** Timed runs per configuration; the median and min-max are reported. @default 3 (MIN_RUNS) */
   runs?: number;
   /** Where the per-run output directories are made (each fresh, removed after verification). */
   tmpRoot?: string;
@@ -51,7 +52,7 @@ const PROBE = fileURLToPath(packageUrl('dist/dlpool-bench-probe.js'));
 
 /** Runs every configuration of the matrix on every workload, verifying each run's files. */
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const runs = o.runs ?? 3;
+  const runs = o.runs ?? MIN_RUNS;
   const configs = buildMatrix(o.axes);
   const tmpRoot = o.tmpRoot ?? os.tmpdir();
   const workloads: BenchWorkloadResult[] = [];

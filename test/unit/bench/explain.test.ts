@@ -190,6 +190,19 @@ describe('bench explanation: the quick look of many-small', () => {
     expect(line).not.toMatch(/CPU-bound|can help/);
   });
 
+  it('names the lowest median that hashes only when it is not the lowest median of all', () => {
+    const e = explain(
+      workload([
+        cfg('async', 16, 1, 'none', 900, 500, 0.8),
+        cfg('async', 16, 1, 'inline', 600, 520, 0.9),
+        cfg('async', 16, 1, 'threads', 1200, 800, 0.8),
+      ]),
+      2,
+    );
+    expect(e.lines.filter((l) => l.startsWith('Lowest median'))).toHaveLength(1);
+    expect(recommendation(e)).toBe('dlpool get -j 16 --hash sha256 --hash-pool inline LIST');
+  });
+
   it('recommends the lowest median with the number of configurations within noise of it', () => {
     const e = quick();
     expect(recommendation(e)).toBe(
