@@ -41,19 +41,30 @@ export function when(text: string, ...given: [Comparison, ...Verdict[]][]): Part
   return given.every(([c, ...vs]) => vs.includes(c.verdict)) ? [{ text, given }] : [];
 }
 
-const sec = (ms: number) => (ms / 1000).toFixed(2);
+const sec = (ms: number, digits = 2) => (ms / 1000).toFixed(digits);
 
 /** A spread as the reader sees it: `1.41-1.62 s`, or one figure when there was one run. */
-export function showSpread(sp: Spread, m: Metric): string {
-  const f = m === 'wall' || m === 'cpu' ? sec : (x: number) => String(Math.round(x * 100));
+export function showSpread(sp: Spread, m: Metric, digits = 2): string {
+  const f =
+    m === 'wall' || m === 'cpu' ? (x: number) => sec(x, digits) : (x: number) => String(Math.round(x * 100));
   const unit = m === 'wall' || m === 'cpu' ? 's' : '%';
   const lo = f(sp.min);
   const hi = f(sp.max);
   return sp.n === 1 || lo === hi ? `${lo} ${unit}` : `${lo}-${hi} ${unit}`;
 }
 
+/**
+ * Both ranges, with as many decimals as a claimed difference needs to be seen: the edges that do not overlap
+ * (0.475 against 0.468 s) must not print alike (0.47 against 0.47).
+ */
 function ranges(c: Comparison): string {
-  return `${showSpread(c.a.spread, c.metric)} against ${showSpread(c.b.spread, c.metric)}`;
+  const [lo, hi] =
+    c.verdict === 'lower' ? [c.a.spread.max, c.b.spread.min] : [c.b.spread.max, c.a.spread.min];
+  let d = 2;
+  const timed = c.metric === 'wall' || c.metric === 'cpu';
+  while (timed && (c.verdict === 'lower' || c.verdict === 'higher') && d < 6 && sec(lo, d) === sec(hi, d))
+    d++;
+  return `${showSpread(c.a.spread, c.metric, d)} against ${showSpread(c.b.spread, c.metric, d)}`;
 }
 
 /** The words of each verdict; a comparison says nothing else. */
@@ -82,7 +93,8 @@ function renderCmp(c: Comparison): string {
 }
 
 function renderGroup(cs: Comparison[], v: Verdict): string {
-  const others = cs.map((c) => `${c.b.label} (${showSpread(c.b.spread, c.metric)})`).join(', ');
+  // Three decimals, as the table's wall column: a list has no room to adapt them pair by pair.
+  const others = cs.map((c) => `${c.b.label} (${showSpread(c.b.spread, c.metric, 3)})`).join(', ');
   if (v === 'lower') return `faster beyond noise than ${others}`;
   if (v === 'higher') return `slower beyond noise than ${others}`;
   if (v === 'noise') return `within noise of ${others}`;

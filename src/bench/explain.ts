@@ -250,7 +250,7 @@ function verdictOf(
   const few = vs.some((c) => c.verdict === 'few-runs');
   x.say(
     kind,
-    `${title}: ${label(best)} (${showSpread(x.side(best, 'wall').spread, 'wall')})`,
+    `${title}: ${label(best)} (${showSpread(x.side(best, 'wall').spread, 'wall', 3)})`,
     vs.length > 0 && !few ? [', ', ...groups(vs)] : [],
     '.',
   );

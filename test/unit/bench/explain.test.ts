@@ -85,8 +85,8 @@ describe('bench explanation: the new user case', () => {
     const text = e.lines.join('\n');
     expect(text).not.toMatch(/did not help/);
     const pool = e.lines.find((l) => l.startsWith('Hashing in a child-process pool'))!;
-    expect(pool).toContain('-w 2, the lowest median, was faster beyond noise than -w 4 (2.07-2.53 s)');
-    expect(pool).toContain('within noise of -w 1 (1.50-1.84 s)');
+    expect(pool).toContain('-w 2, the lowest median, was faster beyond noise than -w 4 (2.070-2.530 s)');
+    expect(pool).toContain('within noise of -w 1 (1.503-1.837 s)');
     expect(recommendation(e)).toBe(
       'dlpool get -j 16 --hash sha256 --hash-pool processes -w 2 LIST (1 other configuration within noise of it)',
     );
@@ -156,7 +156,7 @@ describe('bench explanation: readings', () => {
     const faster = explain(workload([base, split(800)]), 2);
     expect(faster.lines.join('\n')).toMatch(/-x 4 took 0\.80 s against 2\.00 s .*2\.50x faster.*held back/);
     expect(faster.lines.at(-1)).toMatch(
-      /Lowest median: async -j 16 -x 4 \(0\.78-0\.82 s\), faster beyond noise than async -j 16 hash=none \(1\.96-2\.04 s\)\./,
+      /Lowest median: async -j 16 -x 4 \(0\.784-0\.816 s\), faster beyond noise than async -j 16 hash=none \(1\.960-2\.040 s\)\./,
     );
     expect(faster.best?.split).toBe(4);
     const slower = explain(workload([base, split(2600)]), 2);
@@ -210,7 +210,7 @@ describe('bench explanation: the quick look of many-small', () => {
     );
     // The other configurations are named as the table's rows.
     expect(e.lines.at(-2)).toMatch(
-      /^Lowest median: async -j 4 \(0\.55-0\.65 s\), faster beyond noise than async -j 16 -w 1 hash=processes \(0\.82-1\.10 s\); within noise of async -j 16 hash=none \(0\.48-0\.80 s\), async -j 16 hash=inline \(0\.64-0\.66 s\)\.$/,
+      /^Lowest median: async -j 4 \(0\.552-0\.648 s\), faster beyond noise than async -j 16 -w 1 hash=processes \(0\.816-1\.104 s\); within noise of async -j 16 hash=none \(0\.480-0\.800 s\), async -j 16 hash=inline \(0\.637-0\.663 s\)\.$/,
     );
   });
 });
