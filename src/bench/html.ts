@@ -28,6 +28,7 @@ function svgBars(title: string, unit: string, bars: Bar[]): string {
   const gap = 8;
   const labelW = 250;
   const plotW = 420;
+  // Room right of the plot for the value and its range: "0.48 (0.47-0.88)".
   const perRow = Math.max(1, ...bars.map((b) => b.values.length));
   const max = Math.max(
     1e-9,
@@ -35,7 +36,7 @@ function svgBars(title: string, unit: string, bars: Bar[]): string {
   );
   const height = 30 + bars.length * (perRow * rowH + gap) + 24;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 90}" height="${height}" role="img" aria-label="${esc(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 160}" height="${height}" role="img" aria-label="${esc(title)}">`,
     `<text x="0" y="16" class="t">${esc(title)}</text>`,
   ];
   let y = 30;
@@ -75,7 +76,7 @@ function svgBars(title: string, unit: string, bars: Bar[]): string {
     lx += 24 + name.length * 7;
   }
   parts.push(
-    `<text x="${labelW + plotW + 80}" y="${y + 13}" text-anchor="end" class="v">${esc(unit)}</text></svg>`,
+    `<text x="${labelW + plotW + 150}" y="${y + 13}" text-anchor="end" class="v">${esc(unit)}</text></svg>`,
   );
   return parts.join('\n');
 }
