@@ -107,6 +107,10 @@ function checkTable(seed: number): void {
   const measured = w.configs.filter((c) => c.ok);
   const minRuns = Math.min(...measured.map((c) => values(c, 'wall', cores).length));
   expect(e.lines, where).toEqual(e.sentences.map(render));
+  const seconds = new Set(measured.flatMap((c) => [sec(c.stats!.wallMs), sec(c.stats!.cpuMs)]));
+  const percents = new Set(
+    measured.flatMap((c) => [c.stats!.cpuUtil, c.stats!.elu].map((x) => String(Math.round(x * 100)))),
+  );
 
   for (const [i, s] of e.sentences.entries()) {
     const line = e.lines[i]!;
@@ -115,6 +119,9 @@ function checkTable(seed: number): void {
     for (const p of s.parts) {
       if (typeof p === 'string') {
         expect(p, `${where}: plain text claims nothing`).not.toMatch(VERDICT_WORDS);
+        // Its figures are the table's: medians of wall and CPU time, CPU % and loop % as printed there.
+        for (const [, f] of p.matchAll(/(\d+\.\d\d) s\b/g)) expect(seconds, `${where}: ${p}`).toContain(f);
+        for (const [, f] of p.matchAll(/(\d+) %/g)) expect(percents, `${where}: ${p}`).toContain(f);
         continue;
       }
       for (const c of comparisons(p)) {
