@@ -8,10 +8,11 @@ export const DEFAULT_RUNS = MIN_RUNS;
 /**
  * The quick look's duration, from a model rather than a guess: its configurations x runs x the cost of one
  * many-small run (probe start, 600 files, verification, clean-up), measured on this 2-core machine while
- * shared with other work (load 4-6): 1.3-1.8 s a run, 36-50 s for the 27 runs, 1.5 s for a bench of one run.
+ * shared with other work (load 4-7): 36, 42, 50, 38 and 38 s for the 27 runs, 1.3-1.8 s a run, 1.5 s for a
+ * bench of one run.
  */
 const QUICK_CONFIGS = buildMatrix({ ...DEFAULT_AXES, modes: ['async'], concurrency: [4, 16] }).length;
-const QUICK_SECONDS = Math.round((1 + QUICK_CONFIGS * MIN_RUNS * 1.6) / 5) * 5;
+const QUICK_SECONDS = Math.round((1 + QUICK_CONFIGS * MIN_RUNS * 1.45) / 5) * 5;
 
 const positionals = [
   { name: 'sources', array: true, help: 'URL list files or URLs' },
