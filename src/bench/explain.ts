@@ -269,9 +269,14 @@ export function recommendation(e: {
   hashingTies?: number;
 }): string | undefined {
   if (!e.best) return undefined;
-  const ties = (n = 0) => (n > 0 ? ` (${n} other configuration${n > 1 ? 's' : ''} within noise of it)` : '');
+  const ties = (n = 0) =>
+    n === 0
+      ? ''
+      : n === 1
+        ? ' (or the 1 configuration within noise of it)'
+        : ` (or any of the ${n} configurations within noise of it)`;
   const main = `dlpool get ${configFlags(e.best)} LIST${ties(e.ties)}`;
   return e.bestHashing
-    ? `${main} (to hash every file: dlpool get ${configFlags(e.bestHashing)} LIST${ties(e.hashingTies)})`
+    ? `${main}; to hash every file: dlpool get ${configFlags(e.bestHashing)} LIST${ties(e.hashingTies)}`
     : main;
 }

@@ -88,7 +88,7 @@ describe('bench explanation: the new user case', () => {
     expect(pool).toContain('-w 2, the lowest median, was faster beyond noise than -w 4 (2.070-2.530 s)');
     expect(pool).toContain('within noise of -w 1 (1.503-1.837 s)');
     expect(recommendation(e)).toBe(
-      'dlpool get -j 16 --hash sha256 --hash-pool processes -w 2 LIST (1 other configuration within noise of it)',
+      'dlpool get -j 16 --hash sha256 --hash-pool processes -w 2 LIST (or the 1 configuration within noise of it)',
     );
   });
 });
@@ -122,7 +122,7 @@ describe('bench explanation: readings', () => {
     expect(best?.key).toBe('async -j 16 hash=none');
     expect(bestHashing?.key).toBe('async -j 16 -w 2 hash=threads');
     expect(recommendation({ best, bestHashing })).toBe(
-      'dlpool get -j 16 LIST (to hash every file: dlpool get -j 16 --hash sha256 --hash-pool threads -w 2 LIST)',
+      'dlpool get -j 16 LIST; to hash every file: dlpool get -j 16 --hash sha256 --hash-pool threads -w 2 LIST',
     );
   });
 
@@ -206,7 +206,7 @@ describe('bench explanation: the quick look of many-small', () => {
   it('recommends the lowest median with the number of configurations within noise of it', () => {
     const e = quick();
     expect(recommendation(e)).toBe(
-      'dlpool get -j 4 LIST (2 other configurations within noise of it) (to hash every file: dlpool get -j 16 --hash sha256 --hash-pool inline LIST)',
+      'dlpool get -j 4 LIST (or any of the 2 configurations within noise of it); to hash every file: dlpool get -j 16 --hash sha256 --hash-pool inline LIST',
     );
     // The other configurations are named as the table's rows.
     expect(e.lines.at(-2)).toMatch(
