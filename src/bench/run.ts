@@ -6,14 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { download } from '../download.js';
 import { explain, recommendation } from './explain.js';
+import { MIN_RUNS } from './judge.js';
 import { buildMatrix, type MatrixAxes } from './matrix.js';
-import { median } from './stats.js';
+import { median, runStats } from './stats.js';
 import type {
   BenchConfig,
   BenchConfigResult,
   BenchReport,
   BenchRun,
-  BenchStats,
   BenchWorkloadResult,
   RunMetrics,
 } from './types.js';
@@ -32,12 +32,14 @@ export interface BenchWorkload {
 
 export type BenchEvent =
   | { type: 'workload'; name: string; configs: number; runs: number }
-  | { type: 'run'; workload: string; config: string; round: number; run: BenchRun };
+  | { type: 'run'; workload: string; config: string; round: number; run: BenchRun }
+  /** Every configuration has run `round` times; `elapsedMs` is the workload's time so far. */
+  | { type: 'round'; workload: string; round: number; runs: number; elapsedMs: number };
 
 export interface BenchOptions {
   workloads: BenchWorkload[];
   axes: MatrixAxes;
-  /** Timed runs per configuration; the median is reported. @default 3 */
+  /** Timed runs per configuration; the median and min-max are reported. @default 3 (MIN_RUNS) */
   runs?: number;
   /** Where the per-run output directories are made (each fresh, removed after verification). */
   tmpRoot?: string;
@@ -48,11 +50,9 @@ export interface BenchOptions {
 // The probe runs compiled, bundled JS (also under the test runner, and from the bundled CLI).
 const PROBE = fileURLToPath(packageUrl('dist/dlpool-bench-probe.js'));
 
-const MiB = 1024 * 1024;
-
 /** Runs every configuration of the matrix on every workload, verifying each run's files. */
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const runs = o.runs ?? 3;
+  const runs = o.runs ?? MIN_RUNS;
   const configs = buildMatrix(o.axes);
   const tmpRoot = o.tmpRoot ?? os.tmpdir();
   const workloads: BenchWorkloadResult[] = [];
@@ -60,6 +60,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     o.onEvent?.({ type: 'workload', name: w.name, configs: configs.length, runs });
     const results: BenchConfigResult[] = configs.map((c) => ({ ...c, runs: [], ok: true, stats: undefined }));
     // Rounds, not blocks: every configuration sees the same drift of a noisy machine.
+    const start = performance.now();
     for (let round = 1; round <= runs; round++) {
       for (const r of results) {
         if (o.signal?.aborted) throw o.signal.reason;
@@ -67,6 +68,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         r.runs.push(run);
         o.onEvent?.({ type: 'run', workload: w.name, config: r.key, round, run });
       }
+      o.onEvent?.({ type: 'round', workload: w.name, round, runs, elapsedMs: performance.now() - start });
     }
     const okBytes = results.flatMap((r) =>
       r.runs.filter((x) => x.ok && x.bytes !== undefined).map((x) => x.bytes!),
@@ -74,7 +76,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const bytes = w.bytes ?? median(okBytes) ?? 0;
     for (const r of results) {
       r.ok = r.runs.every((x) => x.ok);
-      r.stats = stats(r.runs, w.expected.size, bytes);
+      r.stats = runStats(r.runs, w.expected.size, bytes, os.availableParallelism());
     }
     const result: BenchWorkloadResult = {
       name: w.name,
@@ -137,24 +139,6 @@ function probe(config: BenchConfig, sources: string[], dir: string): Promise<Run
       resolve(JSON.parse(line) as RunMetrics);
     });
   });
-}
-
-function stats(runs: BenchRun[], files: number, bytes: number): BenchStats | undefined {
-  const ok = runs.filter((r): r is BenchRun & RunMetrics => r.ok && r.wallMs !== undefined);
-  if (ok.length === 0) return undefined;
-  const cores = os.availableParallelism();
-  // ok is not empty, so every median below is a number.
-  const wallMs = median(ok.map((r) => r.wallMs))!;
-  const cpuMs = median(ok.map((r) => r.cpuUserMs + r.cpuSystemMs + r.childCpuMs))!;
-  return {
-    wallMs,
-    cpuMs,
-    cpuUtil: cpuMs / wallMs / cores,
-    elu: median(ok.map((r) => r.elu))!,
-    maxRssMiB: median(ok.map((r) => r.maxRssMiB))!,
-    mibPerSec: bytes / MiB / (wallMs / 1000),
-    filesPerSec: files / (wallMs / 1000),
-  };
 }
 
 /**

@@ -74,6 +74,14 @@ export async function runBenchCommand(a: BenchArgs): Promise<void> {
       onEvent: (e) => {
         if (e.type === 'workload') {
           process.stderr.write(`dlpool bench: ${e.name}: ${e.configs} configurations x ${e.runs} runs\n`);
+        } else if (e.type === 'round') {
+          // Measured, not guessed: the rounds left take about what the first took on this machine now.
+          if (e.round === 1 && e.runs > 1) {
+            const left = (e.elapsedMs * (e.runs - 1)) / 1000;
+            process.stderr.write(
+              `dlpool bench: ${e.workload}: the first round took ${(e.elapsedMs / 1000).toFixed(0)} s; about ${left.toFixed(0)} s to go for the other ${e.runs - 1}\n`,
+            );
+          }
         } else {
           const r = e.run;
           const what = r.ok ? `${((r.wallMs ?? 0) / 1000).toFixed(3)} s` : `FAILED: ${r.failure ?? ''}`;

@@ -55,12 +55,38 @@ describe('dlpool bench (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/== many-small/);
     expect(r.stdout).toMatch(/█/);
-    expect(r.stdout).toMatch(/recommended for this list on this machine: dlpool get -j \d+/);
+    // One run measures no noise: the report says so and recommends nothing.
+    expect(r.stdout).toMatch(/With 1 verified run\(s\) of a configuration no difference below is claimed/);
+    expect(r.stdout).toMatch(/nothing recommended: 1 run\(s\) per configuration cannot tell a difference/);
+    expect(r.stdout).not.toMatch(/recommended for this list|faster|slower|did not help|no more CPU/);
+    expect(r.stdout).toMatch(/wall s\s+min-max/);
     report = JSON.parse(await fsp.readFile(json, 'utf8')) as BenchReport;
     expect(report.workloads.map((w) => w.name)).toEqual(['many-small']);
     expect(report.workloads[0]!.configs.length).toBe(6);
     expect(report.workloads[0]!.configs.every((c) => c.ok)).toBe(true);
     // Six configurations of 600 files, each in its own process: ~10 s on a quiet machine, more in the full suite.
+  }, 90_000);
+
+  it('announces the time left from its first round, measured', async () => {
+    const r = await run([
+      'bench',
+      '--demo',
+      '--workloads',
+      'many-small',
+      '--modes',
+      'async',
+      '-j',
+      '4',
+      '--hash-pool',
+      'none',
+      '--runs',
+      '2',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^dlpool bench: many-small: 1 configurations x 2 runs$/m);
+    expect(r.stderr).toMatch(
+      /^dlpool bench: many-small: the first round took \d+ s; about \d+ s to go for the other 1$/m,
+    );
   }, 90_000);
 
   it('rejects bad axes with the flag name', async () => {

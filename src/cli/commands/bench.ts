@@ -1,10 +1,20 @@
-import { BENCH_HASH_POOLS, DEFAULT_AXES } from '../../bench/matrix.js';
+import { MIN_RUNS } from '../../bench/judge.js';
+import { BENCH_HASH_POOLS, buildMatrix, DEFAULT_AXES } from '../../bench/matrix.js';
 import { DOWNLOAD_RANGES, wholeRange } from '../../option-values.js';
 import { ENGINE_MODES } from '../../options.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 
-/** Timed runs per configuration unless --runs says otherwise. */
-export const DEFAULT_RUNS = 3;
+/** Timed runs per configuration unless --runs says otherwise: the fewest from which a difference is claimed. */
+export const DEFAULT_RUNS = MIN_RUNS;
+
+/**
+ * The quick look's duration, from a model rather than a guess: its configurations x runs x the cost of one
+ * many-small run (probe start, 600 files, verification, clean-up), measured on this 2-core machine while
+ * shared with other work (load 4-7): 36, 42, 50, 38 and 38 s for the 27 runs, 1.3-1.8 s a run, 1.5 s for a
+ * bench of one run.
+ */
+const QUICK_CONFIGS = buildMatrix({ ...DEFAULT_AXES, modes: ['async'], concurrency: [4, 16] }).length;
+const QUICK_SECONDS = Math.round((1 + QUICK_CONFIGS * MIN_RUNS * 1.45) / 5) * 5;
 
 const positionals = [
   { name: 'sources', array: true, help: 'URL list files or URLs' },
@@ -114,11 +124,15 @@ export const benchCommand = defineCommand({
   positionals,
   options,
   examples: [
-    ['$0 bench --demo --workloads many-small --modes async -j 4,16 --runs 1', 'a quick look (~15 s here)'],
+    [
+      '$0 bench --demo --workloads many-small --modes async -j 4,16',
+      `a quick look: ${QUICK_CONFIGS} configurations x ${MIN_RUNS} runs, ~${QUICK_SECONDS} s on 2 busy cores (it says the time left after its first round)`,
+    ],
     ['$0 bench list.txt --html report.html', 'your own list, every mode, with charts'],
   ],
   epilog:
     '--demo runs three workloads under every mode, -j, worker count and hash pool, 3 runs each: several ' +
-    'minutes. Narrow it with --workloads, --modes, -j, -w, --hash-pool and --runs 1.',
+    'minutes. Narrow it with --workloads, --modes, -j, -w and --hash-pool; --runs 1 is quicker but, one run ' +
+    'measuring no noise, claims no difference and recommends nothing.',
   run: async (a) => (await import('../bench.js')).runBenchCommand(a),
 });
