@@ -72,7 +72,8 @@ async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<
     out === undefined
       ? (a.dir ?? '')
       : path.dirname(path.isAbsolute(out) ? out : path.join(a.dir ?? '', out));
-  if (mode === 'none') return new PlainRenderer(io, quiet, false, dir);
+  const spider = a.spider ?? false;
+  if (mode === 'none') return new PlainRenderer(io, quiet, false, dir, spider);
   const terminal = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   const tty = terminal && !process.env['CI'];
   // Bars need a terminal: on a pipe cli-progress draws nothing and held back the result lines, so even
@@ -81,9 +82,9 @@ async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<
   if (!a.verbose && ((mode === 'bars' && terminal) || (mode === 'auto' && tty))) {
     // cli-progress is loaded only when bars are drawn: startup time counts on small lists.
     const { BarsRenderer } = await import('./render/bars.js');
-    return new BarsRenderer(io, quiet, dir);
+    return new BarsRenderer(io, quiet, dir, spider);
   }
-  return new PlainRenderer(io, quiet, true, dir);
+  return new PlainRenderer(io, quiet, true, dir, spider);
 }
 
 /** `dlpool get`: run the download, render it, map the outcome to the exit code. */

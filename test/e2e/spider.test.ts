@@ -39,6 +39,14 @@ describe.each(['async', 'threads'])('--spider (--mode %s)', (mode) => {
     expect(await fs.readdir(cwd)).toEqual([]);
   });
 
+  it('every URL failing: the totals still say what was checked, not what was downloaded', async () => {
+    const cwd = await tmpDir();
+    const r = await runCli(['--spider', `${server.url}/gone.bin`, '--mode', mode, '--retries', '0'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^dlpool: 0 checked \(would download\), 1 failed; /m);
+    expect(r.stdout).not.toMatch(/downloaded/);
+  });
+
   it('--dry-run --json: checked and failed results match the schema; a 404 gives exit 1', async () => {
     const cwd = await tmpDir();
     const r = await runCli(

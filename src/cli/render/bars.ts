@@ -62,6 +62,8 @@ export class BarsRenderer implements Renderer {
     private readonly quiet: boolean,
     /** --dir as typed, which failure lines name their files under. */
     private readonly dir = '',
+    /** --spider: the totals say what was checked. */
+    private readonly spider = false,
   ) {
     this.multi = new cliProgress.MultiBar(
       {
@@ -196,7 +198,7 @@ export class BarsRenderer implements Renderer {
   finish(s: DownloadSummary): void {
     this.close();
     this.io.err.write(runErrorLines(s));
-    if (!this.quiet) this.io.out.write(`${totalsLine(s)}\n`);
+    if (!this.quiet) this.io.out.write(`${totalsLine(s, this.spider)}\n`);
   }
 
   stop(): void {

@@ -79,9 +79,9 @@ export function warningLine(w: WarningEvent): string {
   return safeText(`dlpool: warning: ${where}${w.message}`);
 }
 
-export function totalsLine(s: DownloadSummary): string {
-  // (A --spider run downloads nothing: it says what it checked.)
-  if (s.checked > 0 && s.downloaded === 0 && s.skipped === 0) {
+/** The run's last line; `spider`: the run was --spider's, which says what it checked even when all failed. */
+export function totalsLine(s: DownloadSummary, spider = false): string {
+  if (spider || (s.checked > 0 && s.downloaded === 0 && s.skipped === 0)) {
     return safeText(
       `dlpool: ${s.checked} checked (would download), ${s.failed} failed; in ${formatSeconds(s.elapsedMs)} -> ${s.dir}`,
     );

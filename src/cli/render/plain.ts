@@ -15,6 +15,8 @@ export class PlainRenderer implements Renderer {
     private readonly perFile = true,
     /** --dir as typed, which failure lines name their files under. */
     private readonly dir = '',
+    /** --spider: the totals say what was checked. */
+    private readonly spider = false,
   ) {}
 
   onEvent(e: DownloadEvent): void {
@@ -28,7 +30,7 @@ export class PlainRenderer implements Renderer {
 
   finish(s: DownloadSummary): void {
     this.io.err.write(runErrorLines(s));
-    if (!this.quiet) this.io.out.write(`${totalsLine(s)}\n`);
+    if (!this.quiet) this.io.out.write(`${totalsLine(s, this.spider)}\n`);
   }
 
   stop(): void {}

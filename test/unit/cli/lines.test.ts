@@ -46,6 +46,13 @@ describe('the totals line', () => {
     const line = totalsLine(summary({ downloaded: 0, checked: 3, failed: 1, bytes: 0, transferred: 0 }));
     expect(line).toMatch(/^dlpool: 3 checked \(would download\), 1 failed; in 1\.00 s -> \/out$/);
   });
+
+  it('--spider where every URL failed: still what was checked, not what was downloaded', () => {
+    const none = summary({ downloaded: 0, checked: 0, failed: 2, bytes: 0, transferred: 0 });
+    expect(totalsLine(none, true)).toMatch(
+      /^dlpool: 0 checked \(would download\), 2 failed; in 1\.00 s -> \/out$/,
+    );
+  });
 });
 
 describe('a result line', () => {
