@@ -124,6 +124,8 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       if (next.origin !== url.origin) {
         headers = { ...headers };
         for (const h of CREDENTIAL_HEADERS) delete headers[h];
+        // A -H Host: names the first origin: sent on, it would ask the next server for a site it may not serve.
+        delete headers['host'];
       }
       url = next;
       continue;

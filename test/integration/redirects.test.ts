@@ -173,6 +173,23 @@ describe.each(MODES)('%s mode', (mode) => {
       });
     }
 
+    it('-H Host: names the first origin, so a redirect to another origin sends that origin its own Host', async () => {
+      const other = await serve({ '/elsewhere.txt': body('other origin') });
+      const origin = await serve({ '/cross.txt': redirect(() => `${other.url}/elsewhere.txt`) });
+      const dir = await tmpDir();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${origin.url}/cross.txt`],
+        dir,
+        headers: ['Host: files.example'],
+        retries: 0,
+      });
+      expect(summary.failed).toBe(0);
+      expect(origin.requests[0]?.headers.host).toBe('files.example');
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]?.headers.host).toBe(new URL(other.url).host);
+    });
+
     it('basic auth from URL userinfo is kept on a same-origin redirect, dropped for another origin', async () => {
       const other = await serve({ '/elsewhere.txt': body('other origin') });
       const origin = await serve({
