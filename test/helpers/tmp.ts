@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DownloadEvent } from '../../src/events.js';
 
-/** A fresh directory per test (never reused: see the ext4 note in the README). */
+/** A fresh directory per test (never reused: see the ext4 note in docs/benchmarks.md). */
 export async function tmpDir(prefix = 'dlpool-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }

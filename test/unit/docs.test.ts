@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OptionSpec } from '../../src/cli/command.js';
 import { GET_OPTIONS } from '../../src/cli/commands/get-options.js';
@@ -7,6 +8,29 @@ import { ERROR_CODES } from '../../src/errors.js';
 import { parseSize, synthBytes } from '../../src/server/synth.js';
 
 const read = (p: string) => fs.readFile(new URL(`../../${p}`, import.meta.url), 'utf8');
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const out = new Set<string>();
+  for (const [, title] of withoutFences(markdown).matchAll(/^#{1,6} +(.+)$/gm)) {
+    const base = title!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return out;
+}
+
+/** Markdown without its fenced blocks, where a `# ...` line is no heading. */
+const withoutFences = (markdown: string) => markdown.replace(/^```[\s\S]*?^```/gm, '');
+
+/** Markdown without fenced blocks and code spans, where a `[x](y)` is no link. */
+const withoutCode = (markdown: string) => withoutFences(markdown).replace(/`[^`\n]*`/g, '');
 
 describe('README and samples stay true', () => {
   it('the README error table lists every error code', async () => {
@@ -61,6 +85,29 @@ describe('README and samples stay true', () => {
       expect(flags.length, row[1]).toBeGreaterThan(0);
       for (const f of flags) expect(declared, `${row[1]}: ${f}`).toContain(f);
     }
+  });
+
+  it('every relative link of the README and docs/ leads to a file, and every #anchor to a heading there', async () => {
+    const docs = (await fs.readdir(new URL('../../docs', import.meta.url))).filter((f) => f.endsWith('.md'));
+    const pages = ['README.md', ...docs.map((f) => `docs/${f}`)];
+    expect(pages.length).toBeGreaterThan(5);
+    const broken: string[] = [];
+    let checked = 0;
+    for (const page of pages) {
+      const text = await read(page);
+      for (const [, target] of withoutCode(text).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue; // https:, mailto:
+        checked++;
+        const [file, anchor] = target!.split('#') as [string, string | undefined];
+        const to = file === '' ? page : path.posix.normalize(path.posix.join(path.posix.dirname(page), file));
+        const body = await read(to).catch(() => undefined);
+        if (body === undefined) broken.push(`${page}: ${target} (no file ${to})`);
+        else if (anchor !== undefined && to.endsWith('.md') && !anchors(body).has(anchor))
+          broken.push(`${page}: ${target} (no heading #${anchor} in ${to})`);
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(broken).toEqual([]);
   });
 
   it('samples/demo.sha256 matches what dlpool serve sends for samples/demo.txt', async () => {

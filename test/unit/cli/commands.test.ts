@@ -12,13 +12,14 @@ import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
 import { normalizeOptions } from '../../../src/options.js';
 
-const README = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+/** The other commands' tables live in docs/commands.md (get's, with its own test, in the README). */
+const DOC = fs.readFileSync(new URL('../../../docs/commands.md', import.meta.url), 'utf8');
 
-/** The rows of the README table that follows `title`: [argument, default, meaning], cells trimmed. */
+/** The rows of the table that follows `title`: [argument, default, meaning], cells trimmed. */
 function tableAfter(title: string): string[][] {
-  const at = README.indexOf(title);
+  const at = DOC.indexOf(title);
   if (at < 0) return [];
-  const lines = README.slice(at).split('\n');
+  const lines = DOC.slice(at).split('\n');
   const first = lines.findIndex((l) => l.startsWith('|'));
   const end = lines.findIndex((l, i) => i > first && !l.startsWith('|'));
   return lines
@@ -32,17 +33,17 @@ function tableAfter(title: string): string[][] {
     );
 }
 
-/** The options a command's README table lists (worker's: its own; get's are in get's table). */
+/** The options a command's table lists (worker's: its own; get's are in get's table). */
 const listed = (c: CommandSpec) => ownOptions(c, c.name === 'worker' ? GET_OPTIONS : []);
 
 const others = COMMANDS.filter((c) => !c.isDefault && c.options.length + c.positionals.length > 0);
 
-/** The line above a command's README table: `dlpool hash` options, or arguments for a command with no options. */
+/** The line above a command's table: `dlpool hash` options, or arguments for a command with no options. */
 const title = (c: CommandSpec) => `\`dlpool ${c.name}\` ${c.options.length > 0 ? 'options' : 'arguments'}`;
 
 describe('the command declarations', () => {
   it.each(others.map((c) => [c.name, c] as const))(
-    '%s: the README table is its arguments and options, row by row',
+    '%s: its table in docs/commands.md is its arguments and options, row by row',
     (_, c) => {
       // Compared as Markdown lines: a missing or changed row shows as the line to write.
       const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
