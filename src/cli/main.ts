@@ -5,7 +5,6 @@ import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
 import { checkValues, type ParsedOptions } from './argv-checks.js';
 import { COMMANDS } from './commands/index.js';
-import { checkArgs } from './from-argv.js';
 import { cwdProblem } from './cwd.js';
 import { safeLines, safeText } from './render/safe-text.js';
 import { STDIN_TOKEN } from './stdin-token.js';
@@ -43,8 +42,9 @@ export async function main(argv: string[]): Promise<void> {
     // Every value option got a value, every number is one (yargs drops the first and turns the second to NaN).
     .middleware((async (args: Record<string, unknown>, y: WithOptions) => {
       checkValues(args, tokens, y.getOptions());
-      // Each value by its declaration's rules, before the config file (which checks its own lines).
-      checkArgs(args, command.options);
+      // Each value by its declaration's rules, before the config file (which checks its own lines); loaded here,
+      // not at start: the rules bring the library's option code, which --version and --help do not need.
+      (await import('./from-argv.js')).checkArgs(args, command.options);
       // get and worker (every get option) read the config file; loaded only for them.
       if (command.options.some((o) => o.flag === 'config')) (await import('./config.js')).applyConfig(args);
       // Last: a default is not a value given on the command line, which the config file could not override.
