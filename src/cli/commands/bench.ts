@@ -88,7 +88,7 @@ const options = [
     value: 'N',
     range: wholeRange(1, 100),
     defaultValue: DEFAULT_RUNS,
-    help: 'timed runs per configuration; the median is reported',
+    help: 'timed runs per configuration; median and range reported, a difference claimed only beyond the ranges',
   },
   {
     flag: 'checksums',
