@@ -16,8 +16,6 @@ export interface Served {
   headers?: http.OutgoingHttpHeaders | undefined;
   /** Answers wait for it (a test orders answers this way). */
   hold?: Promise<void> | undefined;
-  /** Called when a whole body was sent. */
-  onSent?: (() => void) | undefined;
 }
 
 /**
@@ -68,7 +66,7 @@ export function versionedServer(files: Map<string, Served>): Promise<TestServer>
       });
       return;
     }
-    res.end(f.body.subarray(start, end), () => f.onSent?.());
+    res.end(f.body.subarray(start, end));
   });
 }
 

@@ -66,10 +66,14 @@ describe.each(MODES)('-N with a name only the answer gives, --content-dispositio
     await run(sources, dir);
     const file = path.join(dir, 'named.bin');
     const before = await fs.stat(file);
-    // /first answers only once /cd's whole body went out: /cd completes under a temporary name, then gets its turn.
+    // /first answers only once /cd's whole body has arrived (its progress event; the server having sent it is not
+    // enough: a busy worker may read the answer after /first's turn): /cd completes under a temporary name first.
     files.set('/first', { ...files.get('/first')!, hold: cdSent });
-    files.set('/cd', named(1, { onSent: () => sent() }));
-    const s = await run(sources, dir);
+    const s = await run(sources, dir, {
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.url.endsWith('/cd') && e.transferred === 8 * KiB) sent();
+      },
+    });
     const cd = s.results.find((r) => r.url.endsWith('/cd'))!;
     expect(cd).toMatchObject({ status: 'unchanged', path: 'named.bin', transferred: 8 * KiB });
     const after = await fs.stat(file);
