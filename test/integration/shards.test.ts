@@ -76,6 +76,8 @@ describe.each(MODES)('%s mode', (mode) => {
     }
     // Disjoint: every entry downloaded (or failed) by exactly one run.
     expect(runs.map((r) => r.downloaded + r.failed)).toEqual([6, 4, 4]); // shards 0+3, 1, 2
+    const lines = runs.flatMap((r) => r.results.map((x) => x.line!));
+    expect(lines.sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 2));
     expect(runs.map((r) => r.shards)).toEqual([
       { taken: 2, skipped: 0 },
       { taken: 1, skipped: 0 },
