@@ -54,25 +54,27 @@ describe.each(RUNS)('killed at random moments, then rerun (--mode %s %j)', (mode
         );
       }
     };
+    /** `dlpool get` of the list into `out` with this case's engine and flags, and `flags` of its own. */
+    const get = (...flags: string[]) =>
+      start([
+        'get',
+        list,
+        '-d',
+        out,
+        '-j',
+        extra.length > 0 ? '16' : '4',
+        '--mode',
+        mode,
+        '-w',
+        '2',
+        ...extra,
+        ...flags,
+      ]);
     try {
       let sawPartials = false;
       let sawSegments = false;
       for (let k = 0; k < 4; k++) {
-        const run = start([
-          'get',
-          list,
-          '-d',
-          out,
-          '-j',
-          extra.length > 0 ? '16' : '4',
-          '--progress',
-          'none',
-          '--mode',
-          mode,
-          '-w',
-          '2',
-          ...extra,
-        ]);
+        const run = get('--progress', 'none');
         // Kill a random moment after bytes start landing (a fixed delay from spawn misses on a loaded machine).
         const begun = Date.now();
         while (Date.now() - begun < 15_000 && run.child.exitCode === null) {
@@ -93,20 +95,7 @@ describe.each(RUNS)('killed at random moments, then rerun (--mode %s %j)', (mode
       }
       expect(sawPartials, 'some kill landed mid-download').toBe(true);
       expect(sawSegments, 'segment positions were kept').toBe(extra.length > 0);
-      const last = start([
-        'get',
-        list,
-        '-d',
-        out,
-        '-j',
-        extra.length > 0 ? '16' : '4',
-        '--json',
-        '--mode',
-        mode,
-        '-w',
-        '2',
-        ...extra,
-      ]);
+      const last = get('--json');
       expect(await last.done).toBe(0);
       const report = JSON.parse(last.out()) as { results: { resumed: boolean; status: string }[] };
       expect(report.results.every((r) => r.status === 'downloaded' || r.status === 'skipped')).toBe(true);

@@ -42,26 +42,28 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
 
+const portOf = (s: http.Server) => (s.address() as AddressInfo).port;
+
+/** Downloads `lines` as a list file at -j `j`, the connection counts reset first. */
+async function downloadList(mode: (typeof MODES)[number], lines: string[], j: number) {
+  const dir = await tmpDir();
+  const list = path.join(dir, 'list.txt');
+  await fs.writeFile(list, lines.join('\n') + '\n');
+  maxOpen = 0;
+  connections = 0;
+  // Names repeat across rounds (h0.bin ...): suffixes, as usual.
+  return download({ ...engine(mode), sources: [list], dir: path.join(dir, 'out'), concurrency: j });
+}
+
 describe.each(MODES)('%s mode', (mode) => {
   it('a list over many hosts keeps the open connections near -j, not one per recent host', async () => {
-    const dir = await tmpDir();
-    const ports = servers.map((s) => (s.address() as AddressInfo).port);
+    const ports = servers.map(portOf);
     // Three rounds over every origin: each host comes back only after all the others.
     const lines: string[] = [];
     for (let round = 0; round < 3; round++)
       for (const [i, p] of ports.entries()) lines.push(`http://127.0.0.1:${p}/r${round}/h${i}.bin`);
-    const list = path.join(dir, 'list.txt');
-    await fs.writeFile(list, lines.join('\n') + '\n');
-    maxOpen = 0;
-    connections = 0;
     const j = 4;
-    const r = await download({
-      ...engine(mode),
-      sources: [list],
-      dir: path.join(dir, 'out'),
-      concurrency: j,
-      // Names repeat across rounds (h0.bin ...): suffixes, as usual.
-    });
+    const r = await downloadList(mode, lines, j);
     expect(r.downloaded).toBe(lines.length);
     // Was 120 (every origin's socket idle and open). Now -j in flight, up to 4 x -j origins kept alive, and a
     // few the client closed that the server has yet to see closing (more of those on a loaded machine).
@@ -69,19 +71,10 @@ describe.each(MODES)('%s mode', (mode) => {
   });
 
   it('a list over a few hosts keeps reusing their connections (none closed after each file)', async () => {
-    const dir = await tmpDir();
-    const ports = servers.slice(0, 3).map((s) => (s.address() as AddressInfo).port);
+    const ports = servers.slice(0, 3).map(portOf);
     const lines = Array.from({ length: 240 }, (_, i) => `http://127.0.0.1:${ports[i % 3]}/f${i}.bin`);
-    const list = path.join(dir, 'list.txt');
-    await fs.writeFile(list, lines.join('\n') + '\n');
-    connections = 0;
     const j = 6;
-    const r = await download({
-      ...engine(mode),
-      sources: [list],
-      dir: path.join(dir, 'out'),
-      concurrency: j,
-    });
+    const r = await downloadList(mode, lines, j);
     expect(r.downloaded).toBe(lines.length);
     // At most -j per host (threads: per worker), not one per file.
     expect(connections).toBeLessThanOrEqual(3 * j * (mode === 'threads' ? 3 : 1));
@@ -91,7 +84,7 @@ describe.each(MODES)('%s mode', (mode) => {
 describe('a dispatcher shared by runs (a queue worker runs one per shard)', () => {
   it('keeps its connections from one run to the next, and stays open after them', async () => {
     const dir = await tmpDir();
-    const port = (servers[0]!.address() as AddressInfo).port;
+    const port = portOf(servers[0]!);
     const list = path.join(dir, 'list.txt');
     await fs.writeFile(
       list,
@@ -124,7 +117,7 @@ describe('KeepAlive', () => {
     try {
       const few = new KeepAlive(agent, 100, 2);
       const enough = new KeepAlive(agent, 100, 3);
-      const ports = servers.slice(0, 2).map((s) => (s.address() as AddressInfo).port);
+      const ports = servers.slice(0, 2).map(portOf);
       for (const p of ports) {
         const res = await agent.request({ origin: `http://127.0.0.1:${p}`, path: '/k', method: 'GET' });
         await res.body.dump();

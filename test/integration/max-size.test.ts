@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toDownloadOptions } from '../../src/cli/get.js';
 import { download } from '../../src/index.js';
+import { ResponseBody } from '../../src/fetch/body.js';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { engine, FAST_RETRY, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
+import { collect, engine, FAST_RETRY, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;
 let server: TestServer;
@@ -70,21 +71,60 @@ describe.each(MODES)('%s mode', (mode) => {
 
 describe.each(MODES)('%s mode, a small body refused unread', (mode) => {
   it('destroys a body that arrived with its headers without crashing the run', async () => {
-    const dir = await tmpDir();
-    const summary = await download({
-      ...engine(mode),
-      entries: [`${server.url}/${20 * 1024}/small.bin`, `${server.url}/500/tiny.bin`],
-      dir,
-      maxSizeBytes: 1024,
-    });
-    expect(summary.results.map((r) => [r.path, r.status, r.error?.code])).toEqual(
-      expect.arrayContaining([
-        ['small.bin', 'failed', 'ERR_DL_TOO_LARGE'],
-        ['tiny.bin', 'downloaded', undefined],
-      ]),
-    );
-    // Give a stray 'error' from the destroyed body a moment to surface (it would fail the test run).
-    await new Promise((r) => setTimeout(r, 100));
+    // In async mode the bodies live in this process: every 'error' one emits with no listener (an uncaught
+    // exception) is recorded, and the test waits for each body's last event ('close', or that 'error') before
+    // judging: no stray error can come after it, however late it would have come.
+    const bodies = new Map<ResponseBody, Promise<void>>();
+    const closed = new WeakMap<ResponseBody, () => void>();
+    const unheard: string[] = [];
+    const track = (body: ResponseBody) => {
+      if (!bodies.has(body)) bodies.set(body, new Promise<void>((r) => closed.set(body, r)));
+    };
+    const { emit, push } = ResponseBody.prototype;
+    const spies = [
+      vi.spyOn(ResponseBody.prototype, 'push').mockImplementation(function (this: ResponseBody, chunk) {
+        track(this);
+        return push.call(this, chunk);
+      }),
+      vi.spyOn(ResponseBody.prototype, 'emit').mockImplementation(function (
+        this: ResponseBody,
+        event,
+        ...args: unknown[]
+      ) {
+        track(this);
+        // An unheard 'error' throws in emit(), and no 'close' follows it.
+        const stray = event === 'error' && this.listenerCount('error') === 0;
+        if (stray) unheard.push(String(args[0]));
+        if (stray || event === 'close') closed.get(this)!();
+        return emit.call(this, event, ...args);
+      }),
+    ];
+    const { events, onEvent } = collect();
+    try {
+      const dir = await tmpDir();
+      const summary = await download({
+        ...engine(mode),
+        entries: [`${server.url}/${20 * 1024}/small.bin`, `${server.url}/500/tiny.bin`],
+        dir,
+        maxSizeBytes: 1024,
+        onEvent,
+      });
+      expect(summary.results.map((r) => [r.path, r.status, r.error?.code, r.attempts])).toEqual(
+        expect.arrayContaining([
+          ['small.bin', 'failed', 'ERR_DL_TOO_LARGE', 1],
+          ['tiny.bin', 'downloaded', undefined, 1],
+        ]),
+      );
+      // Threads mode: an uncaught error kills the worker, and the download is run again ('retry').
+      expect(events.filter((e) => e.type === 'retry')).toEqual([]);
+      if (mode === 'async') {
+        expect(bodies.size, 'both bodies seen').toBe(2);
+        await Promise.all(bodies.values());
+      }
+      expect(unheard).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 

@@ -34,6 +34,35 @@ const body = (text: string) => (): [number, Record<string, string>, string] => [
   text,
 ];
 
+/** An http server with /f.txt and an https one whose /f.txt redirects there, downloaded with `options`. */
+async function httpsToHttp(mode: (typeof MODES)[number], options: Partial<Parameters<typeof download>[0]>) {
+  const plain = await serve({ '/f.txt': body('clear text') });
+  const secure = await serve({ '/f.txt': redirect(() => `${plain.url}/f.txt`) }, true);
+  const dir = await tmpDir();
+  const summary = await download({
+    ...engine(mode),
+    entries: [`${secure.url}/f.txt`],
+    dir,
+    caCertificate: TEST_CA_FILE,
+    ...options,
+  });
+  return { plain, secure, dir, summary };
+}
+
+/** `origin`, whose /same.txt redirects within it and /cross.txt to `other`'s /elsewhere.txt. */
+async function sameAndCross(tls = false): Promise<{ origin: TestServer; other: TestServer }> {
+  const other = await serve({ '/elsewhere.txt': body('other origin') }, tls);
+  const origin = await serve(
+    {
+      '/same.txt': redirect((s) => `${s.url}/same-final.txt`),
+      '/same-final.txt': body('same origin'),
+      '/cross.txt': redirect(() => `${other.url}/elsewhere.txt`),
+    },
+    tls,
+  );
+  return { origin, other };
+}
+
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
@@ -41,17 +70,7 @@ afterEach(async () => {
 describe.each(MODES)('%s mode', (mode) => {
   describe('https -> http redirects', () => {
     it('are refused with ERR_DL_INSECURE_REDIRECT, not retried, and nothing reaches the http server', async () => {
-      const plain = await serve({ '/f.txt': body('clear text') });
-      const secure = await serve({ '/f.txt': redirect(() => `${plain.url}/f.txt`) }, true);
-      const dir = await tmpDir();
-      const summary = await download({
-        ...engine(mode),
-        entries: [`${secure.url}/f.txt`],
-        dir,
-        caCertificate: TEST_CA_FILE,
-        retries: 3,
-        retry: FAST_RETRY,
-      });
+      const { plain, secure, dir, summary } = await httpsToHttp(mode, { retries: 3, retry: FAST_RETRY });
       expect(summary.failed).toBe(1);
       const r = summary.results[0]!;
       expect(r.error?.code).toBe('ERR_DL_INSECURE_REDIRECT');
@@ -66,17 +85,7 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('are followed with allowInsecureRedirects', async () => {
-      const plain = await serve({ '/f.txt': body('clear text') });
-      const secure = await serve({ '/f.txt': redirect(() => `${plain.url}/f.txt`) }, true);
-      const dir = await tmpDir();
-      const summary = await download({
-        ...engine(mode),
-        entries: [`${secure.url}/f.txt`],
-        dir,
-        caCertificate: TEST_CA_FILE,
-        allowInsecureRedirects: true,
-        retries: 0,
-      });
+      const { plain, dir, summary } = await httpsToHttp(mode, { allowInsecureRedirects: true, retries: 0 });
       expect(summary.downloaded).toBe(1);
       expect(await fs.readFile(path.join(dir, 'f.txt'), 'utf8')).toBe('clear text');
       expect(plain.requests).toHaveLength(1);
@@ -143,15 +152,7 @@ describe.each(MODES)('%s mode', (mode) => {
     for (const tls of [false, true]) {
       const scheme = tls ? 'https' : 'http';
       it(`-H Authorization and Cookie are kept on a same-origin redirect, dropped for another origin (${scheme})`, async () => {
-        const other = await serve({ '/elsewhere.txt': body('other origin') }, tls);
-        const origin = await serve(
-          {
-            '/same.txt': redirect((s) => `${s.url}/same-final.txt`),
-            '/same-final.txt': body('same origin'),
-            '/cross.txt': redirect(() => `${other.url}/elsewhere.txt`),
-          },
-          tls,
-        );
+        const { origin, other } = await sameAndCross(tls);
         const dir = await tmpDir();
         const summary = await download({
           ...engine(mode),
@@ -191,12 +192,7 @@ describe.each(MODES)('%s mode', (mode) => {
     });
 
     it('basic auth from URL userinfo is kept on a same-origin redirect, dropped for another origin', async () => {
-      const other = await serve({ '/elsewhere.txt': body('other origin') });
-      const origin = await serve({
-        '/same.txt': redirect((s) => `${s.url}/same-final.txt`),
-        '/same-final.txt': body('same origin'),
-        '/cross.txt': redirect(() => `${other.url}/elsewhere.txt`),
-      });
+      const { origin, other } = await sameAndCross();
       const withUser = origin.url.replace('http://', 'http://ann:s3cret@');
       const dir = await tmpDir();
       const summary = await download({

@@ -28,6 +28,19 @@ async function writeList(dir: string): Promise<string> {
   return file;
 }
 
+/** The files a whole run of writeList's list leaves: f0..f3 again and again, each the bytes of its URL. */
+function wholeRun(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = [0, 0, 0, 0];
+  for (let i = 1; i <= 13; i++) {
+    const n = i % 4;
+    const name = seen[n]! === 0 ? `f${n}.bin` : `f${n}.${seen[n]!}.bin`;
+    seen[n]!++;
+    out[name] = Buffer.alloc(1024, `/gen/1K/f${n}.bin`).toString('hex');
+  }
+  return out;
+}
+
 async function contents(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of await listFiles(dir))
@@ -63,6 +76,8 @@ describe.each(MODES)('%s mode', (mode) => {
     }
     // Disjoint: every entry downloaded (or failed) by exactly one run.
     expect(runs.map((r) => r.downloaded + r.failed)).toEqual([6, 4, 4]); // shards 0+3, 1, 2
+    const lines = runs.flatMap((r) => r.results.map((x) => x.line!));
+    expect(lines.sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 2));
     expect(runs.map((r) => r.shards)).toEqual([
       { taken: 2, skipped: 0 },
       { taken: 1, skipped: 0 },
@@ -126,9 +141,16 @@ describe.each(MODES)('%s mode', (mode) => {
     // Line 3 edited: shard 0 is another shard now; its files are there, so they are only checked.
     const text = (await fs.readFile(list, 'utf8')).replace('/gen/1K/f2.bin', '/gen/1K/f2.bin?v=2');
     await fs.writeFile(list, text);
+    const requested = server.requests.length;
     const edited = await run();
     expect(edited.shards).toEqual({ taken: 1, skipped: 3 });
-    expect(edited.skipped + edited.downloaded).toBe(3);
+    expect(edited.results.map((r) => [r.path, r.status]).sort()).toEqual([
+      ['f1.bin', 'skipped'],
+      ['f2.bin', 'skipped'],
+      ['f3.bin', 'skipped'],
+    ]);
+    expect(server.requests.length, 'the files there are not fetched again').toBe(requested);
+    expect(await contents(out)).toEqual(wholeRun());
     // The skipped shards' markers now name the edited list too: the merge takes them as one list.
     const summary = await mergeShards(out, () => {});
     expect(summary).toMatchObject({ of: 4, done: 4, missing: [], entries: 14 });
@@ -158,6 +180,12 @@ describe.each(MODES)('%s mode', (mode) => {
     const next = await download({ ...engine(mode), sources: [list], dir: out, shardSize: 4, retries: 0 });
     expect(next.shards).toEqual({ taken: 4, skipped: 0 });
     expect(next.downloaded + next.skipped).toBe(13);
+    expect(next.failed, 'only /missing').toBe(1);
+    // Every file whole and under the single run's name, no .part left.
+    expect(await contents(out)).toEqual(wholeRun());
+    expect((await listFiles(out)).filter((f) => !f.startsWith('.dlpool'))).toEqual(
+      Object.keys(wholeRun()).sort(),
+    );
   });
 });
 

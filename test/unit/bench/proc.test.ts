@@ -14,12 +14,32 @@ import {
 const linux = fs.existsSync('/proc/self/stat');
 
 describe.skipIf(!linux)('/proc readers (Linux)', () => {
-  it('read this process: CPU, memory, fds, liveness', () => {
+  it('read this process: CPU, memory, fds, liveness', async () => {
     const spin = Date.now() + 50;
     while (Date.now() < spin); // some CPU to see
+    const before = process.cpuUsage();
     const cpu = procCpu('self')!;
-    expect(cpu.userS + cpu.sysS).toBeGreaterThan(0);
-    expect(cpu.childrenS).toBeGreaterThanOrEqual(0);
+    const after = process.cpuUsage();
+    // The kernel's own counts (getrusage) bracket them, but for /proc's rounding to clock ticks (10 ms).
+    const tick = 0.02;
+    expect(cpu.userS).toBeGreaterThan(0);
+    expect(cpu.userS).toBeGreaterThanOrEqual(before.user / 1e6 - tick);
+    expect(cpu.userS).toBeLessThanOrEqual(after.user / 1e6 + tick);
+    expect(cpu.sysS).toBeGreaterThanOrEqual(before.system / 1e6 - tick);
+    expect(cpu.sysS).toBeLessThanOrEqual(after.system / 1e6 + tick);
+    // A process that has reaped no child (a Node that only spins) has childrenS 0, however busy it was.
+    const child = spawn(process.execPath, [
+      '-e',
+      'const t = Date.now() + 100; while (Date.now() < t); console.log("spun"); setTimeout(() => {}, 30000);',
+    ]);
+    try {
+      await new Promise((r) => child.stdout.once('data', r));
+      const busy = procCpu(child.pid!)!;
+      expect(busy.userS + busy.sysS).toBeGreaterThan(0);
+      expect(busy.childrenS).toBe(0);
+    } finally {
+      child.kill();
+    }
     const mem = procMemory(process.pid)!;
     expect(mem.rssKiB).toBeGreaterThan(1000);
     expect(mem.hwmKiB).toBeGreaterThanOrEqual(mem.rssKiB);
