@@ -5,11 +5,11 @@ import { DlpoolError, UsageError } from './errors.js';
 import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { insecureWarning, loadCaCertificate } from './fetch/agent.js';
-import { loadNetrc } from './fetch/netrc.js';
-import { withinOpenFiles } from './fetch/open-files.js';
-import { runState } from './fetch/run-state.js';
-import type { RunClock } from './fetch/context.js';
+import { insecureWarning, loadCaCertificate } from './transport/agent.js';
+import { loadNetrc } from './credentials/netrc.js';
+import { withinOpenFiles } from './policy/open-files.js';
+import { runState } from './policy/run-state.js';
+import type { RunClock } from './policy/context.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -79,7 +79,7 @@ export async function download(
   const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
   // (tough-cookie and its public-suffix list load only for a run with cookies.)
   const cookies = opts.cookies
-    ? await (await import('./fetch/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
+    ? await (await import('./credentials/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
     : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest

@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
-import { proxyFromEnv, proxyOption, type ProxySettings } from './fetch/proxy.js';
+import { proxyFromEnv, proxyOption, type ProxySettings } from './transport/proxy.js';
 import type { EventListener } from './events.js';
-import { type NetrcChoice, netrcChoice } from './fetch/netrc.js';
-import { type CookieChoice, cookieChoice } from './fetch/cookie-access.js';
+import { type NetrcChoice, netrcChoice } from './credentials/netrc.js';
+import { type CookieChoice, cookieChoice } from './credentials/cookie-access.js';
 import type { ListEntry } from './sources/types.js';
 import { hashAlgorithm, someHashes } from './hash/algorithms.js';
+import { HASH_POOL_KINDS, type HashPoolKind } from './hash/hasher.js';
 import { outputFile, type OutputFile } from './jobs/one-output.js';
 import {
   bool,
@@ -16,6 +17,7 @@ import {
   HEADER_VALUE_BAD,
   int,
   MAX_DELAY_MS,
+  type NumberRange,
   ms,
   parseHeaders,
   rate,
@@ -31,9 +33,7 @@ export type EngineMode = 'async' | 'threads';
 /** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
 export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
 
-/** Where digests are computed (see createHasher). */
-export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
-export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
+export { HASH_POOL_KINDS, type HashPoolKind };
 
 /** Lines per shard unless --shard-size says otherwise. */
 export const DEFAULT_SHARD_SIZE = 10_000;
@@ -65,7 +65,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export type { ProxySettings } from './fetch/proxy.js';
+export type { ProxySettings } from './transport/proxy.js';
 
 /** Options of `download()`. Every field is optional; `normalizeOptions()` fills in the defaults. */
 export interface DownloadOptions {
@@ -340,6 +340,9 @@ export interface NormalizedOptions {
   signal: AbortSignal | undefined;
   onEvent: EventListener;
 }
+
+/** Every key of DOWNLOAD_RANGES is an option of download(). */
+R satisfies Partial<Record<keyof DownloadOptions, NumberRange>>;
 
 export const DEFAULTS = {
   dir: '.',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DEFAULT_HASH } from '../hash/algorithms.js';
 import { UsageError } from '../errors.js';
-import { hashFiles, type HashFilesOptions } from '../hash/hash-files.js';
+import { hashFiles, type HashFilesOptions } from '../verify/hash-files.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';

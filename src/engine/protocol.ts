@@ -1,9 +1,9 @@
 import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
 import type { DownloadEvent, FileResult } from '../events.js';
-import type { NetrcEntry } from '../fetch/netrc.js';
+import type { NetrcEntry } from '../credentials/netrc.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
-import type { SharedCompactMap } from '../jobs/string-set.js';
+import type { SharedCompactMap } from '../common/string-set.js';
 
 /**
  * Messages between the threads engine and its workers. Everything here survives structured cloning:

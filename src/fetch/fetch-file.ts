@@ -3,8 +3,8 @@ import type { FileResult } from '../events.js';
 import { existingSize, PartChangedError } from '../file/part.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
-import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
-import { classifyNetworkError } from './classify.js';
+import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from '../sinks/whole-file.js';
+import { classifyNetworkError } from '../transport/classify.js';
 import {
   type Done,
   type DownloadState,
@@ -13,16 +13,16 @@ import {
   newDownloadState,
   sayOnce,
   Skipped,
-} from './context.js';
-import { algorithmFor, checkPresent, expectedFor } from './digest.js';
-import { retryPolicyOf, timeoutOf } from './entry-settings.js';
-import type { GetResponse } from './http.js';
-import { remoteTimeOf } from './remote-time.js';
-import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
-import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
-import { errorInfo } from './error-info.js';
-import { nameFromResponse, nameInTurn } from './response-name.js';
-import { mirrorRetryDelay } from './retry.js';
+} from '../policy/context.js';
+import { algorithmFor, checkPresent, expectedFor } from '../policy/digest.js';
+import { retryPolicyOf, timeoutOf } from '../policy/entry-settings.js';
+import type { GetResponse } from '../policy/http.js';
+import { remoteTimeOf } from '../policy/remote-time.js';
+import { pause, request, urlOfAttempt, urlShownAs } from '../policy/request.js';
+import { acceptsRanges, contentRange, lengthOf, validatorOf } from '../policy/headers.js';
+import { errorInfo } from '../policy/error-info.js';
+import { nameFromResponse, nameInTurn } from './served-name.js';
+import { mirrorRetryDelay } from '../policy/retry.js';
 import {
   asksServer,
   keepEtagOf,
@@ -31,11 +31,11 @@ import {
   noteAnswer,
   presentFile,
   Unchanged,
-} from './timestamping.js';
+} from '../policy/timestamping.js';
 import { spiderFile } from './spider.js';
-import { FileChangedError, RangesIgnoredError } from './segmented.js';
+import { FileChangedError, RangesIgnoredError } from '../sinks/segmented.js';
 
-export type { ConnectionLender, FetchContext } from './context.js';
+export type { ConnectionLender, FetchContext } from '../policy/context.js';
 
 /**
  * Downloads one job to `NAME.part`, retrying and resuming, and renames it to `NAME` when complete.

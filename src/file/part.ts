@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { BusyError, UnsafeNameError } from '../errors.js';
-import { fileError } from '../fetch/classify.js';
+import { fileError, symlinkError } from './file-error.js';
 import { shownPath } from './shown.js';
 
 const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_EXCL } = fs.constants;
@@ -12,12 +12,6 @@ export const WRITE_NEW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
 const WRITE_AT = O_RDWR | O_NOFOLLOW;
 /** Reads dlpool's own small files (`NAME.part.meta`): never through a symbolic link. */
 export const READ_OWN = O_RDONLY | O_NOFOLLOW;
-
-function symlinkError(p: string): UnsafeNameError {
-  return new UnsafeNameError(
-    `'${shownPath(p)}' is a symbolic link; dlpool never writes through one (remove it)`,
-  );
-}
 
 function specialFileError(
   p: string,
@@ -32,7 +26,7 @@ function specialFileError(
  */
 function openError(err: unknown, action: string, p: string) {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ELOOP') return symlinkError(p);
+  if (code === 'ELOOP') return symlinkError(shownPath(p));
   if (code === 'ENXIO' || code === 'ENODEV') return specialFileError(p);
   return fileError(err, action, p);
 }
@@ -228,7 +222,7 @@ export function existingSize(finalPath: string): number | undefined {
   }
   if (st === undefined) return undefined;
   if (st.isFile()) return st.size;
-  if (st.isSymbolicLink()) throw symlinkError(finalPath);
+  if (st.isSymbolicLink()) throw symlinkError(shownPath(finalPath));
   if (!st.isDirectory()) throw specialFileError(finalPath);
   throw fileError(Object.assign(new Error('not a regular file'), { code: 'EISDIR' }), 'write', finalPath);
 }

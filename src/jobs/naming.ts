@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
-import { CompactStringSet } from './string-set.js';
+import { CompactStringSet } from '../common/string-set.js';
 
 /**
  * The longest name we give: 255 UTF-8 bytes is what Linux, macOS and Windows all accept, less the

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { eachOwnLine, ownFileError } from '../file/own-files.js';
+import { eachOwnLine, ownFileError } from '../store/own-files.js';
 import { sanitizeName } from '../jobs/naming.js';
 import { parseChecksumLine } from '../verify/checksums.js';
 import { markerShard, parseMarker, readMarker, type ShardMarker } from './marker.js';

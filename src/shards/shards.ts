@@ -7,7 +7,7 @@ import { resultJson } from '../report/result-json.js';
 import { manifestLine } from '../verify/checksums.js';
 import type { ShardOptions } from '../options.js';
 import type { DirMaker } from '../file/dirs.js';
-import { ownFileError, replaceOwnFileSync } from '../file/own-files.js';
+import { ownFileError, replaceOwnFileSync } from '../store/own-files.js';
 import { markerShard, readMarker, type ShardMarker } from './marker.js';
 
 /**

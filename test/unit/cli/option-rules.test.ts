@@ -8,7 +8,7 @@ import { applyRequestOption } from '../../../src/sources/entry-request.js';
 import type { ListEntry } from '../../../src/sources/types.js';
 import * as fromArgv from '../../../src/cli/from-argv.js';
 import { DlpoolError } from '../../../src/errors.js';
-import { hashFiles } from '../../../src/hash/hash-files.js';
+import { hashFiles } from '../../../src/verify/hash-files.js';
 import { normalizeOptions } from '../../../src/options.js';
 import { addList } from '../../../src/queue/queue.js';
 import { redisTarget } from '../../../src/queue/redis-url.js';

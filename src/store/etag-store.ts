@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { DirMaker } from './dirs.js';
+import type { DirMaker } from '../file/dirs.js';
 import { readOwnSmallSync, replaceOwnFileSync } from './own-files.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { RateLimiter } from './rate.js';
 import { EventEmitter } from 'node:events';
-import { MAX_DELAY_MS } from '../options.js';
+import { MAX_DELAY_MS } from '../option-values.js';
 import type { Dispatcher } from 'undici';
 import { type SpeedFloor, unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
 
