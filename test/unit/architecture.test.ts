@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['verify'],
   ['options'],
   ['transport', 'credentials', 'store', 'file', 'hash', 'jobs', 'sources', 'report'],
-  ['common', 'errors', 'errno-text', 'events', 'option-values', 'byte-size', 'paths', 'version'],
+  ['common', 'errors', 'errno-text', 'events', 'option-values', 'paths', 'version'],
 ];
 const TOP_FILES: Record<string, string> = { 'index.ts': 'api', 'download.ts': 'run' };
 

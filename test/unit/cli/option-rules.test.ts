@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize } from '../../../src/byte-size.js';
+import { parseByteSize } from '../../../src/common/byte-size.js';
 import type { CommandSpec, OptionSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
