@@ -23,6 +23,7 @@ import { openSources, URL_LIKE } from './sources/sources.js';
 import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
+import { OWN_DIR } from './store/layout.js';
 
 /** The threads engine (and worker_threads) loads only when a run asks for it. */
 const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
@@ -177,7 +178,7 @@ export async function download(
       // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
       if (opts.shards) {
         shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
-        names.claim('.dlpool');
+        names.claim(OWN_DIR);
       }
       const listed = (count: number) => opts.onEvent({ type: 'listed', count });
       const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });

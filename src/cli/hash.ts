@@ -14,9 +14,10 @@ import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';
 import { type HashArgs, hashCommand } from './commands/hash.js';
 import { libraryOptions } from './from-argv.js';
+import { OWN_DIR_NAME } from '../store/layout.js';
 
 /** dlpool's folder in an output directory, in any case (as sanitizeName keeps downloads off the name). */
-const OWN_FOLDER = /^\.dlpool$/i;
+const OWN_FOLDER = OWN_DIR_NAME;
 
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };
