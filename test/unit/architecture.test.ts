@@ -21,7 +21,11 @@ const LAYERS: readonly (readonly string[])[] = [
   ['transport', 'credentials', 'store', 'file', 'hash', 'jobs', 'sources', 'report'],
   ['common', 'errors', 'errno-text', 'events', 'option-values', 'paths', 'version'],
 ];
-const TOP_FILES: Record<string, string> = { 'index.ts': 'api', 'download.ts': 'run' };
+const TOP_FILES: Record<string, string> = {
+  'index.ts': 'api',
+  'download.ts': 'run',
+  'download-options.ts': 'options',
+};
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
