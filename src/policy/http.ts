@@ -175,7 +175,7 @@ export function statusText(status: number): string {
 const runFloors = new WeakMap<NormalizedOptions, SpeedFloor>();
 
 export function speedFloor(job: Job, opts: NormalizedOptions): SpeedFloor {
-  // One object per run for the entries that do not set their own (it was one per attempt).
+  // One object per run for the entries that do not set their own, not one per attempt.
   if (job.entry.lowestSpeedLimit === undefined) {
     let f = runFloors.get(opts);
     if (f === undefined) runFloors.set(opts, (f = floorOf(opts.speedLimitBytes, opts)));

@@ -7,9 +7,9 @@ const DUMP_MAX_BYTES = 128 * 1024;
 
 /**
  * A response body fed straight from undici's dispatch handler: 'data', 'end', 'error' and 'close' events,
- * pause/resume that reach the socket, destroy() that aborts the request. It replaces undici's Readable, whose
- * buffering and stream machinery cost more than the bytes themselves on small files, and whose backpressure
- * (a socket paused whenever 64 KiB wait) halved the throughput of large ones. Only what dlpool uses is here.
+ * pause/resume that reach the socket, destroy() that aborts the request. Not undici's Readable: its buffering and
+ * stream machinery cost more than the bytes themselves on small files, and its backpressure (a socket paused
+ * whenever 64 KiB wait) halves the throughput of large ones. Only what dlpool uses is here.
  *
  * Chunks that arrive before anyone listens (the headers resolve a promise, and the first bytes are often
  * parsed in the same read) wait in a queue and are delivered, in order, when a 'data' listener is added.
@@ -89,7 +89,8 @@ export class ResponseBody extends EventEmitter {
   /**
    * Takes a small body whole into `into`: resolves with the bytes received once it has ended, or as soon as more
    * than `max` arrived (the body is destroyed then, the last chunk not kept); rejects when it fails, the chunks
-   * that arrived staying in `into` for the resume. (Per file, this replaced four listeners and their promise.)
+   * that arrived staying in `into` for the resume. (One collector per small file, where listening would take four
+   * listeners and a promise.)
    */
   collect(into: Buffer[], max: number): Promise<number> {
     return new Promise((resolve, reject) => {
