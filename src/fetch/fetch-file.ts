@@ -1,6 +1,6 @@
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
-import { existingSize, PartChangedError } from '../file/part.js';
+import { existingSize, PartChangedError } from '../file/part-ops.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
 import { receive } from '../sinks/receive.js';

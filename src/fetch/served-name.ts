@@ -2,7 +2,7 @@ import path from 'node:path';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
-import { commitPart, discardPart, existingSize } from '../file/part.js';
+import { commitPart, discardPart, existingSize } from '../file/part-ops.js';
 import { type DownloadState, type FetchContext, Skipped } from '../policy/context.js';
 import { checkPresent } from '../policy/digest.js';
 import type { GetResponse } from '../policy/http.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DlpoolError, errnoOf } from '../errors.js';
-import { openRegular, openRegularSync, READ_OWN } from '../file/part.js';
+import { openRegular, openRegularSync, READ_OWN } from '../file/regular-open.js';
 import { shownPath } from '../file/shown.js';
 
 /**
