@@ -5,11 +5,11 @@ import { DlpoolError, UsageError } from './errors.js';
 import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { insecureWarning, loadCaCertificate } from './fetch/agent.js';
-import { loadNetrc } from './fetch/netrc.js';
-import { withinOpenFiles } from './fetch/open-files.js';
-import { runState } from './fetch/run-state.js';
-import type { RunClock } from './fetch/context.js';
+import { insecureWarning, loadCaCertificate } from './transport/agent.js';
+import { loadNetrc } from './credentials/netrc.js';
+import { withinOpenFiles } from './policy/open-files.js';
+import { runState } from './policy/run-state.js';
+import type { RunClock } from './policy/context.js';
 import type { FetchContext } from './fetch/fetch-file.js';
 import { DirMaker } from './file/dirs.js';
 import { entriesFrom, toJobs } from './jobs/jobs.js';
@@ -23,6 +23,7 @@ import { openSources, URL_LIKE } from './sources/sources.js';
 import { createHasher } from './hash/hasher.js';
 import { loadExpected, ManifestWriter } from './verify/manifest.js';
 import type { SourceItem } from './sources/types.js';
+import { OWN_DIR } from './store/layout.js';
 
 /** The threads engine (and worker_threads) loads only when a run asks for it. */
 const ENGINES: Record<EngineMode, () => Engine | Promise<Engine>> = {
@@ -79,7 +80,7 @@ export async function download(
   const netrc = opts.netrc ? await loadNetrc(opts.netrc, opts.onEvent) : undefined;
   // (tough-cookie and its public-suffix list load only for a run with cookies.)
   const cookies = opts.cookies
-    ? await (await import('./fetch/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
+    ? await (await import('./credentials/cookies.js')).CookieSession.load(opts.cookies, opts.onEvent)
     : undefined;
   const expected = opts.checksums ? await loadExpected(opts.checksums, opts.onEvent, opts.hash) : undefined;
   const manifest = opts.manifest
@@ -177,7 +178,7 @@ export async function download(
       // (Made after the output directory was looked at: dlpool's own folder does not make it "not empty".)
       if (opts.shards) {
         shards = new ShardStore(opts.dir, opts.shards, opts.sources[0]!, ctx.dirs);
-        names.claim('.dlpool');
+        names.claim(OWN_DIR);
       }
       const listed = (count: number) => opts.onEvent({ type: 'listed', count });
       const all = toJobs(items, { names, offered, emit: opts.onEvent, onListed: shards ? () => {} : listed });

@@ -113,7 +113,7 @@ export interface ListedEvent {
 
 /**
  * `verbose`: what one request of a download sent (`> ` lines) or what came back (`< ` lines), per attempt, range
- * and redirect hop, in order for each download; credentials and cookie values redacted (see fetch/trace.ts).
+ * and redirect hop, in order for each download; credentials and cookie values redacted (see transport/trace.ts).
  */
 export interface HeadersEvent {
   type: 'headers';

@@ -1,8 +1,8 @@
 export { download } from './download.js';
 export type { Engine } from './engine/engine.js';
-export type { RunClock } from './fetch/context.js';
+export type { RunClock } from './policy/context.js';
 export { createHasher, type Hasher, type HashPoolKind } from './hash/hasher.js';
-export { type HashFileResult, type HashFilesOptions, hashFiles } from './hash/hash-files.js';
+export { type HashFileResult, type HashFilesOptions, hashFiles } from './verify/hash-files.js';
 export { type VerifyOptions, type VerifyResult, type VerifySummary, verify } from './verify/verify.js';
 export {
   DlpoolError,

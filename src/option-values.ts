@@ -1,5 +1,4 @@
 import { UsageError } from './errors.js';
-import type { DownloadOptions } from './options.js';
 
 // The rules option values are checked by (numbers in range, delays a timer can hold, header lines a request can
 // carry): normalizeOptions applies them, each error starting with the option's name, and the CLI checks its
@@ -94,7 +93,7 @@ export function ms(name: string, value: unknown, fallback: number, min: number):
 
 /**
  * The range of each number option of download() (DownloadOptions), for normalizeOptions and for the flags that
- * set them (a declaration's `key`).
+ * set them (a declaration's `key`). options.ts checks that each key is an option's.
  */
 export const DOWNLOAD_RANGES = {
   concurrency: wholeRange(1, 10_000),
@@ -113,7 +112,7 @@ export const DOWNLOAD_RANGES = {
   minSplitSizeBytes: wholeRange(1),
   workers: wholeRange(1, 256),
   shardSize: wholeRange(1),
-} as const satisfies Partial<Record<keyof DownloadOptions, NumberRange>>;
+} as const satisfies Record<string, NumberRange>;
 
 export function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

@@ -15,7 +15,7 @@ import {
 } from '../option-values.js';
 import { parseShardSpec } from '../shards/shards.js';
 import { expectedChoice } from './argv-checks.js';
-import { parseByteSize } from '../byte-size.js';
+import { parseByteSize } from '../common/byte-size.js';
 import type { OptionSpec } from './command.js';
 
 /** The range an option's value is checked by, in the library's unit: its own, else its DownloadOptions key's. */

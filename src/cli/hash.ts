@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DEFAULT_HASH } from '../hash/algorithms.js';
 import { UsageError } from '../errors.js';
-import { hashFiles, type HashFilesOptions } from '../hash/hash-files.js';
+import { hashFiles, type HashFilesOptions } from '../verify/hash-files.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import { errnoText, fileProblemJson } from './file-problem.js';
 import { JsonDocument } from './render/json-doc.js';
@@ -14,9 +14,10 @@ import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';
 import { type HashArgs, hashCommand } from './commands/hash.js';
 import { libraryOptions } from './from-argv.js';
+import { OWN_DIR_NAME } from '../store/layout.js';
 
 /** dlpool's folder in an output directory, in any case (as sanitizeName keeps downloads off the name). */
-const OWN_FOLDER = /^\.dlpool$/i;
+const OWN_FOLDER = OWN_DIR_NAME;
 
 /** A file found under a directory given with -r, or a folder there that could not be listed (and why). */
 type Found = { file: string; error?: undefined } | { file: string; error: string };

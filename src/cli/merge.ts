@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DlpoolError } from '../errors.js';
 import { makeFolders } from '../file/folders.js';
-import { OwnFileWriter } from '../file/own-files.js';
+import { OwnFileWriter } from '../store/own-files.js';
 import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';
 import { failureLine } from './render/lines.js';

@@ -60,7 +60,7 @@ export function configure(y: Argv, c: CommandSpec, tokens: readonly string[] = [
   for (const p of c.positionals) argv = argv.positional(p.name, yargsPositional(p));
   for (const o of c.options) argv = argv.option(o.flag, yargsOption(o, alone));
   // Examples are printed whole, one per line with what it does under it: yargs' example column is half the
-  // width, so it broke every longer command line in the middle.
+  // width, so it breaks every longer command line in the middle.
   const examples = c.examples.map(([cmd, what]) => `  ${cmd}\n      ${what}`);
   const epilog = [
     ...(examples.length > 0 ? [`Examples:\n${examples.join('\n')}`] : []),

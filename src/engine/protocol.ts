@@ -1,9 +1,9 @@
 import { DlpoolError, type ErrorCode, ERROR_CODES } from '../errors.js';
 import type { DownloadEvent, FileResult } from '../events.js';
-import type { NetrcEntry } from '../fetch/netrc.js';
+import type { NetrcEntry } from '../credentials/netrc.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
-import type { SharedCompactMap } from '../jobs/string-set.js';
+import type { SharedCompactMap } from '../common/string-set.js';
 
 /**
  * Messages between the threads engine and its workers. Everything here survives structured cloning:
@@ -86,7 +86,7 @@ export type FromWorker =
 
 /**
  * Messages to one thread, posted together once per turn of the event loop: a postMessage costs ~25 us on each
- * side, and each small file took three of them (job, start, result) before they were batched. The port
+ * side, and each small file needs three of them (job, start, result), which batching sends as one. The port
  * carries arrays. `flush()` sends at once (before abort and close, which must not wait behind a turn).
  */
 export class Outbox<T> {

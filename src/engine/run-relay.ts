@@ -1,7 +1,7 @@
-import type { HostTurns, RunClock } from '../fetch/context.js';
+import type { HostTurns, RunClock } from '../policy/context.js';
 import type { FetchContext } from '../fetch/fetch-file.js';
-import type { CookieAccess } from '../fetch/cookie-access.js';
-import type { RunStateInit } from '../fetch/run-state.js';
+import type { CookieAccess } from '../credentials/cookie-access.js';
+import type { RunStateInit } from '../policy/run-state.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
 
 /**

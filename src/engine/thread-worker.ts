@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DownloadEvent } from '../events.js';
-import { runState } from '../fetch/run-state.js';
+import { runState } from '../policy/run-state.js';
 import { type FetchContext, fetchFile } from '../fetch/fetch-file.js';
 import { DirMaker } from '../file/dirs.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';

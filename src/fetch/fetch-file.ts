@@ -1,10 +1,11 @@
 import { ChecksumMismatchError, DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
-import { existingSize, PartChangedError } from '../file/part.js';
+import { existingSize, PartChangedError } from '../file/part-ops.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
-import { segmentedBody, SMALL_BODY_BYTES, smallBody, streamBody } from './bodies.js';
-import { classifyNetworkError } from './classify.js';
+import { receive } from '../sinks/receive.js';
+import { segmentedBody } from '../sinks/whole-file.js';
+import { classifyNetworkError } from '../transport/classify.js';
 import {
   type Done,
   type DownloadState,
@@ -13,16 +14,16 @@ import {
   newDownloadState,
   sayOnce,
   Skipped,
-} from './context.js';
-import { algorithmFor, checkPresent, expectedFor } from './digest.js';
-import { retryPolicyOf, timeoutOf } from './entry-settings.js';
-import type { GetResponse } from './http.js';
-import { remoteTimeOf } from './remote-time.js';
-import { pause, request, urlOfAttempt, urlShownAs } from './request.js';
-import { acceptsRanges, contentRange, lengthOf, validatorOf } from './response.js';
-import { errorInfo } from './error-info.js';
-import { nameFromResponse, nameInTurn } from './response-name.js';
-import { mirrorRetryDelay } from './retry.js';
+} from '../policy/context.js';
+import { checkPresent, expectedFor } from '../policy/digest.js';
+import { retryPolicyOf, timeoutOf } from '../policy/entry-settings.js';
+import type { GetResponse } from '../policy/http.js';
+import { remoteTimeOf } from '../policy/remote-time.js';
+import { pause, request, urlOfAttempt, urlShownAs } from '../policy/request.js';
+import { contentRange, lengthOf, validatorOf } from '../policy/headers.js';
+import { errorInfo } from '../policy/error-info.js';
+import { nameFromResponse, nameInTurn } from './served-name.js';
+import { mirrorRetryDelay } from '../policy/retry.js';
 import {
   asksServer,
   keepEtagOf,
@@ -31,11 +32,11 @@ import {
   noteAnswer,
   presentFile,
   Unchanged,
-} from './timestamping.js';
+} from '../policy/timestamping.js';
 import { spiderFile } from './spider.js';
-import { FileChangedError, RangesIgnoredError } from './segmented.js';
+import { FileChangedError, RangesIgnoredError } from '../sinks/segmented.js';
 
-export type { ConnectionLender, FetchContext } from './context.js';
+export type { ConnectionLender, FetchContext } from '../policy/context.js';
 
 /**
  * Downloads one job to `NAME.part`, retrying and resuming, and renames it to `NAME` when complete.
@@ -351,56 +352,6 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
   part.site ??= ctx.dirs.site(state.rel, true)!;
   // Named only now: nothing of an earlier run is taken over here (this answer starts at 0).
   part.lock();
-}
-
-/** The body's way to the `.part`, chosen once per answer: in ranges (-x), whole in memory, or streamed. */
-async function receive(
-  job: Job,
-  ctx: FetchContext,
-  state: DownloadState,
-  res: GetResponse,
-  o: { offset: number; total: number | undefined; init: { url: string; attempt: number } },
-): Promise<Done> {
-  const { opts } = ctx;
-  const { offset, total, init } = o;
-  if (
-    offset === 0 &&
-    total !== undefined &&
-    opts.split > 1 &&
-    !state.noSplit &&
-    total > opts.minSplitSizeBytes
-  ) {
-    if (!acceptsRanges(res)) {
-      sayOnce(
-        ctx,
-        `no-ranges ${job.host}`,
-        `${job.host} does not accept byte ranges: -x ${opts.split} falls back to one connection per file`,
-      );
-    } else {
-      const extra = (await ctx.slots?.borrow(job, opts.split - 1)) ?? 0;
-      // No free -j slot now: one connection, the plain way (the body is already coming).
-      if (extra > 0) return segmentedBody(job, ctx, state, res, extra, urlOfAttempt(job, state.attempts));
-    }
-  }
-  if (offset === 0 && total !== undefined && total <= SMALL_BODY_BYTES) {
-    return smallBody(job, ctx, state, res, total, init);
-  }
-  const algorithm = algorithmFor(job, ctx);
-  // A tap sees every byte only when the body starts at zero; a resumed file is hashed whole later.
-  const tap = algorithm !== undefined && offset === 0 ? ctx.hasher.tap(algorithm) : undefined;
-  try {
-    return await streamBody(job, ctx, state, res, {
-      offset,
-      total,
-      limit: opts.maxSizeBytes,
-      rel: state.offered ?? state.rel!,
-      tap,
-      init,
-    });
-  } catch (err) {
-    tap?.release();
-    throw err;
-  }
 }
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */

@@ -2,15 +2,15 @@ import { DlpoolError, HttpStatusError, TooLargeError } from '../errors.js';
 import type { CheckInfo, ErrorInfo, FileResult } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import { checkInside } from '../jobs/naming.js';
-import { classifyNetworkError } from './classify.js';
-import { type DownloadState, emitRetry, type FetchContext, newDownloadState } from './context.js';
-import { expectedFor } from './digest.js';
-import { errorInfo } from './error-info.js';
-import type { GetResponse } from './http.js';
-import { pause, request, urlOfAttempt } from './request.js';
-import { contentRange, lengthOf } from './response.js';
-import { offeredName } from './response-name.js';
-import { mirrorRetryDelay } from './retry.js';
+import { classifyNetworkError } from '../transport/classify.js';
+import { type DownloadState, emitRetry, type FetchContext, newDownloadState } from '../policy/context.js';
+import { expectedFor } from '../policy/digest.js';
+import { errorInfo } from '../policy/error-info.js';
+import type { GetResponse } from '../policy/http.js';
+import { pause, request, urlOfAttempt } from '../policy/request.js';
+import { contentRange, lengthOf } from '../policy/headers.js';
+import { offeredName } from './served-name.js';
+import { mirrorRetryDelay } from '../policy/retry.js';
 
 // --spider (--dry-run): each URL asked about, not fetched, with the requests, redirects, credentials rules,
 // retries and names of a real run; nothing is opened, made or written under --dir.

@@ -2,15 +2,15 @@ import { createHash, type Hash } from 'node:crypto';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import type { Job } from '../jobs/job.js';
-import { classifyNetworkError } from './classify.js';
-import { type DownloadState, emitRetry, type FetchContext, newDownloadState } from './context.js';
-import { expectedFor } from './digest.js';
-import { errorInfo } from './error-info.js';
-import type { GetResponse } from './http.js';
-import { pause, request, urlShownAs } from './request.js';
-import { bodyFailure, contentRange, lengthOf, validatorOf } from './response.js';
-import { mirrorRetryDelay } from './retry.js';
-import { throttle } from './throttle.js';
+import { classifyNetworkError } from '../transport/classify.js';
+import { type DownloadState, emitRetry, type FetchContext, newDownloadState } from '../policy/context.js';
+import { expectedFor } from '../policy/digest.js';
+import { errorInfo } from '../policy/error-info.js';
+import type { GetResponse } from '../policy/http.js';
+import { pause, request, urlShownAs } from '../policy/request.js';
+import { bodyFailure, contentRange, lengthOf, validatorOf } from '../policy/headers.js';
+import { mirrorRetryDelay } from '../policy/retry.js';
+import { throttle } from '../transport/throttle.js';
 
 // `output: '-'` (-o -): the one download's body written to a stream (the CLI's stdout) instead of a file.
 // Bytes written cannot be taken back: a retry continues from the last one written (Range, and If-Range to the

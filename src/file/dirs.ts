@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnsafeNameError } from '../errors.js';
-import { fileError } from '../fetch/classify.js';
+import { fileError, symlinkError } from './file-error.js';
 import { makeFolders } from './folders.js';
 import { dropOwnerFile } from './part-lock.js';
 import { registerShown, unregisterShown } from './shown.js';
@@ -40,10 +39,6 @@ export interface Site {
   part: string;
   /** The directory is released (closed once unused); the paths above must not be used after. */
   release(): void;
-}
-
-function symlinkError(p: string): UnsafeNameError {
-  return new UnsafeNameError(`'${p}' is a symbolic link; dlpool never writes through one (remove it)`);
 }
 
 /**

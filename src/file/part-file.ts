@@ -6,13 +6,13 @@ import {
   checkPart,
   commitPart,
   discardPart,
-  type FileId,
   openPart,
   openPartHandle,
   partSize,
   writePartSync,
   writeWholeSync,
-} from './part.js';
+} from './part-ops.js';
+import type { FileId } from './regular-open.js';
 import { PartLock } from './part-lock.js';
 import { readResumeState, removeResumeState, type Segment, writeResumeState } from './resume-state.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BusyError, UnsafeNameError } from '../errors.js';
-import { fileError } from '../fetch/classify.js';
+import { fileError } from './file-error.js';
 import {
   alive,
   type Claim,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { UnsafeNameError } from '../errors.js';
-import { openRegularSync, READ_OWN, WRITE_NEW } from './part.js';
+import { openRegularSync, READ_OWN, WRITE_NEW } from './regular-open.js';
 
 /**
  * What a later run needs to resume a `.part` file safely, kept beside it as `NAME.part.meta`: the URL it came

@@ -3,9 +3,9 @@ import type { Tinypool } from 'tinypool';
 import { InlineTap, type Tap, TapPool } from './stream-tap.js';
 import { type FileFailure, hashFileAsync } from './worker.js';
 
-import type { HashPoolKind } from '../options.js';
-
-export type { HashPoolKind };
+/** Where digests are computed (see createHasher). */
+export const HASH_POOL_KINDS = ['inline', 'threads', 'processes'] as const;
+export type HashPoolKind = (typeof HASH_POOL_KINDS)[number];
 
 /**
  * Where digests are computed. `inline` hashes bytes on the main thread as they stream in (tap) and finished

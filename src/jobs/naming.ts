@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
-import { CompactStringSet } from './string-set.js';
+import { CompactStringSet } from '../common/string-set.js';
+import { OWN_DIR_NAME } from '../store/layout.js';
 
 /**
  * The longest name we give: 255 UTF-8 bytes is what Linux, macOS and Windows all accept, less the
@@ -13,7 +14,7 @@ const MAX_KEPT_EXT_BYTES = 16;
 /** Windows device names, reserved with any extension (`NUL.tar.gz`) and trailing spaces (`CON .txt`). */
 const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(?:\.|$)/i;
 /** dlpool's own folder in the output directory (shard files): a download of that name would block it. */
-const DLPOOL_FOLDER = /^\.dlpool$/i;
+const DLPOOL_FOLDER = OWN_DIR_NAME;
 /** Also bidi embeddings, overrides and isolates and line separators: `\u202etxt.exe` must not show as `exe.txt`. */
 const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -253,8 +254,8 @@ export interface NameClaimer {
  *   throws UnsafeNameError.
  *
  * Memory: one string per claim and a counter per name that collided. 1,000,000 names like `f0000001.bin`
- * took 172 MiB of heap when `.part` and `.part.meta` were stored too, 51 MiB as one `Set` entry each, and now
- * ~40 MiB of buffers outside the heap.
+ * take ~40 MiB of buffers outside the heap; as one `Set` entry each they take 51 MiB of heap, and 172 MiB with
+ * `.part` and `.part.meta` stored too.
  */
 export class NameRegistry {
   /**

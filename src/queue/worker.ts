@@ -7,9 +7,9 @@ import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
-import { insecureWarning, loadCaCertificate } from '../fetch/agent.js';
-import { withinOpenFiles } from '../fetch/open-files.js';
-import { runDispatcher } from '../fetch/run-state.js';
+import { insecureWarning, loadCaCertificate } from '../transport/agent.js';
+import { withinOpenFiles } from '../policy/open-files.js';
+import { runDispatcher } from '../policy/run-state.js';
 import { readShard } from '../shards/merge.js';
 import { readMarker } from '../shards/marker.js';
 import type { ShardMarker } from '../shards/shards.js';
@@ -25,6 +25,7 @@ import { DEFAULT_QUEUE, type RedisOptions, resultKeys, shardField } from './queu
 import { QUEUE_RANGES } from './queue-values.js';
 import { int } from '../option-values.js';
 import { openRedis, type RedisTarget, redisReason, redisTarget, watchOutages } from './redis.js';
+import { OWN_DIR, SHARDS } from '../store/layout.js';
 
 export interface WorkerOptions extends RedisOptions {
   /**
@@ -283,7 +284,7 @@ async function runShard(job: Job<unknown>, token: string | undefined, c: ShardCo
     o.onShardReturned?.(d.shard, handedBack);
     throw new WaitingError();
   }
-  const shardsDir = path.join(path.resolve(o.get.dir ?? '.'), '.dlpool', 'shards');
+  const shardsDir = path.join(path.resolve(o.get.dir ?? '.'), OWN_DIR, SHARDS);
   // The shard's marker: written by this run, or by an earlier one that finished it; none for a shard of
   // comment lines only. Read as the run reads it (no link, no FIFO, bounded, checked): a bad one fails the job.
   let marker: ShardMarker;

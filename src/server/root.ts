@@ -62,7 +62,7 @@ async function whereOpened(fd: number, target: string): Promise<string | undefin
  * - holds a hidden component, as asked or once links are resolved, unless `root.dotfiles`;
  * - is a link, or goes through one, to somewhere outside the root (links that stay inside are followed);
  * - is not a regular file: a FIFO, socket or device is never opened (stat first), and the open itself is
- *   non-blocking and checked with fstat (as openRegularFd in src/file/part.ts, whose stat is not returned), so
+ *   non-blocking and checked with fstat (as openRegularFd in src/file/regular-open.ts, whose stat is not returned), so
  *   one swapped in after the stat is refused too, never waited on.
  * The caller owns the descriptor.
  */

@@ -7,6 +7,8 @@
  * same on every machine (all arithmetic is 32-bit integer, all stores little-endian).
  */
 
+import { parseWholeByteSize } from '../common/byte-size.js';
+
 /** Size of the repeating pattern, and of one block of a synthetic file. */
 export const BLOCK_SIZE = 64 * 1024;
 
@@ -14,16 +16,8 @@ const PATTERN_CACHE_MAX = 32;
 const patternCache = new Map<string, Buffer>();
 const encoder = new TextEncoder();
 
-const SIZE_RE = /^(\d+)([kKmMgG])?$/;
-const SIZE_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
 /** Parses `1234`, `16K`, `64M`, `1G` (powers of 1024) into bytes; undefined for anything else. */
-export function parseSize(text: string): number | undefined {
-  const m = SIZE_RE.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]) * (m[2] === undefined ? 1 : (SIZE_UNITS[m[2].toLowerCase()] ?? 1));
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+export const parseSize = parseWholeByteSize;
 
 /** FNV-1a (64-bit) of the UTF-8 bytes of `text`, as two 32-bit halves `[hi, lo]`. */
 export function fnv1a64(text: string): [number, number] {

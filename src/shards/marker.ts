@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ownFileError, readOwnSmallSync } from '../file/own-files.js';
+import { ownFileError, readOwnSmallSync } from '../store/own-files.js';
 
 /** What a finished shard's K.done says. */
 export interface ShardMarker {

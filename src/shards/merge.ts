@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DlpoolError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { eachOwnLine, ownFileError } from '../file/own-files.js';
+import { eachOwnLine, ownFileError } from '../store/own-files.js';
 import { sanitizeName } from '../jobs/naming.js';
 import { parseChecksumLine } from '../verify/checksums.js';
 import { markerShard, parseMarker, readMarker, type ShardMarker } from './marker.js';
+import { OWN_DIR, SHARDS } from '../store/layout.js';
 
 /** A failed entry of a merged run, enough to retry it (`dlpool get` of its URL) and to find its list line. */
 export interface FailedEntry {
@@ -139,7 +140,7 @@ export async function readShard(
 /** DIR/.dlpool/shards, a folder (not a link) all the way: the path to read it by. */
 function shardsFolder(dir: string): string {
   let at = dir;
-  for (const name of ['.dlpool', 'shards']) {
+  for (const name of [OWN_DIR, SHARDS]) {
     at = path.join(at, name);
     let st: fs.Stats;
     try {

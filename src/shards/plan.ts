@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { relativeName } from '../jobs/naming.js';
 import { NameRegistry } from '../jobs/naming.js';
 import { checkUrl, parseList } from '../sources/list.js';
+import { OWN_DIR } from '../store/layout.js';
 
 /** Where one shard of a list is, so that a worker reads it alone (see ShardOptions.start). */
 export interface PlannedShard {
@@ -103,7 +104,7 @@ export async function planShards(
 async function settleNames(list: string, size: number, shards: PlannedShard[]): Promise<void> {
   const names = new NameRegistry();
   // As a sharded run does: dlpool's own folder is no download's name.
-  names.claim('.dlpool');
+  names.claim(OWN_DIR);
   for await (const item of parseList(fs.createReadStream(list), list)) {
     if (item.kind !== 'entry') continue;
     const checked = checkUrl(item.url);

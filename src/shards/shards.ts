@@ -7,8 +7,9 @@ import { resultJson } from '../report/result-json.js';
 import { manifestLine } from '../verify/checksums.js';
 import type { ShardOptions } from '../options.js';
 import type { DirMaker } from '../file/dirs.js';
-import { ownFileError, replaceOwnFileSync } from '../file/own-files.js';
+import { ownFileError, replaceOwnFileSync } from '../store/own-files.js';
 import { markerShard, readMarker, type ShardMarker } from './marker.js';
+import { OWN_DIR, SHARDS_REL } from '../store/layout.js';
 
 /**
  * Shards: a list cut by line number into runs of `size` lines (shard K holds lines K*size+1 .. (K+1)*size; an
@@ -34,9 +35,6 @@ export function shardOf(line: number, size: number): number {
 }
 
 export type { ShardMarker } from './marker.js';
-
-/** dlpool's own folder in the output directory, and its shard files' folder in it. */
-const SHARDS_REL = '.dlpool/shards';
 
 /** sha256 of nothing: the entries of a shard that has none. */
 const NO_ENTRIES = createHash('sha256').digest('hex');
@@ -257,7 +255,7 @@ function fileIdentity(list: string): string {
 function ownFolderError(outDir: string, err: unknown): DlpoolError {
   const root = path.resolve(outDir);
   const shards = path.join(root, SHARDS_REL);
-  for (const p of [path.join(root, '.dlpool'), shards]) {
+  for (const p of [path.join(root, OWN_DIR), shards]) {
     const st = fs.lstatSync(p, { throwIfNoEntry: false });
     if (st === undefined || st.isDirectory()) continue;
     const what = st.isSymbolicLink() ? 'is a symbolic link' : 'is not a directory';

@@ -2,7 +2,7 @@ import { algorithmByAria2, isUsableHash, usableAria2Types } from '../hash/algori
 import { applyRequestOption, REQUEST_OPTIONS, showsValues } from './entry-request.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
-import { parseByteSize } from '../byte-size.js';
+import { parseByteSize } from '../common/byte-size.js';
 import { DOWNLOAD_RANGES, inRange } from '../option-values.js';
 
 /**

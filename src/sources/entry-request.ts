@@ -15,7 +15,7 @@ import type { ListEntry } from './types.js';
 /**
  * The aria2 option lines that shape one entry's requests (`header=`, `referer=`, `user-agent=`, `http-user=`,
  * `http-passwd=`, `max-tries=`, `timeout=`): each read into a field of the entry, which the fetch side applies
- * to that entry's requests only (fetch/entry-settings.ts). Header values and credentials never appear in a
+ * to that entry's requests only (policy/entry-settings.ts). Header values and credentials never appear in a
  * message: they may be tokens.
  */
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { DlpoolError, UsageError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import { algorithmByTag, type HashAlgorithm, isUsableHash, untaggedAlgorithm } from '../hash/algorithms.js';
-import { capLines, linesOf } from '../sources/list.js';
+import { capLines, linesOf } from '../common/lines.js';
 
 export interface Expected {
   algorithm: string;

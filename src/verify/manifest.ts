@@ -5,7 +5,7 @@ import { reasonOf } from '../errno-text.js';
 import type { Digest, EventListener } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { OrderedLines, TemporaryFileError } from './ordered-lines.js';
-import { CompactStringMap, type SharedCompactMap } from '../jobs/string-set.js';
+import { CompactStringMap, type SharedCompactMap } from '../common/string-set.js';
 import { algorithmAt, algorithmIndex, bsdTag, hashAlgorithm } from '../hash/algorithms.js';
 import {
   checksumLines,

@@ -1,4 +1,4 @@
-import type { RunClock } from '../../src/fetch/context.js';
+import type { RunClock } from '../../src/policy/context.js';
 
 /**
  * A clock for a run that no test waits on (download()'s `clock`), in either engine. Every sleep of the run (a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize } from '../../src/byte-size.js';
+import { parseByteSize } from '../../src/common/byte-size.js';
 
 describe('parseByteSize (--limit-rate, --max-size, --min-split-size, --speed-limit)', () => {
   it('reads bytes with K, M or G (powers of 1024), decimals included, rounded down', () => {

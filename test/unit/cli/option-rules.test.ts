@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize } from '../../../src/byte-size.js';
+import { parseByteSize } from '../../../src/common/byte-size.js';
 import type { CommandSpec, OptionSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
@@ -8,7 +8,7 @@ import { applyRequestOption } from '../../../src/sources/entry-request.js';
 import type { ListEntry } from '../../../src/sources/types.js';
 import * as fromArgv from '../../../src/cli/from-argv.js';
 import { DlpoolError } from '../../../src/errors.js';
-import { hashFiles } from '../../../src/hash/hash-files.js';
+import { hashFiles } from '../../../src/verify/hash-files.js';
 import { normalizeOptions } from '../../../src/options.js';
 import { addList } from '../../../src/queue/queue.js';
 import { redisTarget } from '../../../src/queue/redis-url.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuietRounds, RunRelay, workerClock, workerCookies } from '../../../src/engine/run-relay.js';
-import type { FetchContext } from '../../../src/fetch/context.js';
+import type { FetchContext } from '../../../src/policy/context.js';
 import { virtualClock } from '../../helpers/clock.js';
 
 describe('QuietRounds', () => {

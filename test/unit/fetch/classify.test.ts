@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError } from '../../../src/fetch/classify.js';
-import { isRetryable } from '../../../src/fetch/retry.js';
+import { classifyNetworkError } from '../../../src/transport/classify.js';
+import { isRetryable } from '../../../src/policy/retry.js';
 
 const ctx = { url: 'http://host.example/x', attempt: 1, connectTimeoutMs: 1000, timeoutMs: 1000 };
 /** What undici throws for a failed connect: its own wrapper with the socket's errno as the cause. */

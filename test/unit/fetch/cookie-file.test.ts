@@ -1,6 +1,6 @@
 import { Cookie } from 'tough-cookie';
 import { describe, expect, it } from 'vitest';
-import { formatCookieFile, parseCookieFile } from '../../../src/fetch/cookie-file.js';
+import { formatCookieFile, parseCookieFile } from '../../../src/credentials/cookie-file.js';
 
 describe('Netscape cookie files', () => {
   it('reads #HttpOnly_, subdomain flags, session and dated expiry, CRLF; names the lines that are no cookies', () => {

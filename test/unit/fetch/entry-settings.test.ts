@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryHeaders, retryPolicyOf, timeoutOf } from '../../../src/fetch/entry-settings.js';
+import { entryHeaders, retryPolicyOf, timeoutOf } from '../../../src/policy/entry-settings.js';
 import type { Job } from '../../../src/jobs/job.js';
 import { normalizeOptions } from '../../../src/options.js';
 import type { ListEntry } from '../../../src/sources/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostGate } from '../../../src/fetch/host-gate.js';
+import { HostGate } from '../../../src/policy/host-gate.js';
 import { MAX_DELAY_MS } from '../../../src/options.js';
 
 /** A clock the test moves by hand. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationFor } from '../../../src/fetch/credentials.js';
-import { netrcEntryFor, parseNetrc } from '../../../src/fetch/netrc.js';
+import { authorizationFor } from '../../../src/credentials/authorization.js';
+import { netrcEntryFor, parseNetrc } from '../../../src/credentials/netrc.js';
 
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 

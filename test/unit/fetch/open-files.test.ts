@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitOpenFiles, openFileLimit, withinOpenFiles } from '../../../src/fetch/open-files.js';
+import { fitOpenFiles, openFileLimit, withinOpenFiles } from '../../../src/policy/open-files.js';
 import { normalizeOptions } from '../../../src/options.js';
 import type { DownloadEvent } from '../../../src/events.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeOptions } from '../../../src/options.js';
-import { RateLimiter } from '../../../src/fetch/rate.js';
+import { RateLimiter } from '../../../src/transport/rate.js';
 
 /** A clock the test moves by hand. */
 function clock() {

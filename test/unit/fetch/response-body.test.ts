@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseBody } from '../../../src/fetch/body.js';
+import { ResponseBody } from '../../../src/transport/response-body.js';
 
 const body = () => {
   const aborted: Error[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DlpoolError, HttpStatusError, TimeoutError } from '../../../src/errors.js';
-import { mirrorRetryDelay, parseRetryAfter, retryDelay } from '../../../src/fetch/retry.js';
+import { mirrorRetryDelay, parseRetryAfter, retryDelay } from '../../../src/policy/retry.js';
 
 const policy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 };
 const net = new DlpoolError('ERR_DL_NETWORK', 'reset');

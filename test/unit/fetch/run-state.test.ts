@@ -1,8 +1,8 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeOptions } from '../../../src/options.js';
-import { HostGate } from '../../../src/fetch/host-gate.js';
-import { type RunState, runState } from '../../../src/fetch/run-state.js';
+import { HostGate } from '../../../src/policy/host-gate.js';
+import { type RunState, runState } from '../../../src/policy/run-state.js';
 
 const made: RunState[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GetResponse } from '../../../src/fetch/http.js';
-import { acceptsRanges, contentRange, lengthOf, validatorOf } from '../../../src/fetch/response.js';
+import type { GetResponse } from '../../../src/policy/http.js';
+import { acceptsRanges, contentRange, lengthOf, validatorOf } from '../../../src/policy/headers.js';
 import { planSegments, segmentBytes } from '../../../src/file/part-file.js';
 
 const res = (headers: Record<string, string | string[]>) => ({ headers }) as unknown as GetResponse;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ResponseBody } from '../../../src/fetch/body.js';
-import { unwatchSpeed, type Watched, watchSpeed } from '../../../src/fetch/speed-floor.js';
+import { ResponseBody } from '../../../src/transport/response-body.js';
+import { unwatchSpeed, type Watched, watchSpeed } from '../../../src/transport/speed-floor.js';
 
 // The floor is judged by one shared interval timer against performance.now(): both faked, so a window of
 // seconds takes no real time and every judgement lands on a known tick.

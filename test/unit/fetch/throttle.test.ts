@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { throttle } from '../../../src/fetch/throttle.js';
+import { throttle } from '../../../src/transport/throttle.js';
 
 describe('throttle (progress events at most once per --progress interval)', () => {
   it('lets the first call through, then one per interval, counted from the last one let through', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestLines, responseLines } from '../../../src/fetch/trace.js';
+import { requestLines, responseLines } from '../../../src/transport/trace.js';
 
 describe('trace lines', () => {
   it('hide credential and cookie values, keep schemes, cookie names and attributes', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirMaker } from '../../../src/file/dirs.js';
-import { keepEtag, readKeptEtag } from '../../../src/file/etag-store.js';
+import { keepEtag, readKeptEtag } from '../../../src/store/etag-store.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 async function setup() {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eachOwnLine, OwnFileWriter, readOwnSmallSync } from '../../../src/file/own-files.js';
+import { eachOwnLine, OwnFileWriter, readOwnSmallSync } from '../../../src/store/own-files.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 const lines = async (p: string, maxLineBytes = 1 << 20, maxLines = 1e6) => {

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSync, writePartSync } from '../../../src/file/part.js';
+import { writePartSync } from '../../../src/file/part-ops.js';
+import { createSync } from '../../../src/file/regular-open.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 function written(p: string, text: string): void {

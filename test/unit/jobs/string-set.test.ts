@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompactStringMap, CompactStringSet } from '../../../src/jobs/string-set.js';
+import { CompactStringMap, CompactStringSet } from '../../../src/common/string-set.js';
 
 describe('CompactStringSet', () => {
   it('answers has() exactly as a Set does, through many grows', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { DlpoolError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
-import type { NormalizedOptions } from '../options.js';
+import type { ProxySettings } from './proxy.js';
 import { H2Closer } from './h2-close.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -109,8 +109,19 @@ function openConnections(dispatcher: Dispatcher): Connections {
   return open;
 }
 
+/** What the connection pool is made from: the run's options (NormalizedOptions) hold these. */
+export interface AgentSettings {
+  insecure: boolean;
+  caCertificate: string | undefined;
+  http2: boolean;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  perHost: number;
+  proxy: ProxySettings | undefined;
+}
+
 /** The warning a run with --insecure emits, once (the CLI prints it on stderr). */
-export function insecureWarning(opts: NormalizedOptions): string | undefined {
+export function insecureWarning(opts: AgentSettings): string | undefined {
   if (!opts.insecure) return undefined;
   const ca = opts.caCertificate === undefined ? '' : ' (--ca-certificate is not used)';
   return `--insecure: TLS certificates are not checked: anyone on the network path can read and change the downloads${ca}`;
@@ -121,10 +132,7 @@ export function insecureWarning(opts: NormalizedOptions): string | undefined {
  * `ca`, as curl -k wins over --cacert); else `ca` (PEM text of --ca-certificate) replaces Node's bundled CAs, as
  * curl --cacert replaces its bundle.
  */
-function originTls(
-  opts: NormalizedOptions,
-  ca: string | undefined,
-): { ca?: string; rejectUnauthorized?: false } {
+function originTls(opts: AgentSettings, ca: string | undefined): { ca?: string; rejectUnauthorized?: false } {
   if (opts.insecure) return { rejectUnauthorized: false };
   return ca === undefined ? {} : { ca };
 }
@@ -134,7 +142,7 @@ function originTls(
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
  */
-export function createDispatcher(opts: NormalizedOptions, ca?: string): Dispatcher {
+export function createDispatcher(opts: AgentSettings, ca?: string): Dispatcher {
   const tls = originTls(opts, ca);
   // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c). Over h2,
   // KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).

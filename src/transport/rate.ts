@@ -1,4 +1,4 @@
-import { MAX_DELAY_MS } from '../options.js';
+import { MAX_DELAY_MS } from '../option-values.js';
 
 /** Milliseconds on the monotonic clock every thread of the process reads alike (performance.now() does not). */
 const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { DirMaker } from './dirs.js';
+import type { DirMaker } from '../file/dirs.js';
 import { readOwnSmallSync, replaceOwnFileSync } from './own-files.js';
+import { ETAGS_REL } from './layout.js';
 
 /**
  * Where -N keeps the ETag a download came with, so the next -N run can ask If-None-Match: one small JSON file per
@@ -19,14 +20,13 @@ export interface KeptEtag {
   from: string;
 }
 
-const ETAGS = '.dlpool/etags';
 /** A record is a few hundred bytes; anything much larger is not one. */
 const MAX_RECORD_BYTES = 16 * 1024;
 /** An ETag as a header can carry it back: quoted, strong or weak, no control characters. */
 const ETAG = /^(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
 
 function recordName(rel: string): string {
-  return `${ETAGS}/${createHash('sha256').update(rel).digest('hex')}.json`;
+  return `${ETAGS_REL}/${createHash('sha256').update(rel).digest('hex')}.json`;
 }
 
 /** The ETag kept for `rel` whose file is `file` now, or undefined (none, unreadable, or the file changed since). */

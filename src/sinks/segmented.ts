@@ -4,15 +4,16 @@ import { DlpoolError } from '../errors.js';
 import { type PartFile, segmentBytes } from '../file/part-file.js';
 import type { Segment } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
-import { classifyNetworkError, fileError } from './classify.js';
-import { emitRetry, type FetchContext, sleepOf } from './context.js';
-import type { GetResponse } from './http.js';
-import { bodyFailure, contentRange, header, lengthOf, validatorOf } from './response.js';
-import { entryHeaders, retryPolicyOf, timeoutOf } from './entry-settings.js';
-import { remoteTimeOf } from './remote-time.js';
-import { getForJob, requestHeaders } from './request.js';
-import { retryDelay } from './retry.js';
-import { throttle } from './throttle.js';
+import { fileError } from '../file/file-error.js';
+import { classifyNetworkError } from '../transport/classify.js';
+import { emitRetry, type FetchContext, sleepOf } from '../policy/context.js';
+import type { GetResponse } from '../policy/http.js';
+import { bodyFailure, contentRange, header, lengthOf, validatorOf } from '../policy/headers.js';
+import { entryHeaders, retryPolicyOf, timeoutOf } from '../policy/entry-settings.js';
+import { remoteTimeOf } from '../policy/remote-time.js';
+import { getForJob, requestHeaders } from '../policy/request.js';
+import { retryDelay } from '../policy/retry.js';
+import { throttle } from '../transport/throttle.js';
 
 /** Bytes gathered from one segment's body before one positional write... */
 const WRITE_BATCH_BYTES = 1024 * 1024;

@@ -9,3 +9,10 @@ export function parseByteSize(text: string): number | undefined {
   const n = Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+const WHOLE_SIZE = /^\d+[kmg]?$/i;
+
+/** `1234`, `16K`, `64M`, `1G`: a size without a decimal or spaces (a path of the demo server). */
+export function parseWholeByteSize(text: string): number | undefined {
+  return WHOLE_SIZE.test(text) ? parseByteSize(text) : undefined;
+}

@@ -1,6 +1,6 @@
 import type { FetchContext } from './context.js';
 import type { GetResponse } from './http.js';
-import { header } from './response.js';
+import { header } from './headers.js';
 
 /**
  * The modification time a downloaded file gets (--remote-time, on by default, as wget does): the answer's

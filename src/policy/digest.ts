@@ -4,7 +4,7 @@ import type { Digest } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName } from '../jobs/naming.js';
 import type { Expected } from '../verify/checksums.js';
-import { fileError } from './classify.js';
+import { fileError } from '../file/file-error.js';
 import type { FetchContext } from './context.js';
 
 /**

@@ -1,6 +1,4 @@
 import { DlpoolError, errnoOf, TimeoutError } from '../errors.js';
-import { reasonOf } from '../errno-text.js';
-import { shownPath } from '../file/shown.js';
 
 const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
@@ -74,15 +72,4 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
     return new DlpoolError('ERR_DL_NETWORK', errno ? `${message} (${errno})` : message, { ...init, errno });
   }
   return new DlpoolError('ERR_DL_NETWORK', message, init);
-}
-
-/**
- * A file-system failure while writing: names the path; not retried (disk full will not heal by waiting), but
- * for EMFILE/ENFILE, which do once other downloads close their files (see isOutOfFiles).
- */
-export function fileError(err: unknown, action: string, path: string): DlpoolError {
-  return new DlpoolError('ERR_DL_FILE', `cannot ${action} '${shownPath(path)}': ${reasonOf(err)}`, {
-    cause: err,
-    errno: errnoOf(err),
-  });
 }

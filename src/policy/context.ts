@@ -2,17 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
-import type { KeptEtag } from '../file/etag-store.js';
+import type { KeptEtag } from '../store/etag-store.js';
 import { PartFile } from '../file/part-file.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
-import type { KeepAlive } from './agent.js';
-import type { NetrcEntry } from './netrc.js';
-import type { CookieAccess } from './cookie-access.js';
-import type { RateLimiter } from './rate.js';
+import type { KeepAlive } from '../transport/agent.js';
+import type { NetrcEntry } from '../credentials/netrc.js';
+import type { CookieAccess } from '../credentials/cookie-access.js';
+import type { RateLimiter } from '../transport/rate.js';
 
 /**
  * A clock of the caller's own for the run's waits (a retry's delay, a Retry-After, a --host-rate turn) and for

@@ -2,7 +2,7 @@ import { DlpoolError } from '../errors.js';
 import type { ErrorInfo } from '../events.js';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
-import { classifyNetworkError } from './classify.js';
+import { classifyNetworkError } from '../transport/classify.js';
 import { retryPolicyOf, timeoutOf } from './entry-settings.js';
 import { isRetryable } from './retry.js';
 import type { DownloadState } from './context.js';

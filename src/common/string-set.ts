@@ -2,8 +2,8 @@
  * A map from strings to small byte values, kept as UTF-8 in pages of shared memory and indexed by an
  * open-addressing hash table of typed arrays: about 10 bytes per key besides its bytes and the value's, none of it on the JS
  * heap. A `Set<string>` of a million file names held ~51 MiB of heap, and V8 lets the old generation grow to a
- * few times what is live before it collects, so those names cost far more RSS than their size (issue 6: a
- * million URLs under 300 MB); a `Map` of a million checksum lines cost ~400 MB (issue 13).
+ * few times what is live before it collects, so those names cost far more RSS than their size (a run of a
+ * million URLs is to stay under 300 MB); a `Map` of a million checksum lines cost ~400 MB.
  * Only adds and lookups: nothing is ever removed. The memory is SharedArrayBuffers, so a finished map can be
  * handed to worker threads (`shared()` / `fromShared()`) without a copy; only the thread that built it adds.
  */

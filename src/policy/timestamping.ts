@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import type { Digest } from '../events.js';
-import { keepEtag, readKeptEtag } from '../file/etag-store.js';
+import { keepEtag, readKeptEtag } from '../store/etag-store.js';
 import type { Job } from '../jobs/job.js';
-import { fileError } from './classify.js';
+import { fileError } from '../file/file-error.js';
 import type { DownloadState, FetchContext, Present } from './context.js';
 import { checkPresent, expectedFor } from './digest.js';
 import type { GetResponse } from './http.js';
-import { header } from './response.js';
+import { header } from './headers.js';
 
 // -N, --timestamping: a file already there is fetched again only when the server's copy changed.
 

@@ -1,5 +1,4 @@
 import { DlpoolError } from '../errors.js';
-import type { ResponseBody } from './body.js';
 
 /** A floor under the body's speed: fewer than `minBytesPerSec` per second over `windowMs` ends the attempt. */
 export interface SpeedFloor {
@@ -7,12 +6,18 @@ export interface SpeedFloor {
   windowMs: number;
 }
 
+/** What the floor needs of a body (a ResponseBody): whether it ended, and a way to fail it. */
+export interface WatchedBody {
+  readonly destroyed: boolean;
+  destroy(err: Error): unknown;
+}
+
 /**
  * Every `windowMs`, the bytes that arrived in it must reach the floor, or the body fails with ERR_DL_TIMEOUT
  * (retried, resuming from what arrived): curl's --speed-limit / --speed-time, aria2's lowest-speed-limit.
  */
 export interface Watched {
-  body: ResponseBody;
+  body: WatchedBody;
   floor: SpeedFloor;
   /** Start of the current window, and the bytes that arrived in it. */
   since: number;
@@ -30,7 +35,7 @@ let ticker: NodeJS.Timeout | undefined;
 let tickMs = Infinity;
 
 /** Watches `body` until its request completes or fails (the dispatch handler removes it; see dispatchGet). */
-export function watchSpeed(body: ResponseBody, floor: SpeedFloor): Watched {
+export function watchSpeed(body: WatchedBody, floor: SpeedFloor): Watched {
   const w: Watched = { body, floor, since: performance.now(), bytes: 0 };
   watched.add(w);
   // Checked a few times per window, so a window is judged at most a quarter late. The timer stops at a tick

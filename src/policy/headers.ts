@@ -1,4 +1,4 @@
-import type { ResponseBody } from './body.js';
+import type { ResponseBody } from '../transport/response-body.js';
 import type { GetResponse } from './http.js';
 
 /** What a response's headers say about the body: its length, range and validator. */

@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { NormalizedOptions } from '../options.js';
-import { createDispatcher, KeepAlive } from './agent.js';
+import { createDispatcher, KeepAlive } from '../transport/agent.js';
 import type { HostTurns, RunClock } from './context.js';
 import { HostGate } from './host-gate.js';
-import { RateLimiter } from './rate.js';
+import { RateLimiter } from '../transport/rate.js';
 
 /**
  * What every download of one event loop shares: the connection pool, the --limit-rate bucket, the --host-rate

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DlpoolError, errnoOf } from '../errors.js';
-import { openRegular, openRegularSync, READ_OWN } from './part.js';
-import { shownPath } from './shown.js';
+import { openRegular, openRegularSync, READ_OWN } from '../file/regular-open.js';
+import { shownPath } from '../file/shown.js';
 
 /**
  * dlpool's own files (shard markers, results and sums, the outputs of `merge`) are opened as downloads are:

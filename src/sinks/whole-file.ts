@@ -2,14 +2,14 @@ import type { WriteStream } from 'node:fs';
 import { LengthMismatchError, TooLargeError } from '../errors.js';
 import type { Tap } from '../hash/stream-tap.js';
 import type { Job } from '../jobs/job.js';
-import { fileError } from './classify.js';
-import { type Done, type DownloadState, emitStart, type FetchContext } from './context.js';
-import { algorithmFor, digestOf } from './digest.js';
-import type { ResponseBody } from './body.js';
-import type { GetResponse } from './http.js';
-import { bodyFailure } from './response.js';
+import { fileError } from '../file/file-error.js';
+import { type Done, type DownloadState, emitStart, type FetchContext } from '../policy/context.js';
+import { algorithmFor, digestOf } from '../policy/digest.js';
+import type { ResponseBody } from '../transport/response-body.js';
+import type { GetResponse } from '../policy/http.js';
+import { bodyFailure } from '../policy/headers.js';
 import { downloadSegments } from './segmented.js';
-import { throttle } from './throttle.js';
+import { throttle } from '../transport/throttle.js';
 
 // How a response body reaches its `.part`: whole in memory (small), streamed, or in ranges (-x).
 

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import { createDigest, DEFAULT_HASH, hashAlgorithm, someHashes } from './algorithms.js';
+import { createDigest, DEFAULT_HASH, hashAlgorithm, someHashes } from '../hash/algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
-import { createHasher, type HashPoolKind } from './hasher.js';
-import { mapOrdered } from './ordered.js';
+import { createHasher, type HashPoolKind } from '../hash/hasher.js';
+import { mapOrdered } from '../hash/ordered.js';
 import { DOWNLOAD_RANGES, int } from '../option-values.js';
 
 export interface HashFilesOptions {

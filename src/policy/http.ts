@@ -2,14 +2,15 @@ import type { Dispatcher } from 'undici';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
-import { dispatchGet, type ResponseBody } from './body.js';
-import type { SpeedFloor } from './speed-floor.js';
-import type { RateLimiter } from './rate.js';
+import { dispatchGet } from '../transport/dispatch.js';
+import type { ResponseBody } from '../transport/response-body.js';
+import type { SpeedFloor } from '../transport/speed-floor.js';
+import type { RateLimiter } from '../transport/rate.js';
 import { parseRetryAfter } from './retry.js';
-import { authorizationFor } from './credentials.js';
-import type { NetrcEntry } from './netrc.js';
-import type { CookieAccess } from './cookie-access.js';
-import { requestLines, responseLines } from './trace.js';
+import { authorizationFor } from '../credentials/authorization.js';
+import type { NetrcEntry } from '../credentials/netrc.js';
+import type { CookieAccess } from '../credentials/cookie-access.js';
+import { requestLines, responseLines } from '../transport/trace.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: never forwarded to another origin (curl does the same since 7.58). */
@@ -176,7 +177,7 @@ export function statusText(status: number): string {
 const runFloors = new WeakMap<NormalizedOptions, SpeedFloor>();
 
 export function speedFloor(job: Job, opts: NormalizedOptions): SpeedFloor {
-  // One object per run for the entries that do not set their own (it was one per attempt).
+  // One object per run for the entries that do not set their own, not one per attempt.
   if (job.entry.lowestSpeedLimit === undefined) {
     let f = runFloors.get(opts);
     if (f === undefined) runFloors.set(opts, (f = floorOf(opts.speedLimitBytes, opts)));

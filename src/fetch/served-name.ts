@@ -2,11 +2,11 @@ import path from 'node:path';
 import { filenameFromContentDisposition } from '../jobs/content-disposition.js';
 import type { Job } from '../jobs/job.js';
 import { relativeName, sanitizeName, sanitizeSubdir } from '../jobs/naming.js';
-import { commitPart, discardPart, existingSize } from '../file/part.js';
-import { type DownloadState, type FetchContext, Skipped } from './context.js';
-import { checkPresent } from './digest.js';
-import type { GetResponse } from './http.js';
-import { asksServer, keepIfSame, Unchanged } from './timestamping.js';
+import { commitPart, discardPart, existingSize } from '../file/part-ops.js';
+import { type DownloadState, type FetchContext, Skipped } from '../policy/context.js';
+import { checkPresent } from '../policy/digest.js';
+import type { GetResponse } from '../policy/http.js';
+import { asksServer, keepIfSame, Unchanged } from '../policy/timestamping.js';
 
 /**
  * The name a --content-disposition answer asks for (not yet claimed): the server's offer (its last path
