@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toDownloadOptions } from '../../src/cli/get.js';
 import { download } from '../../src/index.js';
-import { ResponseBody } from '../../src/fetch/body.js';
+import { ResponseBody } from '../../src/transport/response-body.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { collect, engine, FAST_RETRY, listFiles, MODES, tmpDir } from '../helpers/tmp.js';
 
