@@ -4,7 +4,6 @@
  */
 
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { CookieChoice } from './credentials/cookie-access.js';
 import type { NetrcChoice } from './credentials/netrc.js';
 import type { EventListener } from './events.js';
@@ -12,6 +11,7 @@ import type { HashPoolKind } from './hash/hasher.js';
 import type { OutputFile } from './jobs/one-output.js';
 import type { ListEntry } from './sources/types.js';
 import type { ProxySettings } from './transport/proxy.js';
+import type { Transport } from './transport/transport.js';
 
 /** How downloads run: all on this event loop, or spread over worker threads (--mode). */
 export type EngineMode = 'async' | 'threads';
@@ -254,11 +254,11 @@ export interface DownloadOptions {
    */
   keepResults?: boolean;
   /**
-   * The undici dispatcher to download through (--mode async), kept open when the run ends: runs one after
-   * another (queue workers, one run per shard) keep their connections. Made from these options when absent;
-   * worker threads (--mode threads) always make their own.
+   * The transport to download through (--mode async), kept open when the run ends: runs one after another
+   * (queue workers, one run per shard) keep their connections. Made from these options when absent; worker
+   * threads (--mode threads) always make their own. The library exports the adapter of a caller's own pool.
    */
-  dispatcher?: Dispatcher | undefined;
+  transport?: Transport | undefined;
   signal?: AbortSignal;
   onEvent?: EventListener;
 }
@@ -312,7 +312,7 @@ export interface NormalizedOptions {
   verbose: boolean;
   progressIntervalMs: number;
   keepResults: boolean;
-  dispatcher: Dispatcher | undefined;
+  transport: Transport | undefined;
   signal: AbortSignal | undefined;
   onEvent: EventListener;
 }

@@ -117,15 +117,15 @@ export async function download(
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const run = runState(opts, { ca, clock });
-  // Said by the run that made the dispatcher (worker threads make theirs from the same options and say nothing);
+  // Said by the run that made the transport (worker threads make theirs from the same options and say nothing);
   // a queue worker's shards share their worker's.
-  const insecure = run.ownsDispatcher ? insecureWarning(opts) : undefined;
+  const insecure = run.ownsTransport ? insecureWarning(opts) : undefined;
   if (insecure !== undefined) opts.onEvent({ type: 'warning', message: insecure });
   const summary = new SummaryBuilder(opts.keepResults);
   const runErrors: ErrorInfo[] = [];
   const ctx: FetchContext = {
     opts,
-    dispatcher: run.dispatcher,
+    transport: run.transport,
     names: {
       claim: (rel) => names.claim(rel),
       claimOffered: (id, rel, wait) => (offered ? offered.claim(id, rel, wait) : names.claim(rel)),
@@ -189,7 +189,7 @@ export async function download(
     opts.signal?.removeEventListener('abort', onAbort);
     // Closes list files even when the run stopped before reading them to the end.
     await sourceItems.close();
-    if (run.ownsDispatcher) await run.dispatcher.destroy().catch(() => {});
+    if (run.ownsTransport) await run.transport.destroy().catch(() => {});
     await ctx.hasher.close();
     ctx.dirs.close();
     // The files are there, but the manifest or the cookie jar the user asked for is not: said, and the run fails.

@@ -24,3 +24,4 @@ export {
 export { type DownloadSummary, EXIT, exitCodeFor } from './report/summary.js';
 export { createServer, type RunningServer, type ServeOptions } from './server/index.js';
 export type { ListEntry } from './sources/types.js';
+export * from './transport/public.js';

@@ -124,13 +124,13 @@ export function bool(name: string, value: unknown, fallback: boolean): boolean {
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * What a header value may not hold (RFC 9110 5.5: a CR or LF would end the header and start another), and what
- * undici refuses to send besides: characters past U+00FF.
+ * the HTTP client refuses to send besides: characters past U+00FF.
  */
 export const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * Parses `"Key: Value"` header strings (curl's -H form) into an object. A value no request can carry (a line
- * break, see HEADER_VALUE_BAD) is refused here, once, before any request (undici would refuse every request).
+ * break, see HEADER_VALUE_BAD) is refused here, once, before any request (the HTTP client would refuse every request).
  */
 export function parseHeaders(input: Record<string, string> | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -130,7 +130,7 @@ const KNOWN: Record<keyof DownloadOptions, true> = {
   verbose: true,
   progressIntervalMs: true,
   keepResults: true,
-  dispatcher: true,
+  transport: true,
   signal: true,
   onEvent: true,
 };
@@ -313,7 +313,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     verbose: bool('verbose', options.verbose, false),
     progressIntervalMs: ms('progressIntervalMs', options.progressIntervalMs, DEFAULTS.progressIntervalMs, 0),
     keepResults: bool('keepResults', options.keepResults, DEFAULTS.keepResults),
-    dispatcher: options.dispatcher,
+    transport: options.transport,
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),
   };

@@ -114,7 +114,7 @@ export interface CommandSpec<
   readonly examples: readonly (readonly [string, string])[];
   /** Text printed after the options in --help. */
   readonly epilog?: string;
-  /** Loads the command's code when it runs: `dlpool verify` does not pay for undici's start-up. */
+  /** Loads the command's code when it runs: `dlpool verify` does not pay for the HTTP client's start-up. */
   readonly run: (args: ArgsOf<P, O>) => Promise<void>;
 }
 

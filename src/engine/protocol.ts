@@ -13,7 +13,7 @@ import type { SharedCompactMap } from '../common/string-set.js';
 /** The options a worker needs; the main thread keeps sources, stdin, the signal and the listener. */
 export type WireOptions = Omit<
   NormalizedOptions,
-  'sources' | 'entries' | 'stdin' | 'stdout' | 'signal' | 'onEvent' | 'dispatcher'
+  'sources' | 'entries' | 'stdin' | 'stdout' | 'signal' | 'onEvent' | 'transport'
 >;
 
 export interface WorkerInit {
@@ -118,7 +118,7 @@ export function wireOptions(o: NormalizedOptions): WireOptions {
     stdout: _t,
     signal: _g,
     onEvent: _o,
-    dispatcher: _d,
+    transport: _d,
     ...rest
   } = o;
   return rest;

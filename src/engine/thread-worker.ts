@@ -19,7 +19,7 @@ import {
 } from './protocol.js';
 
 /**
- * One download worker of `--mode threads`: its own event loop and undici Agent, running whatever jobs the
+ * One download worker of `--mode threads`: its own event loop and connection pool, running whatever jobs the
  * main thread hands it with the same fetchFile as the async engine. Names are claimed and pooled hashes
  * computed by the main thread (one registry, one shared hash pool); inline hashing runs here.
  */
@@ -92,7 +92,7 @@ const opts: NormalizedOptions = {
   stdout: undefined,
   signal: undefined,
   onEvent: emit,
-  dispatcher: undefined,
+  transport: undefined,
 };
 const controller = new AbortController();
 // Every request and backoff sleep of this worker listens to this one signal; many at once is not a leak.
@@ -106,7 +106,7 @@ const run = runState(opts, {
 });
 const ctx: FetchContext = {
   opts,
-  dispatcher: run.dispatcher,
+  transport: run.transport,
   names: {
     claim: (rel) => ask({ type: 'claim', rel }),
     claimOffered: async (id, rel, wait) => (await ask({ type: 'claimOffered', id, rel, wait })) || undefined,
@@ -169,7 +169,7 @@ function onMessage(m: ToWorker): void {
       ctx.dirs.close();
       progress.flush();
       outbox.flush();
-      void run.dispatcher
+      void run.transport
         .destroy()
         .catch(() => {})
         .finally(() => port.close());

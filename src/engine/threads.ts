@@ -27,7 +27,7 @@ export interface ThreadsEngineHooks {
 }
 
 /**
- * `--mode threads`: downloads spread over -w worker threads, each with its own event loop and undici Agent.
+ * `--mode threads`: downloads spread over -w worker threads, each with its own event loop and connection pool.
  * Scheduling stays here (one -j and --per-host for all workers, the list streamed as in async mode); each
  * job goes to the worker with the fewest downloads in flight when its slot frees up, so a stalled file
  * never holds back a queue. A worker that dies fails nothing by itself: its downloads run again on another

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import type { Digest, ErrorInfo, EventListener } from '../events.js';
 import type { DirMaker } from '../file/dirs.js';
 import type { KeptEtag } from '../store/etag-store.js';
@@ -10,6 +9,7 @@ import type { NameClaimer } from '../jobs/naming.js';
 import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
 import type { KeepAlive } from '../transport/agent.js';
+import type { Transport } from '../transport/transport.js';
 import type { NetrcEntry } from '../credentials/netrc.js';
 import type { CookieAccess } from '../credentials/cookie-access.js';
 import type { RateLimiter } from '../transport/rate.js';
@@ -48,7 +48,7 @@ export interface HostTurns {
 /** What one download needs from its run; shared by every job of the run. */
 export interface FetchContext {
   opts: NormalizedOptions;
-  dispatcher: Dispatcher;
+  transport: Transport;
   /** Claims final names for the run (in threads mode, a worker asks the main thread). */
   names: NameClaimer;
   dirs: DirMaker;
@@ -62,7 +62,7 @@ export interface FetchContext {
   hasher: Hasher;
   /** Expected digests from --checksums, by path relative to the output directory. */
   expected: ExpectedDigests | undefined;
-  /** PEM text of --ca-certificate, read once; thread workers build their own dispatcher from it. */
+  /** PEM text of --ca-certificate, read once; thread workers build their own transport from it. */
   ca?: string | undefined;
   /** Extra connections for segmented downloads (-x), lent from the run's -j slots; none when absent. */
   slots?: ConnectionLender | undefined;

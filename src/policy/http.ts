@@ -1,8 +1,7 @@
-import type { Dispatcher } from 'undici';
 import type { Job } from '../jobs/job.js';
 import type { NormalizedOptions } from '../options.js';
 import { DlpoolError, HttpStatusError, redactUrl } from '../errors.js';
-import { dispatchGet } from '../transport/dispatch.js';
+import type { Transport } from '../transport/transport.js';
 import type { ResponseBody } from '../transport/response-body.js';
 import type { SpeedFloor } from '../transport/speed-floor.js';
 import type { RateLimiter } from '../transport/rate.js';
@@ -17,7 +16,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 export interface GetOptions {
-  dispatcher: Dispatcher;
+  transport: Transport;
   headers: Record<string, string>;
   maxRedirects: number;
   /** Follow https: -> http: redirects; off, they throw ERR_DL_INSECURE_REDIRECT. */
@@ -34,7 +33,7 @@ export interface GetOptions {
   close?: boolean | undefined;
   /** Each request's time to its final headers, 1xx answers included (--timeout). */
   headersTimeoutMs?: number | undefined;
-  /** An idle timeout other than the dispatcher's, for headers and body (an entry's timeout=). */
+  /** An idle timeout other than the transport's, for headers and body (an entry's timeout=). */
   idleTimeoutMs?: number | undefined;
   /** A conditional request (-N): its 304 is returned like a 2xx, for the caller to keep the file. */
   conditional?: boolean | undefined;
@@ -73,7 +72,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
     const sent = opts.cookies ? withCookies(headers, await opts.cookies.header(url.href)) : headers;
     opts.trace?.(requestLines(url, sent, opts.close === true));
-    const res = await dispatchGet(opts.dispatcher, {
+    const res = await opts.transport.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       headers: sent,
@@ -133,7 +132,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
     }
     const status = res.statusCode;
     if ((status >= 200 && status < 300) || status === 416 || (status === 304 && opts.conditional === true)) {
-      // A body destroyed before anyone reads it emits 'error' (undici turns destroy() into an abort error);
+      // A body destroyed before anyone reads it emits 'error' (destroy() aborts the request);
       // with no listener that would crash the process. Readers see failures through their own listeners
       // and body.errored.
       res.body.on('error', () => {});

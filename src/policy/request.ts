@@ -78,7 +78,7 @@ export function getForJob(
 ): Promise<GetResponse> {
   const { opts } = ctx;
   return getFollowingRedirects(url, {
-    dispatcher: ctx.dispatcher,
+    transport: ctx.transport,
     headers: o.headers,
     maxRedirects: opts.maxRedirects,
     allowInsecureRedirects: opts.allowInsecureRedirects,

@@ -1,6 +1,6 @@
-import type { Dispatcher } from 'undici';
 import type { NormalizedOptions } from '../options.js';
-import { createDispatcher, KeepAlive } from '../transport/agent.js';
+import { createTransport, KeepAlive } from '../transport/agent.js';
+import type { Transport } from '../transport/transport.js';
 import type { HostTurns, RunClock } from './context.js';
 import { HostGate } from './host-gate.js';
 import { RateLimiter } from '../transport/rate.js';
@@ -13,9 +13,9 @@ import { RateLimiter } from '../transport/rate.js';
  * still gets all of --limit-rate, a host's requests all of --host-rate).
  */
 export interface RunState {
-  dispatcher: Dispatcher;
-  /** The dispatcher was made here, so the run destroys it at its end (a given one belongs to its giver). */
-  ownsDispatcher: boolean;
+  transport: Transport;
+  /** The transport was made here, so the run destroys it at its end (a given one belongs to its giver). */
+  ownsTransport: boolean;
   limiter: RateLimiter | undefined;
   hostGate: HostTurns | undefined;
   keepAlive: KeepAlive;
@@ -24,10 +24,10 @@ export interface RunState {
 }
 
 export interface RunStateInit {
-  /** PEM text of --ca-certificate, for a dispatcher made here. */
+  /** PEM text of --ca-certificate, for a transport made here. */
   ca?: string | undefined;
   /** A connection pool to use instead of a new one (a queue worker's, shared by its shards). */
-  dispatcher?: Dispatcher | undefined;
+  transport?: Transport | undefined;
   /**
    * Event loops the run is spread over (--mode threads: one per worker thread). Each keeps alive an equal share
    * of the run's connections. @default 1
@@ -42,24 +42,24 @@ export interface RunStateInit {
 }
 
 /**
- * The run's connection pool: the one given (init, else DownloadOptions.dispatcher) or a new one. `opts` are the
+ * The run's connection pool: the one given (init, else DownloadOptions.transport) or a new one. `opts` are the
  * options fitted to the open-file limit (withinOpenFiles), which cap the connections per host.
  */
-export function runDispatcher(
+export function runTransport(
   opts: NormalizedOptions,
-  init: Pick<RunStateInit, 'ca' | 'dispatcher'> = {},
-): { dispatcher: Dispatcher; ownsDispatcher: boolean } {
-  const given = init.dispatcher ?? opts.dispatcher;
-  return { dispatcher: given ?? createDispatcher(opts, init.ca), ownsDispatcher: given === undefined };
+  init: Pick<RunStateInit, 'ca' | 'transport'> = {},
+): { transport: Transport; ownsTransport: boolean } {
+  const given = init.transport ?? opts.transport;
+  return { transport: given ?? createTransport(opts, init.ca), ownsTransport: given === undefined };
 }
 
 /** One event loop's share of the run state (see RunState). */
 export function runState(opts: NormalizedOptions, init: RunStateInit = {}): RunState {
   const loops = init.loops ?? 1;
-  const { dispatcher, ownsDispatcher } = runDispatcher(opts, init);
+  const { transport, ownsTransport } = runTransport(opts, init);
   return {
-    dispatcher,
-    ownsDispatcher,
+    transport,
+    ownsTransport,
     limiter:
       opts.limitRateBytes === undefined
         ? undefined
@@ -70,7 +70,7 @@ export function runState(opts: NormalizedOptions, init: RunStateInit = {}): RunS
         : (init.hostGate ?? new HostGate(opts.hostRate, init.clock?.now, opts.retry.maxRetryAfterMs)),
     // 4 x -j origins kept alive in all, and the open-file limit's connections, split over the loops.
     keepAlive: new KeepAlive(
-      dispatcher,
+      transport,
       Math.max(1, Math.floor((4 * opts.concurrency) / loops)),
       Math.floor(opts.maxConnections / loops),
     ),

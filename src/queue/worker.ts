@@ -9,7 +9,7 @@ import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
 import { insecureWarning, loadCaCertificate } from '../transport/agent.js';
 import { withinOpenFiles } from '../policy/open-files.js';
-import { runDispatcher } from '../policy/run-state.js';
+import { runTransport } from '../policy/run-state.js';
 import { readShard } from '../shards/merge.js';
 import { readMarker } from '../shards/marker.js';
 import type { ShardMarker } from '../shards/shards.js';
@@ -127,17 +127,16 @@ export async function runWorker(
   // One connection pool for every shard this worker runs (each shard is a run of its own): no reconnecting to
   // the same hosts, and no new connection's first-answer delay, at every shard. Sized as each shard's run sizes
   // its own (-j fitted to the open-file limit); that run says the warning when -j is lowered.
-  const { dispatcher, ownsDispatcher } = runDispatcher(
-    withinOpenFiles({ ...normalized, onEvent: () => {} }),
-    { ca },
-  );
+  const { transport, ownsTransport } = runTransport(withinOpenFiles({ ...normalized, onEvent: () => {} }), {
+    ca,
+  });
   // Said once by the worker, whose connection pool every shard's run uses (those runs say nothing).
   const insecure = insecureWarning(normalized);
   if (insecure !== undefined) o.onEvent?.(0, { type: 'warning', message: insecure });
   const name = o.queue ?? DEFAULT_QUEUE;
   const worker = new ShardWorker(
     name,
-    (job, token) => runShard(job, token, { o, root, target, connection, dispatcher, done }),
+    (job, token) => runShard(job, token, { o, root, target, connection, transport, done }),
     {
       connection,
       concurrency: shardsAtOnce,
@@ -220,7 +219,7 @@ export async function runWorker(
     const up = connection.status === 'ready';
     await within(Promise.all([worker.close(!up), queue.close()]), target.timeoutMs);
     connection.disconnect();
-    if (ownsDispatcher) await dispatcher.destroy().catch(() => {});
+    if (ownsTransport) await transport.destroy().catch(() => {});
   }
   return done;
 }
@@ -230,7 +229,7 @@ interface ShardContext {
   root: string;
   target: RedisTarget;
   connection: Redis;
-  dispatcher: NonNullable<DownloadOptions['dispatcher']>;
+  transport: NonNullable<DownloadOptions['transport']>;
   done: { shards: number; failedUrls: number; failedShards: number };
 }
 
@@ -254,7 +253,7 @@ async function runShard(job: Job<unknown>, token: string | undefined, c: ShardCo
   try {
     summary = await download({
       ...o.get,
-      dispatcher: c.dispatcher,
+      transport: c.transport,
       sources: [file],
       shardSize: d.size,
       shard: {

@@ -33,7 +33,7 @@ export const REQUEST_OPTIONS: ReadonlySet<string> = new Set([
 const SECRET = new Set(['http-user', 'http-passwd']);
 
 /**
- * Headers an entry may not set: dlpool asks for ranges itself (resume, -x), and undici refuses to send the
+ * Headers an entry may not set: dlpool asks for ranges itself (resume, -x), and the HTTP client refuses to send the
  * connection's own headers (a list line would fail every attempt of its entry instead of once, here).
  */
 const NOT_PER_ENTRY: ReadonlyMap<string, string> = new Map([
@@ -136,7 +136,7 @@ function ownUrl(url: string): string {
 
 /**
  * Why an entry's request settings cannot be used, or undefined: for entries given to the library as objects,
- * which no list line checked (a header undici refuses would fail every attempt of the entry instead).
+ * which no list line checked (a header the HTTP client refuses would fail every attempt of the entry instead).
  */
 export function requestProblem(entry: ListEntry): string | undefined {
   if (entry.headers !== undefined) return headersProblem(entry.headers) ?? settingsProblem(entry);

@@ -5,6 +5,8 @@ import { DlpoolError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import type { ProxySettings } from './proxy.js';
 import { H2Closer } from './h2-close.js';
+import type { OpenConnections, Transport } from './transport.js';
+import { undiciTransport } from './undici.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -51,15 +53,15 @@ export async function loadCaCertificate(file: string): Promise<string> {
  * leaves, see fitOpenFiles) every connection is closed after its response.
  */
 export class KeepAlive {
-  /** Open connections per origin, from the dispatcher's connect and disconnect events. */
-  readonly #open: Connections;
+  /** Open connections per origin, as the transport counts them. */
+  readonly #open: OpenConnections;
 
   constructor(
-    dispatcher: Dispatcher,
+    transport: Transport,
     readonly limit: number,
     readonly maxConnections = Infinity,
   ) {
-    this.#open = openConnections(dispatcher);
+    this.#open = transport.open;
   }
 
   /** Origins with a connection open now. */
@@ -79,34 +81,6 @@ export class KeepAlive {
       this.#open.total >= this.maxConnections
     );
   }
-}
-
-interface Connections {
-  byOrigin: Map<string, number>;
-  total: number;
-}
-
-/** Per dispatcher, counted once however many runs use it (a queue worker's runs share one). */
-const counted = new WeakMap<Dispatcher, Connections>();
-
-function openConnections(dispatcher: Dispatcher): Connections {
-  let open = counted.get(dispatcher);
-  if (open) return open;
-  const c: Connections = { byOrigin: new Map(), total: 0 };
-  dispatcher.on('connect', (origin) => {
-    const k = String(origin);
-    c.byOrigin.set(k, (c.byOrigin.get(k) ?? 0) + 1);
-    c.total++;
-  });
-  dispatcher.on('disconnect', (origin) => {
-    const k = String(origin);
-    const n = (c.byOrigin.get(k) ?? 1) - 1;
-    if (n <= 0) c.byOrigin.delete(k);
-    else c.byOrigin.set(k, n);
-    c.total = Math.max(0, c.total - 1);
-  });
-  counted.set(dispatcher, (open = c));
-  return open;
 }
 
 /** What the connection pool is made from: the run's options (NormalizedOptions) hold these. */
@@ -137,8 +111,13 @@ function originTls(opts: AgentSettings, ca: string | undefined): { ca?: string; 
   return ca === undefined ? {} : { ca };
 }
 
+/** The run's transport: undici over createDispatcher's pool. */
+export function createTransport(opts: AgentSettings, ca?: string): Transport {
+  return undiciTransport(createDispatcher(opts, ca));
+}
+
 /**
- * One dispatcher per run (or one given, see DownloadOptions.dispatcher): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
+ * One dispatcher per run (or one given, see DownloadOptions.transport): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
  * (undici's headersTimeout/bodyTimeout are both "time without a byte", which is what --timeout means).
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
  */

@@ -1,16 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { MAX_DELAY_MS } from '../option-values.js';
-import type { RateLimiter } from './rate.js';
 import { ResponseBody } from './response-body.js';
-import { type SpeedFloor, unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
-
-export interface RawResponse {
-  statusCode: number;
-  /** The reason phrase as the server sent it (--verbose shows it). */
-  statusText: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: ResponseBody;
-}
+import type { TransportRequest, TransportResponse } from './transport.js';
+import { unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
 
 /** Response headers as undici's request() gives them: names lower-cased, repeated ones as arrays. */
 function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefined> {
@@ -31,26 +23,7 @@ function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefin
  * following as a ResponseBody. Rejects when the request fails before the headers (connect errors, timeouts,
  * `signal`). `signal` aborting later destroys the body with the signal's reason.
  */
-export function dispatchGet(
-  dispatcher: Dispatcher,
-  req: {
-    origin: string;
-    path: string;
-    headers: Record<string, string>;
-    signal: AbortSignal;
-    speed?: SpeedFloor | undefined;
-    /** --limit-rate: the run's shared bucket; the socket pauses while it refills. */
-    limiter?: RateLimiter | undefined;
-    /** Close the connection after the response ("connection: close"). */
-    close?: boolean | undefined;
-    /** The time from sending the request to its final headers, informational (1xx) answers included. */
-    headersTimeoutMs?: number | undefined;
-    /** undici's headers and body timeouts for this request, over the dispatcher's (an entry's timeout=). */
-    idleTimeoutMs?: number | undefined;
-    /** HEAD for --spider. @default 'GET' */
-    method?: 'GET' | 'HEAD' | undefined;
-  },
-): Promise<RawResponse> {
+export function dispatchGet(dispatcher: Dispatcher, req: TransportRequest): Promise<TransportResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = req;
     let abort: ((reason: Error) => void) | undefined;

@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
 import { KeepAlive } from '../../src/transport/agent.js';
+import { undiciTransport } from '../../src/index.js';
 import { engine, MODES, tmpDir } from '../helpers/tmp.js';
 
 /**
@@ -91,15 +92,16 @@ describe('a dispatcher shared by runs (a queue worker runs one per shard)', () =
       Array.from({ length: 8 }, (_, i) => `http://127.0.0.1:${port}/s${i}.bin`).join('\n'),
     );
     const dispatcher = new Agent({ connections: 2 });
+    const transport = undiciTransport(dispatcher);
     try {
       connections = 0;
-      const first = await download({ sources: [list], dir: path.join(dir, 'a'), concurrency: 2, dispatcher });
+      const first = await download({ sources: [list], dir: path.join(dir, 'a'), concurrency: 2, transport });
       const opened = connections;
       const second = await download({
         sources: [list],
         dir: path.join(dir, 'b'),
         concurrency: 2,
-        dispatcher,
+        transport,
       });
       expect([first.downloaded, second.downloaded]).toEqual([8, 8]);
       expect(opened).toBeGreaterThanOrEqual(1);
@@ -115,8 +117,8 @@ describe('KeepAlive', () => {
   it('past maxConnections open connections (what the open-file limit leaves), every one is closed after use', async () => {
     const agent = new Agent({ keepAliveTimeout: 30_000 });
     try {
-      const few = new KeepAlive(agent, 100, 2);
-      const enough = new KeepAlive(agent, 100, 3);
+      const few = new KeepAlive(undiciTransport(agent), 100, 2);
+      const enough = new KeepAlive(undiciTransport(agent), 100, 3);
       const ports = servers.slice(0, 2).map(portOf);
       for (const p of ports) {
         const res = await agent.request({ origin: `http://127.0.0.1:${p}`, path: '/k', method: 'GET' });

@@ -3,10 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeOptions } from '../../../src/options.js';
 import { HostGate } from '../../../src/policy/host-gate.js';
 import { type RunState, runState } from '../../../src/policy/run-state.js';
+import { undiciTransport } from '../../../src/transport/undici.js';
 
 const made: RunState[] = [];
 afterEach(async () => {
-  await Promise.all(made.splice(0).map((r) => (r.ownsDispatcher ? r.dispatcher.destroy() : undefined)));
+  await Promise.all(made.splice(0).map((r) => (r.ownsTransport ? r.transport.destroy() : undefined)));
 });
 
 function build(...args: Parameters<typeof runState>): RunState {
@@ -25,7 +26,7 @@ describe('runState', () => {
     expect((r.hostGate as HostGate).rateOf('h:1')).toBeCloseTo(9);
     expect(r.keepAlive.limit).toBe(24);
     expect(r.keepAlive.maxConnections).toBe(90);
-    expect(r.ownsDispatcher).toBe(true);
+    expect(r.ownsTransport).toBe(true);
   });
 
   it('gives each of several event loops an equal share of connections, but the run’s one rate bucket and gates', () => {
@@ -44,12 +45,12 @@ describe('runState', () => {
   it('leaves out the limits not asked for, and keeps a given pool its giver’s', async () => {
     const agent = new Agent();
     try {
-      const r = build(normalizeOptions({}), { dispatcher: agent });
+      const r = build(normalizeOptions({}), { transport: undiciTransport(agent) });
       expect(r.limiter).toBeUndefined();
       expect(r.hostGate).toBeUndefined();
       expect(r.keepAlive.maxConnections).toBe(Infinity);
-      expect(r.dispatcher).toBe(agent);
-      expect(r.ownsDispatcher).toBe(false);
+      expect(r.transport).toBe(undiciTransport(agent));
+      expect(r.ownsTransport).toBe(false);
     } finally {
       await agent.destroy();
     }
