@@ -30,7 +30,7 @@ const undiciAgentsOnly = {
   name: 'undici-agents-only',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'transport', 'agent.ts'))
+      args.importer.endsWith(path.join('src', 'transport', 'undici', 'agent.ts'))
         ? { path: 'undici-agents', namespace: 'dlpool' }
         : undefined,
     );

@@ -5,7 +5,7 @@ import { DlpoolError, UsageError } from './errors.js';
 import { shardJobs } from './shards/shard-jobs.js';
 import { ShardStore } from './shards/shards.js';
 import type { ErrorInfo, FileResult } from './events.js';
-import { insecureWarning, loadCaCertificate } from './transport/agent.js';
+import { insecureWarning, loadCaCertificate } from './transport/settings.js';
 import { loadNetrc } from './credentials/netrc.js';
 import { withinOpenFiles } from './policy/open-files.js';
 import { runState } from './policy/run-state.js';

@@ -8,7 +8,7 @@ import type { Job } from '../jobs/job.js';
 import type { NameClaimer } from '../jobs/naming.js';
 import { MAX_DELAY_MS, type NormalizedOptions } from '../options.js';
 import type { ExpectedDigests } from '../verify/manifest.js';
-import type { KeepAlive } from '../transport/agent.js';
+import type { KeepAlive } from '../transport/keep-alive.js';
 import type { Transport } from '../transport/transport.js';
 import type { NetrcEntry } from '../credentials/netrc.js';
 import type { CookieAccess } from '../credentials/cookie-access.js';

@@ -1,4 +1,5 @@
 import type { ResponseBody } from '../transport/response-body.js';
+import { transportError } from '../transport/failure.js';
 import type { GetResponse } from './http.js';
 
 /** What a response's headers say about the body: its length, range and validator. */
@@ -41,5 +42,5 @@ export function acceptsRanges(res: GetResponse): boolean {
  * the attempt is classified as a network failure and retried.
  */
 export function bodyFailure(body: ResponseBody): Error {
-  return body.errored ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' });
+  return body.errored ?? transportError('closed', 'the response closed early');
 }

@@ -1,5 +1,6 @@
 import type { NormalizedOptions } from '../options.js';
-import { createTransport, KeepAlive } from '../transport/agent.js';
+import { KeepAlive } from '../transport/keep-alive.js';
+import { createTransport } from '../transport/default.js';
 import type { Transport } from '../transport/transport.js';
 import type { HostTurns, RunClock } from './context.js';
 import { HostGate } from './host-gate.js';

@@ -7,7 +7,7 @@ import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
 import { makeFolders } from '../file/folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
-import { insecureWarning, loadCaCertificate } from '../transport/agent.js';
+import { insecureWarning, loadCaCertificate } from '../transport/settings.js';
 import { withinOpenFiles } from '../policy/open-files.js';
 import { runTransport } from '../policy/run-state.js';
 import { readShard } from '../shards/merge.js';

@@ -6,6 +6,7 @@ import type { Segment } from '../file/resume-state.js';
 import type { Job } from '../jobs/job.js';
 import { fileError } from '../file/file-error.js';
 import { classifyNetworkError } from '../transport/classify.js';
+import { transportError } from '../transport/failure.js';
 import { emitRetry, type FetchContext, sleepOf } from '../policy/context.js';
 import type { GetResponse } from '../policy/http.js';
 import { bodyFailure, contentRange, header, lengthOf, validatorOf } from '../policy/headers.js';
@@ -164,7 +165,7 @@ class SegmentedRun {
         await this.#pump(seg, res);
         res = undefined;
         if (seg.pos === before) {
-          throw Object.assign(new Error('the range ended before its first byte'), { code: 'UND_ERR_SOCKET' });
+          throw transportError('closed', 'the range ended before its first byte');
         }
       } catch (err) {
         res = undefined;

@@ -1,9 +1,7 @@
 import { DlpoolError, errnoOf, TimeoutError } from '../errors.js';
+import { failureOf } from './failure.js';
 
 const NETWORK_CODES = new Set([
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -34,25 +32,24 @@ export interface ErrorContext {
   timeoutMs: number;
 }
 
-/** Maps what undici throws onto dlpool's codes; a DlpoolError passes through unchanged. */
+/**
+ * Maps what a transport fails with (its TransportFailure, else the socket's errno or Node's code) onto dlpool's
+ * codes; a DlpoolError passes through unchanged.
+ */
 export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolError {
   if (err instanceof DlpoolError) return err;
   const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
   const init = { url: ctx.url, attempt: ctx.attempt, cause: err };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new TimeoutError('connect', ctx.connectTimeoutMs, init);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new TimeoutError('headers', ctx.timeoutMs, init);
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError('body', ctx.timeoutMs, init);
+  const failure = failureOf(err);
+  if (failure === 'connect-timeout') return new TimeoutError('connect', ctx.connectTimeoutMs, init);
+  if (failure === 'headers-timeout') return new TimeoutError('headers', ctx.timeoutMs, init);
+  if (failure === 'body-timeout') return new TimeoutError('body', ctx.timeoutMs, init);
   const message = err instanceof Error ? err.message : String(err);
   // Errors that come back every time: retrying only delays the report.
-  const parser = err instanceof Error && err.name === 'HTTPParserError';
-  if (parser || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW') {
+  if (failure === 'protocol') {
     return new DlpoolError('ERR_DL_PROTOCOL', code ? `${message} (${code})` : message, init);
   }
-  if (
-    code === 'UND_ERR_INVALID_ARG' ||
-    code === 'ERR_INVALID_CHAR' ||
-    code === 'ERR_HTTP_INVALID_HEADER_VALUE'
-  ) {
+  if (failure === 'request' || code === 'ERR_INVALID_CHAR' || code === 'ERR_HTTP_INVALID_HEADER_VALUE') {
     return new DlpoolError('ERR_DL_REQUEST', message, init);
   }
   const tls = tlsCodeOf(err);
@@ -66,8 +63,8 @@ export function classifyNetworkError(err: unknown, ctx: ErrorContext): DlpoolErr
       errno: 'ENOTFOUND',
     });
   }
-  if (NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {
-    // The socket's errno hides under undici's wrapper; surface it.
+  if (failure === 'closed' || NETWORK_CODES.has(code) || errnoOf(err) !== undefined) {
+    // The socket's errno hides under the client's wrapper; surface it.
     const errno = errnoOf(err) ?? errnoOf((err as { cause?: unknown }).cause);
     return new DlpoolError('ERR_DL_NETWORK', errno ? `${message} (${errno})` : message, { ...init, errno });
   }

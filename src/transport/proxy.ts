@@ -10,7 +10,7 @@ export interface ProxySettings {
 /** HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case) as curl reads them, each proxy checked (proxyUrl). */
 export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
   // curl reads lower-case http_proxy only (upper-case HTTP_PROXY is ignored there for CGI safety), but the
-  // upper-case forms of https_proxy and no_proxy; we accept either case, lower-case first, as undici does.
+  // upper-case forms of https_proxy and no_proxy; we accept either case, lower-case first, as the proxy agent does.
   const [httpName, httpProxy] = envOf(env, 'http_proxy');
   const [httpsName, httpsProxy] = envOf(env, 'https_proxy');
   const noProxy = envOf(env, 'no_proxy')[1];

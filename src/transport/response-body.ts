@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { transportError } from './failure.js';
 
 /** Bytes that may wait in a body nobody reads yet (or that is paused) before the socket is paused too. */
 const QUEUE_MAX_BYTES = 1024 * 1024;
@@ -6,8 +7,8 @@ const QUEUE_MAX_BYTES = 1024 * 1024;
 const DUMP_MAX_BYTES = 128 * 1024;
 
 /**
- * A response body fed straight from undici's dispatch handler: 'data', 'end', 'error' and 'close' events,
- * pause/resume that reach the socket, destroy() that aborts the request. Not undici's Readable: its buffering and
+ * A response body fed straight from the transport's handler: 'data', 'end', 'error' and 'close' events,
+ * pause/resume that reach the socket, destroy() that aborts the request. Not a Readable: its buffering and
  * stream machinery cost more than the bytes themselves on small files, and its backpressure (a socket paused
  * whenever 64 KiB wait) halves the throughput of large ones. Only what dlpool uses is here.
  *
@@ -26,7 +27,7 @@ export class ResponseBody extends EventEmitter {
   #queued = 0;
   #flowing = false;
   #paused = false;
-  /** undici has delivered the last byte (onComplete); 'end' follows once the queue is delivered. */
+  /** The transport has delivered the last byte (complete()); 'end' follows once the queue is delivered. */
   #complete = false;
   #scheduled = false;
   #socketPaused = false;
@@ -121,9 +122,7 @@ export class ResponseBody extends EventEmitter {
 
   /** Why the body did not end: its error, or a connection closed early (as a Readable's would say). */
   #failure(err: Error | undefined): Error {
-    return (
-      this.errored ?? err ?? Object.assign(new Error('the response closed early'), { code: 'UND_ERR_SOCKET' })
-    );
+    return this.errored ?? err ?? transportError('closed', 'the response closed early');
   }
 
   pause(): this {
@@ -141,8 +140,7 @@ export class ResponseBody extends EventEmitter {
   /** Stops the body: the request is aborted; 'error' (with `err`) and 'close' follow. */
   destroy(err?: Error): this {
     if (this.destroyed) return this;
-    const reason =
-      err ?? Object.assign(new Error('the response body was destroyed'), { code: 'UND_ERR_ABORTED' });
+    const reason = err ?? transportError('aborted', 'the response body was destroyed');
     if (!this.#complete) this.abortRequest(reason);
     this.#finish(err);
     return this;

@@ -9,7 +9,7 @@ import { redactText } from '../errors.js';
 
 const HIDDEN = '[redacted]';
 
-/** The request of one hop: its line, Host, and the headers dlpool gives undici. */
+/** The request of one hop: its line, Host, and the headers dlpool gives the transport. */
 export function requestLines(url: URL, headers: Readonly<Record<string, string>>, close: boolean): string[] {
   const lines = [`> GET ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`> ${name}: ${shownValue(name, value)}`);

@@ -4,7 +4,7 @@ import type { SpeedFloor } from './speed-floor.js';
 
 /**
  * dlpool's HTTP client, as the policy (redirects, retries, resume) sees it: one request in, its status, headers and
- * body out. The undici adapter (undici.ts) is the one the runs use; tests give scripted ones. A failure before
+ * body out. The adapter in undici/ is the one runs make (default.ts); tests give scripted ones. A failure before
  * the headers rejects `request()`, one after fails the body; classifyNetworkError turns either into dlpool's codes.
  */
 export interface Transport {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/download.js';
-import { KeepAlive } from '../../src/transport/agent.js';
+import { KeepAlive } from '../../src/transport/keep-alive.js';
 import { undiciTransport } from '../../src/index.js';
 import { engine, MODES, tmpDir } from '../helpers/tmp.js';
 

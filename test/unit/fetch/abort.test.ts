@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onAbortOf } from '../../../src/transport/dispatch.js';
+import { onAbortOf } from '../../../src/transport/undici/dispatch.js';
 
 describe('onAbortOf', () => {
   it('calls every subscriber still subscribed when the signal aborts, once, through one listener', () => {

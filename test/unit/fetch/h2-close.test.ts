@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../../src/transport/agent.js';
-import { originOf } from '../../../src/transport/h2-close.js';
+import { createDispatcher } from '../../../src/transport/undici/agent.js';
+import { originOf } from '../../../src/transport/undici/h2-close.js';
 import { normalizeOptions } from '../../../src/options.js';
 import { type H2TestServer, startH2Server } from '../../helpers/h2.js';
 import { TEST_CA_FILE } from '../../helpers/http.js';

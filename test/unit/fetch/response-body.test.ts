@@ -48,7 +48,7 @@ describe('ResponseBody.collect', () => {
   it('rejects at once for a body already destroyed, and says "closed early" for one destroyed without a reason', async () => {
     const { b } = body();
     b.destroy();
-    await expect(b.collect([], 4)).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+    await expect(b.collect([], 4)).rejects.toMatchObject({ failure: 'closed' });
     const second = body().b;
     const pending = second.collect([], 4);
     second.destroy();

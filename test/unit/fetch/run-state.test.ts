@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeOptions } from '../../../src/options.js';
 import { HostGate } from '../../../src/policy/host-gate.js';
 import { type RunState, runState } from '../../../src/policy/run-state.js';
-import { undiciTransport } from '../../../src/transport/undici.js';
+import { undiciTransport } from '../../../src/transport/undici/adapter.js';
 
 const made: RunState[] = [];
 afterEach(async () => {

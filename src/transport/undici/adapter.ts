@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { dispatchGet } from './dispatch.js';
-import type { OpenConnections, Transport } from './transport.js';
+import type { OpenConnections, Transport } from '../transport.js';
 
 /** One adapter per dispatcher, so runs sharing a pool share its connection count too. */
 const adapters = new WeakMap<Dispatcher, Transport>();

@@ -1,8 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { MAX_DELAY_MS } from '../option-values.js';
-import { ResponseBody } from './response-body.js';
-import type { TransportRequest, TransportResponse } from './transport.js';
-import { unwatchSpeed, type Watched, watchSpeed } from './speed-floor.js';
+import { MAX_DELAY_MS } from '../../option-values.js';
+import { ResponseBody } from '../response-body.js';
+import { type TransportError, transportError, type TransportFailure } from '../failure.js';
+import type { TransportRequest, TransportResponse } from '../transport.js';
+import { unwatchSpeed, type Watched, watchSpeed } from '../speed-floor.js';
 
 /** Response headers as undici's request() gives them: names lower-cased, repeated ones as arrays. */
 function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefined> {
@@ -107,6 +108,7 @@ export function dispatchGet(dispatcher: Dispatcher, req: TransportRequest): Prom
       },
       onError(err) {
         done();
+        tag(err);
         if (!settled) {
           settled = true;
           reject(err);
@@ -121,7 +123,7 @@ export function dispatchGet(dispatcher: Dispatcher, req: TransportRequest): Prom
       dispatcher.dispatch(req.close ? { ...o, reset: true } : o, handler);
     } catch (err) {
       done();
-      reject(err);
+      reject(tag(err));
     }
   });
 }
@@ -153,19 +155,39 @@ export function onAbortOf(signal: AbortSignal, fn: () => void): () => void {
   return () => set.delete(fn);
 }
 
-/** Classified as undici's own headers timeout (a TimeoutError, phase 'headers'). */
+/** A headers timeout, as undici's own (a TimeoutError, phase 'headers'). */
 function headersTimeout(ms: number): Error {
-  return Object.assign(new Error(`no final answer within ${ms} ms (informational answers only)`), {
-    code: 'UND_ERR_HEADERS_TIMEOUT',
-  });
+  return transportError('headers-timeout', `no final answer within ${ms} ms (informational answers only)`);
 }
 
 function abortError(reason: unknown): Error {
-  return Object.assign(
-    new Error(`the request was aborted${reason === undefined ? '' : `: ${String(reason)}`}`),
-    {
-      name: 'AbortError',
-      code: 'UND_ERR_ABORTED',
-    },
+  const err = transportError(
+    'aborted',
+    `the request was aborted${reason === undefined ? '' : `: ${String(reason)}`}`,
   );
+  err.name = 'AbortError';
+  return err;
+}
+
+/** undici's error codes as transport failures; the others (a socket's errno, TLS) are read by classifyNetworkError. */
+const FAILURES: Readonly<Record<string, TransportFailure>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect-timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'headers-timeout',
+  UND_ERR_BODY_TIMEOUT: 'body-timeout',
+  UND_ERR_SOCKET: 'closed',
+  UND_ERR_CLOSED: 'closed',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'closed',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol',
+  UND_ERR_INVALID_ARG: 'request',
+  UND_ERR_ABORTED: 'aborted',
+};
+
+/** Marks an undici error with its TransportFailure (in place: the error keeps its message, code and cause). */
+function tag(err: unknown): unknown {
+  if (!(err instanceof Error) || 'failure' in err) return err;
+  const code = 'code' in err ? String(err.code) : '';
+  const failure =
+    FAILURES[code] ?? (err.name === 'HTTPParserError' || code.startsWith('HPE_') ? 'protocol' : undefined);
+  if (failure !== undefined) (err as TransportError).failure = failure;
+  return err;
 }
