@@ -4,8 +4,8 @@ import type { SpeedFloor } from './speed-floor.js';
 
 /**
  * dlpool's HTTP client, as the policy (redirects, retries, resume) sees it: one request in, its status, headers and
- * body out. The adapter in undici/ is the one runs make (default.ts); tests give scripted ones. A failure before
- * the headers rejects `request()`, one after fails the body; classifyNetworkError turns either into dlpool's codes.
+ * body out. Runs make the one default.ts names; tests give scripted ones. A failure before the headers rejects
+ * `request()`, one after fails the body; classifyNetworkError turns either into dlpool's codes.
  */
 export interface Transport {
   request(req: TransportRequest): Promise<TransportResponse>;
