@@ -40,7 +40,11 @@ export interface TransportResponse {
   /** Names lower-cased, repeated ones as arrays. */
   headers: Record<string, string | string[] | undefined>;
   body: ResponseBody;
+  /** The HTTP version the answer came over, when the transport knows it. */
+  protocol?: HttpVersion | undefined;
 }
+
+export type HttpVersion = '1.1' | '2';
 
 export interface OpenConnections {
   /** Open connections per origin. */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { dispatchGet } from './dispatch.js';
+import { dispatchGet, type ProtocolOf } from './dispatch.js';
 import type { OpenConnections, Transport } from '../transport.js';
 
 /** One adapter per dispatcher, so runs sharing a pool share its connection count too. */
@@ -7,13 +7,14 @@ const adapters = new WeakMap<Dispatcher, Transport>();
 
 /**
  * dlpool's Transport over an undici Dispatcher (an Agent, a ProxyAgent, a Pool...): how a caller shares its
- * own connection pool with runs (DownloadOptions.transport). destroy() destroys the dispatcher.
+ * own connection pool with runs (DownloadOptions.transport). destroy() destroys the dispatcher. `protocolOf`
+ * tells the HTTP version an origin is served over (its answers' `protocol`), when the pool is dlpool's own.
  */
-export function undiciTransport(dispatcher: Dispatcher): Transport {
+export function undiciTransport(dispatcher: Dispatcher, protocolOf?: ProtocolOf): Transport {
   let t = adapters.get(dispatcher);
   if (t === undefined) {
     t = {
-      request: (req) => dispatchGet(dispatcher, req),
+      request: (req) => dispatchGet(dispatcher, req, protocolOf),
       open: openConnections(dispatcher),
       destroy: () => dispatcher.destroy(),
     };

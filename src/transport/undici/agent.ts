@@ -1,6 +1,6 @@
 import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import type { AgentSettings } from '../settings.js';
-import type { Transport } from '../transport.js';
+import type { HttpVersion, Transport } from '../transport.js';
 import { undiciTransport } from './adapter.js';
 import { H2Closer } from './h2-close.js';
 
@@ -14,10 +14,18 @@ function originTls(opts: AgentSettings, ca: string | undefined): { ca?: string; 
   return ca === undefined ? {} : { ca };
 }
 
-/** The run's transport: undici over createDispatcher's pool. */
+/**
+ * The run's transport: undici over createDispatcher's pool. Its answers say their HTTP version: 2 where the
+ * origin's connection negotiated h2 (--http2), 1.1 elsewhere.
+ */
 export function createTransport(opts: AgentSettings, ca?: string): Transport {
-  return undiciTransport(createDispatcher(opts, ca));
+  const { dispatcher, closer } = pool(opts, ca);
+  const protocolOf = closer ? (origin: string) => (closer.isH2(origin) ? HTTP_2 : HTTP_1_1) : () => HTTP_1_1;
+  return undiciTransport(dispatcher, protocolOf);
 }
+
+const HTTP_2: HttpVersion = '2';
+const HTTP_1_1: HttpVersion = '1.1';
 
 /**
  * One dispatcher per run (or one given, see DownloadOptions.transport): keep-alive connection pools per origin, the connect timeout, and the idle timeouts
@@ -25,6 +33,10 @@ export function createTransport(opts: AgentSettings, ca?: string): Transport {
  * With a proxy configured, EnvHttpProxyAgent applies NO_PROXY the way curl does.
  */
 export function createDispatcher(opts: AgentSettings, ca?: string): Dispatcher {
+  return pool(opts, ca).dispatcher;
+}
+
+function pool(opts: AgentSettings, ca: string | undefined): { dispatcher: Dispatcher; closer?: H2Closer } {
   const tls = originTls(opts, ca);
   // h2 where the server's ALPN answer takes it, HTTP/1.1 elsewhere; http: is never upgraded (no h2c). Over h2,
   // KeepAlive's close-after-response is done by H2Closer (undici keeps h2 connections open).
@@ -54,5 +66,5 @@ export function createDispatcher(opts: AgentSettings, ca?: string): Dispatcher {
         ...(opts.proxy.noProxy !== undefined ? { noProxy: opts.proxy.noProxy } : {}),
       })
     : new Agent(common);
-  return closer ? dispatcher.compose(closer.interceptor) : dispatcher;
+  return closer ? { dispatcher: dispatcher.compose(closer.interceptor), closer } : { dispatcher };
 }

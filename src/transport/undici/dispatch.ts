@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { MAX_DELAY_MS } from '../../option-values.js';
 import { ResponseBody } from '../response-body.js';
 import { type TransportError, transportError, type TransportFailure } from '../failure.js';
-import type { TransportRequest, TransportResponse } from '../transport.js';
+import type { HttpVersion, TransportRequest, TransportResponse } from '../transport.js';
 import { unwatchSpeed, type Watched, watchSpeed } from '../speed-floor.js';
 
 /** Response headers as undici's request() gives them: names lower-cased, repeated ones as arrays. */
@@ -19,12 +19,19 @@ function parseHeaders(raw: Buffer[]): Record<string, string | string[] | undefin
   return out;
 }
 
+/** The HTTP version `origin` is served over, as the pool knows it. */
+export type ProtocolOf = (origin: string) => HttpVersion;
+
 /**
  * One GET through undici's dispatch(): resolves with the status and headers as soon as they arrive, the body
  * following as a ResponseBody. Rejects when the request fails before the headers (connect errors, timeouts,
  * `signal`). `signal` aborting later destroys the body with the signal's reason.
  */
-export function dispatchGet(dispatcher: Dispatcher, req: TransportRequest): Promise<TransportResponse> {
+export function dispatchGet(
+  dispatcher: Dispatcher,
+  req: TransportRequest,
+  protocolOf?: ProtocolOf,
+): Promise<TransportResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = req;
     let abort: ((reason: Error) => void) | undefined;
@@ -74,7 +81,7 @@ export function dispatchGet(dispatcher: Dispatcher, req: TransportRequest): Prom
         const headers = parseHeaders(rawHeaders as unknown as Buffer[]);
         const length = Number(headers['content-length']);
         if (Number.isSafeInteger(length) && length >= 0) left = length;
-        resolve({ statusCode, statusText, headers, body });
+        resolve({ statusCode, statusText, headers, body, protocol: protocolOf?.(req.origin) });
         return true;
       },
       onData(chunk) {

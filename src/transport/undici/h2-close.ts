@@ -39,6 +39,11 @@ export class H2Closer {
     };
   }
 
+  /** Whether `origin` is served over h2 now (its connection negotiated it by ALPN). */
+  isH2(origin: string): boolean {
+    return this.#sockets.has(origin);
+  }
+
   /** The interceptor (Dispatcher.compose) that counts requests per origin and closes after those asking to. */
   readonly interceptor: Dispatcher.DispatcherComposeInterceptor =
     (dispatch) =>

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../../src/transport/undici/agent.js';
+import { createDispatcher, createTransport } from '../../../src/transport/undici/agent.js';
 import { originOf } from '../../../src/transport/undici/h2-close.js';
 import { normalizeOptions } from '../../../src/options.js';
 import { type H2TestServer, startH2Server } from '../../helpers/h2.js';
-import { TEST_CA_FILE } from '../../helpers/http.js';
+import { startServer, TEST_CA_FILE } from '../../helpers/http.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -62,6 +62,27 @@ describe('createDispatcher with http2: close after the response (H2Closer)', () 
       next = get(d, s.url, '/second', false);
     });
     expect(await next).toBe('/second 2.0');
+  });
+});
+
+describe('createTransport: the HTTP version of each answer', () => {
+  const get = async (t: ReturnType<typeof createTransport>, origin: string) => {
+    const res = await t.request({ origin, path: '/v', headers: {}, signal: new AbortController().signal });
+    await res.body.dump();
+    return res.protocol;
+  };
+
+  it('is 2 from an origin whose connection negotiated h2 (--http2), 1.1 from an HTTP/1.1 server', async () => {
+    const h2 = await startH2Server((_req, res) => res.end('x'));
+    const h1 = await startServer((_req, res) => res.end('x'));
+    const t = createTransport(normalizeOptions({ http2: true }), fs.readFileSync(TEST_CA_FILE, 'utf8'));
+    closers.push(
+      () => h2.close(),
+      () => h1.close(),
+      () => t.destroy(),
+    );
+    expect(await get(t, h2.url)).toBe('2');
+    expect(await get(t, h1.url)).toBe('1.1');
   });
 });
 
