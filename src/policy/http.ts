@@ -43,6 +43,8 @@ export interface GetOptions {
   netrc?: readonly NetrcEntry[] | undefined;
   /** --cookie, --cookie-jar: each hop's cookies, and where its Set-Cookie goes. */
   cookies?: CookieAccess | undefined;
+  /** --http2: offered on https: connections (the version a --verbose request line can name). */
+  http2?: boolean | undefined;
   /** --verbose: takes each hop's request lines, then its response lines (see trace.ts). */
   trace?: ((lines: string[]) => void) | undefined;
 }
@@ -71,7 +73,11 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
   for (let hop = 0; ; hop++) {
     // Credentials go in the Authorization header (above), never in the request line; origin and path hold none.
     const sent = opts.cookies ? withCookies(headers, await opts.cookies.header(url.href)) : headers;
-    opts.trace?.(requestLines(url, sent, opts.close === true));
+    if (opts.trace) {
+      // Offered HTTP/2 (https: with --http2), the version is known only from the answer.
+      const version = opts.http2 === true && url.protocol === 'https:' ? undefined : '1.1';
+      opts.trace(requestLines(url, sent, opts.close === true, opts.method ?? 'GET', version));
+    }
     const res = await opts.transport.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -84,7 +90,7 @@ export async function getFollowingRedirects(start: URL, opts: GetOptions): Promi
       idleTimeoutMs: opts.idleTimeoutMs,
       method: opts.method,
     });
-    opts.trace?.(responseLines(res.statusCode, res.statusText, res.headers));
+    opts.trace?.(responseLines(res.statusCode, res.statusText, res.headers, res.protocol));
     // Kept before a redirect is followed: the next hop may be where the cookie is for.
     const setCookie = res.headers['set-cookie'];
     if (opts.cookies && setCookie !== undefined) {

@@ -94,6 +94,7 @@ export function getForJob(
     method: o.method,
     netrc: ctx.netrc,
     cookies: ctx.cookies,
+    http2: opts.http2,
     trace: opts.verbose
       ? (lines) => ctx.emit({ type: 'headers', id: job.id, url: job.displayUrl, lines })
       : undefined,

@@ -1,4 +1,5 @@
 import { redactText } from '../errors.js';
+import type { HttpVersion } from './transport.js';
 
 /**
  * The lines of --verbose, as curl -v writes them: `> ` before what was sent, `< ` before what came back. Secrets
@@ -9,9 +10,20 @@ import { redactText } from '../errors.js';
 
 const HIDDEN = '[redacted]';
 
-/** The request of one hop: its line, Host, and the headers dlpool gives the transport. */
-export function requestLines(url: URL, headers: Readonly<Record<string, string>>, close: boolean): string[] {
-  const lines = [`> GET ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`];
+/**
+ * The request of one hop: its line, Host, and the headers dlpool gives the transport. `version`: the HTTP version
+ * it goes in, when known before the answer (HTTP/1.1 unless HTTP/2 is offered); else the line names none, and the
+ * answer's line says which it was.
+ */
+export function requestLines(
+  url: URL,
+  headers: Readonly<Record<string, string>>,
+  close: boolean,
+  method: string,
+  version: HttpVersion | undefined,
+): string[] {
+  const line = `> ${method} ${url.pathname}${url.search}${version ? ` ${httpName(version)}` : ''}`;
+  const lines = [line, `> Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`> ${name}: ${shownValue(name, value)}`);
   if (close) lines.push('> connection: close');
   return lines;
@@ -22,8 +34,9 @@ export function responseLines(
   statusCode: number,
   statusText: string,
   headers: Readonly<Record<string, string | string[] | undefined>>,
+  protocol: HttpVersion | undefined = '1.1',
 ): string[] {
-  const lines = [`< HTTP/1.1 ${statusCode}${statusText ? ` ${statusText}` : ''}`];
+  const lines = [`< ${httpName(protocol)} ${statusCode}${statusText ? ` ${statusText}` : ''}`];
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) lines.push(`< ${name}: ${shownValue(name, v)}`);
@@ -61,4 +74,9 @@ function shownValue(name: string, value: string): string {
 function cookieName(pair: string): string {
   const eq = pair.indexOf('=');
   return eq === -1 ? HIDDEN : `${pair.slice(0, eq).trim()}=${HIDDEN}`;
+}
+
+/** As curl -v names versions: `HTTP/1.1`, `HTTP/2`. */
+function httpName(v: HttpVersion): string {
+  return `HTTP/${v}`;
 }

@@ -29,4 +29,27 @@ describe.each(MODES)('%s mode', (mode) => {
     for (const f of ['a.bin', 'b.bin', 'c.bin'])
       expect(await fs.readFile(path.join(dir, f), 'utf8')).toBe(`/${mode}/${f} over 2.0`);
   });
+
+  it('-v names the version each answer came in: HTTP/2 with --http2, HTTP/1.1 without', async () => {
+    const dir = await tmpDir();
+    const args = [
+      `${s.url}/v.bin`,
+      '-d',
+      dir,
+      '--mode',
+      mode,
+      '-j',
+      '1',
+      '-v',
+      '--ca-certificate',
+      TEST_CA_FILE,
+    ];
+    const h2 = await runCli([...args, '--http2']);
+    expect(h2.code, h2.stderr).toBe(0);
+    expect(h2.stderr).toMatch(/^> GET \/v\.bin$/m);
+    expect(h2.stderr).toMatch(/^< HTTP\/2 200$/m);
+    const h1 = await runCli([...args, '--overwrite']);
+    expect(h1.stderr).toMatch(/^> GET \/v\.bin HTTP\/1\.1$/m);
+    expect(h1.stderr).toMatch(/^< HTTP\/1\.1 200/m);
+  });
 });

@@ -7,6 +7,8 @@ describe('trace lines', () => {
       new URL('http://u:p@h:81/a?b=1'),
       { authorization: 'Bearer tok', 'proxy-authorization': 'weird', cookie: 'a=1; b=2; bare', 'x-k': 'v' },
       true,
+      'GET',
+      '1.1',
     );
     expect(lines).toEqual([
       '> GET /a?b=1 HTTP/1.1',
@@ -32,5 +34,13 @@ describe('trace lines', () => {
       '< location: http://other/x',
     ]);
     expect(responseLines(200, '', {})).toEqual(['< HTTP/1.1 200']);
+  });
+
+  it('name the method sent and the HTTP version the answer came in (--spider, --http2)', () => {
+    const head = requestLines(new URL('https://h/a'), {}, false, 'HEAD', undefined);
+    expect(head[0]).toBe('> HEAD /a');
+    expect(requestLines(new URL('http://h/a'), {}, false, 'GET', '1.1')[0]).toBe('> GET /a HTTP/1.1');
+    expect(responseLines(200, '', {}, '2')).toEqual(['< HTTP/2 200']);
+    expect(responseLines(200, 'OK', {}, '1.1')).toEqual(['< HTTP/1.1 200 OK']);
   });
 });
