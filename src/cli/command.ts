@@ -114,8 +114,23 @@ export interface CommandSpec<
   readonly examples: readonly (readonly [string, string])[];
   /** Text printed after the options in --help. */
   readonly epilog?: string;
+}
+
+/**
+ * A declared command and the code that runs it, joined in commands/index.ts: a run file may read its declaration,
+ * a declaration never loads its run file, so the two never import each other.
+ */
+export interface RunnableCommand extends CommandSpec {
   /** Loads the command's code when it runs: `dlpool verify` does not pay for the HTTP client's start-up. */
-  readonly run: (args: ArgsOf<P, O>) => Promise<void>;
+  readonly run: (args: never) => Promise<void>;
+}
+
+/** `spec` with the code that runs it, the arguments typed by the declaration. */
+export function runnable<const P extends readonly PositionalSpec[], const O extends readonly OptionSpec[]>(
+  spec: CommandSpec<P, O>,
+  run: (args: ArgsOf<P, O>) => Promise<void>,
+): RunnableCommand {
+  return { ...(spec as unknown as CommandSpec), run: run as (args: never) => Promise<void> };
 }
 
 /** A command, with its arguments' type read from its declaration. */

@@ -283,6 +283,6 @@ export function completionScript(shell: Shell, commands: readonly CommandSpec[])
 }
 
 export async function runCompletion(a: { shell?: string | undefined }): Promise<void> {
-  const { COMMANDS } = await import('./commands/index.js');
+  const { SPECS: COMMANDS } = await import('./commands/specs.js');
   process.stdout.write(completionScript(a.shell as Shell, COMMANDS));
 }

@@ -1,5 +1,11 @@
 import type { Argv, Options, PositionalOptions } from 'yargs';
-import { type CommandSpec, helpText, type OptionSpec, type PositionalSpec } from './command.js';
+import {
+  type CommandSpec,
+  helpText,
+  type OptionSpec,
+  type PositionalSpec,
+  type RunnableCommand,
+} from './command.js';
 
 /**
  * An option as yargs takes it: one value per occurrence (never an array option, which swallows the URLs after
@@ -70,7 +76,11 @@ export function configure(y: Argv, c: CommandSpec, tokens: readonly string[] = [
 }
 
 /** Every command on the parser, the default one also under `$0`; `tokens` is the command line parsed. */
-export function addCommands(y: Argv, commands: readonly CommandSpec[], tokens: readonly string[] = []): Argv {
+export function addCommands(
+  y: Argv,
+  commands: readonly RunnableCommand[],
+  tokens: readonly string[] = [],
+): Argv {
   let argv = y;
   for (const c of commands) {
     const names = c.isDefault ? [commandLine(c), commandLine(c, '$0')] : commandLine(c);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { closest, expectedChoice, unknownOptionsMessage } from './argv-checks.js';
 import type { CommandSpec, OptionSpec } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { SPECS as COMMANDS } from './commands/specs.js';
 
 /** The command a command line runs: the first word when it names one, else the default (`dlpool URL`). */
 export function commandOf(tokens: readonly string[]): CommandSpec {

@@ -134,5 +134,4 @@ export const benchCommand = defineCommand({
     '--demo runs three workloads under every mode, -j, worker count and hash pool, 3 runs each: several ' +
     'minutes. Narrow it with --workloads, --modes, -j, -w and --hash-pool; --runs 1 is quicker but, one run ' +
     'measuring no noise, claims no difference and recommends nothing.',
-  run: async (a) => (await import('../bench.js')).runBenchCommand(a),
 });

@@ -20,5 +20,4 @@ export const completionCommand = defineCommand({
     ['$0 completion zsh > "${fpath[1]}/_dlpool"', 'zsh, into a folder on $fpath'],
     ['$0 completion fish > ~/.config/fish/completions/dlpool.fish', 'fish'],
   ],
-  run: async (a) => (await import('../completion.js')).runCompletion(a),
 });

@@ -6,5 +6,4 @@ export const demoCommand = defineCommand({
   positionals: [],
   options: [],
   examples: [],
-  run: async () => (await import('../demo.js')).runDemo(),
 });

@@ -12,5 +12,4 @@ export const getCommand = defineCommand({
     ['$0 -i list.txt -j 32 -c SHA256SUMS --manifest out/SHA256SUMS -d out', 'a list, checked and recorded'],
     ['cat urls.txt | $0 - --json | jq -c .results[]', 'URLs from stdin, results as JSON'],
   ],
-  run: async (a) => (await import('../get.js')).runGet(a),
 });

@@ -41,5 +41,4 @@ export const hashCommand = defineCommand({
     ['$0 hash *.iso --hash-pool threads -w 4 > SHA256SUMS', 'digests in argument order, 4 at a time'],
     ['$0 hash --algo sha512 -- -odd-name.bin', 'another algorithm; -- before names that start with -'],
   ],
-  run: async (a) => (await import('../hash.js')).runHash(a),
 });

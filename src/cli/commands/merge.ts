@@ -31,5 +31,4 @@ export const mergeCommand = defineCommand({
   examples: [
     ['$0 merge out --manifest out/SHA256SUMS', 'after every --shard I/N run into out/ has finished'],
   ],
-  run: async (a) => (await import('../merge.js')).runMerge(a),
 });

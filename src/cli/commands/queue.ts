@@ -54,5 +54,4 @@ export const queueCommand = defineCommand({
     ['$0 queue status --redis redis://10.0.0.5:6379 --watch', 'follow the shards to the end'],
     ['$0 queue results --redis redis://10.0.0.5:6379 > SHA256SUMS', 'the merged manifest'],
   ],
-  run: async (a) => (await import('../queue.js')).runQueue(a),
 });

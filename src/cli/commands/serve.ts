@@ -97,5 +97,4 @@ export const serveCommand = defineCommand({
     ['$0 serve --port 8080 --latency 40 --fail-rate 0.1', 'a slow server that fails 1 request in 10'],
   ],
   epilog: ROUTES,
-  run: async (a) => (await import('../serve.js')).runServe(a),
 });

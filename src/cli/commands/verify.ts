@@ -40,5 +40,4 @@ export const verifyCommand = defineCommand({
     ['$0 verify SHA256SUMS --hash-pool threads -w 4 -q', 'on 4 threads, print only failures'],
     ['$0 verify SHA3SUMS --algo sha3-256', 'untagged sha3-256 lines'],
   ],
-  run: async (a) => (await import('../verify.js')).runVerify(a),
 });

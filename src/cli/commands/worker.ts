@@ -56,5 +56,4 @@ export const workerCommand = defineCommand({
     ],
     ['$0 worker --redis redis://10.0.0.5:6379 --list-root . --drain', 'exit once the queue is empty'],
   ],
-  run: async (a) => (await import('../queue.js')).runWorkerCommand(a),
 });
