@@ -31,6 +31,17 @@ const onDisk = (dir: string, name: string) => fs.readFile(path.join(dir, name));
 const versions = (s: H2TestServer) => [...new Set(s.requests.map((r) => r.version))];
 
 describe.each(MODES)('%s mode', (mode) => {
+  /** The one file `p` of `s` over --http2, trusting the test certificate, with `more` options. */
+  const getH2 = (s: H2TestServer, p: string, dir: string, more: Parameters<typeof download>[0] = {}) =>
+    download({
+      ...engine(mode),
+      entries: [`${s.url}${p}`],
+      dir,
+      caCertificate: TEST_CA_FILE,
+      http2: true,
+      ...more,
+    });
+
   it('downloads every file over HTTP/2, with its digest, on at most -j connections', async () => {
     const s = await h2Files();
     const paths = Array.from({ length: 12 }, (_, i) => `/${1 + i * 37 * KiB}/f${i}.bin`);
@@ -145,12 +156,7 @@ describe.each(MODES)('%s mode', (mode) => {
     const p = `/${40 * KiB}/reset.bin`;
     const s = await h2Files({ [p]: ['reset'] });
     const dir = await tmpDir();
-    const summary = await download({
-      ...engine(mode),
-      entries: [`${s.url}${p}`],
-      dir,
-      caCertificate: TEST_CA_FILE,
-      http2: true,
+    const summary = await getH2(s, p, dir, {
       retry: FAST_RETRY,
     });
     expect(summary.results[0]).toMatchObject({ status: 'downloaded', attempts: 2, resumed: false });
@@ -164,12 +170,7 @@ describe.each(MODES)('%s mode', (mode) => {
     const p = `/${size}/big.bin`;
     const s = await h2Files();
     const dir = await tmpDir();
-    const summary = await download({
-      ...engine(mode),
-      entries: [`${s.url}${p}`],
-      dir,
-      caCertificate: TEST_CA_FILE,
-      http2: true,
+    const summary = await getH2(s, p, dir, {
       split: 4,
       minSplitSizeBytes: 256 * KiB,
       retries: 0,
@@ -220,12 +221,7 @@ describe.each(MODES)('%s mode', (mode) => {
     const p = `/${size}/slow.bin`;
     const s = await h2Files();
     const dir = await tmpDir();
-    const summary = await download({
-      ...engine(mode),
-      entries: [`${s.url}${p}`],
-      dir,
-      caCertificate: TEST_CA_FILE,
-      http2: true,
+    const summary = await getH2(s, p, dir, {
       limitRateBytes: 512 * KiB,
       retries: 0,
     });
@@ -263,12 +259,7 @@ describe.each(MODES)('%s mode', (mode) => {
     const p = `/${300 * KiB}/stall.bin`;
     const s = await h2Files({ [p]: ['stall'] });
     const dir = await tmpDir();
-    const summary = await download({
-      ...engine(mode),
-      entries: [`${s.url}${p}`],
-      dir,
-      caCertificate: TEST_CA_FILE,
-      http2: true,
+    const summary = await getH2(s, p, dir, {
       timeoutMs: 500,
       retry: FAST_RETRY,
     });
