@@ -62,10 +62,54 @@ export function dropOwnerFile(folder?: string): void {
   for (const [f, o] of owners) {
     if (folder !== undefined && f !== folder) continue;
     owners.delete(f);
+    swept.delete(f);
     try {
       fs.unlinkSync(o.path);
     } catch {
       // Already gone.
+    }
+  }
+}
+
+/** Folders this thread has swept of dead owners' files (once while the folder is open: a sweep lists it). */
+const swept = new Set<string>();
+
+/**
+ * Removes the owner files of dead owners that hold no lock (one link): a run killed while one of its threads had
+ * no download in the folder left that thread's file, which no takeover reaches. Found only by listing the
+ * folder, so done only where a dead owner's lock was just taken over: the sign of a killed run.
+ */
+function sweep(folder: string): void {
+  if (swept.has(folder)) return;
+  swept.add(folder);
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder === '' ? '.' : folder);
+  } catch {
+    return;
+  }
+  const mine = owners.get(folder)?.path;
+  for (const name of names) {
+    if (!name.startsWith('.dlpool-lock-') || folder + name === mine) continue;
+    const file = folder + name;
+    let fd: number;
+    try {
+      fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch {
+      continue;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || st.nlink !== 1) continue;
+      const owner = parse(readAll(fd).split('\n')[0]);
+      if (owner?.file !== name || alive(owner, st.mtimeMs)) continue;
+      // Still this very file at the name (not one made since by another run)? Only then it goes.
+      const now = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (now?.ino === st.ino && now.dev === st.dev) fs.rmSync(file, { force: true });
+    } catch {
+      // Not ours to judge: left as it is.
+    } finally {
+      fs.closeSync(fd);
     }
   }
 }
@@ -150,6 +194,7 @@ export class PartLock {
         return lock;
       }
       const look = inspect(lockPath);
+      if (look.kind === 'taken') sweep(folder);
       // Gone or just taken over: another try (a third loss in a row is a run that keeps winning: busy).
       if (look.kind === 'busy' || round >= 2)
         throw busy(partPath, look.kind === 'busy' ? look.owner : undefined);
@@ -164,7 +209,7 @@ export class PartLock {
     const lockPath = `${partPath}.lock`;
     if (fs.lstatSync(lockPath, { throwIfNoEntry: false }) === undefined) return;
     try {
-      inspect(lockPath);
+      if (inspect(lockPath).kind === 'taken') sweep(lockPath.slice(0, lockPath.lastIndexOf('/') + 1));
     } catch {
       // Not ours to judge (a link, a special file): left for the user.
     }

@@ -212,6 +212,28 @@ describe('PartLock', () => {
     expect(fs.readdirSync(dir).filter((f) => f !== 'part-lock.mjs')).toEqual([]);
   });
 
+  it('a killed run’s owner file that held no lock goes when a dead owner’s lock is taken over there', async () => {
+    const { part, lock, dir } = await partIn();
+    // One child held nothing when it was killed (its thread had no download in the folder), one lives idle.
+    const idle = `PartLock.acquire(part + 'x').release(); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
+    const [dead, live] = [await lockChild(dir, part, idle), await lockChild(dir, part, idle)];
+    await Promise.all([dead, live].map((k) => new Promise((resolve) => k.stdout.once('data', resolve))));
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.once('exit', r));
+    const ownerFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('.dlpool-lock-'));
+    expect(ownerFiles()).toHaveLength(2);
+    const before = new Set(ownerFiles());
+    writeLock(lock, { ...ownerLine(part), pid: deadPid(), tid: undefined });
+    PartLock.acquire(part).release();
+    const mine = ownerFiles().filter((f) => !before.has(f));
+    // The dead child's file went; the live child's and this thread's stay.
+    expect(ownerFiles()).toHaveLength(2);
+    expect(mine).toHaveLength(1);
+    live.kill('SIGKILL');
+    await new Promise((r) => live.once('exit', r));
+    dropOwnerFile(`${dir}/`);
+  });
+
   it('of many processes taking over one stale lock at the same moment, exactly one wins', async () => {
     const { part, lock, dir } = await partIn();
     const go = path.join(dir, 'go');
