@@ -2,6 +2,7 @@
 // The bench harness's one command: `node dist-bench/bench/main.js NAME [ARGS]` (npm run bench* call it; see
 // README "Benchmark"). Each NAME is an entry with its knobs read in one function (bench/lib/main.ts runs it).
 import { compareEntry } from './compare/index.js';
+import { docEntry } from './compare/markdown.js';
 import { hashEntry } from './hash.js';
 import { runEntry } from './lib/main.js';
 import { peersEntry } from './peers.js';
@@ -19,6 +20,7 @@ const ENTRIES: Record<string, (args: readonly string[]) => Promise<never>> = {
   scale: (a) => runEntry(scaleEntry, a),
   queue: (a) => runEntry(queueEntry, a),
   peers: (a) => runEntry(peersEntry, a),
+  doc: (a) => runEntry(docEntry, a),
 };
 
 function main(argv: readonly string[]): void {
