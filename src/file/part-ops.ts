@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { BusyError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
-import { shownPath } from './shown.js';
+import { shownPath } from '../common/shown-path.js';
 import {
   createSync,
   type FileId,
