@@ -57,7 +57,9 @@ describe("the README's global install", () => {
 
   it("names the tarball npm pack writes for this package's version", () => {
     const { version } = JSON.parse(read('package.json')) as { version: string };
-    const named = installBlock().join('\n').match(/dlpool-[\w.-]+\.tgz/g);
+    const named = installBlock()
+      .join('\n')
+      .match(/dlpool-[\w.-]+\.tgz/g);
     expect(named?.length).toBeGreaterThan(0);
     for (const n of named!) expect(n).toBe(`dlpool-${version}.tgz`);
   });
