@@ -11,10 +11,10 @@ import type { ArgsOf, OptionSpec, PositionalSpec } from '../command.js';
 const MiB = 1024 * 1024;
 
 /**
- * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and the README's table: yargs is
- * built from it, argv is turned into library options by it (toDownloadOptions), the library's own errors are
- * reworded with its flags, and test/unit/cli/get-options.test.ts checks the README's table and the library's
- * option names against it.
+ * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and of docs/commands.md's table:
+ * yargs is built from it, argv is turned into library options by it (toDownloadOptions), the library's own errors
+ * are reworded with its flags, and test/unit/cli/get-options.test.ts checks that table, the README's shorter one
+ * (each row an option's --help line) and the library's option names against it.
  */
 export const GET_OPTIONS = [
   {
