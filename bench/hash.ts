@@ -12,7 +12,7 @@ import { fmt, log, MiB } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO, SHARED_BENCH_DEFAULT } from './lib/paths.js';
 import { childEnv, findExecutable, HOST, runTimed } from './lib/processes.js';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 /**
  * `npm run bench:hash` (first half): sha256 of FILES x SIZE_MIB files (page cache warm): dlpool verify and hash

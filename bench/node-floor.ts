@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 // The same V8 setting as bin/dlpool.js (see there): a floor must not pay what dlpool does not.
 setFlagsFromString('--liftoff-only');

@@ -6,7 +6,7 @@ import type { EnvReader } from './lib/env.js';
 import { log } from './lib/log.js';
 import type { BenchEntry } from './lib/main.js';
 import { DLPOOL_BIN, SHARED_BENCH_DEFAULT } from './lib/paths.js';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 /**
  * `npm run bench:peers`: the shared loopback harness (SHARED_BENCH/peers.sh: curl, wget2, aria2c, ...) with

@@ -7,7 +7,7 @@ import { log } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, findExecutable, freePort, HOST, runTimed, startDlpoolServe } from './lib/processes.js';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 /**
  * `npm run bench:queue`: queue mode against one process, on the latency workload (I/O-bound): N files of SIZE

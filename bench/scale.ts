@@ -9,7 +9,7 @@ import { log, sleep } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, startDlpoolServe } from './lib/processes.js';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 /**
  * `npm run bench:scale`: one list of N URLs of tiny synthetic files from a loopback `dlpool serve` in its own

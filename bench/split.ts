@@ -9,7 +9,7 @@ import { fmt, log, MiB } from './lib/log.js';
 import type { BenchEntry } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, findExecutable, runTimed, startDlpoolServe } from './lib/processes.js';
-import { makeFolders } from '../src/file/folders.js';
+import { makeFolders } from '../src/common/make-folders.js';
 
 /**
  * `npm run bench:split`: one large file through a per-connection rate cap (`dlpool serve --rate`), fetched with

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { syncFs, writeRandomFile } from '../lib/files.js';
 import { fmtBytes, log } from '../lib/log.js';
 import { SETS, type SetName } from './workloads.js';
-import { makeFolders } from '../../src/file/folders.js';
+import { makeFolders } from '../../src/common/make-folders.js';
 
 /**
  * The corpus: www/small/s0000.bin.., www/big/b0.bin.. of random bytes, and lists/SET.SHA256SUMS (coreutils

@@ -33,7 +33,7 @@ import {
   WORKLOADS,
   type WorkloadName,
 } from './workloads.js';
-import { makeFolders } from '../../src/file/folders.js';
+import { makeFolders } from '../../src/common/make-folders.js';
 
 /**
  * `npm run bench`: dlpool against curl --parallel, wget2 and node-floor on loopback servers, in one run.

@@ -10,7 +10,7 @@ import type { Scope } from '../lib/scope.js';
 import { selfSignedCertificate } from '../lib/tls.js';
 import type { CompareConfig } from './config.js';
 import { LATENCY_MS } from './workloads.js';
-import { makeFolders } from '../../src/file/folders.js';
+import { makeFolders } from '../../src/common/make-folders.js';
 
 /** A static file server in a process of its own on 127.0.0.1, stopped with the scope. */
 export interface Server {

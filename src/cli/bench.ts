@@ -8,7 +8,7 @@ import { renderText } from '../bench/render.js';
 import { type BenchWorkload, referenceDigests, runBench } from '../bench/run.js';
 import type { BenchHashPool, BenchReport } from '../bench/types.js';
 import { DlpoolError, errnoOf, UsageError } from '../errors.js';
-import { makeFolders } from '../file/folders.js';
+import { makeFolders } from '../common/make-folders.js';
 import type { EngineMode } from '../options.js';
 import { EXIT } from '../report/summary.js';
 import { onInterrupt } from './signals.js';

@@ -39,7 +39,7 @@ export interface OptionSpec {
   readonly defaultValue?: number | string;
   /** The --help line. */
   readonly help: string;
-  /** The README's "meaning" column (Markdown); the help line when not given. */
+  /** The "meaning" column of the option tables in docs/commands.md (Markdown); the help line when not given. */
   readonly doc?: string;
   /**
    * For `size`: the unit and examples for the error message; `min` is the smallest value of an option with no

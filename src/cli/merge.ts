@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DlpoolError } from '../errors.js';
-import { makeFolders } from '../file/folders.js';
+import { makeFolders } from '../common/make-folders.js';
 import { OwnFileWriter } from '../store/own-files.js';
 import { mergeShards } from '../shards/merge.js';
 import { EXIT } from '../report/summary.js';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileError, symlinkError } from './file-error.js';
-import { makeFolders } from './folders.js';
+import { makeFolders } from '../common/make-folders.js';
 import { dropOwnerFile } from './part-lock.js';
-import { registerShown, unregisterShown } from './shown.js';
+import { registerShown, unregisterShown } from '../common/shown-path.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const OPEN_DIR = O_RDONLY | O_DIRECTORY | O_NONBLOCK;

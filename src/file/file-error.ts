@@ -1,6 +1,6 @@
 import { DlpoolError, errnoOf, UnsafeNameError } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
-import { shownPath } from './shown.js';
+import { shownPath } from '../common/shown-path.js';
 
 /**
  * A file-system failure while writing: names the path; not retried (disk full will not heal by waiting), but

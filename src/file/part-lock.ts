@@ -12,7 +12,7 @@ import {
   self,
   STALE_MS,
 } from './lock-owner.js';
-import { shownPath } from './shown.js';
+import { shownPath } from '../common/shown-path.js';
 
 export { HEARTBEAT_MS, STALE_MS } from './lock-owner.js';
 

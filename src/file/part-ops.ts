@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { BusyError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
-import { shownPath } from './shown.js';
+import { shownPath } from '../common/shown-path.js';
 import {
   createSync,
   type FileId,
@@ -142,8 +142,8 @@ export function writeWholeSync(
   mtimeMs?: number,
 ): void {
   // No checkPart here: create, write and rename run in one synchronous step under the lock, so another writer
-  // could only act in the microseconds between two syscalls, a window an lstat before the rename leaves as wide
-  // open as it was (and the fstat and lstat were 2 of the 9 syscalls per small file).
+  // could only act in the microseconds between two syscalls, a window an lstat before the rename would leave as
+  // wide open, at the cost of two more syscalls per small file.
   writePart(partPath, chunks, mtimeMs, false);
   try {
     fs.renameSync(partPath, finalPath);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { UnsafeNameError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
-import { shownPath } from './shown.js';
+import { shownPath } from '../common/shown-path.js';
 
 const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_EXCL } = fs.constants;
 /** A file where nothing was: the kernel creates a regular file or fails (EEXIST); no link is followed. */

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { download } from '../download.js';
 import { DlpoolError } from '../errors.js';
 import type { DownloadEvent } from '../events.js';
-import { makeFolders } from '../file/folders.js';
+import { makeFolders } from '../common/make-folders.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
 import { insecureWarning, loadCaCertificate } from '../transport/settings.js';
 import { withinOpenFiles } from '../policy/open-files.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DlpoolError, errnoOf } from '../errors.js';
 import { openRegular, openRegularSync, READ_OWN } from '../file/regular-open.js';
-import { shownPath } from '../file/shown.js';
+import { shownPath } from '../common/shown-path.js';
 
 /**
  * dlpool's own files (shard markers, results and sums, the outputs of `merge`) are opened as downloads are:

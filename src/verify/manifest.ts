@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DlpoolError, errnoOf } from '../errors.js';
 import { reasonOf } from '../errno-text.js';
 import type { Digest, EventListener } from '../events.js';
-import { makeFolders } from '../file/folders.js';
+import { makeFolders } from '../common/make-folders.js';
 import { OrderedLines, TemporaryFileError } from './ordered-lines.js';
 import { CompactStringMap, type SharedCompactMap } from '../common/string-set.js';
 import { algorithmAt, algorithmIndex, bsdTag, hashAlgorithm } from '../hash/algorithms.js';

@@ -48,6 +48,18 @@ function importsOf(file: string): string[] {
   );
 }
 
+/** Every import of the undici package (`undici`, `undici/...`, its `undici-types`): static, `export ... from`, `import()`, `require()`. */
+const UNDICI =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](undici(?:-types)?(?:\/[^'"]*)?)['"]|\b(?:import|require)\s*\(\s*['"](undici(?:-types)?(?:\/[^'"]*)?)['"]/g;
+
+/** Where undici may be imported: its adapter's folder, which keeps its types, codes and timeouts to itself. */
+const UNDICI_HOME = path.join('transport', 'undici') + path.sep;
+
+function undiciImportsOf(file: string): string[] {
+  const text = fs.readFileSync(path.join(SRC, file), 'utf8');
+  return [...text.matchAll(UNDICI)].map((m) => `${file}: ${(m[1] ?? m[2])!}`);
+}
+
 function roomOf(file: string): string {
   const [first, ...rest] = file.split(path.sep);
   if (rest.length > 0) return first!;
@@ -126,6 +138,11 @@ describe('the import graph of src/', () => {
         if ((layerOf.get(roomOf(to)) ?? Infinity) < (layerOf.get(roomOf(from)) ?? -1))
           upward.push(`${from} -> ${to}`);
     expect(upward).toEqual([]);
+  });
+
+  it('imports undici only inside transport/undici/ (the re-exports of transport/ name the adapter, not undici)', () => {
+    expect(files.filter((f) => f.startsWith(UNDICI_HOME)).flatMap(undiciImportsOf).length).toBeGreaterThan(0);
+    expect(files.filter((f) => !f.startsWith(UNDICI_HOME)).flatMap(undiciImportsOf)).toEqual([]);
   });
 
   it('no room of the engine (all but cli/) holds 1,500 lines or more', () => {

@@ -11,10 +11,10 @@ import type { ArgsOf, OptionSpec, PositionalSpec } from '../command.js';
 const MiB = 1024 * 1024;
 
 /**
- * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and the README's table: yargs is
- * built from it, argv is turned into library options by it (toDownloadOptions), the library's own errors are
- * reworded with its flags, and test/unit/cli/get-options.test.ts checks the README's table and the library's
- * option names against it.
+ * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and of docs/commands.md's table:
+ * yargs is built from it, argv is turned into library options by it (toDownloadOptions), the library's own errors
+ * are reworded with its flags, and test/unit/cli/get-options.test.ts checks that table, the README's shorter one
+ * (each row an option's --help line) and the library's option names against it.
  */
 export const GET_OPTIONS = [
   {
@@ -45,7 +45,7 @@ export const GET_OPTIONS = [
     value: 'FILE',
     default: '',
     help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2. -o - writes the body to stdout and every line to stderr; with a checksum known, a mismatch is reported after the bytes went out (exit 1)',
-    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`): relative to the current folder, or to `-d DIR` when given (as curl `--output-dir`); written to `FILE.part` and renamed when complete, and kept on a rerun like any file (`--overwrite` fetches it again); sources holding more than one URL (arguments or a list) are a usage error (exit 2) before anything is fetched. `-o -` writes the body to stdout and nothing else there (every line goes to stderr; `--json` is a usage error), on the main thread in either `--mode`; a retry continues from the last byte written (`Range`, with `If-Range` to the same server, so only where it sent an `ETag` or `Last-Modified`) or fails with `ERR_DL_NO_RESUME`, never writing a byte twice; with a checksum known, a mismatch is reported after the bytes went out (exit 1); a closed pipe (`\\| head -c 10`) ends the run quietly with exit 141",
+    doc: "save the run's one URL as FILE (curl `-o`, wget `-O`), relative to `-d DIR` when given; `-o -` writes the body to stdout. More than one URL is a usage error (exit 2). In full: [`-o FILE` and `-o -`](#-o-file-and--o--)",
   },
   {
     flag: 'concurrency',
@@ -104,7 +104,7 @@ export const GET_OPTIONS = [
     value: 'N',
     default: `${DEFAULTS.split} (off)`,
     help: 'connections per large file, as byte ranges written in place',
-    doc: 'connections per large file: byte ranges written in place into one `.part` (see below)',
+    doc: 'connections per large file: byte ranges written in place into one `.part` ([segmented downloads](#segmented-downloads--x))',
   },
   {
     flag: 'min-split-size',
@@ -199,7 +199,7 @@ export const GET_OPTIONS = [
     key: 'http2',
     default: 'off',
     help: 'HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 elsewhere',
-    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not, for `http:` and through a proxy; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: see [Benchmark](#benchmark))',
+    doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not, for `http:` and through a proxy; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: slower on small files, see [benchmarks](benchmarks.md))',
   },
   {
     flag: 'connect-timeout',
@@ -262,7 +262,7 @@ export const GET_OPTIONS = [
     key: 'timestamping',
     default: 'off',
     help: 'fetch a file already there again only if the server says it changed (If-None-Match/If-Modified-Since; 304 keeps it: unchanged); a server that sends neither ETag nor Last-Modified gets it downloaded again',
-    doc: "a file already there is asked for with a conditional GET, as wget `-N` (curl `-z`, aria2 `--conditional-get`): `If-None-Match` with the ETag a `-N` run downloaded it with (kept under `DIR/.dlpool/etags/`, only while the file is still that one), else `If-Modified-Since` with the file's time; `304` leaves it untouched and says `unchanged`; a changed copy comes to `.part` and replaces the file by rename (cut or interrupted, the old file stays whole); a server that sends neither `ETag` nor `Last-Modified` gets the file downloaded again. A file with a known checksum is checked against it instead, without a request; a name only the answer gives (`--content-disposition`) cannot be asked about, so the answer is compared with the file instead (the kept ETag, else a `Last-Modified` no later than the file's time and the same length: kept, its copy dropped). Not with `--overwrite`",
+    doc: 'ask the server about a file already there with a conditional GET, as wget `-N` (curl `-z`, aria2 `--conditional-get`), and replace it only when it changed (`304`: `unchanged`); not with `--overwrite`. In full: [`-N`: mirrors kept current](#-n-mirrors-kept-current)',
   },
   {
     flag: 'remote-time',
@@ -322,7 +322,7 @@ export const GET_OPTIONS = [
     choices: HASH_POOL_KINDS,
     default: `\`${DEFAULTS.hashPool}\``,
     help: 'where digests are computed',
-    doc: 'where digests are computed: on the main thread as bytes stream in; on digest threads as bytes stream in (files on disk by path in a worker-thread pool); or finished files by path in a child-process pool (tinypool); see "Where hashing runs"',
+    doc: 'where digests are computed: on the main thread as bytes stream in; on digest threads as bytes stream in (files on disk by path in a worker-thread pool); or finished files by path in a child-process pool (tinypool); see [where hashing runs](hashing.md#where-hashing-runs)',
   },
   {
     flag: 'workers',
@@ -387,7 +387,7 @@ export const GET_OPTIONS = [
     value: 'I/N',
     default: '',
     help: 'cut the list into shards (--shard-size lines) and take those K with K mod N = I',
-    doc: 'cut the list (one file, or `-`) into shards of `--shard-size` lines and download only the shards K with K mod N = I, so N processes or machines share a list with no coordination (see "Shards")',
+    doc: 'cut the list (one file, or `-`) into shards of `--shard-size` lines and download only the shards K with K mod N = I, so N processes or machines share a list with no coordination ([shards](queue.md#shards-one-list-many-processes-or-machines))',
   },
   {
     flag: 'shard-size',
@@ -428,7 +428,7 @@ export const GET_OPTIONS = [
     value: 'FILE',
     default: '`$XDG_CONFIG_HOME/dlpool/config`',
     help: 'read options from FILE (which must exist) instead of the default one',
-    doc: 'read options from FILE, which must exist, instead of `$XDG_CONFIG_HOME/dlpool/config` (`~/.config/dlpool/config`; used when it exists); see "Config file"',
+    doc: 'read options from FILE, which must exist, instead of `$XDG_CONFIG_HOME/dlpool/config` (`~/.config/dlpool/config`; used when it exists); see [config file](#config-file)',
   },
   {
     flag: 'no-config',

@@ -12,7 +12,7 @@ import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { GET_OPTIONS } from '../../../src/cli/commands/get-options.js';
 import { normalizeOptions } from '../../../src/options.js';
 
-/** The other commands' tables live in docs/commands.md (get's, with its own test, in the README). */
+/** The other commands' tables in docs/commands.md (get's has a test of its own, get-options.test.ts). */
 const DOC = fs.readFileSync(new URL('../../../docs/commands.md', import.meta.url), 'utf8');
 
 /** The rows of the table that follows `title`: [argument, default, meaning], cells trimmed. */

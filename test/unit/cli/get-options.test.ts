@@ -1,19 +1,22 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultText, type OptionSpec, readmeName } from '../../../src/cli/command.js';
+import { defaultText, type OptionSpec, portableHelp, readmeName } from '../../../src/cli/command.js';
 import { GET_OPTIONS as DECLARED } from '../../../src/cli/commands/get-options.js';
 
 const GET_OPTIONS: readonly OptionSpec[] = DECLARED;
 import { normalizeOptions } from '../../../src/options.js';
 
-const README = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const read = (p: string) => fs.readFileSync(new URL(`../../../${p}`, import.meta.url), 'utf8');
 
-/** The rows of the README's table of `dlpool get` options: [option, default, meaning], cells trimmed. */
-function readmeRows(): string[][] {
-  const section = README.slice(README.indexOf('## Options (`dlpool get`'));
-  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| option')));
-  return table
-    .split('\n')
+/** The `| \`...` rows of the first table after `title` in `text`: [option, default, meaning], cells trimmed. */
+function rowsAfter(text: string, title: string): string[][] {
+  const at = text.indexOf(title);
+  expect(at, title).toBeGreaterThan(0);
+  const lines = text.slice(at).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith('|'));
+  return lines
+    .slice(first, end)
     .filter((l) => l.startsWith('| `'))
     .map((l) =>
       l
@@ -24,12 +27,30 @@ function readmeRows(): string[][] {
     .filter(([name]) => !name!.startsWith('`SOURCE'));
 }
 
+/** Compared as Markdown lines: a missing or changed row shows as the line to write. */
+const line = (cells: readonly (string | undefined)[]) => `| ${cells.join(' | ')} |`;
+
 describe('the table of get options', () => {
-  it('is the README table, row by row: names, defaults and meanings', () => {
+  it('is the table of docs/commands.md, row by row: names, defaults and meanings', () => {
     const fromTable = GET_OPTIONS.map((o) => [readmeName(o), defaultText(o), o.doc]);
-    // Compared as Markdown lines: a missing or changed row shows as the line to write.
-    const line = (cells: readonly (string | undefined)[]) => `| ${cells.join(' | ')} |`;
-    expect(readmeRows().map(line)).toEqual(fromTable.map(line));
+    expect(rowsAfter(read('docs/commands.md'), '### `dlpool get` options').map(line)).toEqual(
+      fromTable.map(line),
+    );
+  });
+
+  it("the README's shorter table: each row an option's name, default and --help line, each option once", () => {
+    const cells = rowsAfter(read('README.md'), '## Options (`dlpool get`');
+    expect(cells.length).toBeGreaterThan(10);
+    const byName = new Map(
+      GET_OPTIONS.map((o) => [
+        readmeName(o),
+        line([readmeName(o), defaultText(o), portableHelp(o).replace(/\|/g, '\\|')]),
+      ]),
+    );
+    const named = cells.map(([name]) => name!);
+    const rows = cells.map(line);
+    expect(new Set(named).size).toBe(named.length);
+    expect(rows).toEqual(named.map((n) => byName.get(n) ?? `(no option ${n})`));
   });
 
   it('sets only options the library knows, each from one flag', () => {

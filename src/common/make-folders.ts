@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { reasonOf } from '../errno-text.js';
 import { DlpoolError, errnoOf } from '../errors.js';
-import { shownPath } from './shown.js';
+import { shownPath } from './shown-path.js';
 
 /**
  * `mkdir -p dir`, one folder at a time from the top; every folder dlpool makes for a path it was given goes

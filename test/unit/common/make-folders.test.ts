@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFolders } from '../../../src/file/folders.js';
+import { makeFolders } from '../../../src/common/make-folders.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 describe('makeFolders (mkdir -p, one level at a time)', () => {

@@ -1,5 +1,5 @@
 /**
- * Paths through a pinned directory (`/proc/PID/fd/N/NAME`, see dirs.ts) are what dlpool opens; messages show
+ * Paths through a pinned directory (`/proc/PID/fd/N/NAME`, see file/dirs.ts) are what dlpool opens; messages show
  * the directory's real path instead. Each pinned directory registers its prefix here while it is open.
  */
 const shownDirs = new Map<string, string>();
