@@ -4,8 +4,17 @@ import {
   helpText,
   type OptionSpec,
   type PositionalSpec,
+  repeats,
   type RunnableCommand,
 } from './command.js';
+
+/**
+ * yargs makes an array of an option given twice; a one-value option takes the last, as curl and wget do
+ * (`-o a -o b` saves to b, `--no-config` after `--config F` reads none).
+ */
+function lastValue(v: unknown): unknown {
+  return Array.isArray(v) ? v.at(-1) : v;
+}
 
 /**
  * An option as yargs takes it: one value per occurrence (never an array option, which swallows the URLs after
@@ -18,6 +27,8 @@ export function yargsOption(o: OptionSpec, answersAlone = false): Options {
   return {
     type,
     describe: helpText(o),
+    // Applied before yargs checks choices, to the option and each of its aliases.
+    ...(repeats(o) ? {} : { coerce: lastValue }),
     ...(o.alias ? { alias: [...o.alias] } : {}),
     ...(o.choices && !o.list ? { choices: [...o.choices] } : {}),
     ...(o.required && !answersAlone ? { demandOption: true } : {}),
