@@ -53,8 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       if (err) throw err;
       const opts = (parser as unknown as WithOptions).getOptions();
-      const known = Object.keys(opts.key).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
-      throw new DlpoolError('ERR_DL_USAGE', yargsMessage(msg, command, known));
+      throw new DlpoolError('ERR_DL_USAGE', yargsMessage(msg, command, opts, tokens));
     });
   try {
     checkCommandName(tokens);
