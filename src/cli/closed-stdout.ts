@@ -10,7 +10,12 @@ export function keepGoingWithoutStdout(stdout: NodeJS.WriteStream = process.stdo
     gone = true;
     if (err.code !== 'EPIPE')
       process.stderr.write(`dlpool: cannot write to standard output: ${err.code ?? err.message}\n`);
-    // Every writer in the CLI uses stdout.write: after the first failure it writes nowhere.
-    stdout.write = (() => true) as typeof stdout.write;
+    // Every writer in the CLI uses stdout.write: after the first failure it writes nowhere, and a writer that
+    // waits for its write to complete is told it did.
+    stdout.write = ((_chunk: unknown, encoding?: unknown, done?: unknown) => {
+      const callback = typeof encoding === 'function' ? encoding : done;
+      if (typeof callback === 'function') queueMicrotask(() => (callback as () => void)());
+      return true;
+    }) as typeof stdout.write;
   });
 }

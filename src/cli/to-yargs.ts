@@ -7,13 +7,23 @@ import {
   repeats,
   type RunnableCommand,
 } from './command.js';
+import { STDIN_TOKEN } from './stdin-token.js';
+
+/** A lone `-` given to an option, which main() passes through yargs as STDIN_TOKEN, as it was typed. */
+function typed(v: unknown): unknown {
+  return v === STDIN_TOKEN ? '-' : v;
+}
 
 /**
  * yargs makes an array of an option given twice; a one-value option takes the last, as curl and wget do
  * (`-o a -o b` saves to b, `--no-config` after `--config F` reads none).
  */
 function lastValue(v: unknown): unknown {
-  return Array.isArray(v) ? v.at(-1) : v;
+  return typed(Array.isArray(v) ? v.at(-1) : v);
+}
+
+function everyValue(v: unknown): unknown {
+  return Array.isArray(v) ? v.map(typed) : typed(v);
 }
 
 /**
@@ -28,7 +38,7 @@ export function yargsOption(o: OptionSpec, answersAlone = false): Options {
     type,
     describe: helpText(o),
     // Applied before yargs checks choices, to the option and each of its aliases.
-    ...(repeats(o) ? {} : { coerce: lastValue }),
+    coerce: repeats(o) ? everyValue : lastValue,
     ...(o.alias ? { alias: [...o.alias] } : {}),
     ...(o.choices && !o.list ? { choices: [...o.choices] } : {}),
     ...(o.required && !answersAlone ? { demandOption: true } : {}),

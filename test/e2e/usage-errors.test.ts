@@ -79,6 +79,12 @@ describe('usage errors: one line naming what was typed, then the command whose -
       'verify',
     ],
     [
+      'worker: the cookie jar on stdout',
+      ['worker', '--redis', 'redis://127.0.0.1:9', '--list-root', '.', '--cookie-jar', '-'],
+      '--cookie-jar: - is not for a worker, which runs until stopped: give a file',
+      'worker',
+    ],
+    [
       'worker: an unknown option is named before a missing required one',
       ['worker', '--redis', 'redis://127.0.0.1:9', '--lits-root', 'x'],
       'unknown option --lits-root (did you mean --list-root?)',
