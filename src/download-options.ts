@@ -71,7 +71,7 @@ export interface DownloadOptions {
    * @default undefined (names from the URLs)
    */
   output?: string | undefined;
-  /** The stream `output: '-'` writes the body to (the CLI passes process.stdout). */
+  /** The stream `output: '-'` writes the body to, and `cookieJar: '-'` the cookies (the CLI passes process.stdout). */
   stdout?: NodeJS.WritableStream | undefined;
   /** Total simultaneous downloads. @default 16 */
   concurrency?: number;
@@ -108,7 +108,10 @@ export interface DownloadOptions {
    * response's Set-Cookie is kept for later requests. @default no cookies
    */
   cookie?: string | undefined;
-  /** Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600. */
+  /**
+   * Write the run's cookies to this file when it ends (also when interrupted), Netscape format, mode 0600; `'-'`:
+   * to `stdout` instead (curl -c -), which then must not carry the body (`output: '-'`).
+   */
   cookieJar?: string | undefined;
   /**
    * Do not check TLS certificates (curl -k): any certificate is accepted, for every host of the run, redirect

@@ -199,7 +199,9 @@ export async function download(
     };
     await manifest?.close().catch(failed);
     // Also after an interruption: the session's cookies are what a rerun continues with.
-    if (opts.cookies?.jar !== undefined) await cookies?.save(opts.cookies.jar).catch(failed);
+    const jar = opts.cookies?.jar;
+    if (jar === '-' && opts.stdout) await cookies?.writeTo(opts.stdout).catch(failed);
+    else if (jar !== undefined) await cookies?.save(jar).catch(failed);
   }
   const reason = controller.signal.aborted ? controller.signal.reason : undefined;
   const interrupted = reason === undefined ? undefined : typeof reason === 'string' ? reason : 'aborted';

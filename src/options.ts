@@ -259,7 +259,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     insecure: bool('insecure', options.insecure, DEFAULTS.insecure),
     http2: bool('http2', options.http2, DEFAULTS.http2),
     netrc: netrcChoice(options.netrc, options.netrcFile, options.env),
-    cookies: cookieChoice(options.cookie, options.cookieJar),
+    cookies: cookieChoice(options.cookie, options.cookieJar, options.stdout, options.output),
     connectTimeoutMs: int(
       'connectTimeoutMs',
       options.connectTimeoutMs,

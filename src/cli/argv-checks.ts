@@ -89,19 +89,56 @@ export function expectedChoice(given: string, choices: readonly string[]): strin
   return `expected ${either(choices)}, got '${given}'${guess ? ` (did you mean ${guess}?)` : ''}`;
 }
 
-/** yargs' "Unknown argument(s): a, b, aB" as one line per unknown option, with a suggestion where there is one. */
-export function unknownOptionsMessage(message: string, known: readonly string[]): string | undefined {
+/** `unknown option --per-hots (did you mean --per-host?)`, for a name as yargs gives it (`per-hots`, `x`). */
+function unknownOption(name: string, known: readonly string[]): string {
+  const shown = name.length === 1 ? `-${name}` : `--${name}`;
+  const guess = closest(name, known);
+  return `unknown option ${shown}${guess ? ` (did you mean --${guess}?)` : ''}`;
+}
+
+/**
+ * yargs' "Unknown argument(s): a, b, aB" as one line: a name typed as an option (`--bogus`, `-b`) is an unknown
+ * option, with a suggestion where there is one; a word typed as it is (`verify a b`) is one argument more than
+ * the command takes, said with its usage (`dlpool verify <sums>`).
+ */
+export function unknownOptionsMessage(
+  message: string,
+  known: readonly string[],
+  tokens: readonly string[] = [],
+  usage = '',
+): string | undefined {
   const m = /^Unknown arguments?: (.*)$/.exec(message);
   if (!m) return undefined;
   // yargs lists the camelCase form of each dashed name too.
   const names = m[1]!.split(', ').filter((n) => !/[a-z][A-Z]/.test(n));
-  return names
-    .map((n) => {
-      const shown = n.length === 1 ? `-${n}` : `--${n}`;
-      const guess = closest(n, known);
-      return `unknown option ${shown}${guess ? ` (did you mean --${guess}?)` : ''}`;
-    })
-    .join('; ');
+  const words = tokens.slice(0, tokens.includes('--') ? tokens.indexOf('--') : undefined);
+  const typedAsIs = (n: string) => words.includes(n) && !n.startsWith('-');
+  return [
+    ...names.filter((n) => !typedAsIs(n)).map((n) => unknownOption(n, known)),
+    ...names.filter(typedAsIs).map((n) => `unexpected argument '${n}'${usage ? ` (${usage})` : ''}`),
+  ].join('; ');
+}
+
+/**
+ * The options typed on the command line that the command does not have (`--bogus`, `-b`), by name as yargs
+ * names them. yargs reports them only after a missing argument, which an unknown option may have taken as its
+ * value (`verify --bogus x`): they are said first.
+ */
+export function typedUnknownOptions(tokens: readonly string[], options: ParsedOptions): string[] {
+  const has = (n: string) => Object.hasOwn(options.key, n) || Object.values(options.alias).flat().includes(n);
+  const takesValue = (n: string) => !options.boolean.includes(n) && n !== 'help' && n !== 'version';
+  const unknown: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '--') break;
+    const m = /^--([^=]+)(=?)/.exec(t) ?? /^-([A-Za-z])()/.exec(t);
+    if (!m) continue;
+    const name = m[1]!;
+    if (!has(name) && !(name.startsWith('no-') && has(name.slice(3)))) unknown.push(name);
+    // `--flag VALUE`, `-j VALUE`: the value is not an option, whatever it looks like.
+    else if (m[2] === '' && t.length === name.length + (t.startsWith('--') ? 2 : 1) && takesValue(name)) i++;
+  }
+  return unknown;
 }
 
 /** Edit distance with swaps of neighbours counting one (`--prot` is one step from `--port`). */

@@ -185,6 +185,11 @@ export function readmeRows(
   ];
 }
 
+/** An option given several times keeps every value in order (`-H a -H b`); any other keeps the last. */
+export function repeats(o: OptionSpec): boolean {
+  return o.repeat === true || o.kind === 'headers';
+}
+
 /** A command's option by its flag (a declaration the code reads, so it is there). */
 export function optionOf(c: CommandSpec, flag: string): OptionSpec {
   const o = c.options.find((x) => x.flag === flag);

@@ -6,13 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { DlpoolError, UsageError } from '../errors.js';
 import { type DownloadOptions, normalizeOptions } from '../options.js';
-import { closest } from './argv-checks.js';
+import { closest, expectedChoice } from './argv-checks.js';
 import type { OptionSpec } from './command.js';
 import { fromArgv } from './from-argv.js';
 import { shownText } from '../sources/shown-text.js';
 
 /** Flags about the config file itself: not settable from it. */
 export const CONFIG_FLAGS: readonly string[] = ['config', 'no-config', 'print-config'];
+
+/** The options whose value `-` on the command line means standard output. */
+const TO_STDOUT: readonly string[] = ['output', 'cookie-jar'];
 
 /** A config file is a few hundred bytes; a bound keeps a wrong path (a log, an image) from being read whole. */
 const MAX_BYTES = 256 * 1024;
@@ -87,8 +90,15 @@ function parseValue(spec: OptionSpec, text: string | undefined): string | number
   }
   if (text === undefined || text === '')
     throw new UsageError(`--${spec.flag}: needs a value (${spec.flag} = ${spec.value ?? 'VALUE'})`);
-  if (spec.choices && !spec.choices.includes(text))
-    throw new UsageError(`--${spec.flag}: expected ${spec.choices.join(', ')}, got '${text}'`);
+  if (spec.choices && !spec.list && !spec.choices.includes(text))
+    throw new UsageError(`--${spec.flag}: ${expectedChoice(text, spec.choices)}`);
+  // Every run would write there: stdout is asked for on the command line of the run that reads it.
+  if (text === '-' && TO_STDOUT.includes(spec.flag)) {
+    const typed = spec.alias?.find((a) => a.length === 1);
+    throw new UsageError(
+      `--${spec.flag}: '-' (standard output) is for the command line only: give ${typed ? `-${typed}` : `--${spec.flag}`} - there`,
+    );
+  }
   if (spec.kind === 'count' || spec.kind === 'rate' || spec.kind === 'seconds' || spec.kind === 'number') {
     const n = Number(text);
     if (Number.isNaN(n)) throw new UsageError(`--${spec.flag}: expected a number, got '${text}'`);
@@ -117,6 +127,8 @@ export function parseConfig(text: string, file: string, options: readonly Option
     const eq = line.indexOf('=');
     const name = (eq < 0 ? line : line.slice(0, eq)).trim().replace(/^--/, '');
     const text = eq < 0 ? undefined : line.slice(eq + 1).trim();
+    if (eq < 0 && /\s/.test(name))
+      fail(`expected 'name = value' (or a flag's name alone), got '${shownText(line)}'`);
     const spec = settable.find((o) => o.flag === name);
     if (spec === undefined) {
       const long = options.find((o) => o.alias?.includes(name));

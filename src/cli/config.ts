@@ -1,7 +1,7 @@
 // The config file under the command line: what the command line does not set, the file does. Loaded only by
 // the commands that take get's options (get, worker), after yargs parsed the command line.
 
-import { defaultText, type OptionSpec } from './command.js';
+import { defaultText, type OptionSpec, repeats } from './command.js';
 import { GET_OPTIONS } from './commands/get-options.js';
 import { CONFIG_FLAGS, defaultConfigPath, parseConfig, readConfigText } from './config-file.js';
 import { safeText } from './render/safe-text.js';
@@ -50,7 +50,7 @@ export function applyConfig(args: Record<string | symbol, unknown>, env = proces
   for (const [flag, values] of fromFile) {
     const spec = settable.find((o) => o.flag === flag)!;
     const given = origins.values.get(flag) ?? [];
-    const repeat = spec.repeat === true || spec.kind === 'headers';
+    const repeat = repeats(spec);
     // A one-value option given twice in the file: the last line, as on the command line.
     const kept = repeat ? [...values, ...given] : given.length > 0 ? given : [values.at(-1)!];
     origins.values.set(flag, kept);

@@ -50,19 +50,32 @@ export function toDownloadOptions(a: GetArgs, needSources = true): DownloadOptio
     keepResults: false,
     ...libraryOptions(GET_OPTIONS, a),
   };
-  // (main() reads a lone `-` as stdin's token, `--output=-` stays `-`; for -o both are stdout.)
-  if (a.output === STDIN_TOKEN || a.output === '-') {
-    o.output = '-';
+  // -o - and --cookie-jar - (as curl's -o - and -c -) write to stdout.
+  if (a.output === '-' || a['cookie-jar'] === '-') {
+    if (a.output === '-' && a['cookie-jar'] === '-') {
+      throw new UsageError(
+        '--cookie-jar: - writes the cookies to stdout, where -o - writes the body: give one of them',
+      );
+    }
     o.stdout = process.stdout;
   }
   return o;
 }
 
-async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<Renderer | undefined> {
+/** What a run writes to stdout instead of its lines, which then go to stderr: `-o -` the body, `--cookie-jar -` the cookies. */
+function stdoutTakenBy(a: GetArgs): string | undefined {
+  return a.output === '-'
+    ? '-o - writes the body'
+    : a['cookie-jar'] === '-'
+      ? '--cookie-jar - writes the cookies'
+      : undefined;
+}
+
+async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefined> {
   const quiet = a.quiet ?? false;
   if (a.json) {
-    if (toStdout)
-      throw new UsageError('--json: prints on stdout, where -o - writes the body: give one of them');
+    const taken = stdoutTakenBy(a);
+    if (taken) throw new UsageError(`--json: prints on stdout, where ${taken}: give one of them`);
     return new JsonRenderer(io, quiet);
   }
   const mode = a.progress ?? 'auto';
@@ -94,10 +107,10 @@ export async function runGet(a: GetArgs): Promise<void> {
     return;
   }
   const options = toDownloadOptions(a);
-  // -o -: stdout carries the body and nothing else; every line goes to stderr.
+  // -o -: stdout carries the body and nothing else, --cookie-jar - the cookies; every line goes to stderr.
   const toStdout = options.output === '-';
-  const io: Output = { out: toStdout ? process.stderr : process.stdout, err: process.stderr };
-  const renderer = await pickRenderer(a, io, toStdout);
+  const io: Output = { out: stdoutTakenBy(a) ? process.stderr : process.stdout, err: process.stderr };
+  const renderer = await pickRenderer(a, io);
   const verbose = a.verbose
     ? verboseWriter(io.err, (options.concurrency ?? DEFAULTS.concurrency) > 1)
     : undefined;

@@ -4,18 +4,20 @@ import { DlpoolError } from '../errors.js';
 import { EXIT } from '../report/summary.js';
 import { VERSION } from '../version.js';
 import { checkValues, type ParsedOptions } from './argv-checks.js';
+import { keepGoingWithoutStdout } from './closed-stdout.js';
 import { COMMANDS } from './commands/index.js';
 import { cwdProblem } from './cwd.js';
-import { safeLines, safeText } from './render/safe-text.js';
+import { reportError } from './report-error.js';
 import { STDIN_TOKEN } from './stdin-token.js';
-import { addCommands, applyDefaults } from './to-yargs.js';
-import { asTyped, checkCommandName, commandOf, tryHelp, yargsMessage } from './usage.js';
+import { addCommands, applyDefaults, withExamples } from './to-yargs.js';
+import { checkCommandName, commandOf, yargsMessage } from './usage.js';
 
 /** yargs passes its instance to middleware and holds the options of the command it parses; its types say neither. */
 interface WithOptions {
   getOptions(): ParsedOptions;
 }
 
+/** Runs the command line `argv` (without node and the script): every command, its checks, its exit code. */
 export async function main(argv: string[]): Promise<void> {
   const cwd = cwdProblem();
   if (cwd !== undefined) {
@@ -25,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const tokens = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const command = commandOf(tokens);
+  const width = Math.min(110, process.stdout.columns || 110);
   const parser = addCommands(
     yargs(tokens)
       .scriptName('dlpool')
@@ -37,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .alias('V', 'version')
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(width)
     .exitProcess(false)
     // Every value option got a value, every number is one (yargs drops the first and turns the second to NaN).
     .middleware((async (args: Record<string, unknown>, y: WithOptions) => {
@@ -53,48 +56,22 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       if (err) throw err;
       const opts = (parser as unknown as WithOptions).getOptions();
-      const known = Object.keys(opts.key).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
-      throw new DlpoolError('ERR_DL_USAGE', yargsMessage(msg, command, known));
+      throw new DlpoolError('ERR_DL_USAGE', yargsMessage(msg, command, opts, tokens));
     });
   try {
     checkCommandName(tokens);
-    await parser.parseAsync();
+    // yargs' own output (--help, --version) is handed here rather than printed: the examples go in after it wrapped.
+    let output = '';
+    await parser.parseAsync(tokens, {}, (_err, _args, text) => {
+      output = text;
+    });
+    if (output !== '') process.stdout.write(`${withExamples(output, COMMANDS, width)}\n`);
   } catch (err) {
-    if (
-      err instanceof DlpoolError &&
-      (err.code === 'ERR_DL_USAGE' || err.code === 'ERR_DL_INPUT' || err.code === 'ERR_DL_REDIS')
-    ) {
-      const usage = err.code === 'ERR_DL_USAGE';
-      const message = usage ? asTyped(err.message, tokens, command) : err.message;
-      process.stderr.write(`${safeText(`dlpool: ${message}`)}\n`);
-      if (usage) process.stderr.write(`${tryHelp(command)}\n`);
-      process.exitCode = EXIT.USAGE;
-      return;
-    }
-    process.stderr.write(
-      `${safeLines(`dlpool: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)}\n`,
-    );
-    process.exitCode = EXIT.FAILED;
+    reportError(err, tokens, command);
   }
 }
 
-/**
- * A standard output that goes away (`dlpool LIST | head -2`, a closed terminal) is not the job failing: the
- * files are the job. Later writes to it are dropped, the run goes on, and the exit code reports the work as if
- * the output had been read. Any other error writing it is said once on stderr, then handled the same way.
- */
-export function keepGoingWithoutStdout(stdout: NodeJS.WriteStream = process.stdout): void {
-  let gone = false;
-  stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (gone) return;
-    gone = true;
-    if (err.code !== 'EPIPE')
-      process.stderr.write(`dlpool: cannot write to standard output: ${err.code ?? err.message}\n`);
-    // Every writer in the CLI uses stdout.write: after the first failure it writes nowhere.
-    stdout.write = (() => true) as typeof stdout.write;
-  });
-}
-
+/** bin/dlpool.js: the process's command line. */
 export function cli(): Promise<void> {
   keepGoingWithoutStdout();
   return main(hideBin(process.argv));

@@ -130,6 +130,8 @@ export async function runWorkerCommand(a: WorkerArgs): Promise<void> {
     const flag = get.spider ? '--spider' : '--output';
     throw new UsageError(`${flag}: not for a worker, which downloads whole shards of a list into -d`);
   }
+  if (get.cookieJar === '-')
+    throw new UsageError('--cookie-jar: - is not for a worker, which runs until stopped: give a file');
   const interrupt = onInterrupt();
   const renderer = workerRenderer(a);
   interrupt.beforeExit(() => renderer.stop());

@@ -4,8 +4,27 @@ import {
   helpText,
   type OptionSpec,
   type PositionalSpec,
+  repeats,
   type RunnableCommand,
 } from './command.js';
+import { STDIN_TOKEN } from './stdin-token.js';
+
+/** A lone `-` given to an option, which main() passes through yargs as STDIN_TOKEN, as it was typed. */
+function typed(v: unknown): unknown {
+  return v === STDIN_TOKEN ? '-' : v;
+}
+
+/**
+ * yargs makes an array of an option given twice; a one-value option takes the last, as curl and wget do
+ * (`-o a -o b` saves to b, `--no-config` after `--config F` reads none).
+ */
+function lastValue(v: unknown): unknown {
+  return typed(Array.isArray(v) ? v.at(-1) : v);
+}
+
+function everyValue(v: unknown): unknown {
+  return Array.isArray(v) ? v.map(typed) : typed(v);
+}
 
 /**
  * An option as yargs takes it: one value per occurrence (never an array option, which swallows the URLs after
@@ -18,6 +37,8 @@ export function yargsOption(o: OptionSpec, answersAlone = false): Options {
   return {
     type,
     describe: helpText(o),
+    // Applied before yargs checks choices, to the option and each of its aliases.
+    coerce: repeats(o) ? everyValue : lastValue,
     ...(o.alias ? { alias: [...o.alias] } : {}),
     ...(o.choices && !o.list ? { choices: [...o.choices] } : {}),
     ...(o.required && !answersAlone ? { demandOption: true } : {}),
@@ -59,17 +80,50 @@ export function commandLine(c: CommandSpec, name = c.name): string {
   return [name, ...words].join(' ');
 }
 
+/**
+ * Where a command's examples go in its --help: one word, which yargs' wrapping cannot break, replaced by
+ * withExamples after yargs laid the rest out.
+ */
+function examplesMark(c: CommandSpec): string {
+  return `@examples:${c.name}@`;
+}
+
+/** `text` in lines of at most `width` columns, each starting with `indent`; a longer word keeps its own line. */
+function wrapWords(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(`${indent}${word}`);
+  }
+  return lines;
+}
+
+/**
+ * yargs' --help text with each command's examples in place of its mark: every command line whole on a line of
+ * its own, however narrow the terminal (yargs wraps its epilog at `width` like prose, and breaks a long
+ * command in the middle); what it does under it, wrapped at `width`.
+ */
+export function withExamples(help: string, commands: readonly CommandSpec[], width: number): string {
+  return help.replace(/^.*@examples:([\w-]+)@.*$/gm, (line, name: string) => {
+    const c = commands.find((x) => x.name === name);
+    if (c === undefined) return line;
+    return c.examples
+      .flatMap(([cmd, what]) => [`  ${cmd.replace(/\$0/g, 'dlpool')}`, ...wrapWords(what, width, '      ')])
+      .join('\n');
+  });
+}
+
 /** The command's positionals, options, examples and epilog, on the yargs instance of the command. */
 export function configure(y: Argv, c: CommandSpec, tokens: readonly string[] = []): Argv {
   let argv = y;
   const alone = answersAlone(tokens);
   for (const p of c.positionals) argv = argv.positional(p.name, yargsPositional(p));
   for (const o of c.options) argv = argv.option(o.flag, yargsOption(o, alone));
-  // Examples are printed whole, one per line with what it does under it: yargs' example column is half the
-  // width, so it breaks every longer command line in the middle.
-  const examples = c.examples.map(([cmd, what]) => `  ${cmd}\n      ${what}`);
+  // Not yargs' example column, which is half the width: it breaks every longer command line in the middle.
   const epilog = [
-    ...(examples.length > 0 ? [`Examples:\n${examples.join('\n')}`] : []),
+    ...(c.examples.length > 0 ? [`Examples:\n${examplesMark(c)}`] : []),
     ...(c.epilog === undefined ? [] : [c.epilog]),
   ];
   return epilog.length === 0 ? argv : argv.epilog(epilog.join('\n\n'));

@@ -3,9 +3,16 @@
 
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { closest, expectedChoice, unknownOptionsMessage } from './argv-checks.js';
+import {
+  closest,
+  expectedChoice,
+  type ParsedOptions,
+  typedUnknownOptions,
+  unknownOptionsMessage,
+} from './argv-checks.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { SPECS as COMMANDS } from './commands/specs.js';
+import { commandLine } from './to-yargs.js';
 
 /** The command a command line runs: the first word when it names one, else the default (`dlpool URL`). */
 export function commandOf(tokens: readonly string[]): CommandSpec {
@@ -67,10 +74,22 @@ function missingMessage(message: string, c: CommandSpec): string | undefined {
   return undefined;
 }
 
-/** A message of yargs' own as one line naming the option. */
-export function yargsMessage(message: string, c: CommandSpec, known: readonly string[]): string {
+/**
+ * A message of yargs' own as one line naming the option or word typed; `options`: what yargs knows of the
+ * command's options, `tokens`: its command line.
+ */
+export function yargsMessage(
+  message: string,
+  c: CommandSpec,
+  options: ParsedOptions,
+  tokens: readonly string[] = [],
+): string {
+  const known = Object.keys(options.key).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+  const usage = `dlpool ${commandLine(c)}`;
+  const unknown = message.startsWith('Unknown argument') ? [] : typedUnknownOptions(tokens, options);
+  const first = unknown.length > 0 ? `Unknown arguments: ${unknown.join(', ')}` : message;
   return (
-    unknownOptionsMessage(message, known) ??
+    unknownOptionsMessage(first, known, tokens, usage) ??
     choiceMessages(message, c) ??
     missingMessage(message, c) ??
     message
@@ -84,7 +103,7 @@ function spellings(o: OptionSpec): string[] {
 
 /**
  * A message about an option names it as the user typed it, the last time it was given: `--concurrency: ...` or
- * the library's `concurrency: ...` become `-j: ...` after `-j 0`.
+ * the library's `concurrency: ...` become `-j: ...` after `-j 0` or `-j0`.
  */
 export function asTyped(message: string, tokens: readonly string[], c: CommandSpec): string {
   const m = /^(--)?([\w-]+):/.exec(message);
@@ -94,7 +113,7 @@ export function asTyped(message: string, tokens: readonly string[], c: CommandSp
   let typed = `--${o.flag}`;
   for (const t of tokens) {
     if (t === '--') break;
-    const hit = names.find((n) => t === n || (n.startsWith('--') && t.startsWith(`${n}=`)));
+    const hit = names.find((n) => (n.startsWith('--') ? t === n || t.startsWith(`${n}=`) : t.startsWith(n)));
     if (hit !== undefined) typed = hit;
   }
   return `${typed}${message.slice(m[0].length - 1)}`;

@@ -19,13 +19,29 @@ export interface CookieChoice {
   file: string | undefined;
   /** `NAME=VALUE; ...`, sent as it is with every request (curl -b 'a=b'). */
   literal: string | undefined;
-  /** Where the cookies are written when the run ends. */
+  /** Where the cookies are written when the run ends: a file, or `-` for the run's `stdout` stream. */
   jar: string | undefined;
 }
 
-/** As curl -b: a value holding `=` is cookies, anything else a file name. */
-export function cookieChoice(cookie: unknown, cookieJar: unknown): CookieChoice | undefined {
+/**
+ * As curl -b: a value holding `=` is cookies, anything else a file name. As curl -c -, a jar of `-` is written to
+ * `stdout`, which must be given and carry nothing else (`output` is not `-`).
+ */
+export function cookieChoice(
+  cookie: unknown,
+  cookieJar: unknown,
+  stdout?: unknown,
+  output?: unknown,
+): CookieChoice | undefined {
   if (cookie === undefined && cookieJar === undefined) return undefined;
+  if (cookieJar === '-') {
+    if (typeof (stdout as { write?: unknown } | undefined)?.write !== 'function')
+      throw new UsageError(
+        'cookieJar: - writes the cookies to the stream given as stdout, and none was given',
+      );
+    if (output === '-')
+      throw new UsageError('cookieJar: - writes the cookies to stdout, where output - writes the body');
+  }
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie === '')) {
     throw new UsageError('cookie: expected a cookie file or "NAME=VALUE; ..."');
   }
@@ -39,6 +55,6 @@ export function cookieChoice(cookie: unknown, cookieJar: unknown): CookieChoice 
   return {
     file: cookie !== undefined && literal === undefined ? path.resolve(cookie) : undefined,
     literal,
-    jar: cookieJar === undefined ? undefined : path.resolve(cookieJar),
+    jar: cookieJar === undefined || cookieJar === '-' ? cookieJar : path.resolve(cookieJar),
   };
 }

@@ -60,19 +60,41 @@ export class CookieSession implements CookieAccess {
     for (const v of setCookie) this.#jar.setCookieSync(v, url, { ignoreError: true });
   }
 
+  /** Every live cookie as a Netscape cookie file. */
+  async text(): Promise<string> {
+    const live = (await this.#jar.store.getAllCookies()).filter((c) => c.TTL() > 0);
+    return formatCookieFile(live, VERSION);
+  }
+
+  /** Writes every live cookie to `stream` (curl -c -), resolved once the stream took them. */
+  async writeTo(stream: NodeJS.WritableStream): Promise<void> {
+    const text = await this.text();
+    await new Promise<void>((resolve, reject) => {
+      stream.write(text, (err) =>
+        err
+          ? reject(
+              new DlpoolError('ERR_DL_FILE', `cannot write the cookie jar to stdout: ${reasonOf(err)}`, {
+                cause: err,
+              }),
+            )
+          : resolve(),
+      );
+    });
+  }
+
   /**
    * Writes every live cookie to `file` whole: into a temporary file beside it, then renamed over it, so a reader
    * (or a run interrupted while writing) sees the old jar or the new one, never half of one. Mode 0600: cookies
    * are credentials.
    */
   async save(file: string): Promise<void> {
-    const live = (await this.#jar.store.getAllCookies()).filter((c) => c.TTL() > 0);
+    const text = await this.text();
     const tmp = path.join(
       path.dirname(file),
       `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`,
     );
     try {
-      await fs.writeFile(tmp, formatCookieFile(live, VERSION), { mode: 0o600, flag: 'wx' });
+      await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
       await fs.rename(tmp, file);
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => {});

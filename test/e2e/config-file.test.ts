@@ -72,7 +72,13 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     ['per-host = 0', 'per-host: expected a whole number from 1 to 10000, got 0'],
     ['timeout = soon', "timeout: expected a number, got 'soon'"],
     ['max-size = big', 'max-size: expected bytes such as 500K, 10M or 2G, got big'],
-    ['mode = thread', "mode: expected async, threads, got 'thread'"],
+    ['mode = thread', "mode: expected async or threads, got 'thread' (did you mean threads?)"],
+    ['output = -', "output: '-' (standard output) is for the command line only: give -o - there"],
+    [
+      'cookie-jar = -',
+      "cookie-jar: '-' (standard output) is for the command line only: give --cookie-jar - there",
+    ],
+    ['bogus line', "expected 'name = value' (or a flag's name alone), got 'bogus line'"],
     ['overwrite = yes', "overwrite: expected true or false (or the name alone for true), got 'yes'"],
     ['concurency = 3', "unknown option 'concurency' (did you mean concurrency?)"],
     ['j = 3', 'j: write the long name, concurrency'],
@@ -84,6 +90,25 @@ describe('the config file ($XDG_CONFIG_HOME/dlpool/config)', () => {
     expect(r.stderr).toBe(`dlpool: ${h.file}:6: ${message}\n`);
     expect(r.code).toBe(2);
     expect(await listFiles(out).catch(() => [])).toEqual([]);
+  });
+
+  it.each([
+    ['mode = thread', ['--mode', 'thread']],
+    ['concurrency = 0', ['--concurrency', '0']],
+    ['timeout = soon', ['--timeout', 'soon']],
+    ['max-size = big', ['--max-size', 'big']],
+    ['progress = foo', ['--progress', 'foo']],
+    ['hash-pool = thread', ['--hash-pool', 'thread']],
+    ['limit-rate = fast', ['--limit-rate', 'fast']],
+  ])('a bad line (%s) says what the same value says on the command line', async (line, args) => {
+    const h = await home(`${line}\n`);
+    const fromFile = await runCli([`${server.url}/never`], { env: h.env });
+    const fromArgs = await runCli(['--no-config', ...args, `${server.url}/never`], { env: h.env });
+    const said = (stderr: string, prefix: string) => stderr.split('\n')[0]!.slice(prefix.length);
+    expect(said(fromFile.stderr, `dlpool: ${h.file}:1: ${line.split(' ')[0]!}`)).toBe(
+      said(fromArgs.stderr, `dlpool: ${args[0]!}`),
+    );
+    expect(fromFile.code).toBe(2);
   });
 
   it('--config FILE is read instead; a missing one is exit 2, a missing default file is fine', async () => {

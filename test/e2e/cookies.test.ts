@@ -179,6 +179,38 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(cookiesSince(n)['/again.bin']).toEqual([['fresh=F1']]);
   });
 
+  it("--cookie-jar - writes the jar to stdout at the end, as curl's -c -; every other line goes to stderr", async () => {
+    for (const jar of [['--cookie-jar', '-'], ['--cookie-jar=-']]) {
+      const dir = await tmpDir();
+      const r = await get([`${server.url}/set`, `${server.url}/plain.bin`, '-d', dir, '-j', '1', ...jar]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^# Netscape HTTP Cookie File\n/);
+      expect(r.stdout.split('\n')).toContain('127.0.0.1\tFALSE\t/\tFALSE\t0\tfresh\tF1');
+      expect(r.stdout).not.toContain('downloaded');
+      expect(r.stderr).toMatch(/2 downloaded/);
+      expect(`${r.stdout}${r.stderr}`).not.toContain('\u0000');
+      // Nothing named - (or the token - travels as) was written anywhere.
+      expect((await fs.readdir(dir)).sort()).toEqual(['plain.bin', 'set']);
+    }
+    const p = await runCli(['--cookie-jar', '-', '--print-config']);
+    expect(p.stdout).toContain('# command line\ncookie-jar = -\n');
+  });
+
+  it('--cookie-jar - when stdout carries something else (-o -, --json): one usage line, nothing fetched', async () => {
+    const n = server.requests.length;
+    const body = await get([`${server.url}/x.bin`, '-o', '-', '--cookie-jar', '-']);
+    expect(body.stderr).toBe(
+      "dlpool: --cookie-jar: - writes the cookies to stdout, where -o - writes the body: give one of them\nTry 'dlpool --help'.\n",
+    );
+    expect(body.code).toBe(2);
+    const json = await get([`${server.url}/x.bin`, '--json', '--cookie-jar', '-']);
+    expect(json.stderr).toBe(
+      "dlpool: --json: prints on stdout, where --cookie-jar - writes the cookies: give one of them\nTry 'dlpool --help'.\n",
+    );
+    expect(json.code).toBe(2);
+    expect(server.requests.length).toBe(n);
+  });
+
   it("curl's -b jar -c jar: -c is --checksums here, and the usage error says to use --cookie-jar", async () => {
     const dir = await tmpDir();
     const jar = path.join(dir, 'jar');

@@ -157,4 +157,9 @@ describe('the import graph of src/', () => {
     }
     expect([...lines].filter(([, n]) => n >= 1500)).toEqual([]);
   });
+
+  it('cli/main.ts routes (parser, checks, exit) and holds nothing else: under 80 lines', () => {
+    const main = fs.readFileSync(path.join(SRC, 'cli', 'main.ts'), 'utf8');
+    expect(main.split('\n').length - 1).toBeLessThan(80);
+  });
 });

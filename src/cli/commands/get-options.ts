@@ -181,7 +181,7 @@ export const GET_OPTIONS = [
     key: 'cookieJar',
     value: 'FILE',
     default: '',
-    help: "write the run's cookies to FILE when it ends (Netscape format, as curl -c)",
+    help: "write the run's cookies to FILE when it ends (Netscape format, as curl -c); - writes them to stdout",
     doc: "write the run's cookies (loaded and set) to FILE when the run ends, also when interrupted: Netscape format, as curl `-c` (no `-c` here: that is `--checksums`), written whole to a temporary file and renamed, mode 0600",
   },
   {

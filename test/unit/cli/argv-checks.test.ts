@@ -48,5 +48,14 @@ describe('command-line checks yargs does not make', () => {
       'unknown option --per-hots (did you mean --per-host?); unknown option -x',
     );
     expect(unknownOptionsMessage('Not enough non-option arguments', known)).toBeUndefined();
+    // A word typed as it is is an argument too many, not an option.
+    expect(
+      unknownOptionsMessage(
+        'Unknown arguments: b, x',
+        known,
+        ['verify', 'a', 'b', '-x'],
+        'dlpool verify <sums>',
+      ),
+    ).toBe("unknown option -x; unexpected argument 'b' (dlpool verify <sums>)");
   });
 });
