@@ -4,7 +4,7 @@ import { UsageError } from './errors.js';
 import { proxyFromEnv, proxyOption, type ProxySettings } from './transport/proxy.js';
 import { netrcChoice } from './credentials/netrc.js';
 import { cookieChoice } from './credentials/cookie-access.js';
-import { hashAlgorithm, someHashes } from './hash/algorithms.js';
+import { hashAlgorithm, unknownHashText } from './hash/algorithms.js';
 import { HASH_POOL_KINDS, type HashPoolKind } from './hash/hasher.js';
 import { outputFile } from './jobs/one-output.js';
 import {
@@ -214,9 +214,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     options.hash ?? (options.manifest !== undefined || shards !== undefined ? 'sha256' : undefined);
   const hash = typeof hashIn === 'string' ? hashAlgorithm(hashIn)?.name : undefined;
   if (hashIn !== undefined && hash === undefined) {
-    throw new UsageError(
-      `hash: unknown or unavailable algorithm '${String(options.hash)}' (try ${someHashes()}, ...)`,
-    );
+    throw new UsageError(`hash: ${unknownHashText(options.hash)}`);
   }
   const overwrite = bool('overwrite', options.overwrite, DEFAULTS.overwrite);
   const timestamping = bool('timestamping', options.timestamping, DEFAULTS.timestamping);
