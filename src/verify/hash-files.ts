@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { mapOrdered } from '../hash/ordered.js';
-import { DOWNLOAD_RANGES, int } from '../option-values.js';
+import { int } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 
 export interface HashFilesOptions {
   /** @default 'sha256' */

@@ -6,7 +6,8 @@ import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
 import { type ChecksumEntry, normalizeSumsName, openChecksumFile, parseChecksumLine } from './checksums.js';
-import { DOWNLOAD_RANGES, int } from '../option-values.js';
+import { int } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 
 /**
  * The file matched, did not, or could not be read: the words of the summary's counts (`dlpool verify` prints them
