@@ -3,6 +3,7 @@
 // files where a FILE or a positional is expected and folders where a DIR is.
 
 import type { CommandSpec, OptionSpec, PositionalSpec } from './command.js';
+import { onInterrupt } from './signals.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -283,6 +284,12 @@ export function completionScript(shell: Shell, commands: readonly CommandSpec[])
 }
 
 export async function runCompletion(a: { shell?: string | undefined }): Promise<void> {
-  const { SPECS: COMMANDS } = await import('./commands/specs.js');
-  process.stdout.write(completionScript(a.shell as Shell, COMMANDS));
+  // Nothing to finish: the first signal ends it, with the code every command ends a signal with.
+  const interrupt = onInterrupt(true);
+  try {
+    const { SPECS: COMMANDS } = await import('./commands/specs.js');
+    process.stdout.write(completionScript(a.shell as Shell, COMMANDS));
+  } finally {
+    interrupt.close();
+  }
 }
