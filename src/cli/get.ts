@@ -87,8 +87,10 @@ async function pickRenderer(a: GetArgs, io: Output, toStdout: boolean): Promise<
   return new PlainRenderer(io, quiet, true, dir, spider);
 }
 
-/** `dlpool get`: run the download, render it, map the outcome to the exit code. */
-/** `interrupt`: the signal policy of a command that runs get inside it (demo), else get's own. */
+/**
+ * `dlpool get`: run the download, render it, map the outcome to the exit code. `given`: the signal policy of a
+ * command that runs get inside it (demo), else get's own.
+ */
 export async function runGet(a: GetArgs, given?: Interrupt): Promise<void> {
   if (a['print-config']) {
     process.stdout.write((await import('./config.js')).formatConfig(a));
