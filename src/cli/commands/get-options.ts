@@ -137,7 +137,7 @@ export const GET_OPTIONS = [
     kind: 'string',
     value: 'FILE',
     help: 'as --netrc, from FILE (which must exist)',
-    doc: 'as `--netrc`, from FILE, which must exist (exit 2 otherwise, and for a bad line: `FILE:LINE`)',
+    doc: 'as `--netrc`, from FILE, which must exist (exit 2 otherwise, and for a bad line: `FILE:LINE`); `/dev/null` is an empty netrc, as in curl',
   }),
   lib('cookie', {
     flag: 'cookie',
