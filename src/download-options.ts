@@ -1,20 +1,38 @@
 /**
- * The options of download() as a caller gives them (DownloadOptions, every default documented) and as the run
- * reads them once normalizeOptions() in options.ts has checked them and filled in the defaults.
+ * The options of download() as a caller gives them (DownloadOptions, every default documented), the default and
+ * value rule of each (DOWNLOAD_OPTION_TABLE: normalizeOptions() applies them, and the CLI flag that sets an
+ * option takes them from there by its `key`), and the options as the run reads them (NormalizedOptions).
  */
 
+import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { CookieChoice } from './credentials/cookie-access.js';
 import type { NetrcChoice } from './credentials/netrc.js';
 import type { EventListener } from './events.js';
-import type { HashPoolKind } from './hash/hasher.js';
+import { HASH_POOL_KINDS, type HashPoolKind } from './hash/hasher.js';
 import type { OutputFile } from './jobs/one-output.js';
 import type { ListEntry } from './sources/types.js';
 import type { ProxySettings } from './transport/proxy.js';
 import type { Transport } from './transport/transport.js';
+import {
+  delayRange,
+  HOST_RATE_RANGE,
+  type NumberRange,
+  RETRIES_RANGE,
+  SPEED_LIMIT_RANGE,
+  TIMEOUT_RANGE,
+  wholeRange,
+} from './option-values.js';
+import { VERSION } from './version.js';
 
 /** How downloads run: all on this event loop, or spread over worker threads (--mode). */
 export type EngineMode = 'async' | 'threads';
+
+/** The engine modes, in the order --help lists them. */
+export const ENGINE_MODES: readonly EngineMode[] = ['async', 'threads'];
+
+/** Half the cores, at least one: the default size of every worker pool. Computed here and nowhere else. */
+export const DEFAULT_WORKERS = Math.max(1, Math.floor(os.availableParallelism() / 2));
 
 /** A run's share of a list cut into shards (see src/shards/shards.ts). */
 export interface ShardOptions {
@@ -266,7 +284,151 @@ export interface DownloadOptions {
   onEvent?: EventListener;
 }
 
-export interface NormalizedOptions {
+/**
+ * How normalizeOptions() checks an option and what it defaults to:
+ * - `flag`: true or false;
+ * - `number`: a number in `range` (whole where the range says so);
+ * - `choice`: one of `choices`;
+ * - `path`: a non-empty file path;
+ * - `own`: checked by code of its own in normalizeOptions() (it depends on other options, or is not one value);
+ *   `range` and `default` are still its rule, which the CLI flag that sets it takes too.
+ * A row without `default` has none: the option stays undefined (or its code decides).
+ */
+export interface OptionRule {
+  readonly rule: 'flag' | 'number' | 'choice' | 'path' | 'own';
+  readonly default?: unknown;
+  readonly range?: NumberRange;
+  readonly choices?: readonly string[];
+  /** How docs say the default when it is not one value to print (`half the cores`); Markdown. */
+  readonly said?: string;
+}
+
+const flag = <const D extends boolean>(d: D) => ({ rule: 'flag', default: d }) as const;
+function number(range: NumberRange): { readonly rule: 'number'; readonly range: NumberRange };
+function number(
+  range: NumberRange,
+  d: number,
+): { readonly rule: 'number'; readonly range: NumberRange; readonly default: number };
+function number(range: NumberRange, d?: number) {
+  return d === undefined ? { rule: 'number', range } : { rule: 'number', range, default: d };
+}
+const choice = <const C extends readonly string[]>(choices: C, d: C[number]) =>
+  ({ rule: 'choice', choices, default: d }) as const;
+const filePath = { rule: 'path' } as const;
+const own = <const R extends Omit<OptionRule, 'rule'>>(r: R = {} as R) => ({ rule: 'own', ...r }) as const;
+
+const RETRY_DEFAULTS = {
+  retries: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 300_000,
+} as const satisfies RetryPolicy;
+
+/**
+ * Every option of download(), with its default and the rule its value is checked by; the compiler checks the keys
+ * against DownloadOptions (one missing here, or here and not there, does not build), and normalizeOptions()
+ * refuses any other key. A flag of the CLI that sets an option names it by `key` and takes its default, range
+ * and choices from its row, so each is written once.
+ */
+export const DOWNLOAD_OPTION_TABLE = {
+  sources: own(),
+  entries: own(),
+  stdin: own(),
+  env: own(),
+  dir: own({ default: '.' }),
+  output: own(),
+  stdout: own(),
+  concurrency: number(wholeRange(1, 10_000), 16),
+  perHost: own({ range: wholeRange(1, 10_000) }),
+  headers: own(),
+  userAgent: own({ default: `dlpool/${VERSION}`, said: '`dlpool/<version>`' }),
+  maxRedirects: number(wholeRange(0, 1000), 10),
+  allowInsecureRedirects: flag(false),
+  caCertificate: filePath,
+  netrc: own({ default: false }),
+  netrcFile: own(),
+  cookie: own(),
+  cookieJar: own(),
+  insecure: flag(false),
+  http2: flag(false),
+  connectTimeoutMs: number(delayRange(), 10_000),
+  timeoutMs: number(TIMEOUT_RANGE, 30_000),
+  speedLimitBytes: number(SPEED_LIMIT_RANGE, 100),
+  speedTimeMs: number(delayRange(), 60_000),
+  // 0: no limit, as curl --limit-rate 0.
+  limitRateBytes: own({ range: wholeRange(0) }),
+  hostRate: own({ range: HOST_RATE_RANGE }),
+  shard: own(),
+  shardSize: own({ range: wholeRange(1), default: 10_000 }),
+  retries: own({ range: RETRIES_RANGE, default: RETRY_DEFAULTS.retries }),
+  retry: own({ default: RETRY_DEFAULTS }),
+  overwrite: flag(false),
+  timestamping: flag(false),
+  remoteTime: flag(true),
+  spider: flag(false),
+  requireChecksum: flag(false),
+  contentDisposition: flag(false),
+  mode: choice(ENGINE_MODES, 'async'),
+  hash: own(),
+  hashPool: choice(HASH_POOL_KINDS, 'inline'),
+  workers: { ...number(wholeRange(1, 256), DEFAULT_WORKERS), said: 'half the cores' },
+  checksums: filePath,
+  manifest: filePath,
+  proxy: own({ default: 'env' }),
+  maxSizeBytes: number(wholeRange(1)),
+  split: number(wholeRange(1, 64), 1),
+  minSplitSizeBytes: number(wholeRange(1), 16 * 1024 * 1024),
+  writeHighWaterMark: number(wholeRange(1024), 1024 * 1024),
+  verbose: flag(false),
+  progressIntervalMs: number(delayRange(0), 100),
+  keepResults: flag(true),
+  transport: own(),
+  signal: own(),
+  onEvent: own(),
+} as const satisfies { readonly [K in keyof DownloadOptions]-?: OptionRule };
+
+type Table = typeof DOWNLOAD_OPTION_TABLE;
+
+/** The options normalizeOptions() checks and defaults by their row alone (every rule but `own`). */
+export type RuledKey = { [K in keyof Table]: Table[K] extends { rule: 'own' } ? never : K }[keyof Table];
+
+/** An option's value once its row's rule checked it and its default filled it in. */
+type Ruled<R> = R extends { rule: 'flag' }
+  ? boolean
+  : R extends { rule: 'number'; default: number }
+    ? number
+    : R extends { rule: 'number' }
+      ? number | undefined
+      : R extends { rule: 'choice'; choices: readonly (infer C)[] }
+        ? C
+        : string | undefined;
+
+export type RuledOptions = { [K in RuledKey]: Ruled<Table[K]> };
+
+type Defaults = {
+  readonly [K in keyof Table as Table[K] extends { default: unknown } ? K : never]: Table[K] extends {
+    default: infer D;
+  }
+    ? D
+    : never;
+};
+
+type Ranges = {
+  readonly [K in keyof Table as Table[K] extends { range: NumberRange } ? K : never]: NumberRange;
+};
+
+/** The default of every option that has one. */
+export const DEFAULTS = Object.fromEntries(
+  Object.entries(DOWNLOAD_OPTION_TABLE).flatMap(([k, r]) => ('default' in r ? [[k, r.default]] : [])),
+) as Defaults;
+
+/** The range of every number option (for normalizeOptions, the CLI flags that set them and per-entry options). */
+export const DOWNLOAD_RANGES = Object.fromEntries(
+  Object.entries(DOWNLOAD_OPTION_TABLE).flatMap(([k, r]) => ('range' in r ? [[k, r.range]] : [])),
+) as Ranges;
+
+/** The options as the run reads them: checked, with the defaults filled in. */
+export interface NormalizedOptions extends RuledOptions {
   sources: string[];
   entries: Iterable<string | ListEntry> | AsyncIterable<string | ListEntry> | undefined;
   stdin: Readable | undefined;
@@ -274,47 +436,19 @@ export interface NormalizedOptions {
   /** The one file of an `output` run (its folder is `dir`), or `-` for `stdout`. */
   output: OutputFile | '-' | undefined;
   stdout: NodeJS.WritableStream | undefined;
-  concurrency: number;
   perHost: number;
   /** Open connections past which each is closed after its response (see fitOpenFiles). @default Infinity */
   maxConnections: number;
   headers: Record<string, string>;
   userAgent: string;
-  maxRedirects: number;
-  allowInsecureRedirects: boolean;
-  caCertificate: string | undefined;
   netrc: NetrcChoice | undefined;
   cookies: CookieChoice | undefined;
-  insecure: boolean;
-  http2: boolean;
-  connectTimeoutMs: number;
-  timeoutMs: number;
-  speedLimitBytes: number;
   limitRateBytes: number | undefined;
   hostRate: number | undefined;
   shards: ShardOptions | undefined;
-  speedTimeMs: number;
   retry: RetryPolicy;
-  overwrite: boolean;
-  timestamping: boolean;
-  remoteTime: boolean;
-  spider: boolean;
-  requireChecksum: boolean;
-  contentDisposition: boolean;
   hash: string | undefined;
-  hashPool: HashPoolKind;
-  workers: number;
-  checksums: string | undefined;
-  manifest: string | undefined;
-  mode: EngineMode;
   proxy: ProxySettings | undefined;
-  maxSizeBytes: number | undefined;
-  split: number;
-  minSplitSizeBytes: number;
-  writeHighWaterMark: number;
-  verbose: boolean;
-  progressIntervalMs: number;
-  keepResults: boolean;
   transport: Transport | undefined;
   signal: AbortSignal | undefined;
   onEvent: EventListener;

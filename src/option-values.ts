@@ -61,6 +61,14 @@ export function inRangeOr(name: string, value: unknown, fallback: number, r: Num
   return value;
 }
 
+/**
+ * The ranges an entry of a list may set per entry too (aria2's `max-tries=`, `timeout=`, `lowest-speed-limit=`),
+ * by the rule of the run's option (DOWNLOAD_OPTION_TABLE names them).
+ */
+export const RETRIES_RANGE = wholeRange(0, MAX_RETRIES);
+export const TIMEOUT_RANGE = delayRange();
+export const SPEED_LIMIT_RANGE = wholeRange(0);
+
 /** Requests per second of --host-rate: from one a day to a million. */
 export const HOST_RATE_RANGE: NumberRange = { min: MIN_HOST_RATE, max: 1_000_000, whole: false };
 
@@ -90,29 +98,6 @@ export function int(
 export function ms(name: string, value: unknown, fallback: number, min: number): number {
   return inRangeOr(name, value, fallback, delayRange(min));
 }
-
-/**
- * The range of each number option of download() (DownloadOptions), for normalizeOptions and for the flags that
- * set them (a declaration's `key`). options.ts checks that each key is an option's.
- */
-export const DOWNLOAD_RANGES = {
-  concurrency: wholeRange(1, 10_000),
-  perHost: wholeRange(1, 10_000),
-  maxRedirects: wholeRange(0, 1000),
-  retries: wholeRange(0, MAX_RETRIES),
-  connectTimeoutMs: delayRange(),
-  timeoutMs: delayRange(),
-  speedTimeMs: delayRange(),
-  speedLimitBytes: wholeRange(0),
-  // 0: no limit, as curl --limit-rate 0.
-  limitRateBytes: wholeRange(0),
-  hostRate: HOST_RATE_RANGE,
-  maxSizeBytes: wholeRange(1),
-  split: wholeRange(1, 64),
-  minSplitSizeBytes: wholeRange(1),
-  workers: wholeRange(1, 256),
-  shardSize: wholeRange(1),
-} as const satisfies Record<string, NumberRange>;
 
 export function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

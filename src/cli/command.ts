@@ -1,6 +1,7 @@
 // The command model: each command is declared once (src/cli/commands/<name>.ts) and its yargs configuration,
 // the type of its parsed arguments, its value checks, its --help and its README table are read from that declaration.
 
+import type { OptionRule } from '../download-options.js';
 import type { NumberRange } from '../option-values.js';
 
 /**
@@ -139,6 +140,48 @@ export function defineCommand<
   const O extends readonly OptionSpec[],
 >(spec: CommandSpec<P, O>): CommandSpec<P, O> {
   return spec;
+}
+
+/** What a flag that sets a library option declares itself: the rest comes from the option's row. */
+export type LibraryFlagSpec = Omit<OptionSpec, 'key' | 'defaultValue' | 'range' | 'choices'>;
+
+/**
+ * A flag that sets the library option `key`, whose row (`row`: its default, range and choices, as the library
+ * checks the option) is the flag's too: the flag's value is checked by the row's range and choices, and its
+ * default is said from the row's default in the flag's unit (`off`, `10` seconds, `16M`). A `default` text of the
+ * flag's own is for a row with none to say (`unlimited`); a test refuses one beside the row's.
+ */
+export function libraryFlag<const K extends string, const S extends LibraryFlagSpec>(
+  key: K,
+  row: OptionRule,
+  spec: S,
+): S & { readonly key: K } {
+  const said = spec.default ?? row.said ?? defaultSaid(row.default, spec.kind);
+  return {
+    ...spec,
+    key,
+    ...(row.range === undefined ? {} : { range: row.range }),
+    ...(row.choices === undefined ? {} : { choices: row.choices }),
+    ...(said === undefined ? {} : { default: said }),
+  };
+}
+
+/** A library default as the flag's help says it: `on`/`off`, seconds for milliseconds, `16M` for bytes. */
+function defaultSaid(value: unknown, kind: OptionKind): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') {
+    if (kind === 'seconds') return String(value / 1000);
+    for (const [unit, size] of [
+      ['G', 2 ** 30],
+      ['M', 2 ** 20],
+      ['K', 2 ** 10],
+    ] as const) {
+      if (kind === 'size' && value >= size && value % size === 0) return `\`${value / size}${unit}\``;
+    }
+    return String(value);
+  }
+  return `\`${String(value)}\``;
 }
 
 /** How an option looks in the README's table: `-j, --concurrency N`, `--mode async\|threads`, `--cacert`. */

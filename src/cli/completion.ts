@@ -3,6 +3,7 @@
 // files where a FILE or a positional is expected and folders where a DIR is.
 
 import type { CommandSpec, OptionSpec, PositionalSpec } from './command.js';
+import { onInterrupt } from './signals.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -26,6 +27,20 @@ export function positionalCompletion(p: PositionalSpec): ValueCompletion {
 /** Every name of an option, as typed: `-j`, `--concurrency`, `--cacert`. */
 export function flagNames(o: OptionSpec): string[] {
   return [`--${o.flag}`, ...(o.alias ?? []).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))];
+}
+
+/**
+ * The `--no-` form of a boolean flag (`--no-remote-time`), which the parser takes as the flag set to false: a
+ * default that is on, or a config file's `overwrite`, is turned off on the command line so.
+ */
+export function negatedName(o: OptionSpec): string | undefined {
+  return o.kind === 'boolean' && !o.flag.startsWith('no-') ? `--no-${o.flag}` : undefined;
+}
+
+/** Every name of an option as completed: its names and, for a boolean, its `--no-` form. */
+function completedNames(o: OptionSpec): string[] {
+  const no = negatedName(o);
+  return no === undefined ? flagNames(o) : [...flagNames(o), no];
 }
 
 /** `'it''s'` for the shells: the one quoting all three read the same way. */
@@ -94,7 +109,7 @@ ${cases((c) => ['echo', quote(` ${valued(c).join(' ')} `)])}
 
 _dlpool_flags() {
   case $1 in
-${cases((c) => ['echo', quote([...c.options.flatMap((o) => flagNames(o)), '--help', '-h'].join(' '))])}
+${cases((c) => ['echo', quote([...c.options.flatMap(completedNames), '--help', '-h'].join(' '))])}
   esac
 }
 
@@ -175,7 +190,13 @@ function zshCommand(c: CommandSpec): string {
     const what = v === 'dir' ? '_files -/' : typeof v === 'object' ? `(${v.words.join(' ')})` : '_files';
     return quote(p.array ? `*:${p.name}:${what}` : `${i + 1}:${p.name}:${what}`);
   });
-  const specs = [...c.options.map(zshOption), `'(- *)'{-h,--help}'[show help]'`, ...positionals];
+  const negated = c.options.flatMap((o) => {
+    const no = negatedName(o);
+    return no === undefined
+      ? []
+      : [`${quote(`(${[...flagNames(o), no].join(' ')})`)}${no}${quote(`[not --${o.flag}]`)}`];
+  });
+  const specs = [...c.options.map(zshOption), ...negated, `'(- *)'{-h,--help}'[show help]'`, ...positionals];
   return `_dlpool_${c.name.replace(/-/g, '_')}() {\n  _arguments -s -S \\\n    ${specs.join(' \\\n    ')}\n}`;
 }
 
@@ -236,7 +257,11 @@ function fish(commands: readonly CommandSpec[]): string {
               : v === 'none'
                 ? ' -x'
                 : ` -x -a ${quote(v.words.join(' '))}`;
-      return `complete -c dlpool ${when} ${[...shorts, ...longs].join(' ')}${value} -d ${quote(o.help)}`;
+      const line = `complete -c dlpool ${when} ${[...shorts, ...longs].join(' ')}${value} -d ${quote(o.help)}`;
+      const no = negatedName(o);
+      return no === undefined
+        ? [line]
+        : [line, `complete -c dlpool ${when} -l ${no.slice(2)} -d ${quote(`not --${o.flag}`)}`];
     });
     const positionals = c.positionals.flatMap((p) => {
       const v = positionalCompletion(p);
@@ -244,7 +269,7 @@ function fish(commands: readonly CommandSpec[]): string {
       const words = v === 'dir' ? '(__fish_complete_directories)' : v.words.join(' ');
       return [`complete -c dlpool ${when} -x -a ${quote(words)} -d ${quote(p.help || p.name)}`];
     });
-    return [`# ${c.name}`, ...options, ...positionals];
+    return [`# ${c.name}`, ...options.flat(), ...positionals];
   });
   return `# dlpool completion for fish, written by \`dlpool completion fish\` from dlpool's command declarations.
 # Install: dlpool completion fish > ~/.config/fish/completions/dlpool.fish
@@ -283,6 +308,12 @@ export function completionScript(shell: Shell, commands: readonly CommandSpec[])
 }
 
 export async function runCompletion(a: { shell?: string | undefined }): Promise<void> {
-  const { SPECS: COMMANDS } = await import('./commands/specs.js');
-  process.stdout.write(completionScript(a.shell as Shell, COMMANDS));
+  // Nothing to finish: the first signal ends it, with the code every command ends a signal with.
+  const interrupt = onInterrupt(true);
+  try {
+    const { SPECS: COMMANDS } = await import('./commands/specs.js');
+    process.stdout.write(completionScript(a.shell as Shell, COMMANDS));
+  } finally {
+    interrupt.close();
+  }
 }

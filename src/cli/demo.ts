@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from '../server/index.js';
 import { packageUrl } from '../paths.js';
 import { runGet } from './get.js';
+import { onInterrupt } from './signals.js';
 
 /** The port samples/*.txt point at: fixed so the sample lists are plain files anyone can read and reuse. */
 export const DEMO_PORT = 18719;
@@ -17,8 +19,11 @@ const root = (p: string) => fileURLToPath(packageUrl(p));
  * ./downloads, prints the summary and stops the server.
  */
 export async function runDemo(): Promise<void> {
+  // One policy from start to end: a signal while the server starts ends the demo as one during the download.
+  const interrupt = onInterrupt();
   const server = await createServer({ port: 0 });
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dlpool-demo-'));
+  interrupt.beforeExit(() => rmSync(tmp, { recursive: true, force: true }));
   try {
     const list = path.join(tmp, 'demo.txt');
     const text = await fs.readFile(root('samples/demo.txt'), 'utf8');
@@ -26,9 +31,11 @@ export async function runDemo(): Promise<void> {
     process.stderr.write(
       `dlpool demo: serving ${server.url}, downloading samples/demo.txt into ./downloads\n`,
     );
-    await runGet({ sources: [list], dir: 'downloads' });
+    if (!interrupt.signal.aborted) await runGet({ sources: [list], dir: 'downloads' }, interrupt);
   } finally {
+    interrupt.close();
     await server.close();
     await fs.rm(tmp, { recursive: true, force: true });
   }
+  process.exitCode = interrupt.exitCode() ?? process.exitCode;
 }

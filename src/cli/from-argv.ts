@@ -4,7 +4,6 @@
 import { UsageError } from '../errors.js';
 import {
   delayRange,
-  DOWNLOAD_RANGES,
   inRange,
   MAX_DELAY_MS,
   type NumberRange,
@@ -13,6 +12,7 @@ import {
   secondsToMs,
   wholeRange,
 } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 import { parseShardSpec } from '../shards/shards.js';
 import { expectedChoice } from './argv-checks.js';
 import { parseByteSize } from '../common/byte-size.js';

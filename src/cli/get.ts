@@ -12,7 +12,7 @@ import { PlainRenderer } from './render/plain.js';
 import type { Output, Renderer } from './render/renderer.js';
 import { safeText } from './render/safe-text.js';
 import { verboseWriter } from './render/verbose.js';
-import { onInterrupt } from './signals.js';
+import { type Interrupt, onInterrupt } from './signals.js';
 import { afterDoubleDash, STDIN_TOKEN } from './stdin-token.js';
 import type { GetArgs } from './commands/get-options.js';
 
@@ -100,8 +100,11 @@ async function pickRenderer(a: GetArgs, io: Output): Promise<Renderer | undefine
   return new PlainRenderer(io, quiet, true, dir, spider);
 }
 
-/** `dlpool get`: run the download, render it, map the outcome to the exit code. */
-export async function runGet(a: GetArgs): Promise<void> {
+/**
+ * `dlpool get`: run the download, render it, map the outcome to the exit code. `given`: the signal policy of a
+ * command that runs get inside it (demo), else get's own.
+ */
+export async function runGet(a: GetArgs, given?: Interrupt): Promise<void> {
   if (a['print-config']) {
     process.stdout.write((await import('./config.js')).formatConfig(a));
     return;
@@ -117,7 +120,7 @@ export async function runGet(a: GetArgs): Promise<void> {
   // A reader that stopped reading the body (`| head -c 10`) ends the run as SIGPIPE would, without a word.
   let pipeClosed = false;
   // A second signal leaves a clean terminal behind: the bars are stopped first.
-  const interrupt = onInterrupt();
+  const interrupt = given ?? onInterrupt();
   interrupt.beforeExit(() => renderer?.stop());
   try {
     const summary = await download({
@@ -150,6 +153,6 @@ export async function runGet(a: GetArgs): Promise<void> {
     renderer?.stop();
     throw err;
   } finally {
-    interrupt.close();
+    if (given === undefined) interrupt.close();
   }
 }

@@ -7,6 +7,7 @@ import { EXIT } from '../report/summary.js';
 import { failureLine } from './render/lines.js';
 import { safeText } from './render/safe-text.js';
 import type { MergeArgs } from './commands/merge.js';
+import { onInterrupt } from './signals.js';
 
 /** A FILE named on the command line that cannot be written is an input error (exit 2), as for `get`. */
 function asInput(err: unknown): unknown {
@@ -44,8 +45,24 @@ function runsOf(ks: number[]): string[] {
  * writes. FILEs are written under a new temporary name and renamed: complete, or not there at all.
  */
 export async function runMerge(a: MergeArgs): Promise<void> {
+  // Nothing to finish that a rerun would not redo: the first signal ends it, without its temporary files.
+  const interrupt = onInterrupt(true);
+  const files: OwnFileWriter[] = [];
+  interrupt.beforeExit(() => files.forEach((f) => f.discard()));
+  try {
+    await merge(a, (file) => {
+      const w = create(file);
+      files.push(w);
+      return w;
+    });
+  } finally {
+    interrupt.close();
+  }
+}
+
+async function merge(a: MergeArgs, writer: (file: string) => OwnFileWriter): Promise<void> {
   const dir = a.dir ?? '.';
-  const manifest = a.manifest === undefined ? undefined : create(a.manifest);
+  const manifest = a.manifest === undefined ? undefined : writer(a.manifest);
   let summary;
   try {
     summary = await mergeShards(dir, (text) => {
@@ -64,7 +81,7 @@ export async function runMerge(a: MergeArgs): Promise<void> {
     process.stderr.write(`${line}\n`);
   }
   if (a.failed !== undefined) {
-    const failed = create(a.failed);
+    const failed = writer(a.failed);
     try {
       failed.write(summary.failed.map((f) => `${f.url}\n`).join(''));
       failed.commit();

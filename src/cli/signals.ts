@@ -9,7 +9,7 @@ export interface Interrupt {
   readonly signal: AbortSignal;
   /** 130 or 143 once a signal came, else undefined: what the command exits with whatever else happened. */
   exitCode(): number | undefined;
-  /** What to do before the process ends at once (a progress bar stopped, a JSON document closed). */
+  /** What to do before the process ends at once (a progress bar stopped, a JSON document closed), in order. */
   beforeExit(fn: () => void): void;
   /** Stops listening (the command is done). */
   close(): void;
@@ -24,14 +24,14 @@ export interface Interrupt {
 export function onInterrupt(atOnce = false): Interrupt {
   const controller = new AbortController();
   let first: StopSignal | undefined;
-  let cleanUp: (() => void) | undefined;
+  const cleanUps: (() => void)[] = [];
   const on = (sig: StopSignal) => {
     if (first === undefined && !atOnce) {
       first = sig;
       controller.abort(sig);
       return;
     }
-    cleanUp?.();
+    for (const fn of cleanUps) fn();
     if (first !== undefined) process.stderr.write('\ndlpool: interrupted again, exiting at once\n');
     process.exit(EXIT_OF[sig]);
   };
@@ -43,7 +43,7 @@ export function onInterrupt(atOnce = false): Interrupt {
     signal: controller.signal,
     exitCode: () => (first === undefined ? undefined : EXIT_OF[first]),
     beforeExit: (fn) => {
-      cleanUp = fn;
+      cleanUps.push(fn);
     },
     close: () => {
       process.off('SIGINT', onInt);

@@ -55,6 +55,8 @@ export async function loadNetrc(choice: NetrcChoice, emit: EventListener): Promi
     const fh = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {
       const st = await fh.stat();
+      // curl reads `--netrc-file /dev/null` as an empty netrc: the usual way to say "no netrc" in a script.
+      if (await isNullDevice(st)) return [];
       if (!st.isFile()) throw inputError(`cannot read netrc file '${file}': not a regular file`);
       if (st.size > MAX_BYTES) throw inputError(`cannot read netrc file '${file}': larger than 1 MiB`);
       if ((st.mode & 0o044) !== 0) {
@@ -76,6 +78,13 @@ export async function loadNetrc(choice: NetrcChoice, emit: EventListener): Promi
     });
   }
   return parseNetrc(text, file);
+}
+
+/** The file opened is the null device (`/dev/null` or a link to it), not merely named so. */
+async function isNullDevice(st: { isCharacterDevice(): boolean; rdev: number }): Promise<boolean> {
+  if (!st.isCharacterDevice()) return false;
+  const devNull = await fs.stat(os.devNull).catch(() => undefined);
+  return devNull !== undefined && devNull.isCharacterDevice() && devNull.rdev === st.rdev;
 }
 
 function inputError(message: string): DlpoolError {

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createDigest } from '../hash/algorithms.js';
 import { ChecksumMismatchError, DlpoolError, LengthMismatchError, TooLargeError } from '../errors.js';
 import type { FileResult } from '../events.js';
 import type { Job } from '../jobs/job.js';
@@ -48,7 +49,7 @@ export async function fetchToStream(
   const state = newDownloadState(job, { noSplit: true, checksumRetried: true });
   const want = expectedFor(job, ctx);
   const algorithm = want?.algorithm ?? ctx.opts.hash;
-  const sink: Sink = { out, hash: algorithm ? createHash(algorithm) : undefined, written: 0 };
+  const sink: Sink = { out, hash: algorithm ? createDigest(algorithm) : undefined, written: 0 };
   const onError = (err: NodeJS.ErrnoException) => {
     sink.failed ??= new OutputError(err, job.displayUrl);
     sink.body?.destroy(sink.failed);

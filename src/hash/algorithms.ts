@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { closest } from '../common/closest.js';
 
 /** What `hashFiles` (`dlpool hash`) digests with unless told another algorithm. */
 export const DEFAULT_HASH = 'sha256';
@@ -69,13 +70,27 @@ export function isUsableHash(name: string): boolean {
   return ok;
 }
 
-/** A few usable names, for error messages. */
-export function someHashes(): string {
-  return crypto
-    .getHashes()
-    .filter((h) => /^(sha|md5|blake)/.test(h) && isUsableHash(h))
-    .slice(0, 10)
-    .join(', ');
+/** The registry's algorithms this Node can hash with, by node:crypto name: what an error suggests. */
+function usableNames(): string[] {
+  return HASH_ALGORITHMS.flatMap((a) => (isUsableHash(a.name) ? [a.name] : []));
+}
+
+/**
+ * Why `name` is no algorithm to hash with here, for an error that starts with the option's name: a guess
+ * when one name is close, and the registry's usable names (each of which `hashAlgorithm` takes).
+ */
+export function unknownHashText(name: unknown): string {
+  const names = usableNames();
+  const guess = typeof name === 'string' ? closest(name.toLowerCase(), names) : undefined;
+  const mean = guess === undefined ? '' : `did you mean ${guess}? `;
+  return `unknown or unavailable algorithm '${String(name)}' (${mean}try ${names.join(', ')})`;
+}
+
+/** node:crypto's own spelling of `name` in any case (`md5WithRSAEncryption`), or undefined. */
+let spellings: Map<string, string> | undefined;
+function cryptoSpelling(name: string): string | undefined {
+  spellings ??= new Map(crypto.getHashes().map((h) => [h.toLowerCase(), h]));
+  return spellings.get(name.toLowerCase());
 }
 
 /** The algorithm a BSD tag names (any case), usable here or not. */
@@ -101,14 +116,16 @@ export function usableAria2Types(): string[] {
 
 /**
  * A usable algorithm by any name a user may give `--hash` or `--algo`: node:crypto's (`sha256`, `sha3-512`,
- * any it has), a BSD tag (`SHA256`) or aria2's (`sha-256`); undefined when this Node cannot hash with it.
+ * any getHashes() lists, in any case), a BSD tag (`SHA256`) or aria2's (`sha-256`); undefined when this Node cannot hash with it.
  */
 export function hashAlgorithm(name: string): HashAlgorithm | undefined {
   const n = name.toLowerCase();
   const known = BY_NAME.get(n) ?? algorithmByTag(n) ?? BY_ARIA2.get(n);
   if (known) return isUsableHash(known.name) ? known : undefined;
-  if (!isUsableHash(n)) return undefined;
-  return { name: n, hexLength: crypto.createHash(n).digest().length * 2, tags: [] };
+  // getHashes() names are matched in any case and kept as it spells them, which isUsableHash looks up.
+  const spelled = cryptoSpelling(name);
+  if (spelled === undefined || !isUsableHash(spelled)) return undefined;
+  return { name: spelled, hexLength: createDigest(spelled).digest().length * 2, tags: [] };
 }
 
 /**
@@ -128,7 +145,7 @@ export function untaggedAlgorithm(hexLength: number, preferred?: HashAlgorithm):
 export function expectedDigestProblem(algorithm: string, hex: string): string | undefined {
   const a = typeof algorithm === 'string' ? hashAlgorithm(algorithm) : undefined;
   if (!a || a.name !== algorithm) {
-    return `'${String(algorithm)}' is not a node:crypto algorithm this Node can hash with (try ${someHashes()}, ...)`;
+    return `'${String(algorithm)}' is not a node:crypto algorithm this Node can hash with (try ${usableNames().join(', ')})`;
   }
   if (typeof hex !== 'string' || hex.length !== a.hexLength || !/^[0-9a-f]*$/.test(hex)) {
     return `${a.name} needs ${a.hexLength} lower-case hex digits`;

@@ -9,7 +9,8 @@ import { MAX_SHARD_BYTES, type ShardJob, type ShardResult } from './job-data.js'
 import { inside, trustedRoot } from './list-bytes.js';
 import { redisTarget, withRedis } from './redis.js';
 import { DEFAULT_QUEUE } from './queue-values.js';
-import { DOWNLOAD_RANGES, int } from '../option-values.js';
+import { int } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 
 /**
  * Queue mode on Redis with BullMQ: `dlpool queue add` puts one job per shard of a list, `dlpool worker` runs

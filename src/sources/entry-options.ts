@@ -3,7 +3,7 @@ import { applyRequestOption, REQUEST_OPTIONS, showsValues } from './entry-reques
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
 import { parseByteSize } from '../common/byte-size.js';
-import { DOWNLOAD_RANGES, inRange } from '../option-values.js';
+import { inRange, SPEED_LIMIT_RANGE } from '../option-values.js';
 
 /**
  * The aria2 option lines of a list entry (`  out=NAME`, `  checksum=sha-256=HEX`, ...): which dlpool acts on,
@@ -97,7 +97,7 @@ export function applyOption(
     case 'lowest-speed-limit': {
       // aria2's form (bytes per second, with an optional K or M), read as --speed-limit reads its value.
       const limit = parseByteSize(value);
-      if (!inRange(limit, DOWNLOAD_RANGES.speedLimitBytes))
+      if (!inRange(limit, SPEED_LIMIT_RANGE))
         return `option 'lowest-speed-limit': expected bytes per second such as 0, 500 or 10K`;
       entry.lowestSpeedLimit = limit;
       return undefined;

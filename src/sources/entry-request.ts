@@ -1,13 +1,14 @@
 import { redactUrl } from '../errors.js';
 import {
-  DOWNLOAD_RANGES,
   HEADER_NAME,
   HEADER_VALUE_BAD,
   inRange,
   MAX_DELAY_MS,
   MAX_RETRIES,
   rangeText,
+  RETRIES_RANGE,
   secondsToMs,
+  TIMEOUT_RANGE,
 } from '../option-values.js';
 import { shownText } from './shown-text.js';
 import type { ListEntry } from './types.js';
@@ -83,7 +84,7 @@ export function applyRequestOption(entry: ListEntry, key: string, value: string)
     case 'timeout': {
       // The rule of --timeout, so a list's line takes what the flag takes.
       const ms = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? secondsToMs(Number(value)) : 0;
-      if (!inRange(ms, DOWNLOAD_RANGES.timeoutMs)) {
+      if (!inRange(ms, TIMEOUT_RANGE)) {
         return `option 'timeout': expected seconds without a byte such as 30 or 0.5 (more than 0, at most ${Math.floor(MAX_DELAY_MS / 1000)})`;
       }
       entry.timeoutMs = ms;
@@ -161,11 +162,11 @@ function headersProblem(headers: Record<string, string>): string | undefined {
 function settingsProblem(entry: ListEntry): string | undefined {
   if (entry.httpUser?.includes(':')) return `httpUser holds a ':', which Basic credentials cannot carry`;
   const { retries, timeoutMs } = entry;
-  if (retries !== undefined && retries !== Infinity && !inRange(retries, DOWNLOAD_RANGES.retries)) {
-    return `retries: expected ${rangeText(DOWNLOAD_RANGES.retries)}, or Infinity`;
+  if (retries !== undefined && retries !== Infinity && !inRange(retries, RETRIES_RANGE)) {
+    return `retries: expected ${rangeText(RETRIES_RANGE)}, or Infinity`;
   }
-  if (timeoutMs !== undefined && !inRange(timeoutMs, DOWNLOAD_RANGES.timeoutMs)) {
-    return `timeoutMs: expected ${rangeText(DOWNLOAD_RANGES.timeoutMs)}`;
+  if (timeoutMs !== undefined && !inRange(timeoutMs, TIMEOUT_RANGE)) {
+    return `timeoutMs: expected ${rangeText(TIMEOUT_RANGE)}`;
   }
   return undefined;
 }

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import { createDigest, DEFAULT_HASH, hashAlgorithm, someHashes } from '../hash/algorithms.js';
+import { createDigest, DEFAULT_HASH, hashAlgorithm, unknownHashText } from '../hash/algorithms.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { mapOrdered } from '../hash/ordered.js';
-import { DOWNLOAD_RANGES, int } from '../option-values.js';
+import { int } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 
 export interface HashFilesOptions {
   /** @default 'sha256' */
@@ -38,7 +39,7 @@ export async function hashFiles(
   const given = (options.algorithm ?? DEFAULT_HASH).toLowerCase();
   const algorithm = hashAlgorithm(given)?.name;
   if (algorithm === undefined) {
-    throw new UsageError(`algorithm: unknown or unavailable algorithm '${given}' (try ${someHashes()}, ...)`);
+    throw new UsageError(`algorithm: ${unknownHashText(given)}`);
   }
   const workers = int('workers', options.workers, DEFAULT_WORKERS, DOWNLOAD_RANGES.workers);
   if (options.stdin === undefined && files.includes(STDIN))

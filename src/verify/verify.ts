@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { hashAlgorithm, someHashes } from '../hash/algorithms.js';
+import { hashAlgorithm, unknownHashText } from '../hash/algorithms.js';
 import { mapOrdered } from '../hash/ordered.js';
 import { createHasher, type HashPoolKind } from '../hash/hasher.js';
 import { DEFAULT_WORKERS, DEFAULTS } from '../options.js';
 import { UsageError } from '../errors.js';
 import { type ChecksumEntry, normalizeSumsName, openChecksumFile, parseChecksumLine } from './checksums.js';
-import { DOWNLOAD_RANGES, int } from '../option-values.js';
+import { int } from '../option-values.js';
+import { DOWNLOAD_RANGES } from '../download-options.js';
 
 /**
  * The file matched, did not, or could not be read: the words of the summary's counts (`dlpool verify` prints them
@@ -74,9 +75,7 @@ export async function verify(options: VerifyOptions): Promise<VerifySummary> {
   const workers = int('workers', options.workers, DEFAULT_WORKERS, DOWNLOAD_RANGES.workers);
   const untagged = options.algorithm === undefined ? undefined : hashAlgorithm(options.algorithm);
   if (options.algorithm !== undefined && untagged === undefined) {
-    throw new UsageError(
-      `algorithm: unknown or unavailable algorithm '${String(options.algorithm)}' (try ${someHashes()}, ...)`,
-    );
+    throw new UsageError(`algorithm: ${unknownHashText(options.algorithm)}`);
   }
   const dir = path.resolve(options.dir ?? DEFAULTS.dir);
   const lines = await openChecksumFile(options.sums, options.stdin);

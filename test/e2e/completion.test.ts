@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,108 @@ describe('dlpool completion bash, sourced in bash', () => {
 
   it('offers nothing for a value that is not a file (a number)', async () => {
     expect(await complete('dlpool get -j ')).toEqual([]);
+  });
+
+  it('completes the --no- form of a boolean (the parser takes it as false)', async () => {
+    expect(await complete('dlpool get --no-rem')).toEqual(['--no-remote-time']);
+    expect(await complete('dlpool --no-ins')).toEqual(['--no-insecure']);
+  });
+});
+
+/** The shell at `file`, or undefined (its tests are then reported skipped, not passed). */
+const shellAt = (file: string) => (existsSync(file) ? file : undefined);
+const ZSH = shellAt('/usr/bin/zsh');
+const FISH = shellAt('/usr/bin/fish');
+
+/**
+ * Drives an interactive zsh in a pseudo-terminal (zsh/zpty): compinit, the script sourced, then `line` and TAB;
+ * every candidate compadd is given is written to OUT, and a line `<done>` once completion has finished.
+ */
+const ZSH_DRIVER = `zmodload zsh/zpty || exit 3
+script=$1 out=$2 line=$3
+: > $out
+zpty z zsh -f -i
+zpty -w z "PROMPT=''"
+zpty -w z "autoload -U compinit; compinit -u -D"
+zpty -w z "source \${(q)script}"
+zpty -w z "compadd() { if [[ \\\${@[1,(i)(-|--)]} == *-(O|A|D)\\\\ * ]]; then builtin compadd \\"\\$@\\"; return; fi; local -a __h; builtin compadd -A __h \\"\\$@\\"; print -rl -- \\$__h >> \${(q)out}; builtin compadd \\"\\$@\\"; }"
+zpty -w z "_dlpool_done() { print -r -- '<done>' >> \${(q)out} }; comppostfuncs=(_dlpool_done)"
+zpty -w z "bindkey '^I' complete-word"
+zpty -w -n z "$line"$'\\t'
+for i in {1..200}; do
+  grep -q '<done>' $out 2>/dev/null && break
+  zpty -r -t z junk 2>/dev/null
+  sleep 0.05
+done
+zpty -d z
+`;
+
+describe.skipIf(!ZSH)('dlpool completion zsh, in a real interactive zsh (zpty)', () => {
+  let zshScript = '';
+  let driver = '';
+  beforeAll(async () => {
+    const at = await tmpDir();
+    zshScript = path.join(at, '_dlpool');
+    driver = path.join(at, 'complete.zsh');
+    const r = await runCli(['completion', 'zsh']);
+    expect(r.code).toBe(0);
+    writeFileSync(zshScript, r.stdout);
+    writeFileSync(driver, ZSH_DRIVER);
+  });
+
+  /** The candidates zsh offers on TAB after `line`, sorted, once each. */
+  async function completeZsh(line: string): Promise<string[]> {
+    const out = path.join(await tmpDir(), 'candidates');
+    await run(ZSH!, ['-f', driver, zshScript, out, line], { cwd: dir, timeout: 30_000 });
+    const lines = readFileSync(out, 'utf8').split('\n');
+    expect(lines, `zsh did not finish completing '${line}'`).toContain('<done>');
+    return [...new Set(lines.filter((l) => l !== '' && l !== '<done>'))].sort();
+  }
+
+  it('completes a command name', async () => {
+    expect(await completeZsh('dlpool ver')).toEqual(['verify']);
+  });
+
+  it("completes get's long options, and a boolean's --no- form", async () => {
+    expect(await completeZsh('dlpool get --mo')).toEqual(['--mode']);
+    expect(await completeZsh('dlpool get --no-rem')).toEqual(['--no-remote-time']);
+  });
+
+  it("completes an option's choices", async () => {
+    expect(await completeZsh('dlpool get --mode ')).toEqual(['async', 'threads']);
+  });
+});
+
+describe.skipIf(!FISH)('dlpool completion fish, in a real fish', () => {
+  let fishScript = '';
+  beforeAll(async () => {
+    fishScript = path.join(await tmpDir(), 'dlpool.fish');
+    const r = await runCli(['completion', 'fish']);
+    expect(r.code).toBe(0);
+    writeFileSync(fishScript, r.stdout);
+  });
+
+  /** What `complete -C` (fish's own TAB) gives for `line`: the candidates without their descriptions, sorted. */
+  async function completeFish(line: string): Promise<string[]> {
+    const program = 'source $argv[1]; complete -C $argv[2]';
+    const { stdout } = await run(FISH!, ['--no-config', '-c', program, fishScript, line], { cwd: dir });
+    return stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('\t')[0]!)
+      .sort();
+  }
+
+  it('completes a command name', async () => {
+    expect(await completeFish('dlpool ver')).toEqual(['verify']);
+  });
+
+  it("completes get's long options, and a boolean's --no- form", async () => {
+    expect(await completeFish('dlpool get --mo')).toEqual(['--mode']);
+    expect(await completeFish('dlpool get --no-rem')).toEqual(['--no-remote-time']);
+  });
+
+  it("completes an option's choices", async () => {
+    expect(await completeFish('dlpool get --mode ')).toEqual(['async', 'threads']);
   });
 });

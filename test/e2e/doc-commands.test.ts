@@ -254,35 +254,39 @@ const RUNNERS: Record<string, () => Promise<void>> = {
     expect(sent[0]!.headers['x-team']).toBe('downloads');
   },
 
-  'docs/commands.md: # bash with bash-completion (new shells load it):': async () => {
-    const { cwd, home, env } = await sandbox();
-    const block = blocks.find((b) => b.text.startsWith('# bash with bash-completion'))!;
-    // Each command runs in the shell its comment names: zsh's line in zsh, with a folder of the test first on
-    // $fpath (zsh takes $fpath from FPATH); the others in bash.
-    const zshLine = block.text.split('\n').find((l) => l.includes('${fpath[1]}'))!;
-    const fpath = path.join(home, 'zsh-functions');
-    await fs.mkdir(fpath);
-    const bash = await sh('bash', `set -e\n${block.text.replace(zshLine, '')}`, cwd, env);
-    expect(bash.code, bash.stderr).toBe(0);
-    const expected = async (shell: string) => (await runCli(['completion', shell])).stdout;
-    const bashFile = path.join(home, '.local/share/bash-completion/completions/dlpool');
-    expect(await fs.readFile(bashFile, 'utf8')).toBe(await expected('bash'));
-    expect(await fs.readFile(path.join(home, '.config/fish/completions/dlpool.fish'), 'utf8')).toBe(
-      await expected('fish'),
-    );
-    // Both bash ways install a completion for dlpool.
-    for (const load of [`source ${bashFile}`, 'source ~/.bashrc']) {
-      const r = await sh('bash', `${load}\ncomplete -p dlpool`, cwd, env);
-      expect(r.stdout, load).toMatch(/^complete .* dlpool$/m);
-    }
-    const zsh = await sh('sh', 'command -v zsh', cwd, env);
-    if (zsh.code === 0) {
-      const r = await sh('zsh', zshLine, cwd, { ...env, FPATH: fpath });
-      expect(r.code, r.stderr).toBe(0);
-      expect(await fs.readFile(path.join(fpath, '_dlpool'), 'utf8')).toBe(await expected('zsh'));
-    }
-  },
+  'README.md: # bash with bash-completion (new shells load it):': () => completion('README.md'),
+  'docs/commands.md: # bash with bash-completion (new shells load it):': () => completion('docs/commands.md'),
 };
+
+/** The completion block of `file`, each line run by the shell its comment names; each shell's file checked. */
+async function completion(file: string): Promise<void> {
+  const { cwd, home, env } = await sandbox();
+  const block = blocks.find((b) => b.file === file && b.text.startsWith('# bash with bash-completion'))!;
+  // Each command runs in the shell its comment names: zsh's line in zsh, with a folder of the test first on
+  // $fpath (zsh takes $fpath from FPATH); the others in bash.
+  const zshLine = block.text.split('\n').find((l) => l.includes('${fpath[1]}'))!;
+  const fpath = path.join(home, 'zsh-functions');
+  await fs.mkdir(fpath);
+  const bash = await sh('bash', `set -e\n${block.text.replace(zshLine, '')}`, cwd, env);
+  expect(bash.code, bash.stderr).toBe(0);
+  const expected = async (shell: string) => (await runCli(['completion', shell])).stdout;
+  const bashFile = path.join(home, '.local/share/bash-completion/completions/dlpool');
+  expect(await fs.readFile(bashFile, 'utf8')).toBe(await expected('bash'));
+  expect(await fs.readFile(path.join(home, '.config/fish/completions/dlpool.fish'), 'utf8')).toBe(
+    await expected('fish'),
+  );
+  // Both bash ways install a completion for dlpool.
+  for (const load of [`source ${bashFile}`, 'source ~/.bashrc']) {
+    const r = await sh('bash', `${load}\ncomplete -p dlpool`, cwd, env);
+    expect(r.stdout, load).toMatch(/^complete .* dlpool$/m);
+  }
+  const zsh = await sh('sh', 'command -v zsh', cwd, env);
+  if (zsh.code === 0) {
+    const r = await sh('zsh', zshLine, cwd, { ...env, FPATH: fpath });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await fs.readFile(path.join(fpath, '_dlpool'), 'utf8')).toBe(await expected('zsh'));
+  }
+}
 
 describe('the command blocks of the README and docs/', () => {
   it('are found, each with its runner (a new or changed block fails here until it has one)', () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
@@ -124,6 +125,39 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (sig) => {
     const end = await r.end;
     expect(r.stderr()).not.toContain('--help');
     expect(end, r.stderr()).toEqual({ code: EXPECTED[sig], signal: null });
+  });
+
+  it('worker, while it waits for a Redis that never answers, ends with the code of the signal', async () => {
+    // A "Redis" that takes the connection and says nothing: the worker is waiting once it has connected.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const dir = await tmpDir();
+      const r = start(
+        [
+          'worker',
+          '--redis',
+          `redis://127.0.0.1:${port}`,
+          '--redis-timeout',
+          '60',
+          '--list-root',
+          dir,
+          '-d',
+          dir,
+        ],
+        dir,
+      );
+      await expect.poll(() => sockets.length, { timeout: 15_000, interval: 20 }).toBeGreaterThan(0);
+      r.child.kill(sig);
+      const end = await r.end;
+      expect(r.stderr()).not.toContain('--help');
+      expect(end, r.stderr()).toEqual({ code: EXPECTED[sig], signal: null });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('serve ends with the code of the signal', async () => {

@@ -176,6 +176,16 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(since(a, n)).toEqual([]);
   });
 
+  it('--netrc-file /dev/null: no credentials, as curl reads it (an empty netrc), the download runs', async () => {
+    const dir = await tmpDir();
+    const n = a.requests.length;
+    const r = await get([`${a.url}/a.bin`, '-d', dir, '--netrc-file', '/dev/null']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'a.bin'), 'utf8')).toBe('bytes');
+    expect(since(a, n).map((q) => [q.path, q.headers.authorization])).toEqual([['/a.bin', undefined]]);
+  });
+
   it('a failure with netrc credentials prints no secret', async () => {
     const dir = await tmpDir();
     const file = await netrcFile(dir, `machine 127.0.0.1 login ann password ${SECRET}\n`);

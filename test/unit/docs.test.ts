@@ -79,17 +79,29 @@ describe('README and samples stay true', () => {
     // Each row: a task, then the flag each tool does it with; the dlpool cell's code spans are its flags.
     const rows = lines.slice(first + 2, end).map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()));
     expect(rows.length).toBeGreaterThan(10);
-    const declared = new Set(
-      (GET_OPTIONS as readonly OptionSpec[]).flatMap((o) =>
-        [o.flag, ...(o.alias ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)),
-      ),
-    );
+    const options = GET_OPTIONS as readonly OptionSpec[];
+    const namesOf = (o: OptionSpec) => [
+      ...[o.flag, ...(o.alias ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)),
+      // yargs' negation of a boolean: `--no-remote-time`.
+      ...(o.kind === 'boolean' ? [`--no-${o.flag}`] : []),
+    ];
+    const declared = new Set(options.flatMap(namesOf));
+    const named = new Set<string>();
     for (const row of rows) {
       expect(row, row.join('|')).toHaveLength(7);
       const flags = [...row[5]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.split(/[ =]/)[0]!);
       expect(flags.length, row[1]).toBeGreaterThan(0);
       for (const f of flags) expect(declared, `${row[1]}: ${f}`).toContain(f);
+      for (const f of flags) named.add(f);
     }
+    // The everyday options curl, wget and aria2c users reach for (issue 27's list): each has its row.
+    const everyday = ['timestamping', 'remote-time', 'output', 'netrc', 'cookie', 'cookie-jar', 'verbose'];
+    everyday.push('spider', 'insecure', 'http2');
+    const missing = everyday.filter((flag) => {
+      const o = options.find((x) => x.flag === flag);
+      return o === undefined || !namesOf(o).some((n) => named.has(n));
+    });
+    expect(missing).toEqual([]);
   });
 
   it('every relative link of the README and docs/ leads to a file, and every #anchor to a heading there', async () => {

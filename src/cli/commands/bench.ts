@@ -1,6 +1,7 @@
 import { MIN_RUNS } from '../../bench/judge.js';
 import { BENCH_HASH_POOLS, buildMatrix, DEFAULT_AXES } from '../../bench/matrix.js';
-import { DOWNLOAD_RANGES, wholeRange } from '../../option-values.js';
+import { wholeRange } from '../../option-values.js';
+import { DOWNLOAD_RANGES } from '../../download-options.js';
 import { ENGINE_MODES } from '../../options.js';
 import { type ArgsOf, defineCommand, type OptionSpec, type PositionalSpec } from '../command.js';
 

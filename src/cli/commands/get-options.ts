@@ -1,14 +1,17 @@
+import { DEFAULT_WORKERS, DOWNLOAD_OPTION_TABLE, type DownloadOptions } from '../../options.js';
 import {
-  DEFAULT_SHARD_SIZE,
-  DEFAULT_WORKERS,
-  DEFAULTS,
-  type DownloadOptions,
-  ENGINE_MODES,
-  HASH_POOL_KINDS,
-} from '../../options.js';
-import type { ArgsOf, OptionSpec, PositionalSpec } from '../command.js';
+  type ArgsOf,
+  libraryFlag,
+  type LibraryFlagSpec,
+  type OptionSpec,
+  type PositionalSpec,
+} from '../command.js';
 
-const MiB = 1024 * 1024;
+/** A flag that sets the download() option `key`, with that option's default, range and choices. */
+const lib = <const K extends keyof typeof DOWNLOAD_OPTION_TABLE, const S extends LibraryFlagSpec>(
+  key: K,
+  spec: S,
+) => libraryFlag(key, DOWNLOAD_OPTION_TABLE[key], spec);
 
 /**
  * Every option of `dlpool get` (and of `dlpool worker`), in the order of --help and of docs/commands.md's table:
@@ -23,272 +26,218 @@ export const GET_OPTIONS = [
     kind: 'string',
     repeat: true,
     value: 'FILE',
-    default: '',
     help: 'a URL list file, as aria2c -i and wget -i take it (repeat for more; same as naming it)',
     doc: 'a list file, as `aria2c -i` and `wget -i` take it (repeatable; the same as naming it)',
   },
-  {
+  lib('dir', {
     flag: 'dir',
     alias: ['d'],
     kind: 'string',
-    key: 'dir',
     value: 'DIR',
-    default: `\`${DEFAULTS.dir}\``,
     help: 'output directory, created if missing',
     doc: 'output directory, created if missing',
-  },
-  {
+  }),
+  lib('output', {
     flag: 'output',
     alias: ['o'],
     kind: 'string',
-    key: 'output',
     value: 'FILE',
-    default: '',
     help: 'save the one URL of the run as FILE (relative to -d when given, else to the current folder); more URLs: exit 2. -o - writes the body to stdout and every line to stderr; with a checksum known, a mismatch is reported after the bytes went out (exit 1)',
     doc: "save the run's one URL as FILE (curl `-o`, wget `-O`), relative to `-d DIR` when given; `-o -` writes the body to stdout. More than one URL is a usage error (exit 2). In full: [`-o FILE` and `-o -`](#-o-file-and--o--)",
-  },
-  {
+  }),
+  lib('concurrency', {
     flag: 'concurrency',
     alias: ['j'],
     kind: 'count',
-    key: 'concurrency',
     value: 'N',
-    default: String(DEFAULTS.concurrency),
     help: 'simultaneous downloads in total (lowered, with a warning, to what ulimit -n holds)',
     doc: 'simultaneous downloads in total; lowered (with a warning) to what `ulimit -n` holds',
-  },
-  {
+  }),
+  lib('perHost', {
     flag: 'per-host',
     kind: 'count',
-    key: 'perHost',
     value: 'N',
     default: 'unlimited (up to `-j`)',
     help: 'simultaneous downloads per host',
     doc: 'simultaneous downloads per host (host:port)',
-  },
-  {
+  }),
+  lib('headers', {
     flag: 'header',
     alias: ['H'],
     kind: 'headers',
-    key: 'headers',
     repeat: true,
     value: '"K: V"',
-    default: '',
     // One value per occurrence, as in curl (repeat -H for more): an array option would swallow the URLs after it.
     help: 'extra request header "Name: value" (repeat for more)',
     doc: 'extra request header; one per `-H`, repeat for more (anywhere on the line, as in curl)',
-  },
-  {
+  }),
+  lib('userAgent', {
     flag: 'user-agent',
     kind: 'string',
-    key: 'userAgent',
     value: 'S',
-    default: '`dlpool/<version>`',
     help: 'User-Agent header',
     doc: 'User-Agent header',
-  },
-  {
+  }),
+  lib('maxRedirects', {
     flag: 'max-redirects',
     kind: 'count',
-    key: 'maxRedirects',
     value: 'N',
-    default: String(DEFAULTS.maxRedirects),
     help: 'redirects followed per request',
     doc: 'redirects followed per request',
-  },
-  {
+  }),
+  lib('split', {
     flag: 'split',
     alias: ['x'],
     kind: 'count',
-    key: 'split',
     value: 'N',
-    default: `${DEFAULTS.split} (off)`,
     help: 'connections per large file, as byte ranges written in place',
     doc: 'connections per large file: byte ranges written in place into one `.part` ([segmented downloads](#segmented-downloads--x))',
-  },
-  {
+  }),
+  lib('minSplitSizeBytes', {
     flag: 'min-split-size',
     kind: 'size',
-    key: 'minSplitSizeBytes',
     value: 'BYTES',
-    default: `\`${DEFAULTS.minSplitSizeBytes / MiB}M\``,
     help: 'files up to this size are not split',
     doc: 'files up to this size are never split',
     size: { min: 1, unit: 'bytes', examples: '1M or 16M' },
-  },
-  {
+  }),
+  lib('maxSizeBytes', {
     flag: 'max-size',
     kind: 'size',
-    key: 'maxSizeBytes',
     value: 'BYTES',
     default: 'unlimited',
     help: 'largest file accepted, e.g. 500M; bigger ones fail as soon as that shows',
     doc: 'largest file accepted (`500K`, `10M`, `2G`); bigger fail at once (`ERR_DL_TOO_LARGE`)',
     size: { min: 1, unit: 'bytes', examples: '500K, 10M or 2G' },
-  },
-  {
+  }),
+  lib('allowInsecureRedirects', {
     flag: 'allow-insecure-redirects',
     kind: 'boolean',
-    key: 'allowInsecureRedirects',
-    default: 'off',
     help: 'follow redirects from https: to http: (refused by default)',
     doc: 'follow a redirect from `https:` to `http:`; off, it fails with `ERR_DL_INSECURE_REDIRECT` before anything is sent to the `http:` URL',
-  },
-  {
+  }),
+  lib('caCertificate', {
     flag: 'ca-certificate',
     alias: ['cacert'],
     kind: 'string',
-    key: 'caCertificate',
     value: 'FILE',
     default: "Node's bundled CAs",
     help: "PEM file of CAs trusted for https: instead of Node's bundled ones",
     doc: 'PEM file of the certificate authorities trusted for `https:`, instead of the bundled ones (as curl `--cacert`)',
-  },
-  {
+  }),
+  lib('netrc', {
     flag: 'netrc',
     alias: ['n'],
     kind: 'boolean',
-    key: 'netrc',
-    default: 'off',
     help: "Basic credentials from ~/.netrc for the URLs' hosts (a URL's own user:pass@ wins; a missing file is none)",
     doc: "Basic credentials from `~/.netrc` for the hosts of the URLs given (curl's rules: `machine`, `default`, `login`, `password`; a URL's own `user:pass@` wins); kept on a redirect to the same origin only; a missing file is no credentials, one readable by others is used with a warning; off by default, as in curl",
-  },
-  {
+  }),
+  lib('netrcFile', {
     flag: 'netrc-file',
     kind: 'string',
-    key: 'netrcFile',
     value: 'FILE',
-    default: '',
     help: 'as --netrc, from FILE (which must exist)',
-    doc: 'as `--netrc`, from FILE, which must exist (exit 2 otherwise, and for a bad line: `FILE:LINE`)',
-  },
-  {
+    doc: 'as `--netrc`, from FILE, which must exist (exit 2 otherwise, and for a bad line: `FILE:LINE`); `/dev/null` is an empty netrc, as in curl',
+  }),
+  lib('cookie', {
     flag: 'cookie',
     // curl's -b; wget's and aria2c's --load-cookies.
     alias: ['b', 'load-cookies'],
     kind: 'string',
-    key: 'cookie',
     value: 'FILE',
-    default: '',
     help: 'cookies from a Netscape cookie file (curl -c, browser exports), or "NAME=VALUE; ..." sent with every request',
     doc: "cookies, as curl `-b` takes them: a Netscape cookie file (what curl `-c`, wget `--save-cookies` and browsers' exporters write), each cookie sent where its domain, path, secure flag and expiry say (tough-cookie's rules, redirects included); or, holding `=`, `NAME=VALUE; ...` sent as it is with every request of the run, redirects to other hosts included, as curl does. Either keeps each response's `Set-Cookie` for later requests. A missing FILE is an error (exit 2) unless it is the `--cookie-jar` file",
-  },
-  {
+  }),
+  lib('cookieJar', {
     flag: 'cookie-jar',
     // wget's --save-cookies (which keeps session cookies only with --keep-session-cookies; this jar always does).
     alias: ['save-cookies'],
     kind: 'string',
-    key: 'cookieJar',
     value: 'FILE',
-    default: '',
     help: "write the run's cookies to FILE when it ends (Netscape format, as curl -c); - writes them to stdout",
-    doc: "write the run's cookies (loaded and set) to FILE when the run ends, also when interrupted: Netscape format, as curl `-c` (no `-c` here: that is `--checksums`), written whole to a temporary file and renamed, mode 0600",
-  },
-  {
+    doc: "write the run's cookies (loaded and set) to FILE when the run ends, also when interrupted: Netscape format, as curl `-c` (no `-c` here: that is `--checksums`), written whole to a temporary file and renamed, mode 0600; `-` writes them to stdout instead (not with `-o -` or `--json`)",
+  }),
+  lib('insecure', {
     flag: 'insecure',
     alias: ['k'],
     kind: 'boolean',
-    key: 'insecure',
-    default: 'off',
     help: 'do not check TLS certificates (as curl -k); --ca-certificate is then not used; says so once',
     doc: 'do not check TLS certificates, for every host of the run (redirect targets too), as curl `-k`; wins over `--ca-certificate`; the run says so once on stderr',
-  },
-  {
+  }),
+  lib('http2', {
     flag: 'http2',
     kind: 'boolean',
-    key: 'http2',
-    default: 'off',
     help: 'HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 elsewhere',
     doc: 'HTTP/2 on `https:` where the server offers it (ALPN), HTTP/1.1 where it does not, for `http:` and through a proxy; up to `--per-host` connections per host, as with HTTP/1.1 (off by default: slower on small files, see [benchmarks](benchmarks.md))',
-  },
-  {
+  }),
+  lib('connectTimeoutMs', {
     flag: 'connect-timeout',
     kind: 'seconds',
-    key: 'connectTimeoutMs',
     value: 'SEC',
-    default: String(DEFAULTS.connectTimeoutMs / 1000),
     help: 'seconds to establish a connection',
     doc: 'time to establish a connection',
-  },
-  {
+  }),
+  lib('timeoutMs', {
     flag: 'timeout',
     kind: 'seconds',
-    key: 'timeoutMs',
     value: 'SEC',
-    default: String(DEFAULTS.timeoutMs / 1000),
     help: 'seconds without a byte before an attempt is abandoned',
     doc: 'idle time without a byte (headers or body) before an attempt is abandoned',
-  },
-  {
+  }),
+  lib('speedLimitBytes', {
     flag: 'speed-limit',
     kind: 'size',
-    key: 'speedLimitBytes',
     value: 'BYTES',
-    default: String(DEFAULTS.speedLimitBytes),
     help: 'abandon (and retry) an attempt slower than BYTES per second, e.g. 1K; 0: never',
     doc: "an attempt slower than this many bytes/s over `--speed-time` is abandoned and retried (resuming); `0` turns it off; aria2's `lowest-speed-limit=` sets it per entry",
     size: { min: 0, unit: 'bytes per second', examples: '0, 500 or 10K' },
-  },
-  {
+  }),
+  lib('speedTimeMs', {
     flag: 'speed-time',
     kind: 'seconds',
-    key: 'speedTimeMs',
     value: 'SEC',
-    default: String(DEFAULTS.speedTimeMs / 1000),
     help: 'seconds over which --speed-limit is measured',
     doc: "the window of `--speed-limit` (curl's `--speed-time`)",
-  },
-  {
+  }),
+  lib('retries', {
     flag: 'retries',
     kind: 'count',
-    key: 'retries',
     value: 'N',
-    default: String(DEFAULTS.retry.retries),
     help: 'retries per download (per URL, with mirrors)',
     doc: 'retries per download after the first attempt (per URL, with mirrors)',
-  },
-  {
+  }),
+  lib('overwrite', {
     flag: 'overwrite',
     kind: 'boolean',
-    key: 'overwrite',
-    default: 'off',
     help: 're-download files that already exist',
     doc: 're-download files that already exist under their final name',
-  },
-  {
+  }),
+  lib('timestamping', {
     flag: 'timestamping',
     alias: ['N'],
     kind: 'boolean',
-    key: 'timestamping',
-    default: 'off',
     help: 'fetch a file already there again only if the server says it changed (If-None-Match/If-Modified-Since; 304 keeps it: unchanged); a server that sends neither ETag nor Last-Modified gets it downloaded again',
     doc: 'ask the server about a file already there with a conditional GET, as wget `-N` (curl `-z`, aria2 `--conditional-get`), and replace it only when it changed (`304`: `unchanged`); not with `--overwrite`. In full: [`-N`: mirrors kept current](#-n-mirrors-kept-current)',
-  },
-  {
+  }),
+  lib('remoteTime', {
     flag: 'remote-time',
     kind: 'boolean',
-    key: 'remoteTime',
-    default: 'on',
     help: "a file's time is the server's Last-Modified, as wget does (--no-remote-time: the local time)",
     doc: "a downloaded file's modification time is the server's `Last-Modified` (set before the rename to its final name; `-x` too), as wget does and curl `-R`; without one, or an invalid one, the local time; `--no-remote-time`: always the local time",
-  },
-  {
+  }),
+  lib('spider', {
     flag: 'spider',
     alias: ['dry-run'],
     kind: 'boolean',
-    key: 'spider',
-    default: 'off',
     help: 'check every URL (HEAD, else a one-byte GET) and report status, size and name; write nothing, exit as a real run',
     doc: "check every URL instead of downloading it (wget `--spider`, aria2 `--dry-run`): a `HEAD`, or a `GET` of `Range: bytes=0-0` where HEAD is refused (400, 403, 405, 501), with the redirects, credentials rules, retries (`Retry-After`) and naming (`out=`, `--content-disposition`, `-d`) of a real run; each URL is `checked` with its HTTP status, announced size and name (text, or `--json` with `check`), or fails as a real run would (`--max-size` included), and the exit code is that run's; nothing is written under `-d`, not even the folder (with `--manifest`, shards or `-o -`: exit 2)",
-  },
-  {
+  }),
+  lib('contentDisposition', {
     flag: 'content-disposition',
     kind: 'boolean',
-    key: 'contentDisposition',
-    default: 'off',
     help: 'name files from the Content-Disposition header',
     doc: "name files from the server's `Content-Disposition` (last path component only, sanitised)",
-  },
+  }),
   {
     flag: 'progress',
     kind: 'choice',
@@ -297,116 +246,93 @@ export const GET_OPTIONS = [
     help: 'bars on a TTY, plain lines otherwise',
     doc: 'bars on a TTY (stderr), plain lines otherwise (also for `bars`); `none`: only failures and the totals',
   },
-  {
+  lib('mode', {
     flag: 'mode',
     kind: 'choice',
-    key: 'mode',
-    choices: ENGINE_MODES,
-    default: `\`${DEFAULTS.mode}\``,
     help: 'async: one event loop; threads: -w worker threads, -j counted across them',
     doc: '`async`: every download on one event loop; `threads`: `-w` worker threads, each with its own event loop and connection pool, jobs handed to the least busy; `-j` and `--per-host` still count across all of them',
-  },
-  {
+  }),
+  lib('hash', {
     flag: 'hash',
     kind: 'string',
-    key: 'hash',
     value: 'ALGO',
     default: '`sha256` when a checksum is known or `--manifest` is given, else off',
     help: 'digest every file: sha256, sha1, sha512, md5, any node:crypto name',
     doc: 'digest every file of the list, downloaded or already present (shown in the result lines and `--json`)',
-  },
-  {
+  }),
+  lib('hashPool', {
     flag: 'hash-pool',
     kind: 'choice',
-    key: 'hashPool',
-    choices: HASH_POOL_KINDS,
-    default: `\`${DEFAULTS.hashPool}\``,
     help: 'where digests are computed',
     doc: 'where digests are computed: on the main thread as bytes stream in; on digest threads as bytes stream in (files on disk by path in a worker-thread pool); or finished files by path in a child-process pool (tinypool); see [where hashing runs](hashing.md#where-hashing-runs)',
-  },
-  {
+  }),
+  lib('workers', {
     flag: 'workers',
     alias: ['w'],
     kind: 'count',
-    key: 'workers',
     value: 'N',
-    default: 'half the cores',
     help: `hash-pool size, and download threads with --mode threads (here: ${DEFAULT_WORKERS})`,
     doc: 'hash-pool size and, with `--mode threads`, download threads: `max(1, floor(availableParallelism / 2))`; pools start on first use and stop with the run',
-  },
-  {
+  }),
+  lib('checksums', {
     flag: 'checksums',
     alias: ['c'],
     kind: 'string',
-    key: 'checksums',
     value: 'FILE',
-    default: '',
     help: "checksum file (sha256sum or BSD tag format) to verify against (not wget's -c: resuming is the default)",
     doc: "checksum file (GNU `HEX  NAME`, `HEX *NAME`, the escaped form, or BSD `SHA256 (NAME) = HEX`); entries match files by path relative to `--dir`; untagged lines get their algorithm from `--hash` when as long, else from the digest length; other lines are warned about as `FILE:LINE` (the first 10, then how many more), and a file with no checksum line at all is refused (exit 2); not wget's or aria2c's `-c` (continue): dlpool resumes by default",
-  },
-  {
+  }),
+  lib('limitRateBytes', {
     flag: 'limit-rate',
     kind: 'size',
-    key: 'limitRateBytes',
     value: 'RATE',
     default: 'unlimited',
     help: 'all downloads together at most this many bytes per second on average, e.g. 500K, 1.5M; 0: no limit',
     doc: "all downloads together take at most RATE bytes per second on average over the run (`500K`, `1.5M`; `0`: no limit; as curl and wget): sockets rest while a shared bucket refills, which starts empty and saves up at most a quarter of a second of bytes, one bucket for every worker thread of `--mode threads` too (a file alone on one thread gets all of RATE); the speed floor is off when a download's share of RATE is below it",
     size: { min: 0, unit: 'bytes per second', examples: '500K or 2M' },
-  },
-  {
+  }),
+  lib('hostRate', {
     flag: 'host-rate',
     kind: 'rate',
-    key: 'hostRate',
     value: 'N',
     default: 'unlimited',
     help: 'at most N requests per second to each host, e.g. 2 or 0.5; a 429/503 there halves it (and Retry-After pauses it)',
     doc: 'at most N requests per second start to each host (`2`, `0.5`), evenly spaced, for politeness; a host that answers 429 or 503 gets nothing before its `Retry-After` and half its rate for the rest of the run; one gate per host for every worker thread of `--mode threads` too',
-  },
-  {
+  }),
+  lib('requireChecksum', {
     flag: 'require-checksum',
     kind: 'boolean',
-    key: 'requireChecksum',
-    default: 'off',
     help: 'fail (without fetching) every URL with no checksum in -c FILE or checksum=',
     doc: 'fail, without fetching, every URL that has no checksum in `-c FILE` or `checksum=` (without it, `-c` warns how many files it did not cover)',
-  },
-  {
+  }),
+  lib('manifest', {
     flag: 'manifest',
     kind: 'string',
-    key: 'manifest',
     value: 'FILE',
-    default: '',
     help: 'write a sha256sum-format file of every file of the list on disk, in list order',
     doc: 'write a coreutils-format checksum file of every file of the list on disk, downloaded or already present, in list order (hashed on a rerun; names relative to `--dir`: run `sha256sum -c` there)',
-  },
-  {
+  }),
+  lib('shard', {
     flag: 'shard',
     kind: 'shard',
-    key: 'shard',
     value: 'I/N',
-    default: '',
     help: 'cut the list into shards (--shard-size lines) and take those K with K mod N = I',
     doc: 'cut the list (one file, or `-`) into shards of `--shard-size` lines and download only the shards K with K mod N = I, so N processes or machines share a list with no coordination ([shards](queue.md#shards-one-list-many-processes-or-machines))',
-  },
-  {
+  }),
+  lib('shardSize', {
     flag: 'shard-size',
     kind: 'count',
-    key: 'shardSize',
     value: 'N',
-    default: String(DEFAULT_SHARD_SIZE),
     help: 'lines per shard; alone, every shard of the list is taken and recorded',
     doc: 'lines per shard; each finished shard leaves its results, digests and a marker under `DIR/.dlpool/shards/`, and a rerun skips it',
-  },
-  {
+  }),
+  lib('verbose', {
     flag: 'verbose',
     alias: ['v'],
     kind: 'boolean',
-    key: 'verbose',
-    default: 'off',
     help: 'print each request and response with its headers on stderr, as curl -v (credentials and cookie values hidden)',
     doc: "print each request's line and headers (`> GET /a HTTP/1.1`) and each response's status and headers (`< HTTP/1.1 200 OK`) on stderr, as curl -v does, per attempt and redirect hop; the values of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` are hidden; with `-j` above 1 each line starts with its entry's number (`[3] `, the `id` of `--json`); printed with `-q` too (as `curl -sv`); no bars",
-  },
+  }),
   {
     flag: 'quiet',
     alias: ['q'],

@@ -30,14 +30,8 @@ function rowsAfter(text: string, title: string): string[][] {
 /** Compared as Markdown lines: a missing or changed row shows as the line to write. */
 const line = (cells: readonly (string | undefined)[]) => `| ${cells.join(' | ')} |`;
 
+// The full tables are generated from the declarations: test/unit/cli/doc-tables.test.ts.
 describe('the table of get options', () => {
-  it('is the table of docs/commands.md, row by row: names, defaults and meanings', () => {
-    const fromTable = GET_OPTIONS.map((o) => [readmeName(o), defaultText(o), o.doc]);
-    expect(rowsAfter(read('docs/commands.md'), '### `dlpool get` options').map(line)).toEqual(
-      fromTable.map(line),
-    );
-  });
-
   it("the README's shorter table: each row an option's name, default and --help line, each option once", () => {
     const cells = rowsAfter(read('README.md'), '## Options (`dlpool get`');
     expect(cells.length).toBeGreaterThan(10);

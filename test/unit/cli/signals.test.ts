@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { onInterrupt } from '../../../src/cli/signals.js';
 
@@ -49,5 +50,32 @@ describe('the signal policy', () => {
     added(before).SIGINT();
     expect(exit).toHaveBeenCalledWith(130);
     interrupt.close();
+  });
+
+  it('runs every clean-up given before the process ends at once, in order (demo and the get inside it)', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const before = listenersNow();
+    const interrupt = onInterrupt();
+    const cleaned: string[] = [];
+    interrupt.beforeExit(() => cleaned.push('temporary folder removed'));
+    interrupt.beforeExit(() => cleaned.push('bars stopped'));
+    const on = added(before);
+    on.SIGINT();
+    on.SIGINT();
+    expect(cleaned).toEqual(['temporary folder removed', 'bars stopped']);
+    expect(exit).toHaveBeenCalledWith(130);
+    interrupt.close();
+  });
+
+  it("is installed by the code of every command (commands/index.ts's run files)", () => {
+    const cli = new URL('../../../src/cli/', import.meta.url);
+    const index = fs.readFileSync(new URL('commands/index.ts', cli), 'utf8');
+    const runFiles = [...new Set([...index.matchAll(/import\('\.\.\/([a-z-]+)\.js'\)/g)].map((m) => m[1]!))];
+    expect(runFiles.length).toBeGreaterThanOrEqual(9);
+    const without = runFiles.filter(
+      (f) => !/\bonInterrupt\(/.test(fs.readFileSync(new URL(`${f}.ts`, cli), 'utf8')),
+    );
+    expect(without).toEqual([]);
   });
 });

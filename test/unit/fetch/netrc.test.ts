@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizationFor } from '../../../src/credentials/authorization.js';
-import { netrcEntryFor, parseNetrc } from '../../../src/credentials/netrc.js';
+import os from 'node:os';
+import { loadNetrc, netrcEntryFor, parseNetrc } from '../../../src/credentials/netrc.js';
 
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 
@@ -41,5 +42,22 @@ describe('netrcEntryFor and authorizationFor', () => {
     expect(authorizationFor(new URL('http://h/'), entries)).toBe(basic('ann:a1'));
     expect(authorizationFor(new URL('http://h/'), undefined)).toBeUndefined();
     expect(authorizationFor(new URL('http://u@h/'), undefined)).toBe(basic('u:'));
+  });
+});
+
+describe('loadNetrc', () => {
+  it('reads the null device as an empty netrc (curl --netrc-file /dev/null), with no warning', async () => {
+    const said: unknown[] = [];
+    await expect(loadNetrc({ file: os.devNull, required: true }, (e) => said.push(e))).resolves.toEqual([]);
+    expect(said).toEqual([]);
+  });
+
+  it('still refuses another device or a folder', async () => {
+    await expect(loadNetrc({ file: '/dev/zero', required: true }, () => {})).rejects.toThrow(
+      /not a regular file/,
+    );
+    await expect(loadNetrc({ file: os.tmpdir(), required: true }, () => {})).rejects.toThrow(
+      /not a regular file/,
+    );
   });
 });

@@ -10,8 +10,10 @@ import {
   HASH_ALGORITHMS,
   hashAlgorithm,
   isUsableHash,
+  unknownHashText,
   untaggedAlgorithm,
 } from '../../../src/hash/algorithms.js';
+import fs from 'node:fs';
 import { parseChecksumLine } from '../../../src/verify/checksums.js';
 
 const usable = HASH_ALGORITHMS.filter((a) => isUsableHash(a.name));
@@ -80,5 +82,32 @@ describe('the hash-algorithm registry', () => {
     expect(untaggedAlgorithm(64, sha3)?.name).toBe('sha3-256');
     expect(untaggedAlgorithm(128, sha3)?.name).toBe('sha512');
     expect(untaggedAlgorithm(30, sha3)).toBeUndefined();
+  });
+
+  it('suggests only names it then takes, with "did you mean"; node:crypto names in any case, as getHashes() spells them', () => {
+    const text = unknownHashText('sha265');
+    expect(text).toMatch(
+      /^unknown or unavailable algorithm 'sha265' \(did you mean sha256\? try md5, sha1, /,
+    );
+    const suggested = /try (.*)\)$/.exec(text)![1]!.split(', ');
+    expect(suggested).toEqual(expect.arrayContaining(['sha256', 'sha3-256', 'blake2b512']));
+    for (const name of suggested) expect(hashAlgorithm(name)?.name, name).toBe(name);
+    // Every name node:crypto lists and can hash with is taken, in any case, under the name it lists.
+    for (const name of crypto.getHashes().filter(isUsableHash)) {
+      expect(hashAlgorithm(name.toUpperCase()), name).toBeDefined();
+    }
+    expect(hashAlgorithm('MD5WITHRSAENCRYPTION')?.name).toBe('md5WithRSAEncryption');
+    expect(unknownHashText('nope')).toMatch(/^unknown or unavailable algorithm 'nope' \(try md5, /);
+  });
+
+  it('is the one place a digest of a chosen algorithm is made (createDigest): no other createHash of a variable', () => {
+    const src = new URL('../../../src/', import.meta.url);
+    const files = fs.readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const direct = files.filter(
+      (f) =>
+        f !== 'hash/algorithms.ts' &&
+        /createHash\((?!'sha256'\))/.test(fs.readFileSync(new URL(f, src), 'utf8')),
+    );
+    expect(direct).toEqual([]);
   });
 });
