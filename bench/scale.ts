@@ -9,6 +9,14 @@ import { log, sleep } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
 import { childEnv, startDlpoolServe } from './lib/processes.js';
+import {
+  judgeScale,
+  scaleTargetLines,
+  TARGET_PEAK_RSS_MIB,
+  TARGET_URLS,
+  TARGET_URLS_PER_S,
+  type ScaleVerdicts,
+} from './scale-targets.js';
 import { makeFolders } from '../src/common/make-folders.js';
 
 /**
@@ -30,7 +38,7 @@ export interface ScaleConfig {
   keep: boolean;
 }
 
-/** Reference figures the runs are judged by: peak RSS, and open fds beyond -j. */
+/** A run over these is not ok (a leak, fds not bounded by -j), whatever the targets in scale-targets.ts. */
 const TARGET_RSS_MIB = 300;
 /**
  * stdio, the list file, the event loop's epoll/eventfd/pipes, worker-thread ports: what -j does not count (the
@@ -68,6 +76,8 @@ export interface ScaleRun {
   files: { complete: number; part: number };
   rssSamples: { s: number; rssMiB: number; fds: number | undefined }[];
   ok: boolean;
+  /** Against the issue's targets (scale-targets.ts); n/a at another N. */
+  verdicts: ScaleVerdicts;
 }
 
 export interface ScaleReport {
@@ -77,7 +87,7 @@ export interface ScaleReport {
   n: number;
   j: number;
   size: string;
-  targets: { peakRssMiB: number; maxFds: string };
+  targets: { peakRssMiB: number; maxFds: string; at: number; urlsPerS: number; targetPeakRssMiB: number };
   runs: ScaleRun[];
 }
 
@@ -109,7 +119,13 @@ export const scaleEntry: BenchEntry<ScaleConfig> = {
       n: cfg.n,
       j: cfg.j,
       size: cfg.size,
-      targets: { peakRssMiB: TARGET_RSS_MIB, maxFds: `j + ${FD_ALLOWANCE}` },
+      targets: {
+        peakRssMiB: TARGET_RSS_MIB,
+        maxFds: `j + ${FD_ALLOWANCE}`,
+        at: TARGET_URLS,
+        urlsPerS: TARGET_URLS_PER_S,
+        targetPeakRssMiB: TARGET_PEAK_RSS_MIB,
+      },
       runs,
     };
     makeFolders(path.dirname(cfg.resultsFile));
@@ -123,6 +139,8 @@ export const scaleEntry: BenchEntry<ScaleConfig> = {
         '| mode | URLs | -j | wall s | URLs/s | peak RSS MiB | max fds | ok |',
         '|---|--:|--:|--:|--:|--:|--:|---|',
         ...rows,
+        '',
+        ...scaleTargetLines(runs),
         '',
       ].join('\n'),
     );
@@ -200,7 +218,7 @@ async function runMode(
   const files = countFiles(dir);
   const peakRssMiB = round(Math.max(peak.hwmKiB, peak.rssKiB) / 1024, 1);
   const fdLimit = cfg.j + FD_ALLOWANCE;
-  return {
+  const run: Omit<ScaleRun, 'verdicts'> = {
     mode,
     urls: cfg.n,
     j: cfg.j,
@@ -226,6 +244,7 @@ async function runMode(
       peakRssMiB < TARGET_RSS_MIB &&
       peak.fds <= fdLimit,
   };
+  return { ...run, verdicts: judgeScale(run) };
 }
 
 export interface JsonCheck {

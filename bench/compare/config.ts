@@ -1,7 +1,7 @@
 import { isUsableHash } from '../../src/hash/algorithms.js';
 import { EnvError, type EnvReader } from '../lib/env.js';
 import { REPO, SHARED_BENCH_DEFAULT } from '../lib/paths.js';
-import { TOOL_NAMES, type ToolName, WORKLOAD_NAMES, type WorkloadName } from './workloads.js';
+import { STARTUP, TOOL_NAMES, type ToolName, WORKLOAD_NAMES, type WorkloadName } from './workloads.js';
 
 /** Everything `npm run bench` (and its presets) reads from the environment, checked. */
 export interface CompareConfig {
@@ -10,7 +10,11 @@ export interface CompareConfig {
   warmup: number;
   runTimeoutS: number;
   recentDeleteWaitS: number;
+  /** The download workloads, in the order given. */
   workloads: WorkloadName[];
+  /** WORKLOADS named 'startup': bare Node, --version and a one-file get, timed STARTUP_RUNS times each. */
+  startup: boolean;
+  startupRuns: number;
   tools: ToolName[];
   /** Algorithm of the -hash workloads. */
   hash: string;
@@ -30,7 +34,7 @@ export interface CompareConfig {
 /** Named sets of defaults: `bench:threads` and the second half of `bench:hash`. The environment still wins. */
 export const PRESETS = {
   bench: {
-    workloads: ['small', 'big', 'latency', 'small-https', 'big-https'],
+    workloads: ['small', 'big', 'latency', 'small-https', 'big-https', STARTUP],
     tools: ['dlpool', 'dlpool-http2', 'node-floor', 'curl', 'wget2'],
     results: 'bench-results/latest.json',
   },
@@ -44,7 +48,10 @@ export const PRESETS = {
     tools: ['dlpool', 'dlpool-hashpool-1', 'dlpool-hashpool-2'],
     results: 'bench-results/get-hash.json',
   },
-} as const satisfies Record<string, { workloads: WorkloadName[]; tools: ToolName[]; results: string }>;
+} as const satisfies Record<
+  string,
+  { workloads: (WorkloadName | typeof STARTUP)[]; tools: ToolName[]; results: string }
+>;
 export type PresetName = keyof typeof PRESETS;
 
 export function readCompareConfig(env: EnvReader, preset: PresetName): CompareConfig {
@@ -60,12 +67,18 @@ export function readCompareConfig(env: EnvReader, preset: PresetName): CompareCo
   );
   if (tools.includes('baseline') && !baselineBin)
     throw new EnvError('TOOLS', "has 'baseline' but BASELINE_BIN is unset");
+  const named = env.list<WorkloadName | typeof STARTUP>('WORKLOADS', p.workloads, [
+    ...WORKLOAD_NAMES,
+    STARTUP,
+  ]);
   return {
     runs: env.int('RUNS', 5),
     warmup: env.int('WARMUP', 1),
     runTimeoutS: env.int('RUN_TIMEOUT', 300, { min: 1 }),
     recentDeleteWaitS: env.int('RECENT_DELETE_WAIT', 65),
-    workloads: env.list('WORKLOADS', p.workloads, WORKLOAD_NAMES),
+    workloads: named.filter((w): w is WorkloadName => w !== STARTUP),
+    startup: named.includes(STARTUP),
+    startupRuns: env.int('STARTUP_RUNS', 30, { min: 1 }),
     tools,
     hash,
     baselineBin,

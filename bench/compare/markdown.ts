@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { EnvError } from '../lib/env.js';
 import type { BenchEntry } from '../lib/main.js';
 import { fmt, fmtBytes } from '../lib/log.js';
-import { type CompareReport, ratio, type TargetResult, type WorkloadResult } from './report.js';
+import type { CompareReport, ToolSummary, WorkloadResult } from './report.js';
+import { ratio, type TargetResult, targetLine } from './targets.js';
 import { SETS, WORKLOADS, type ToolName, type WorkloadName } from './workloads.js';
 
 /**
@@ -26,11 +27,13 @@ function describe(w: WorkloadName, res: WorkloadResult): string {
   return `${w}${size} (${VIA[res.via] ?? res.via}${res.hash ? `, --hash ${res.hash}` : ''})`;
 }
 
-function targetLine(key: string, t: TargetResult): string {
-  const verdict = t.pass ? 'PASS' : 'MISS';
-  if ('text' in t && typeof t.text === 'string') return `- ${t.text} → ${verdict}`;
-  const limit = 'limit' in t ? ` (≤ ${t.limit}×)` : '';
-  return `- ${key}: ${fmt(t.ratio, 2)}×${limit} → ${verdict}`;
+/** A target as the report says it; a report from before verdicts had only pass and limit. */
+function judged(
+  key: string,
+  t: TargetResult | { ratio: number | null; limit?: number; pass: boolean },
+): string {
+  if ('verdict' in t) return targetLine(t);
+  return `- ${t.pass ? 'PASS' : 'MISS'} ${key}: ${fmt(t.ratio, 2)}×${t.limit === undefined ? '' : ` (limit ${t.limit}×)`}`;
 }
 
 /** The block between BEGIN and END: the run's setting, one row per workload and tool, the targets judged. */
@@ -47,7 +50,8 @@ export function renderTable(report: CompareReport): string {
       `${report.warmup} warm-up, interleaved, -j ${report.concurrency}. Medians of the runs that passed ` +
       'verification, their min–max beside; client CPU is user+sys of the client process.',
     '',
-    '| workload | tool | median s | min–max s | × node-floor | × curl | × wget2 | client CPU s | peak RSS MiB |',
+    '| workload | tool | median s | min–max s | × node-floor (start-up: × node -e 0) | × curl | × wget2 | ' +
+      'client CPU s | peak RSS MiB |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [w, res] of Object.entries(report.workloads) as [WorkloadName, WorkloadResult][]) {
@@ -67,10 +71,23 @@ export function renderTable(report: CompareReport): string {
       first = false;
     }
   }
+  if (report.startup) {
+    const rows = Object.entries(report.startup.rows) as [string, ToolSummary][];
+    const node = report.startup.rows['node -e 0']?.median_s ?? null;
+    rows.forEach(([row, s], i) => {
+      const range = s.min_s === null ? '–' : `${fmt(s.min_s, 3)}–${fmt(s.max_s, 3)}`;
+      const head =
+        i === 0 ? `start-up: one ${fmtBytes(SETS.small.size)} file, ${report.startup!.runs} runs` : '';
+      out.push(
+        `| ${head} | ${row} | ${fmt(s.median_s, 3)} | ${range} | ${fmt(ratio(s.median_s, node), 2)} | – | – | ` +
+          `${fmt(s.cpu_s_median, 3)} | ${fmt(s.maxrss_mib_peak, 1)} |`,
+      );
+    });
+  }
   const targets = Object.entries(report.targets);
   if (targets.length > 0) {
     out.push('', 'Targets, judged from this run alone:', '');
-    for (const [key, t] of targets) out.push(targetLine(key, t));
+    for (const [key, t] of targets) out.push(judged(key, t));
   }
   out.push('', '<!-- prettier-ignore-end -->', END);
   return out.join('\n');

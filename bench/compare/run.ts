@@ -14,14 +14,17 @@ import { prepareCorpus } from './corpus.js';
 import {
   type CompareReport,
   markdownTable,
+  otherRatios,
   type RunRecord,
+  startupTable,
   summarize,
-  targets,
   type ToolSummary,
   type WorkloadResult,
   workloadResult,
 } from './report.js';
 import { type Server, startDelayServer, startServer } from './servers.js';
+import { runStartup } from './startup.js';
+import { judgeTargets } from './targets.js';
 import { COMMANDS, toolArgv, type WorkloadFiles } from './tools.js';
 import {
   J,
@@ -65,7 +68,9 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
   makeFolders(logDir);
   makeFolders(outBase);
 
-  const setsUsed = [...new Set(cfg.workloads.map((w) => WORKLOADS[w].set))];
+  const setsUsed = [
+    ...new Set([...cfg.workloads.map((w) => WORKLOADS[w].set), ...(cfg.startup ? ['small' as const] : [])]),
+  ];
   const { www, sums } = prepareCorpus(cfg.benchDir ?? workDir, setsUsed);
   const plan = {
     scope,
@@ -100,6 +105,14 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     for (const t of tools) summaries[t] = summarize(w, runs.get(t)!);
     results[w] = workloadResult(w, summaries, cfg.hash);
   }
+  const first = SETS.small.name(0);
+  const startup = cfg.startup
+    ? await runStartup(
+        { ...ctx, serverPid: server.child.pid! },
+        `${server.baseUrl}${firstFile('small')}`,
+        new Map([[first, sums.small!.get(first)!]]),
+      )
+    : undefined;
 
   const cpus = os.cpus();
   const report: CompareReport = {
@@ -114,10 +127,14 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     timing: GNU_TIME ? '/usr/bin/time -f "%e %U %S %M" (wall clock from the parent)' : 'wall clock only',
     commands: COMMANDS,
     workloads: results,
+    startup,
     targets: {},
+    other: {},
   };
-  const tg = targets(results, cfg.hash);
+  const tg = judgeTargets({ workloads: results, startup });
+  const other = otherRatios(results, cfg.hash);
   report.targets = tg.json;
+  report.other = other.json;
   const md = [
     `## dlpool bench: ${report.date}`,
     '',
@@ -126,15 +143,17 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
       'warm-up, interleaved; medians of the runs that passed verification.',
     '',
     ...Object.entries(results).map(([w, r]) => `${markdownTable(w as WorkloadName, r)}\n`),
+    ...(startup ? [`${startupTable(startup)}\n`] : []),
     tg.text,
     '',
+    ...(other.text ? [other.text, ''] : []),
   ].join('\n');
   process.stdout.write(md);
   makeFolders(path.dirname(cfg.resultsFile));
   fs.writeFileSync(cfg.resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(REPO, cfg.resultsFile)}`);
-  const failed = Object.values(results).some((r) =>
-    Object.values(r.tools).some((t) => t.failures.length > 0),
+  const failed = [...Object.values(results).map((r) => r.tools), startup?.rows ?? {}].some((tools) =>
+    Object.values(tools).some((t) => t.failures.length > 0),
   );
   return failed ? 1 : 0;
 }

@@ -45,6 +45,21 @@ export type WorkloadName = keyof typeof WORKLOADS;
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
 
 /**
+ * The start-up workload: bare Node, `--version` and a one-file `get` (the small set's first file into an empty
+ * folder), of this build and of BASELINE_BIN's, timed in interleaved rounds.
+ */
+export const STARTUP_ROWS = [
+  'node -e 0',
+  'dlpool --version',
+  'dlpool get',
+  'baseline --version',
+  'baseline get',
+] as const;
+export type StartupRow = (typeof STARTUP_ROWS)[number];
+/** The name WORKLOADS takes for it beside the download workloads. */
+export const STARTUP = 'startup';
+
+/**
  * dlpool's variants, as points of `dlpool bench`'s modes x workers x hash-pool matrix (src/bench/matrix.ts):
  * their `dlpool get` flags come from its configArgs(). `hashPool` applies to the hashing workloads only.
  */

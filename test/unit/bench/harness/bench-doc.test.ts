@@ -61,6 +61,7 @@ describe('docs/benchmarks.md: the one results table', () => {
         },
       },
       targets: {},
+      other: {},
     };
     const lines = renderTable(report).split('\n');
     expect(lines[0]).toBe(BEGIN);
