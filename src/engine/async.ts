@@ -21,6 +21,10 @@ export class AsyncEngine implements Engine {
           parked.add(job.id);
           slots.park(job.host);
         },
+        lend: (job) => {
+          parked.add(job.id);
+          slots.park(job.host);
+        },
         unpark: async (job) => {
           await slots.unpark(job.host);
           parked.delete(job.id);

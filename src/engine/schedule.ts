@@ -98,7 +98,8 @@ export class Slots {
  * only while fewer than a small multiple of -j jobs wait (a list of a million URLs is never held in memory).
  * A job waits for its host's slot before it takes a global one, so a busy host does not block the others.
  * `runJob` is where engines differ: the async engine downloads on this event loop, the threads engine hands
- * the job to a worker. A slot is held until its result is back, so -j bounds downloads across all workers.
+ * the job to a worker. A slot is held until its result is back, so -j bounds downloads across all workers (a
+ * download lends it out while it sleeps, and while it writes a small body already whole in memory: see park).
  */
 export async function schedule(
   jobs: AsyncIterable<JobOrResult>,

@@ -117,6 +117,11 @@ async function fetchWithRetries(job: Job, ctx: FetchContext, state: DownloadStat
           await state.part.drop();
         return result({ status: 'failed', bytes: kept, error: errorInfo(err, job, state, opts) });
       }
+      // A retry after the file work failed (its slot was lent, see lendForFileWork) waits for a slot again.
+      if (state.lent) {
+        state.lent = false;
+        await ctx.slots!.unpark!(job);
+      }
       emitRetry(ctx, job, state.attempts, delay, errorInfo(err, job, state, opts, true));
       if (delay > 0) await pause(delay, job, ctx);
     }

@@ -91,6 +91,11 @@ export interface ConnectionLender {
   park?(job: Job): void;
   /** ...and is its own again (after waiting for one) before the retry starts. */
   unpark?(job: Job): Promise<void>;
+  /**
+   * Parks the job's slot once its body is whole in memory and only synchronous file work is left (see
+   * lendForFileWork): offered only where parking costs no message (the async engine).
+   */
+  lend?(job: Job): void;
 }
 
 export interface Done {
@@ -116,6 +121,7 @@ export function newDownloadState(
     part: new PartFile(job.displayUrl),
     present: undefined,
     answer: undefined,
+    lent: false,
   };
 }
 
@@ -146,6 +152,8 @@ export interface DownloadState {
   /** -N: what the answer whose body is being received says of its file (see noteAnswer). */
   answer:
     { etag: string | undefined; lastModifiedMs: number | undefined; length: number | undefined } | undefined;
+  /** Its slot went to the next download while its file was written (lendForFileWork); a retry takes it back. */
+  lent: boolean;
 }
 
 /** A file already there, as -N asks the server about it. */

@@ -50,6 +50,9 @@ export async function smallBody(
   }
   ctx.emit({ type: 'progress', id: job.id, url: job.displayUrl, path: rel, transferred: received, total });
   const algorithm = algorithmFor(job, ctx);
+  // What is left is synchronous with no digest or an inline one (a digest thread's answer is waited for).
+  const sync = algorithm === undefined || ctx.hasher.kind === 'inline';
+  if (sync && state.offered === undefined) await lendForFileWork(job, ctx, state);
   const tap = algorithm === undefined ? undefined : ctx.hasher.tap(algorithm);
   for (const c of chunks) tap?.update(c);
   if (algorithm === undefined || tap) {
@@ -62,6 +65,23 @@ export async function smallBody(
   const digest = await digestOf(job, ctx, part.path, undefined, init);
   await part.finish(received);
   return { bytes: received, digest };
+}
+
+/**
+ * The body is whole in memory and what is left (hash it, write, rename) is synchronous: the slot goes to the next
+ * download now, and this file is written two turns of the event loop later. undici writes a request on a reused
+ * connection only two turns after its last answer (setImmediate twice: its drain, then its check of the idle
+ * socket), so the next request leaves first and the server works on it while this file is written. Else every
+ * request of a batch of answers waited for all of their files: on 2000 x 16 KiB from nginx and on the latency
+ * workload (2000 answers 40 ms late) the run took ~15% longer. At most one body per connection waits so (the
+ * next answer there comes after the next request).
+ */
+async function lendForFileWork(job: Job, ctx: FetchContext, state: DownloadState): Promise<void> {
+  const lend = ctx.slots?.lend;
+  if (lend === undefined) return;
+  lend(job);
+  state.lent = true;
+  await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /**

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -70,6 +71,49 @@ describe.each(MODES)('%s mode', (mode) => {
         expect(s.maxInFlight).toBe(5);
       } finally {
         await s.close();
+      }
+    });
+
+    it('holds -j when a small file whose slot went to the next download is retried (checksum mismatch)', async () => {
+      // The small body's slot goes to the next download before its file is hashed and written; the retry of a
+      // wrong file must wait for a slot again, not run beside the download that took it. (Two servers: one
+      // connection per host would hide a second download at one host.)
+      const good = Buffer.from('good bytes, sixteen+');
+      let bad = 1;
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const handler: RequestListener = (req, res) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        const body = req.url === '/bad' && bad-- > 0 ? Buffer.from('wrong bytes, sixteen') : good;
+        setTimeout(() => {
+          inFlight--;
+          res.end(body);
+        }, 50);
+      };
+      const a = await startServer(handler);
+      const b = await startServer(handler);
+      try {
+        const dir = await tmpDir();
+        const list = path.join(dir, 'list.txt');
+        const sum = crypto.createHash('sha256').update(good).digest('hex');
+        const rest = ['f1', 'f2', 'f3'].map((n) => `${b.url}/${n}`).join('\n');
+        await fs.writeFile(list, `${a.url}/bad\n  checksum=sha-256=${sum}\n${rest}\n`);
+        const out = path.join(dir, 'out');
+        const summary = await download({
+          ...engine(mode),
+          sources: [list],
+          dir: out,
+          concurrency: 1,
+          hashPool: 'inline',
+          retry: FAST_RETRY,
+        });
+        expect(summary.downloaded).toBe(4);
+        expect(summary.results.find((r) => r.path === 'bad')?.attempts).toBe(2);
+        expect(await fs.readFile(path.join(out, 'bad'))).toEqual(good);
+        expect(maxInFlight).toBe(1);
+      } finally {
+        await a.close();
+        await b.close();
       }
     });
 
