@@ -78,4 +78,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // bin/ is CommonJS (bin/package.json): scripts/bundle.mjs says why.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

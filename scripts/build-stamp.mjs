@@ -19,6 +19,7 @@ export const INPUTS = [
   'src',
   'bench',
   'scripts/bundle.mjs',
+  'scripts/code-cache.mjs',
   'scripts/man.mjs',
   'tsconfig.json',
   'package.json',

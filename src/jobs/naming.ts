@@ -12,7 +12,8 @@ export const MAX_NAME_BYTES = 255 - '.part.meta'.length;
 /** An extension this short survives when a long name is cut. */
 const MAX_KEPT_EXT_BYTES = 16;
 /** Windows device names, reserved with any extension (`NUL.tar.gz`) and trailing spaces (`CON .txt`). */
-const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(?:\.|$)/i;
+const WINDOWS_RESERVED =
+  /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$) *(?:\.|$)/i;
 /** dlpool's own folder in the output directory (shard files): a download of that name would block it. */
 const DLPOOL_FOLDER = OWN_DIR_NAME;
 /** Also bidi embeddings, overrides and isolates and line separators: `\u202etxt.exe` must not show as `exe.txt`. */

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { CLI_WRAPPER_HEAD } from '../../src/cli/code-cache.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -29,5 +30,45 @@ describe('start-up', () => {
     }
     // (The recorder sees the bundle's reads: yargs still looks for dlpool's own package.json, in its folder.)
     expect(dirsListed(['--version'], cwd).dirs).toContain(ROOT);
+  });
+
+  // npm run build makes dist/dlpool-cli.cache; a run compiles the CLI from it, not from source.
+  it('loads the CLI through the code cache the build made', () => {
+    const loader = path.join(ROOT, 'dist', 'dlpool-loader.cjs');
+    const code = `console.log(require(${JSON.stringify(loader)}).loadCli(${JSON.stringify(path.join(ROOT, 'dist'))}).cache)`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('used');
+  });
+
+  it('runs as before with a damaged or missing code cache', async () => {
+    const pkg = await tmpDir('dlpool-pkg-');
+    for (const d of ['bin', 'dist']) fs.cpSync(path.join(ROOT, d), path.join(pkg, d), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+    const cache = path.join(pkg, 'dist', 'dlpool-cli.cache');
+    const bytes = fs.readFileSync(cache);
+    const expected = (await runCli(['--version'])).stdout;
+    expect(expected).toMatch(/^\d+\.\d+\.\d+/);
+    for (const damage of [
+      () =>
+        fs.writeFileSync(
+          cache,
+          Buffer.concat([bytes.subarray(0, 5000), Buffer.alloc(5000, 1), bytes.subarray(10_000)]),
+        ),
+      () => fs.writeFileSync(cache, bytes.subarray(0, bytes.length >> 1)),
+      () => fs.rmSync(cache),
+    ]) {
+      damage();
+      const r = await runCli(['--version'], { bin: path.join(pkg, 'bin', 'dlpool.js') });
+      expect(r).toMatchObject({ code: 0, stdout: expected, stderr: '' });
+    }
+  });
+
+  // The bundle is TypeScript's ES modules made one CommonJS function: strict as they were, and ASCII, which
+  // Node decodes ~3x faster than UTF-8 text on every start.
+  it('bundles the CLI as one strict, ASCII function', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'dist', 'dlpool-cli.cjs'), 'latin1');
+    expect(text.startsWith(`${CLI_WRAPPER_HEAD}"use strict";`)).toBe(true);
+    expect(text.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
   });
 });
