@@ -12,19 +12,18 @@ export class AsyncEngine implements Engine {
     const slots = new Slots(ctx.opts);
     /** Jobs whose slot is lent out: one that ends so takes it back (see ConnectionLender.park). */
     const parked = new Set<number>();
+    const park = (job: Job) => {
+      parked.add(job.id);
+      slots.park(job.host);
+    };
     const withSlots: FetchContext = {
       ...ctx,
       slots: {
         borrow: (job, max) => slots.borrow(job.host, max),
         giveBack: (job, n) => slots.giveBack(job.host, n),
-        park: (job) => {
-          parked.add(job.id);
-          slots.park(job.host);
-        },
-        lend: (job) => {
-          parked.add(job.id);
-          slots.park(job.host);
-        },
+        park,
+        // Lending for file work parks the slot as a sleeping retry does; here that costs no message.
+        lend: park,
         unpark: async (job) => {
           await slots.unpark(job.host);
           parked.delete(job.id);
