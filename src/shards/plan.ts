@@ -29,7 +29,7 @@ export interface ShardPlan {
  * lines end at `\n`, `\r\n` or a lone `\r`, as the list parser counts them), and once through the parser to
  * settle names: every entry's name is claimed in list order as one `dlpool get` of the list would (same
  * registry, same suffixes), and the entries that do not get their own name are recorded with their shard.
- * Memory: the name registry (~40 MiB per million names), and the settled names, which are few unless the list
+ * Memory: the name registry (16 MiB per million names), and the settled names, which are few unless the list
  * repeats names.
  */
 export async function planShards(

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CompactStringMap, CompactStringSet } from '../../../src/common/string-set.js';
+import { CompactStringMap, HashedStringSet } from '../../../src/common/string-set.js';
 
-describe('CompactStringSet', () => {
+describe('HashedStringSet', () => {
   it('answers has() exactly as a Set does, through many grows', () => {
-    const set = new CompactStringSet();
+    const set = new HashedStringSet();
     const model = new Set<string>();
     let seed = 1;
     const rand = (n: number) => {
@@ -26,7 +26,7 @@ describe('CompactStringSet', () => {
   });
 
   it('keeps the empty string, long strings and strings differing only past a prefix apart', () => {
-    const set = new CompactStringSet();
+    const set = new HashedStringSet();
     const long = 'x'.repeat(5000);
     expect(set.has('')).toBe(false);
     set.add('');
@@ -40,6 +40,42 @@ describe('CompactStringSet', () => {
     expect(set.has('a')).toBe(false);
     expect(set.has('abc')).toBe(false);
     expect(set.has('ab')).toBe(true);
+  });
+
+  it('holds a million names like a bench list in 16 MiB, none taken for another', () => {
+    const set = new HashedStringSet();
+    for (let k = 0; k < 1_000_000; k++) {
+      const name = `f${String(k).padStart(7, '0')}.bin`;
+      if (set.has(name)) expect.fail(`${name} tested present before it was added`);
+      set.add(name);
+    }
+    expect(set.size).toBe(1_000_000);
+    expect(set.bytes).toBe(16 * 2 ** 20);
+  });
+
+  // Small tables grow often and their runs of full slots wrap past the end often: the in-place grow's hard case.
+  it.each([
+    ['grown in place', 1 << 30],
+    ['moved past its reservation', 64],
+  ])('finds every string through many grows from 4 slots, %s', (_, reserve) => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let round = 0; round < 300; round++) {
+      const set = new HashedStringSet({ reserve, slots: 4 });
+      const added: string[] = [];
+      const n = 1 + (rand() % 400);
+      for (let i = 0; i < n; i++) {
+        const w = `${round}-${rand().toString(36)}`;
+        set.add(w);
+        added.push(w);
+      }
+      for (const w of added) if (!set.has(w)) expect.fail(`round ${round}: ${w} lost (${n} added)`);
+      for (let i = 0; i < 50; i++) expect(set.has(`absent-${round}-${i}`)).toBe(false);
+      expect(set.size).toBe(new Set(added).size);
+    }
   });
 });
 
