@@ -33,6 +33,13 @@ export interface ThreadsEngineHooks {
  * never holds back a queue. A worker that dies fails nothing by itself: its downloads run again on another
  * worker, once.
  */
+/**
+ * A download worker's young generation, in MiB (V8's default would grow it to 48): 300,000 URLs at -j 64 peaked
+ * 23 MiB lower per worker, and 2000 small or 8 big files took no measurably longer (the objects of a download
+ * die young; collecting a smaller space more often costs about the same).
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
+
 export class ThreadsEngine implements Engine {
   readonly name = 'threads';
   constructor(private readonly hooks: ThreadsEngineHooks = {}) {}
@@ -143,6 +150,7 @@ class DownloadWorkers {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL, {
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       workerData: {
         opts: wireOptions(this.ctx.opts),
         expected: this.ctx.expected?.map.shared(),
