@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { openFds, procMemory } from '../src/bench/proc.js';
 import { round } from '../src/bench/stats.js';
 import type { EnvReader } from './lib/env.js';
+import { createsPerSecond, syncFs } from './lib/files.js';
 import { log, sleep } from './lib/log.js';
 import type { BenchEntry, Harness } from './lib/main.js';
 import { DLPOOL_BIN, REPO } from './lib/paths.js';
@@ -87,6 +88,8 @@ export interface ScaleReport {
   n: number;
   j: number;
   size: string;
+  /** Empty files the work folder's file system created per second before the runs (each URL costs one). */
+  createsPerS?: number | undefined;
   targets: { peakRssMiB: number; maxFds: string; at: number; urlsPerS: number; targetPeakRssMiB: number };
   runs: ScaleRun[];
 }
@@ -103,6 +106,9 @@ export const scaleEntry: BenchEntry<ScaleConfig> = {
     log(`server ${srv.url} (pid ${srv.child.pid}); writing a list of ${cfg.n} URLs (${cfg.size} bytes each)`);
     const list = path.join(work, 'list.txt');
     await writeList(list, srv.url, cfg);
+    syncFs(work); // the list, written back before the probe and the runs
+    const createsPerS = createsPerSecond(work);
+    log(`file creation in ${work}: ${createsPerS} files/s`);
     const runs: ScaleRun[] = [];
     for (const mode of cfg.modes) {
       log(`${mode}: dlpool get LIST -j ${cfg.j} --json`);
@@ -119,6 +125,7 @@ export const scaleEntry: BenchEntry<ScaleConfig> = {
       n: cfg.n,
       j: cfg.j,
       size: cfg.size,
+      createsPerS,
       targets: {
         peakRssMiB: TARGET_RSS_MIB,
         maxFds: `j + ${FD_ALLOWANCE}`,

@@ -48,7 +48,12 @@ export function renderTable(report: CompareReport): string {
       `${report.curl ?? 'no curl'}; ${report.machine.cpus} CPUs (${report.machine.model ?? 'unknown'}, kernel ` +
       `${report.machine.kernel}) shared by client and server; ${report.runs} timed runs per tool after ` +
       `${report.warmup} warm-up, interleaved, -j ${report.concurrency}. Medians of the runs that passed ` +
-      'verification, their min–max beside; client CPU is user+sys of the client process.',
+      'verification, their min–max beside; client CPU is user+sys of the client process.' +
+      (report.createsPerS === undefined
+        ? ''
+        : ` The output folder's file system created ${report.createsPerS} empty files/s before the runs` +
+          (report.createsAfterPerS === undefined ? '' : ` and ${report.createsAfterPerS} after them`) +
+          ' (each small file costs every tool one).'),
     '',
     '| workload | tool | median s | min–max s | × node-floor (start-up: × node -e 0) | × curl | × wget2 | ' +
       'client CPU s | peak RSS MiB |',

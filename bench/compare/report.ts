@@ -21,6 +21,9 @@ export interface CompareReport {
   curl: string | null;
   server: { kind: string; version: string };
   machine: { cpus: number; model: string | null; kernel: string };
+  /** Empty files the output folder's file system created per second just before the workloads, and after them. */
+  createsPerS?: number | undefined;
+  createsAfterPerS?: number | undefined;
   concurrency: number;
   runs: number;
   warmup: number;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { machineBusySeconds, treeCpuSeconds } from '../../src/bench/proc.js';
 import { round } from '../../src/bench/stats.js';
 import { verifyDir } from '../../src/bench/verify-dir.js';
-import { syncFs } from '../lib/files.js';
+import { createsPerSecond, syncFs } from '../lib/files.js';
 import { fmtBytes, log, sleep } from '../lib/log.js';
 import type { Harness } from '../lib/main.js';
 import { REPO } from '../lib/paths.js';
@@ -94,6 +94,10 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
   );
   for (const t of missing) log(`${t}: skipped (not installed)`);
 
+  // (After the corpus is on disk: its writing back would slow the probe and the first runs.)
+  syncFs(cfg.benchDir ?? workDir);
+  const createsPerS = createsPerSecond(outBase);
+  log(`file creation in the output folder: ${createsPerS} files/s`);
   const ctx: RunContext = { cfg, env: childEnv(h.env), logDir, outBase, sums, server, scope };
   const results: Partial<Record<WorkloadName, WorkloadResult>> = {};
   for (const w of cfg.workloads) {
@@ -114,6 +118,9 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
       )
     : undefined;
 
+  // (Again after: a folder written soon after many deletions creates slowly for the first thousands of files.)
+  const createsAfterPerS = createsPerSecond(outBase);
+  log(`file creation in the output folder after the runs: ${createsAfterPerS} files/s`);
   const cpus = os.cpus();
   const report: CompareReport = {
     date: new Date().toISOString(),
@@ -121,6 +128,8 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     curl: toolVersion('curl', ['--version'])?.split(' ').slice(0, 2).join(' ') ?? null,
     server: { kind: server.kind, version: server.version },
     machine: { cpus: cpus.length, model: cpus[0]?.model ?? null, kernel: os.release() },
+    createsPerS,
+    createsAfterPerS,
     concurrency: J,
     runs: cfg.runs,
     warmup: cfg.warmup,
@@ -140,7 +149,8 @@ export async function runCompare(cfg: CompareConfig, h: Harness): Promise<number
     '',
     `Server: ${server.kind}${server.version ? ` (${server.version})` : ''} on ${HOST}; node ${process.version}; ` +
       `${report.curl ?? 'curl ?'}; ${cpus.length} CPUs; ${cfg.runs} timed runs per tool after ${cfg.warmup} ` +
-      'warm-up, interleaved; medians of the runs that passed verification.',
+      `warm-up, interleaved; medians of the runs that passed verification. The output folder's file system ` +
+      `created ${createsPerS} empty files/s before the runs and ${createsAfterPerS} after them.`,
     '',
     ...Object.entries(results).map(([w, r]) => `${markdownTable(w as WorkloadName, r)}\n`),
     ...(startup ? [`${startupTable(startup)}\n`] : []),
