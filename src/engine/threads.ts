@@ -27,19 +27,19 @@ export interface ThreadsEngineHooks {
 }
 
 /**
- * `--mode threads`: downloads spread over -w worker threads, each with its own event loop and connection pool.
- * Scheduling stays here (one -j and --per-host for all workers, the list streamed as in async mode); each
- * job goes to the worker with the fewest downloads in flight when its slot frees up, so a stalled file
- * never holds back a queue. A worker that dies fails nothing by itself: its downloads run again on another
- * worker, once.
- */
-/**
  * A download worker's young generation, in MiB (V8's default would grow it to 48): 300,000 URLs at -j 64 peaked
  * 23 MiB lower per worker, and 2000 small or 8 big files took no measurably longer (the objects of a download
  * die young; collecting a smaller space more often costs about the same).
  */
 const WORKER_YOUNG_GENERATION_MB = 12;
 
+/**
+ * `--mode threads`: downloads spread over -w worker threads, each with its own event loop and connection pool.
+ * Scheduling stays here (one -j and --per-host for all workers, the list streamed as in async mode); each
+ * job goes to the worker with the fewest downloads in flight when its slot frees up, so a stalled file
+ * never holds back a queue. A worker that dies fails nothing by itself: its downloads run again on another
+ * worker, once.
+ */
 export class ThreadsEngine implements Engine {
   readonly name = 'threads';
   constructor(private readonly hooks: ThreadsEngineHooks = {}) {}
