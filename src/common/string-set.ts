@@ -208,9 +208,8 @@ export interface SharedCompactMap {
  * a name would only get a suffix it did not need, still a name of its own and the same on every run of the list.
  */
 export class HashedStringSet {
+  /** Reserved up to its maxByteLength: the table grows in place to that, and past it moves to a larger one. */
   #buffer: ResizableBuffer;
-  /** Bytes the table may grow to in place; past them it moves to a larger reservation. */
-  #reserve: number;
   /** Per slot two words, the hash's low then high half; 0, 0 is an empty slot (a hash of 0, 0 is stored as 1, 0). */
   #slots: Uint32Array;
   #size = 0;
@@ -222,7 +221,6 @@ export class HashedStringSet {
    * table's size, a power of two.
    */
   constructor({ reserve = 1 << 30, slots = 1024 }: { reserve?: number; slots?: number } = {}) {
-    this.#reserve = reserve;
     this.#buffer = resizable(8 * slots, Math.max(reserve, 8 * slots));
     this.#slots = new Uint32Array(this.#buffer);
   }
@@ -306,8 +304,8 @@ export class HashedStringSet {
    */
   #grow(): void {
     const old = this.#slots.length / 2;
-    if (16 * old > this.#reserve) {
-      this.#moveTo(this.#reserve * 4);
+    if (16 * old > this.#buffer.maxByteLength) {
+      this.#moveTo(this.#buffer.maxByteLength * 4);
       return;
     }
     const s = this.#slots;
@@ -328,7 +326,6 @@ export class HashedStringSet {
   /** Past the reservation: a table twice the size in a new one of `reserve` bytes, every hash placed again. */
   #moveTo(reserve: number): void {
     const old = this.#slots;
-    this.#reserve = reserve;
     this.#buffer = resizable(2 * old.byteLength, reserve);
     this.#slots = new Uint32Array(this.#buffer);
     for (let j = 0; j < old.length; j += 2)
@@ -338,12 +335,22 @@ export class HashedStringSet {
 
 /** ES2024's resizable ArrayBuffer: Node 20 has it, the TypeScript lib this project builds with does not. */
 interface ResizableBuffer extends ArrayBuffer {
+  readonly maxByteLength: number;
   resize(bytes: number): void;
 }
 
+/**
+ * `bytes` now, room for `maxByteLength` reserved; where that much address space cannot be had (a 32-bit
+ * process), room for `bytes` only: the table then moves at each grow instead.
+ */
 function resizable(bytes: number, maxByteLength: number): ResizableBuffer {
   const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ResizableBuffer;
-  return new Ctor(bytes, { maxByteLength });
+  try {
+    return new Ctor(bytes, { maxByteLength });
+  } catch (err) {
+    if (!(err instanceof RangeError) || maxByteLength <= bytes) throw err;
+    return new Ctor(bytes, { maxByteLength: bytes });
+  }
 }
 
 /** MurmurHash3's finaliser: every input bit moves every output bit. */

@@ -57,6 +57,7 @@ describe('HashedStringSet', () => {
   it.each([
     ['grown in place', 1 << 30],
     ['moved past its reservation', 64],
+    ['moved at each grow where no room can be reserved', 2 ** 52],
   ])('finds every string through many grows from 4 slots, %s', (_, reserve) => {
     let seed = 7;
     const rand = () => {
