@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Workers, hash pools, the bench probe and the CLI the tests spawn run dist/: rebuild it if src/ changed.
-    globalSetup: ['test/helpers/fresh-build.ts'],
+    globalSetup: ['test/helpers/fresh-build.ts', 'test/helpers/temp-root.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Network tests start their own loopback servers; run files in parallel processes but keep it modest

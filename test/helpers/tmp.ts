@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DownloadEvent } from '../../src/events.js';
 
-/** A fresh directory per test (never reused: see the ext4 note in docs/benchmarks.md). */
+/**
+ * A fresh directory per test (never reused: see the ext4 note in docs/benchmarks.md), under the run's own folder
+ * (temp-root.ts), which goes when the run ends.
+ */
 export async function tmpDir(prefix = 'dlpool-test-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  return fs.mkdtemp(path.join(process.env['DLPOOL_TEST_TMP'] ?? os.tmpdir(), prefix));
 }
 
 /** Fast retries for tests: real backoff logic, millisecond delays. */
