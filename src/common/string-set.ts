@@ -200,9 +200,9 @@ export interface SharedCompactMap {
 /**
  * A set of strings kept as 64-bit hashes (the name registry's claims): 8 bytes a slot in one typed array
  * (open addressing, linear probing, at most 70 % full), whatever the string's length, none of it on the JS heap.
- * A million names take 16 MiB (a CompactStringMap of them took 26 MiB, the bytes kept besides the table). The
- * table grows in place (a resizable ArrayBuffer, its pages committed as they are used): a grow needs no second
- * table beside the first, which was the run's peak of memory when a million names doubled it.
+ * A million names take 16 MiB (a CompactStringMap, which keeps their bytes too, takes 26). The table grows in
+ * place (a resizable ArrayBuffer, its pages committed as they are used): a grow needs no second table beside the
+ * first, which would be the peak of memory of a run of a million URLs.
  * An added string always tests present. One never added tests present only if its 64-bit hash equals an
  * added one's: for a million strings about 1 in 30 million (n^2 / 2^65). The name registry can afford that: such
  * a name would only get a suffix it did not need, still a name of its own and the same on every run of the list.

@@ -255,8 +255,8 @@ export interface NameClaimer {
  *   throws UnsafeNameError.
  *
  * Memory: one 64-bit hash per claim and a counter per name that collided. 1,000,000 names like `f0000001.bin`
- * take 16 MiB outside the heap (their bytes and an index took 26 MiB); as one `Set` entry each they take 51 MiB
- * of heap, and 172 MiB with `.part` and `.part.meta` stored too.
+ * take 16 MiB outside the heap (their bytes and an index would take 26 MiB); as one `Set` entry each they would
+ * take 51 MiB of heap, and 172 MiB with `.part` and `.part.meta` stored too.
  */
 export class NameRegistry {
   /**

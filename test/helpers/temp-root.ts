@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Every tmpDir() of one test run goes under one folder, removed when the run ends: a run made ~1,100 folders
- * holding ~0.5 GB in the temp folder and left them there (20,000 had piled up, 9 GB, on one machine).
+ * Every tmpDir() of one test run goes under one folder, removed when the run ends: a run makes ~1,100 folders
+ * holding ~0.5 GB, which would otherwise pile up in the temp folder run after run.
  * DLPOOL_KEEP_TEST_TMP=1 keeps the folder and says where it is. (A globalSetup: it runs once, before the test
  * processes start, so they inherit DLPOOL_TEST_TMP.)
  */
