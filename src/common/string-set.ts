@@ -250,24 +250,10 @@ export class HashedStringSet {
     if (this.#size * 10 > (this.#slots.length / 2) * 7) this.#grow();
   }
 
-  /**
-   * Two 32-bit hashes of the string's UTF-16 units, mixed differently (FNV-1a, and a multiply-xorshift), each
-   * finished with MurmurHash3's avalanche: over 4 million names of five shapes each half collided about as often
-   * as random numbers do, and the pair never.
-   */
   #hash(text: string): void {
-    const len = text.length;
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ len;
-    for (let i = 0; i < len; i++) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    this.#lo = fmix32(a ^ len);
-    this.#hi = fmix32(b);
-    if (this.#lo === 0 && this.#hi === 0) this.#lo = 1;
+    hashText(text);
+    this.#lo = hashLo;
+    this.#hi = hashHi;
   }
 
   /** The slot holding the current hash, or ~(the empty slot where it would go). */
@@ -351,6 +337,36 @@ function resizable(bytes: number, maxByteLength: number): ResizableBuffer {
     if (!(err instanceof RangeError) || maxByteLength <= bytes) throw err;
     return new Ctor(bytes, { maxByteLength: bytes });
   }
+}
+
+/** The halves of the last hashText. */
+let hashLo = 0;
+let hashHi = 0;
+
+/**
+ * Two 32-bit hashes of the string's UTF-16 units, mixed differently (FNV-1a, and a multiply-xorshift), each
+ * finished with MurmurHash3's avalanche: over 4 million names of five shapes each half collided about as often
+ * as random numbers do, and the pair never. Never 0, 0 (an empty slot of HashedStringSet).
+ */
+function hashText(text: string): void {
+  const len = text.length;
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ len;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  hashLo = fmix32(a ^ len);
+  hashHi = fmix32(b);
+  if (hashLo === 0 && hashHi === 0) hashLo = 1;
+}
+
+/** HashedStringSet's 64-bit hash of `text`, as 16 hex digits. */
+export function hash64Hex(text: string): string {
+  hashText(text);
+  return hashHi.toString(16).padStart(8, '0') + hashLo.toString(16).padStart(8, '0');
 }
 
 /** MurmurHash3's finaliser: every input bit moves every output bit. */

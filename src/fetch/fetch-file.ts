@@ -355,8 +355,6 @@ async function place(job: Job, ctx: FetchContext, state: DownloadState, res: Get
   }
   checkInside(opts.dir, state.rel); // the lexical check: never outside --dir
   part.site ??= ctx.dirs.site(state.rel, true)!;
-  // Named only now: nothing of an earlier run is taken over here (this answer starts at 0).
-  part.lock();
 }
 
 /** Out of space or quota: the partial file is removed so the space goes to the other downloads. */

@@ -9,6 +9,9 @@ import {
   openPart,
   openPartHandle,
   partSize,
+  publishWholeSync,
+  removeStaleTemp,
+  wholeTempOf,
   writePartSync,
   writeWholeSync,
 } from './part-ops.js';
@@ -23,7 +26,8 @@ import { readResumeState, removeResumeState, type Segment, writeResumeState } fr
  * without state is simply fetched again, while a state beside a finished file would be stale), and removed
  * with the `.part`. Nothing is read, kept, dropped or measured before `lock()` made the `.part` this
  * download's alone (NAME.part.lock, see PartLock), and the rename checks that the `.part` is still the file
- * this download wrote, with the bytes it counted.
+ * this download wrote, with the bytes it counted. A body whole in memory needs no `.part` and no lock where
+ * nothing of an earlier run can be (finishWholeSync).
  */
 export class PartFile {
   /** The file's folder, pinned while the download runs (see DirMaker); every path below goes through it. */
@@ -103,10 +107,12 @@ export class PartFile {
   /**
    * Takes over a `.part` left by an earlier run when the state beside it names the same URL and a validator
    * (the request then carries `If-Range`, so a changed file comes back whole and restarts). A symbolic link or
-   * special file at `NAME.part.meta` is refused, like one at `NAME.part`.
+   * special file at `NAME.part.meta` is refused, like one at `NAME.part`. A private file that a run killed while
+   * writing this name whole left (see finishWholeSync) goes once it is a minute old.
    */
   async resumeFromEarlierRun(): Promise<void> {
     const partPath = this.path;
+    removeStaleTemp(wholeTempOf(this.site!.final));
     const saved = readResumeState(partPath);
     if (!saved) return;
     this.#meta = true;
@@ -176,11 +182,34 @@ export class PartFile {
     this.#file = writePartSync(this.path, chunks).id;
   }
 
-  /** Writes a complete body received whole and gives it its final name at once. */
+  /**
+   * Takes the lock, unless another run holds it (false) or had held it since an earlier attempt of this
+   * download (false too: what this download knew of the `.part` was forgotten; the lock is held now).
+   */
+  lockIfFree(): boolean {
+    if (this.#lock) return true;
+    try {
+      return !this.lock();
+    } catch (err) {
+      if (err instanceof BusyError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Writes a complete body received whole and gives it its final name at once. Without the lock (nothing of
+   * an earlier run can be there: see smallBody) it goes under a private name and is renamed, touching no
+   * `.part`; where that name is taken, the lock is taken and the `.part` is written as under it.
+   */
   finishWholeSync(chunks: Buffer[]): void {
+    const final = this.site!.final;
+    if (!this.#lock) {
+      if (publishWholeSync(wholeTempOf(final), final, chunks, this.mtimeMs)) return;
+      this.lock();
+    }
     this.#stillOurs();
     this.#dropState();
-    writeWholeSync(this.path, this.site!.final, chunks, this.mtimeMs);
+    writeWholeSync(this.path, final, chunks, this.mtimeMs);
   }
 
   /**

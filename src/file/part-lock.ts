@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { BusyError, UnsafeNameError } from '../errors.js';
 import { fileError } from './file-error.js';
+import { removeStaleTemp, TEMP_NAME } from './part-ops.js';
 import {
   alive,
   type Claim,
@@ -11,10 +12,10 @@ import {
   parse,
   self,
   STALE_MS,
-} from './lock-owner.js';
+} from '../common/lock-owner.js';
 import { shownPath } from '../common/shown-path.js';
 
-export { HEARTBEAT_MS, STALE_MS } from './lock-owner.js';
+export { HEARTBEAT_MS, STALE_MS } from '../common/lock-owner.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 /** Only where nothing is: the kernel creates a regular file or fails (EEXIST), never through a link. */
@@ -76,7 +77,8 @@ const swept = new Set<string>();
 
 /**
  * Removes the owner files of dead owners that hold no lock (one link): a run killed while one of its threads had
- * no download in the folder left that thread's file, which no takeover reaches. Found only by listing the
+ * no download in the folder left that thread's file, which no takeover reaches; and the private files of bodies
+ * a killed run was writing whole (see removeStaleTemp). Found only by listing the
  * folder, so done only where a dead owner's lock was just taken over: the sign of a killed run.
  */
 function sweep(folder: string): void {
@@ -90,6 +92,14 @@ function sweep(folder: string): void {
   }
   const mine = owners.get(folder)?.path;
   for (const name of names) {
+    if (TEMP_NAME.test(name)) {
+      try {
+        removeStaleTemp(folder + name);
+      } catch {
+        // Not ours to judge: left as it is.
+      }
+      continue;
+    }
     if (!name.startsWith('.dlpool-lock-') || folder + name === mine) continue;
     const file = folder + name;
     let fd: number;

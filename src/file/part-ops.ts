@@ -3,7 +3,10 @@ import fsp from 'node:fs/promises';
 import { BusyError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
 import { shownPath } from '../common/shown-path.js';
+import { hash64Hex } from '../common/string-set.js';
+import { STALE_MS } from '../common/lock-owner.js';
 import {
+  CREATE_NEW,
   createSync,
   type FileId,
   openRegular,
@@ -45,11 +48,6 @@ export class PartChangedError extends BusyError {
     super(message);
     this.name = 'PartChangedError';
   }
-}
-
-/** Data arrives in `NAME.part`; only a complete (and, later, verified) file is renamed to `NAME`. */
-export function partPathOf(finalPath: string): string {
-  return `${finalPath}.part`;
 }
 
 /** Opens the `.part` file for writing at `offset` (0 truncates). Errors name the path. */
@@ -172,19 +170,84 @@ function writePart(
 ): { id: FileId; size: number } | undefined {
   const fd = createSync(partPath);
   try {
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    const written = fs.writevSync(fd, chunks);
-    // A regular file takes a writev whole unless the disk fills; write the rest so ENOSPC surfaces.
-    if (written < total) fs.writeSync(fd, Buffer.concat(chunks).subarray(written));
-    if (mtimeMs !== undefined) setTimesSync(fd, mtimeMs);
+    const size = writeChunks(fd, chunks, mtimeMs);
     if (!identify) return undefined;
     const st = fs.fstatSync(fd);
-    return { id: { dev: st.dev, ino: st.ino }, size: total };
+    return { id: { dev: st.dev, ino: st.ino }, size };
   } catch (err) {
     throw fileError(err, 'write', partPath);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Writes `chunks` from the start of `fd`, then gives it `mtimeMs` (after the last write, which would set it again). */
+function writeChunks(fd: number, chunks: Buffer[], mtimeMs: number | undefined): number {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const written = fs.writevSync(fd, chunks);
+  // A regular file takes a writev whole unless the disk fills; write the rest so ENOSPC surfaces.
+  if (written < total) fs.writeSync(fd, Buffer.concat(chunks).subarray(written));
+  if (mtimeMs !== undefined) setTimesSync(fd, mtimeMs);
+  return total;
+}
+
+/** What a body whole in memory is written under when it holds no lock: see publishWholeSync. */
+const TEMP_PREFIX = '.dlpool-part-';
+/** dlpool's private names, as wholeTempOf makes them (the naming rules give no download such a name). */
+export const TEMP_NAME = /^\.dlpool-part-[0-9a-f]{16}$/;
+
+/** The private name of `finalPath`'s body in its folder: `.dlpool-part-` and a 64-bit hash of the name. */
+export function wholeTempOf(finalPath: string): string {
+  const slash = finalPath.lastIndexOf('/');
+  return finalPath.slice(0, slash + 1) + TEMP_PREFIX + hash64Hex(finalPath.slice(slash + 1));
+}
+
+/**
+ * Writes a complete body under `tempPath` (made only where nothing is) and renames it to `finalPath`, in one
+ * synchronous step, so no other writer can ever see or change it half-written under either name. Returns
+ * false when the private name was taken (another run writing the same name this instant, or one killed here)
+ * or was gone at the rename: the caller then writes the `.part` under its lock. Any other failure removes the
+ * private file and throws, naming the final name.
+ */
+export function publishWholeSync(
+  tempPath: string,
+  finalPath: string,
+  chunks: Buffer[],
+  mtimeMs: number | undefined,
+): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(tempPath, CREATE_NEW, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileError(err, 'write', finalPath);
+  }
+  try {
+    writeChunks(fd, chunks, mtimeMs);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tempPath, { force: true });
+    throw fileError(err, 'write', finalPath);
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tempPath, finalPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    fs.rmSync(tempPath, { force: true });
+    throw fileError(err, 'rename to', finalPath);
+  }
+  return true;
+}
+
+/**
+ * Removes what a run killed inside publishWholeSync left under `tempPath`. Only a regular file unchanged for
+ * STALE_MS: one being written now lives for one synchronous step, and removing that could let a third writer's
+ * file be renamed in its place.
+ */
+export function removeStaleTemp(tempPath: string): void {
+  const st = fs.lstatSync(tempPath, { throwIfNoEntry: false });
+  if (st?.isFile() && Date.now() - st.ctimeMs > STALE_MS) fs.rmSync(tempPath, { force: true });
 }
 
 /** The file's access and modification times (see commitPart); a time that cannot be set is left. */

@@ -10,7 +10,7 @@ import { shownPath } from '../common/shown-path.js';
 
 const { O_WRONLY, O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_EXCL } = fs.constants;
 /** A file where nothing was: the kernel creates a regular file or fails (EEXIST); no link is followed. */
-const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL;
+export const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL;
 /** Open flags that refuse a symbolic link in the last component (ELOOP): dlpool never writes through one. */
 export const WRITE_NEW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
 export const WRITE_AT = O_RDWR | O_NOFOLLOW;

@@ -16,6 +16,8 @@ const WINDOWS_RESERVED =
   /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$) *(?:\.|$)/i;
 /** dlpool's own folder in the output directory (shard files): a download of that name would block it. */
 const DLPOOL_FOLDER = OWN_DIR_NAME;
+/** The private names bodies are written under before they take their own (see publishWholeSync). */
+const DLPOOL_TEMP = /^\.dlpool-part-/i;
 /** Also bidi embeddings, overrides and isolates and line separators: `\u202etxt.exe` must not show as `exe.txt`. */
 const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -96,13 +98,13 @@ function trimEnds(text: string): string {
  *   separators and lone UTF-16 surrogates become `_`;
  * - leading and trailing spaces and trailing dots go;
  * - `.`, `..` and a name left empty become `_` (never `index.html`: that is a real name a URL may also have);
- * - Windows device names (`CON`, `nul.txt`, `LPT1.tar.gz`, ...) and `.dlpool` get a `_` prefix;
+ * - Windows device names (`CON`, `nul.txt`, `LPT1.tar.gz`, ...), `.dlpool` and `.dlpool-part-*` get a `_` prefix;
  * - at most 245 UTF-8 bytes (255 less room for `.part.meta`), cut on a code point boundary, keeping an extension of up to 16 bytes.
  */
 export function sanitizeName(name: string): string {
   let s = trimEnds(name.replace(LONE_SURROGATE, '_').replace(UNSAFE_CHARS, '_'));
   if (s === '') return '_';
-  if (WINDOWS_RESERVED.test(s) || DLPOOL_FOLDER.test(s)) s = `_${s}`;
+  if (WINDOWS_RESERVED.test(s) || DLPOOL_FOLDER.test(s) || DLPOOL_TEMP.test(s)) s = `_${s}`;
   if (utf8Length(s) <= MAX_NAME_BYTES) return s;
   const dot = s.lastIndexOf('.');
   const ext = dot > 0 ? s.slice(dot) : '';

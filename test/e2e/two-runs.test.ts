@@ -38,27 +38,43 @@ describe('two dlpool processes on one folder', () => {
     }
   });
 
-  it.each(['async', 'threads'])(
-    'two runs of one list at once (--mode %s): both succeed, every file is the server’s, nothing left over',
-    async (mode) => {
-      // 4 MiB/s per connection: each file takes a while, so the two runs meet on the same names.
-      const server = await createServer({ rateBytesPerSec: 4 * 1024 * 1024 });
+  /**
+   * Files that stream into a locked `.part` (600K and 1M at 4 MiB/s per connection: each takes a while, so the
+   * runs meet on the same names), and bodies whole in memory, which take no lock in a folder that was empty:
+   * each run writes its own private file and renames it, so a name holds one run's whole file at every moment.
+   */
+  const lists = {
+    streamed: { runs: 2, rate: 4, count: 8, sizes: ['1M', '600K'] },
+    small: { runs: 3, rate: 2, count: 24, sizes: ['200K', '64K', '64K'] },
+  };
+  const KIB: Record<string, number> = { '1M': 1024, '600K': 600, '200K': 200, '64K': 64 };
+
+  it.each([
+    ['streamed', 'async'],
+    ['streamed', 'threads'],
+    ['small', 'async'],
+    ['small', 'threads'],
+  ] as const)(
+    'runs of one list of %s files at once (--mode %s): all succeed, every file is the server’s, nothing left over',
+    async (kind, mode) => {
+      const { runs, rate, count, sizes } = lists[kind];
+      const server = await createServer({ rateBytesPerSec: rate * 1024 * 1024 });
       const dir = await tmpDir();
       const out = path.join(dir, 'out');
-      const paths = Array.from({ length: 8 }, (_, i) => `/gen/${i % 2 ? '600K' : '1M'}/f${i}.bin`);
+      const paths = Array.from({ length: count }, (_, i) => `/gen/${sizes[i % sizes.length]}/f${i}.bin`);
       const list = path.join(dir, 'list.txt');
       await fs.writeFile(list, paths.map((p) => `${server.url}${p.slice(1)}\n`).join(''));
       try {
         const args = ['get', list, '-d', out, '-j', '4', '--mode', mode, '--retries', '50', '--json'];
-        const [a, b] = await Promise.all([runCli(args), runCli(args)]);
-        expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
-        for (const r of [a, b]) {
+        const done = await Promise.all(Array.from({ length: runs }, () => runCli(args)));
+        expect(done.map((r) => [r.code, r.stderr])).toEqual(done.map(() => [0, '']));
+        for (const r of done) {
           const doc = JSON.parse(r.stdout) as { results: { status: string }[] };
           expect(doc.results.every((x) => x.status === 'downloaded' || x.status === 'skipped')).toBe(true);
         }
         expect(await listFiles(out)).toEqual(paths.map((p) => p.split('/').pop()!).sort());
         for (const p of paths) {
-          const size = p.includes('/1M/') ? 1024 * 1024 : 600 * 1024;
+          const size = KIB[p.split('/')[2]!]! * 1024;
           const got = await fs.readFile(path.join(out, p.split('/').pop()!));
           expect(got.equals(synthBytes(p, 0, size)), p).toBe(true);
         }

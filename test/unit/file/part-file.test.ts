@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Site } from '../../../src/file/dirs.js';
 import { PartFile } from '../../../src/file/part-file.js';
+import { STALE_MS } from '../../../src/common/lock-owner.js';
+import { wholeTempOf } from '../../../src/file/part-ops.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 const URL_SHOWN = 'http://127.0.0.1/a.bin';
@@ -13,6 +15,7 @@ const URL_SHOWN = 'http://127.0.0.1/a.bin';
  */
 async function partIn(
   name = 'a.bin',
+  locked = true,
 ): Promise<{ part: PartFile; final: string; dir: string; released: () => number }> {
   const dir = await tmpDir();
   const final = path.join(dir, name);
@@ -20,7 +23,7 @@ async function partIn(
   const site: Site = { final, part: `${final}.part`, release: () => releases++ };
   const part = new PartFile(URL_SHOWN);
   part.site = site;
-  part.lock();
+  if (locked) part.lock();
   return { part, final, dir, released: () => releases };
 }
 
@@ -33,6 +36,10 @@ const ls = (dir: string) =>
     .sort();
 
 describe('PartFile', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('streams a new body with its resume state beside it, and drops the state before the rename', async () => {
     const { part, final, dir } = await partIn();
     part.validator = '"v1"';
@@ -136,6 +143,82 @@ describe('PartFile', () => {
     part.moveTo({ final: path.join(dir, 'b.bin'), part: path.join(dir, 'b.bin.part'), release: () => {} });
     expect(released()).toBe(1);
     expect(part.path).toBe(path.join(dir, 'b.bin.part'));
+  });
+
+  it('without a lock writes a whole body under its private name and renames it: no .part, no lock', async () => {
+    const { part, final, dir } = await partIn('a.bin', false);
+    const seen: string[][] = [];
+    const rename = fs.renameSync;
+    vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+      seen.push(fs.readdirSync(dir).sort());
+      rename(from, to);
+    });
+    part.finishWholeSync([Buffer.from('sm'), Buffer.from('all')]);
+    // Just before the rename the folder held the private file only; after it, the final name only.
+    const temp = path.basename(wholeTempOf(final));
+    expect(temp).toMatch(/^\.dlpool-part-[0-9a-f]{16}$/);
+    expect(seen).toEqual([[temp]]);
+    expect(fs.readdirSync(dir)).toEqual(['a.bin']);
+    expect(fs.readFileSync(final, 'utf8')).toBe('small');
+    expect(part.locked).toBe(false);
+  });
+
+  it('without a lock, a private name that is taken or goes before the rename: the .part under the lock', async () => {
+    // Taken: another run writing the same name this instant (or one killed here). Its file is not touched.
+    const { part, final, dir } = await partIn('a.bin', false);
+    const temp = wholeTempOf(final);
+    fs.writeFileSync(temp, 'theirs');
+    part.finishWholeSync([Buffer.from('mine')]);
+    expect(fs.readFileSync(final, 'utf8')).toBe('mine');
+    expect(fs.readFileSync(temp, 'utf8')).toBe('theirs');
+    expect(part.locked).toBe(true);
+    part.release();
+    expect(ls(dir)).toEqual(['a.bin', path.basename(temp)].sort());
+    // Gone at the rename: removed by a run holding the name's lock (see removeStaleTemp).
+    const second = await partIn('b.bin', false);
+    const rename = fs.renameSync;
+    vi.spyOn(fs, 'renameSync').mockImplementationOnce((from) => {
+      fs.unlinkSync(from);
+      rename(from, second.final);
+    });
+    second.part.finishWholeSync([Buffer.from('mine')]);
+    expect(fs.readFileSync(second.final, 'utf8')).toBe('mine');
+    second.part.release();
+    expect(ls(second.dir)).toEqual(['b.bin']);
+  });
+
+  it('without a lock, a failed write leaves neither the private file nor a .part', async () => {
+    const { part, final, dir } = await partIn('a.bin', false);
+    vi.spyOn(fs, 'writevSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC', errno: -28 });
+    });
+    expect(() => part.finishWholeSync([Buffer.from('small')])).toThrow(
+      expect.objectContaining({
+        code: 'ERR_DL_FILE',
+        errno: 'ENOSPC',
+        message: expect.stringContaining(final),
+      }),
+    );
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('a private file a killed run left goes with the next take-over of that name, once a minute old', async () => {
+    const { part, final, dir } = await partIn();
+    const temp = wholeTempOf(final);
+    fs.writeFileSync(temp, 'half');
+    await part.resumeFromEarlierRun();
+    // Young: perhaps another run's, being written now.
+    expect(fs.existsSync(temp)).toBe(true);
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + STALE_MS + 1000);
+    await part.resumeFromEarlierRun();
+    expect(fs.existsSync(temp)).toBe(false);
+    // Only a regular file of that name: a folder there is not dlpool's to remove.
+    fs.mkdirSync(temp);
+    await part.resumeFromEarlierRun();
+    expect(fs.statSync(temp).isDirectory()).toBe(true);
+    part.release();
+    expect(ls(dir)).toEqual([path.basename(temp)]);
   });
 
   it('renames only the file it wrote, with the bytes it counted: not one replaced, cut or removed', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dropOwnerFile, PartLock, STALE_MS } from '../../../src/file/part-lock.js';
 import { MAX_NAME_BYTES } from '../../../src/jobs/naming.js';
 import { tmpDir } from '../../helpers/tmp.js';
@@ -215,7 +215,8 @@ describe('PartLock', () => {
   it('a killed run’s owner file that held no lock goes when a dead owner’s lock is taken over there', async () => {
     const { part, lock, dir } = await partIn();
     // One child held nothing when it was killed (its thread had no download in the folder), one lives idle.
-    const idle = `PartLock.acquire(part + 'x').release(); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
+    // (Each its own name: two children taking one name at the same moment would find it busy.)
+    const idle = `PartLock.acquire(part + process.pid).release(); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
     const [dead, live] = [await lockChild(dir, part, idle), await lockChild(dir, part, idle)];
     await Promise.all([dead, live].map((k) => new Promise((resolve) => k.stdout.once('data', resolve))));
     dead.kill('SIGKILL');
@@ -231,6 +232,31 @@ describe('PartLock', () => {
     expect(mine).toHaveLength(1);
     live.kill('SIGKILL');
     await new Promise((r) => live.once('exit', r));
+    dropOwnerFile(`${dir}/`);
+  });
+
+  it('a takeover there also removes the private files of small bodies a killed run left, once a minute old', async () => {
+    const { part, lock, dir } = await partIn();
+    const old = path.join(dir, '.dlpool-part-0123456789abcdef');
+    const young = path.join(dir, '.dlpool-part-fedcba9876543210');
+    const other = path.join(dir, '.dlpool-part-x');
+    for (const f of [old, young, other]) fs.writeFileSync(f, 'body');
+    writeLock(lock, { ...ownerLine(part), pid: deadPid(), tid: undefined });
+    // Only `old` is past STALE_MS when the sweep looks: the clock is moved on for it alone.
+    const now = Date.now;
+    const ctimes = new Map([[old, fs.statSync(old).ctimeMs]]);
+    const lstat = fs.lstatSync;
+    const spy = vi.spyOn(fs, 'lstatSync').mockImplementation(((p: fs.PathLike, o?: fs.StatSyncOptions) => {
+      const st = lstat(p, o);
+      if (st && ctimes.has(String(p))) st.ctimeMs = now() - STALE_MS - 1000;
+      return st;
+    }) as typeof fs.lstatSync);
+    try {
+      PartLock.acquire(part).release();
+    } finally {
+      spy.mockRestore();
+    }
+    expect([old, young, other].map((f) => fs.existsSync(f))).toEqual([false, true, true]);
     dropOwnerFile(`${dir}/`);
   });
 

@@ -68,6 +68,15 @@ describe('sanitizeName', () => {
     expect(sanitizeName('com10')).toBe('com10');
   });
 
+  it('prefixes the names dlpool keeps for itself: no download is named like its folder or its private files', () => {
+    expect(sanitizeName('.dlpool')).toBe('_.dlpool');
+    expect(sanitizeName('.DLPool')).toBe('_.DLPool');
+    expect(sanitizeName('.dlpool-part-0123456789abcdef')).toBe('_.dlpool-part-0123456789abcdef');
+    expect(sanitizeName('.Dlpool-Part-x')).toBe('_.Dlpool-Part-x');
+    expect(sanitizeName('.dlpool-parts')).toBe('.dlpool-parts');
+    expect(sanitizeName('x.dlpool-part-1')).toBe('x.dlpool-part-1');
+  });
+
   it('cuts to 245 UTF-8 bytes without splitting a character, keeping a short extension', () => {
     const long = `${'é'.repeat(200)}.tar`;
     const s = sanitizeName(long);

@@ -21,7 +21,7 @@ export interface Owner {
   start?: string | undefined;
   /** This owner (or claim), for telling one from another. */
   nonce: string;
-  /** The owner file's name in the lock's folder (part-lock.ts), removed by whoever takes its last lock over. */
+  /** The owner file's name in the lock's folder (file/part-lock.ts), removed by whoever takes its last lock over. */
   file?: string | undefined;
 }
 
