@@ -108,7 +108,7 @@ export class PartFile {
    * Takes over a `.part` left by an earlier run when the state beside it names the same URL and a validator
    * (the request then carries `If-Range`, so a changed file comes back whole and restarts). A symbolic link or
    * special file at `NAME.part.meta` is refused, like one at `NAME.part`. A private file that a run killed while
-   * writing this name whole left (see finishWholeSync) goes once it is a minute old.
+   * writing this name whole left (see finishWholeSync) goes once it is ten seconds old.
    */
   async resumeFromEarlierRun(): Promise<void> {
     const partPath = this.path;

@@ -4,7 +4,6 @@ import { BusyError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
 import { shownPath } from '../common/shown-path.js';
 import { hash64Hex } from '../common/string-set.js';
-import { STALE_MS } from '../common/lock-owner.js';
 import {
   CREATE_NEW,
   createSync,
@@ -241,13 +240,19 @@ export function publishWholeSync(
 }
 
 /**
- * Removes what a run killed inside publishWholeSync left under `tempPath`. Only a regular file unchanged for
- * STALE_MS: one being written now lives for one synchronous step, and removing that could let a third writer's
- * file be renamed in its place.
+ * A private file unchanged for this long is a killed run's: a live writer changes it last with its final write
+ * and renames it microseconds later.
+ */
+export const TEMP_STALE_MS = 10_000;
+
+/**
+ * Removes what a run killed inside publishWholeSync left under `tempPath`: a regular file unchanged for
+ * TEMP_STALE_MS. (One being written now must stay: removed, its name could take a third writer's file before
+ * the rename that moves it.)
  */
 export function removeStaleTemp(tempPath: string): void {
   const st = fs.lstatSync(tempPath, { throwIfNoEntry: false });
-  if (st?.isFile() && Date.now() - st.ctimeMs > STALE_MS) fs.rmSync(tempPath, { force: true });
+  if (st?.isFile() && Date.now() - st.ctimeMs > TEMP_STALE_MS) fs.rmSync(tempPath, { force: true });
 }
 
 /** The file's access and modification times (see commitPart); a time that cannot be set is left. */

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Site } from '../../../src/file/dirs.js';
 import { PartFile } from '../../../src/file/part-file.js';
-import { STALE_MS } from '../../../src/common/lock-owner.js';
-import { wholeTempOf } from '../../../src/file/part-ops.js';
+import { TEMP_STALE_MS, wholeTempOf } from '../../../src/file/part-ops.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 const URL_SHOWN = 'http://127.0.0.1/a.bin';
@@ -202,7 +201,7 @@ describe('PartFile', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  it('a private file a killed run left goes with the next take-over of that name, once a minute old', async () => {
+  it('a private file a killed run left goes with the next take-over of that name, once ten seconds old', async () => {
     const { part, final, dir } = await partIn();
     const temp = wholeTempOf(final);
     fs.writeFileSync(temp, 'half');
@@ -210,7 +209,7 @@ describe('PartFile', () => {
     // Young: perhaps another run's, being written now.
     expect(fs.existsSync(temp)).toBe(true);
     const now = Date.now();
-    vi.spyOn(Date, 'now').mockReturnValue(now + STALE_MS + 1000);
+    vi.spyOn(Date, 'now').mockReturnValue(now + TEMP_STALE_MS + 1000);
     await part.resumeFromEarlierRun();
     expect(fs.existsSync(temp)).toBe(false);
     // Only a regular file of that name: a folder there is not dlpool's to remove.

@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { describe, expect, it, vi } from 'vitest';
 import { dropOwnerFile, PartLock, STALE_MS } from '../../../src/file/part-lock.js';
 import { MAX_NAME_BYTES } from '../../../src/jobs/naming.js';
+import { TEMP_STALE_MS } from '../../../src/file/part-ops.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
 async function partIn(): Promise<{ dir: string; part: string; lock: string }> {
@@ -235,20 +236,20 @@ describe('PartLock', () => {
     dropOwnerFile(`${dir}/`);
   });
 
-  it('a takeover there also removes the private files of small bodies a killed run left, once a minute old', async () => {
+  it('a takeover there also removes the private files of small bodies a killed run left, once ten seconds old', async () => {
     const { part, lock, dir } = await partIn();
     const old = path.join(dir, '.dlpool-part-0123456789abcdef');
     const young = path.join(dir, '.dlpool-part-fedcba9876543210');
     const other = path.join(dir, '.dlpool-part-x');
     for (const f of [old, young, other]) fs.writeFileSync(f, 'body');
     writeLock(lock, { ...ownerLine(part), pid: deadPid(), tid: undefined });
-    // Only `old` is past STALE_MS when the sweep looks: the clock is moved on for it alone.
+    // Only `old` is past TEMP_STALE_MS when the sweep looks: the clock is moved on for it alone.
     const now = Date.now;
     const ctimes = new Map([[old, fs.statSync(old).ctimeMs]]);
     const lstat = fs.lstatSync;
     const spy = vi.spyOn(fs, 'lstatSync').mockImplementation(((p: fs.PathLike, o?: fs.StatSyncOptions) => {
       const st = lstat(p, o);
-      if (st && ctimes.has(String(p))) st.ctimeMs = now() - STALE_MS - 1000;
+      if (st && ctimes.has(String(p))) st.ctimeMs = now() - TEMP_STALE_MS - 1000;
       return st;
     }) as typeof fs.lstatSync);
     try {
