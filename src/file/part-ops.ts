@@ -191,7 +191,7 @@ function writeChunks(fd: number, chunks: Buffer[], mtimeMs: number | undefined):
 }
 
 /** What a body whole in memory is written under when it holds no lock: see publishWholeSync. */
-const TEMP_PREFIX = '.dlpool-part-';
+export const TEMP_PREFIX = '.dlpool-part-';
 /** dlpool's private names, as wholeTempOf makes them (the naming rules give no download such a name). */
 export const TEMP_NAME = /^\.dlpool-part-[0-9a-f]{16}$/;
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UnsafeNameError } from '../errors.js';
 import { HashedStringSet } from '../common/string-set.js';
 import { OWN_DIR_NAME } from '../store/layout.js';
+import { TEMP_PREFIX } from '../file/part-ops.js';
 
 /**
  * The longest name we give: 255 UTF-8 bytes is what Linux, macOS and Windows all accept, less the
@@ -17,7 +18,7 @@ const WINDOWS_RESERVED =
 /** dlpool's own folder in the output directory (shard files): a download of that name would block it. */
 const DLPOOL_FOLDER = OWN_DIR_NAME;
 /** The private names bodies are written under before they take their own (see publishWholeSync). */
-const DLPOOL_TEMP = /^\.dlpool-part-/i;
+const DLPOOL_TEMP = new RegExp(`^${TEMP_PREFIX.replaceAll('.', '\\.')}`, 'i');
 /** Also bidi embeddings, overrides and isolates and line separators: `\u202etxt.exe` must not show as `exe.txt`. */
 const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f/\\<>:"|?*\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
