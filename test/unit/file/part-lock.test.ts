@@ -219,21 +219,24 @@ describe('PartLock', () => {
     // (Each its own name: two children taking one name at the same moment would find it busy.)
     const idle = `PartLock.acquire(part + process.pid).release(); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
     const [dead, live] = [await lockChild(dir, part, idle), await lockChild(dir, part, idle)];
-    await Promise.all([dead, live].map((k) => new Promise((resolve) => k.stdout.once('data', resolve))));
-    dead.kill('SIGKILL');
-    await new Promise((r) => dead.once('exit', r));
-    const ownerFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('.dlpool-lock-'));
-    expect(ownerFiles()).toHaveLength(2);
-    const before = new Set(ownerFiles());
-    writeLock(lock, { ...ownerLine(part), pid: deadPid(), tid: undefined });
-    PartLock.acquire(part).release();
-    const mine = ownerFiles().filter((f) => !before.has(f));
-    // The dead child's file went; the live child's and this thread's stay.
-    expect(ownerFiles()).toHaveLength(2);
-    expect(mine).toHaveLength(1);
-    live.kill('SIGKILL');
-    await new Promise((r) => live.once('exit', r));
-    dropOwnerFile(`${dir}/`);
+    try {
+      await Promise.all([dead, live].map((k) => new Promise((resolve) => k.stdout.once('data', resolve))));
+      dead.kill('SIGKILL');
+      await new Promise((r) => dead.once('exit', r));
+      const ownerFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('.dlpool-lock-'));
+      expect(ownerFiles()).toHaveLength(2);
+      const before = new Set(ownerFiles());
+      writeLock(lock, { ...ownerLine(part), pid: deadPid(), tid: undefined });
+      PartLock.acquire(part).release();
+      const mine = ownerFiles().filter((f) => !before.has(f));
+      // The dead child's file went; the live child's and this thread's stay.
+      expect(ownerFiles()).toHaveLength(2);
+      expect(mine).toHaveLength(1);
+    } finally {
+      // (Also when the test fails: a child left idle would run for ever.)
+      for (const k of [dead, live]) k.kill('SIGKILL');
+      dropOwnerFile(`${dir}/`);
+    }
   });
 
   it('a takeover there also removes the private files of small bodies a killed run left, once ten seconds old', async () => {
