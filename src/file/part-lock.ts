@@ -78,8 +78,8 @@ const swept = new Set<string>();
 /**
  * Removes the owner files of dead owners that hold no lock (one link): a run killed while one of its threads had
  * no download in the folder left that thread's file, which no takeover reaches; and the private files of bodies
- * a killed run was writing whole (see removeStaleTemp). Found only by listing the
- * folder, so done only where a dead owner's lock was just taken over: the sign of a killed run.
+ * a killed run was writing whole (see removeStaleTemp). Found only by listing the folder, so done only where a
+ * dead owner's lock was just taken over: the sign of a killed run.
  */
 function sweep(folder: string): void {
   if (swept.has(folder)) return;
@@ -93,11 +93,7 @@ function sweep(folder: string): void {
   const mine = owners.get(folder)?.path;
   for (const name of names) {
     if (TEMP_NAME.test(name)) {
-      try {
-        removeStaleTemp(folder + name);
-      } catch {
-        // Not ours to judge: left as it is.
-      }
+      removeStaleTemp(folder + name);
       continue;
     }
     if (!name.startsWith('.dlpool-lock-') || folder + name === mine) continue;

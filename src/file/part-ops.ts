@@ -248,11 +248,13 @@ export const TEMP_STALE_MS = 10_000;
 /**
  * Removes what a run killed inside publishWholeSync left under `tempPath`: a regular file unchanged for
  * TEMP_STALE_MS. (One being written now must stay: removed, its name could take a third writer's file before
- * the rename that moves it.)
+ * the rename that moves it.) What cannot be looked at or removed is left as it is: never an error.
  */
 export function removeStaleTemp(tempPath: string): void {
-  const st = fs.lstatSync(tempPath, { throwIfNoEntry: false });
-  if (st?.isFile() && Date.now() - st.ctimeMs > TEMP_STALE_MS) fs.rmSync(tempPath, { force: true });
+  try {
+    const st = fs.lstatSync(tempPath, { throwIfNoEntry: false });
+    if (st?.isFile() && Date.now() - st.ctimeMs > TEMP_STALE_MS) fs.rmSync(tempPath, { force: true });
+  } catch {}
 }
 
 /** The file's access and modification times (see commitPart); a time that cannot be set is left. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writePartSync } from '../../../src/file/part-ops.js';
+import { removeStaleTemp, writePartSync } from '../../../src/file/part-ops.js';
 import { createSync } from '../../../src/file/regular-open.js';
 import { tmpDir } from '../../helpers/tmp.js';
 
@@ -44,5 +44,16 @@ describe('createSync', () => {
     execFileSync('mkfifo', [fifo]);
     expect(() => createSync(fifo)).toThrow(expect.objectContaining({ code: 'ERR_DL_UNSAFE_NAME' }));
     expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+  });
+});
+
+describe('removeStaleTemp', () => {
+  it('never fails a download: what it cannot look at is left as it is', async () => {
+    const dir = await tmpDir();
+    const file = path.join(dir, 'f');
+    fs.writeFileSync(file, 'x');
+    // Under a regular file: lstat fails with ENOTDIR, not ENOENT.
+    expect(() => removeStaleTemp(path.join(file, '.dlpool-part-0123456789abcdef'))).not.toThrow();
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
   });
 });
