@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -184,6 +185,25 @@ describe('PartFile', () => {
     expect(fs.readFileSync(second.final, 'utf8')).toBe('mine');
     second.part.release();
     expect(ls(second.dir)).toEqual(['b.bin']);
+  });
+
+  it('without a lock, never writes through a link, FIFO or folder planted at its private name', async () => {
+    const { part, final, dir } = await partIn('a.bin', false);
+    const temp = wholeTempOf(final);
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'theirs');
+    fs.symlinkSync(target, temp);
+    part.finishWholeSync([Buffer.from('mine')]);
+    expect([fs.readFileSync(final, 'utf8'), fs.readFileSync(target, 'utf8')]).toEqual(['mine', 'theirs']);
+    expect(fs.lstatSync(temp).isSymbolicLink()).toBe(true);
+    part.release();
+    for (const plant of [(p: string) => fs.mkdirSync(p), (p: string) => execFileSync('mkfifo', [p])]) {
+      const other = await partIn('b.bin', false);
+      plant(wholeTempOf(other.final));
+      other.part.finishWholeSync([Buffer.from('mine')]);
+      expect(fs.readFileSync(other.final, 'utf8')).toBe('mine');
+      other.part.release();
+    }
   });
 
   it('without a lock, a failed write leaves neither the private file nor a .part', async () => {
