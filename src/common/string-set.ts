@@ -1,3 +1,5 @@
+import { hash64 } from './hash64.js';
+
 /**
  * A map from strings to small byte values, kept as UTF-8 in pages of shared memory and indexed by an
  * open-addressing hash table of typed arrays: about 10 bytes per key besides its bytes and the value's, none of it on the JS
@@ -215,6 +217,8 @@ export class HashedStringSet {
   #size = 0;
   #lo = 0;
   #hi = 0;
+  /** hash64's output: the low half, then the high. */
+  readonly #pair = new Uint32Array(2);
 
   /**
    * `reserve`: address space for the table to grow in place (committed only as it grows); `slots`: the first
@@ -251,9 +255,9 @@ export class HashedStringSet {
   }
 
   #hash(text: string): void {
-    hashText(text);
-    this.#lo = hashLo;
-    this.#hi = hashHi;
+    hash64(text, this.#pair);
+    this.#lo = this.#pair[0]!;
+    this.#hi = this.#pair[1]!;
   }
 
   /** The slot holding the current hash, or ~(the empty slot where it would go). */
@@ -337,47 +341,6 @@ function resizable(bytes: number, maxByteLength: number): ResizableBuffer {
     if (!(err instanceof RangeError) || maxByteLength <= bytes) throw err;
     return new Ctor(bytes, { maxByteLength: bytes });
   }
-}
-
-/** The halves of the last hashText. */
-let hashLo = 0;
-let hashHi = 0;
-
-/**
- * Two 32-bit hashes of the string's UTF-16 units, mixed differently (FNV-1a, and a multiply-xorshift), each
- * finished with MurmurHash3's avalanche: over 4 million names of five shapes each half collided about as often
- * as random numbers do, and the pair never. Never 0, 0 (an empty slot of HashedStringSet).
- */
-function hashText(text: string): void {
-  const len = text.length;
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ len;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  hashLo = fmix32(a ^ len);
-  hashHi = fmix32(b);
-  if (hashLo === 0 && hashHi === 0) hashLo = 1;
-}
-
-/** HashedStringSet's 64-bit hash of `text`, as 16 hex digits. */
-export function hash64Hex(text: string): string {
-  hashText(text);
-  return hashHi.toString(16).padStart(8, '0') + hashLo.toString(16).padStart(8, '0');
-}
-
-/** MurmurHash3's finaliser: every input bit moves every output bit. */
-function fmix32(x: number): number {
-  let h = x;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** 4 MiB pages: small enough that a short map costs little; 1,023 of them keep every reference in a u32. */

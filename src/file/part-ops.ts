@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import { BusyError } from '../errors.js';
 import { fileError, symlinkError } from './file-error.js';
 import { shownPath } from '../common/shown-path.js';
-import { hash64Hex } from '../common/string-set.js';
+import { hash64Hex } from '../common/hash64.js';
 import {
   CREATE_NEW,
   createSync,
